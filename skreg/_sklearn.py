@@ -1,0 +1,45 @@
+"""The one place where skreg imports scikit-learn's private helpers.
+
+scikit-learn moves private helpers between releases; keeping every such import
+here means one file to adapt when it does.  skreg supports scikit-learn 1.6 and
+newer.  Everything else in skreg imports these names from this module.
+"""
+
+import scipy.sparse as sp
+from sklearn import get_config
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import (
+    Hidden,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+try:  # scikit-learn >= 1.9 lets users choose sparse arrays or matrices.
+    from sklearn.utils._sparse import _align_api_if_sparse
+except ImportError:  # pragma: no cover - depends on the installed version
+
+    def _align_api_if_sparse(X):
+        """Return ``X`` as a sparse matrix, the only interface before 1.9."""
+        if sp.issparse(X) and not sp.isspmatrix(X):
+            return getattr(sp, X.format + "_matrix")(X)
+        return X
+
+
+__all__ = [
+    "Hidden",
+    "Interval",
+    "StrOptions",
+    "_align_api_if_sparse",
+    "_check_sample_weight",
+    "_fit_context",
+    "check_is_fitted",
+    "get_config",
+    "validate_data",
+    "validate_params",
+]
