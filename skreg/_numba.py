@@ -13,7 +13,6 @@ here, so caching, GIL release and floating-point flags are decided in one place.
   ``reassoc`` is kept because without it reductions do not vectorize.
 """
 
-import functools
 import os
 import tempfile
 import warnings
@@ -56,7 +55,10 @@ def _resolve_cache():
     package_cache = os.path.join(os.path.dirname(__file__), "_kernels", "__pycache__")
     if _dir_is_writable(package_cache):
         return True
-    for candidate in (_user_cache_dir(), os.path.join(tempfile.gettempdir(), "skreg-numba")):
+    for candidate in (
+        _user_cache_dir(),
+        os.path.join(tempfile.gettempdir(), "skreg-numba"),
+    ):
         if _dir_is_writable(candidate):
             numba.config.CACHE_DIR = candidate
             return True

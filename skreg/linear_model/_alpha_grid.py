@@ -1,0 +1,79 @@
+"""The regularization grid: ``alpha_max`` and the geometric sequence below it."""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis
+
+
+def alpha_max(
+    X,
+    y,
+    *,
+    Xy=None,
+    l1_ratio=1.0,
+    fit_intercept=True,
+    sample_weight=None,
+    positive=False,
+):
+    """Smallest alpha for which every coefficient is zero.
+
+    ``alpha_max = ||X_c' W y_c||_inf / (sum(sw) * l1_ratio)`` with ``X_c`` and
+    ``y_c`` centered when ``fit_intercept`` (rows norm across targets for 2-D
+    ``y``; the largest positive correlation with ``positive``).
+    """
+    if l1_ratio == 0:
+        raise ValueError(
+            "Automatic alpha grid generation is not supported for l1_ratio=0. "
+            "Please supply a grid by providing your estimator with the "
+            "appropriate `alphas=` argument."
+        )
+    if Xy is None:
+        if fit_intercept:
+            y = y - np.average(y, axis=0, weights=sample_weight)
+            if sp.issparse(X):
+                x_mean, _ = mean_variance_axis(X, axis=0, weights=sample_weight)
+            else:
+                x_mean = np.average(X, axis=0, weights=sample_weight)
+        if sample_weight is None:
+            yw = y
+        else:
+            yw = y * (sample_weight if y.ndim == 1 else sample_weight[:, None])
+        Xy = X.T @ yw
+        if fit_intercept:
+            yw_sum = np.sum(yw, axis=0)
+            Xy = Xy - (np.outer(x_mean, yw_sum) if y.ndim > 1 else x_mean * yw_sum)
+    Xy = np.asarray(Xy)
+    if Xy.ndim == 1:
+        Xy = Xy[:, None]
+    n_samples = X.shape[0] if sample_weight is None else np.sum(sample_weight)
+    if positive:
+        return max(0.0, float(np.max(Xy))) / (n_samples * l1_ratio)
+    return float(np.sqrt(np.max(np.sum(Xy**2, axis=1)))) / (n_samples * l1_ratio)
+
+
+def alpha_grid(
+    X,
+    y,
+    *,
+    Xy=None,
+    l1_ratio=1.0,
+    fit_intercept=True,
+    eps=1e-3,
+    n_alphas=100,
+    sample_weight=None,
+    positive=False,
+):
+    """Geometric grid of ``n_alphas`` values from ``alpha_max`` to ``eps * alpha_max``."""
+    top = alpha_max(
+        X,
+        y,
+        Xy=Xy,
+        l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+        sample_weight=sample_weight,
+        positive=positive,
+    )
+    resolution = np.finfo(np.float64).resolution
+    if top <= resolution:
+        return np.full(n_alphas, resolution)
+    return np.geomspace(top, top * eps, num=n_alphas)

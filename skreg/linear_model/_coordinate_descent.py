@@ -1,0 +1,373 @@
+"""Lasso and ElasticNet estimators: scikit-learn plumbing around skreg's CD driver."""
+
+import numbers
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array, check_random_state
+
+from skreg._sklearn import (
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    validate_data,
+)
+from skreg.linear_model._base import LinearRegressorBase
+from skreg.linear_model._cd_solver import solve_enet
+from skreg.linear_model._path import enet_path
+from skreg.linear_model._preprocess import (
+    center_and_weight,
+    check_gram,
+    make_layouts,
+    rescale_sample_weight,
+)
+
+
+class ElasticNet(LinearRegressorBase):
+    """Linear regression with combined L1 and L2 priors as regularizer.
+
+    Minimizes the objective function::
+
+        1 / (2 * n_samples) * ||y - Xw - b||^2_2
+        + alpha * l1_ratio * ||w||_1
+        + 0.5 * alpha * (1 - l1_ratio) * ||w||^2_2
+
+    by coordinate descent with numba kernels and gap-safe screening.  Parameters,
+    attributes, stopping rule and warnings are those of
+    :class:`sklearn.linear_model.ElasticNet`.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Constant that multiplies the penalty terms. ``alpha = 0`` is ordinary
+        least squares (solved, with a warning as in scikit-learn).
+    l1_ratio : float, default=0.5
+        The mixing parameter, ``0 <= l1_ratio <= 1``: 0 is a pure L2 (ridge)
+        penalty, 1 a pure L1 (lasso) penalty.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept. Dense data is centered; sparse data is
+        centered implicitly, never densified.
+    precompute : bool or array-like of shape (n_features, n_features), default=False
+        Whether to use a precomputed Gram matrix ``X' X`` (covariance mode), or
+        the Gram matrix itself. Ignored for sparse input.
+    max_iter : int, default=1000
+        Maximum number of coordinate-descent sweeps.
+    copy_X : bool, default=True
+        Kept for compatibility. skreg never writes into ``X``: centering and
+        weighting work on a copy whichever the value.
+    tol : float, default=1e-4
+        The solver stops when the duality gap is at most ``tol * ||y||^2 / n``
+        (``y`` centered and weighted), checked when the largest coefficient
+        update is below ``tol`` relative to the largest coefficient.
+    warm_start : bool, default=False
+        Reuse the solution of the previous call to fit as initialization.
+    positive : bool, default=False
+        Force the coefficients to be non-negative.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random coordinate selection when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order, or at random (with replacement).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Parameter vector (w in the objective).
+    sparse_coef_ : sparse matrix of shape (1, n_features) or (n_targets, n_features)
+        Sparse representation of ``coef_``.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Independent term in the decision function.
+    n_iter_ : int or list of int
+        Number of sweeps run by the solver for each target.
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        The certified duality gap at the end of optimization, per target.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    Lasso : The pure L1 case, ``l1_ratio=1``.
+    sklearn.linear_model.ElasticNet : The estimator whose contract this follows.
+
+    Examples
+    --------
+    >>> from skreg import ElasticNet
+    >>> from sklearn.datasets import make_regression
+    >>> X, y = make_regression(n_features=2, random_state=0)
+    >>> regr = ElasticNet(random_state=0).fit(X, y)
+    >>> print(regr.coef_.round(3))
+    [18.838 64.559]
+    >>> print(round(float(regr.intercept_), 3))
+    1.451
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "precompute": ["boolean", "array-like"],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "copy_X": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "positive": ["boolean"],
+        "random_state": ["random_state"],
+        "selection": [StrOptions({"cyclic", "random"})],
+    }
+
+    path = staticmethod(enet_path)
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_ratio=0.5,
+        fit_intercept=True,
+        precompute=False,
+        max_iter=1000,
+        copy_X=True,
+        tol=1e-4,
+        warm_start=False,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+    ):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.copy_X = copy_X
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        """Fit the model by coordinate descent.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse input is used as CSC without densifying.
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Target; cast to ``X``'s dtype.
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Sample weights, rescaled internally to sum to ``n_samples``.
+        check_input : bool, default=True
+            Kept for compatibility with scikit-learn; inputs are always
+            validated.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        if self.alpha == 0:
+            warnings.warn(
+                "With alpha=0, this algorithm does not converge well. You are "
+                "advised to use the LinearRegression estimator",
+                stacklevel=2,
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csc",
+            order="F",
+            dtype=[np.float64, np.float32],
+            accept_large_sparse=False,
+            copy=False,
+            multi_output=True,
+            y_numeric=True,
+        )
+        y = check_array(y, copy=False, dtype=X.dtype.type, ensure_2d=False)
+        n_samples, n_features = X.shape
+        if self.positive and y.ndim == 2 and y.shape[1] > 1:
+            raise ValueError("positive=True is not allowed for multi-output y")
+
+        if isinstance(sample_weight, numbers.Number):
+            sample_weight = None
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+            sample_weight = rescale_sample_weight(sample_weight, n_samples)
+
+        X_work, y_work, X_offset, y_offset = center_and_weight(
+            X, y, sample_weight, self.fit_intercept
+        )
+        precompute = self.precompute
+        if sp.issparse(X):
+            precompute = False
+        elif hasattr(precompute, "__array__"):
+            if self.fit_intercept and np.any(X_offset != 0):
+                warnings.warn(
+                    "Gram matrix was provided but X was centered to fit intercept: "
+                    "recomputing Gram matrix.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                precompute = "auto"
+            else:
+                precompute = check_gram(precompute, X_work, X.dtype)
+        y_2d = y_work.reshape(n_samples, -1)
+        n_targets = y_2d.shape[1]
+        layouts = make_layouts(X_work, y_2d, sample_weight, X_offset, precompute)
+
+        coef = self._initial_coef(n_targets, n_features, X.dtype)
+        rng = check_random_state(self.random_state)
+        l1 = self.alpha * self.l1_ratio * n_samples
+        l2 = self.alpha * (1.0 - self.l1_ratio) * n_samples
+        dual_gaps = np.zeros(n_targets, dtype=X.dtype)
+        n_iters = []
+        for k, layout in enumerate(layouts):
+            result = solve_enet(
+                layout,
+                coef[k],
+                l1,
+                l2,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                positive=self.positive,
+                rng=rng,
+                random=self.selection == "random",
+            )
+            dual_gaps[k] = result.gap / n_samples
+            n_iters.append(result.n_iter)
+
+        if n_targets == 1 and y.ndim == 1:
+            self.coef_ = coef[0]
+            self.dual_gap_ = dual_gaps[0]
+            self.n_iter_ = n_iters[0]
+        else:
+            self.coef_ = coef
+            self.dual_gap_ = dual_gaps
+            self.n_iter_ = n_iters
+        if self.fit_intercept:
+            self.intercept_ = y_offset - X_offset @ self.coef_.T
+        else:
+            self.intercept_ = 0.0
+        if not (np.isfinite(self.coef_).all() and np.isfinite(self.intercept_).all()):
+            raise ValueError(
+                "Coordinate descent iterations resulted in non-finite parameter "
+                "values. The input data may contain large values and need to be "
+                "preprocessed."
+            )
+        return self
+
+    def _initial_coef(self, n_targets, n_features, dtype):
+        """Zeros, or the previous solution when ``warm_start`` (a fresh copy)."""
+        if self.warm_start and hasattr(self, "coef_"):
+            coef = np.array(np.atleast_2d(self.coef_), dtype=dtype, order="C")
+            if coef.shape == (n_targets, n_features):
+                return coef
+        return np.zeros((n_targets, n_features), dtype=dtype)
+
+
+class Lasso(ElasticNet):
+    """Linear model trained with an L1 prior as regularizer (the Lasso).
+
+    Minimizes::
+
+        (1 / (2 * n_samples)) * ||y - Xw - b||^2_2 + alpha * ||w||_1
+
+    by coordinate descent; the same model as :class:`sklearn.linear_model.Lasso`
+    with the same parameters, attributes and stopping rule.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Constant that multiplies the L1 term.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+    precompute : bool or array-like of shape (n_features, n_features), default=False
+        Whether to use a precomputed Gram matrix, or the matrix itself.
+    copy_X : bool, default=True
+        Kept for compatibility; skreg never writes into ``X``.
+    max_iter : int, default=1000
+        Maximum number of coordinate-descent sweeps.
+    tol : float, default=1e-4
+        Tolerance on the duality gap relative to ``||y||^2 / n``.
+    warm_start : bool, default=False
+        Reuse the previous solution as initialization.
+    positive : bool, default=False
+        Force the coefficients to be non-negative.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random coordinate selection when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order, or at random.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Parameter vector.
+    sparse_coef_ : sparse matrix of shape (1, n_features) or (n_targets, n_features)
+        Sparse representation of ``coef_``.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Independent term in the decision function.
+    n_iter_ : int or list of int
+        Number of sweeps run by the solver.
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Certified duality gap at the end of optimization.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    ElasticNet : L1 and L2 penalties combined.
+    sklearn.linear_model.Lasso : The estimator whose contract this follows.
+
+    Examples
+    --------
+    >>> from skreg import Lasso
+    >>> clf = Lasso(alpha=0.1).fit([[0, 0], [1, 1], [2, 2]], [0, 1, 2])
+    >>> print(clf.coef_)
+    [0.85 0.  ]
+    >>> print(clf.intercept_)
+    0.15...
+    """
+
+    _parameter_constraints: dict = {
+        key: value
+        for key, value in ElasticNet._parameter_constraints.items()
+        if key != "l1_ratio"
+    }
+
+    path = staticmethod(enet_path)
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        precompute=False,
+        copy_X=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+    ):
+        super().__init__(
+            alpha=alpha,
+            l1_ratio=1.0,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            copy_X=copy_X,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+        )

@@ -1,0 +1,163 @@
+"""Preprocessed elastic-net problems in the three data layouts CD supports.
+
+Each layout owns the state that coordinate descent keeps up to date (a
+residual, or ``X'X w`` in covariance mode) and exposes the same four
+operations to the solver: ``start`` (state for a warm start), ``sweep`` (one
+CD pass over some coordinates), ``stats`` (residual statistics for the
+duality gap) and ``zero_out`` (drop screened coefficients).  The kernels do the
+arithmetic; these classes only route arrays to them.
+"""
+
+import numpy as np
+
+from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse
+from skreg._kernels.gap import (
+    residual_stats_dense,
+    residual_stats_gram,
+    residual_stats_sparse,
+)
+
+
+class DenseLayout:
+    """``X`` (Fortran order) and ``y`` already centered and weighted."""
+
+    def __init__(self, X, y):
+        self.X = X
+        self.y = y
+        self.dtype = X.dtype
+        self.n_features = X.shape[1]
+        self.col_norms2 = np.einsum("ij,ij->j", X, X).astype(X.dtype, copy=False)
+        self.y_norm2 = float(y @ y)
+
+    def start(self, w):
+        return {"residual": self.y - self.X @ w}
+
+    def sweep(self, state, w, l1, l2, positive, order):
+        return cd_sweep_dense(
+            self.X, state["residual"], w, self.col_norms2, l1, l2, positive, order
+        )
+
+    def stats(self, state, w, l2, subtract_l2, xtr):
+        return residual_stats_dense(
+            self.X, self.y, state["residual"], w, l2, subtract_l2, xtr
+        )
+
+    def zero_out(self, state, w, idx):
+        state["residual"] += self.X[:, idx] @ w[idx]
+        w[idx] = 0
+
+
+class GramLayout:
+    """Covariance mode: ``gram = X'X`` and ``xty = X'y`` of the processed data."""
+
+    def __init__(self, gram, xty, y_norm2):
+        self.gram = np.ascontiguousarray(gram)
+        self.xty = np.ascontiguousarray(xty)
+        self.dtype = self.gram.dtype
+        self.n_features = self.gram.shape[0]
+        self.col_norms2 = np.ascontiguousarray(np.diag(self.gram))
+        self.y_norm2 = float(y_norm2)
+
+    def start(self, w):
+        return {"gram_w": self.gram @ w}
+
+    def sweep(self, state, w, l1, l2, positive, order):
+        return cd_sweep_gram(
+            self.gram, self.xty, w, state["gram_w"], l1, l2, positive, order
+        )
+
+    def stats(self, state, w, l2, subtract_l2, xtr):
+        return residual_stats_gram(
+            state["gram_w"],
+            self.xty,
+            self.dtype.type(self.y_norm2),
+            w,
+            l2,
+            subtract_l2,
+            xtr,
+        )
+
+    def zero_out(self, state, w, idx):
+        state["gram_w"] -= self.gram[:, idx] @ w[idx]
+        w[idx] = 0
+
+
+class SparseLayout:
+    """CSC ``X`` left uncentered: centering by ``x_mean`` is implicit.
+
+    ``y`` is centered, ``sample_weight`` sums to ``n_samples`` (ones when the
+    user gave none).
+    """
+
+    def __init__(self, X, y, sample_weight, x_mean):
+        dtype = X.dtype
+        self.X = X
+        self.data = X.data
+        self.indices = X.indices
+        self.indptr = X.indptr
+        self.y = y
+        self.dtype = dtype
+        self.n_features = X.shape[1]
+        self.sample_weight = sample_weight
+        self.x_mean = np.ascontiguousarray(x_mean, dtype=dtype)
+        weighted = X.multiply(sample_weight[:, None]).tocsc()
+        self.col_wsum = np.asarray(weighted.sum(axis=0), dtype=dtype).ravel()
+        col_wsq = np.asarray(weighted.multiply(X).sum(axis=0), dtype=dtype).ravel()
+        total = sample_weight.sum()
+        norms = col_wsq - 2 * self.x_mean * self.col_wsum + self.x_mean**2 * total
+        self.col_norms2 = np.maximum(norms, 0).astype(dtype)
+        self.total_weight = total
+        self.y_norm2 = float(y @ (sample_weight * y))
+
+    def start(self, w):
+        raw = self.y - self.X @ w
+        shift = np.array([self.x_mean @ w, 0], dtype=self.dtype)
+        shift[1] = self.sample_weight @ (raw + shift[0])
+        return {
+            "raw_residual": np.ascontiguousarray(raw, dtype=self.dtype),
+            "shift": shift,
+        }
+
+    def sweep(self, state, w, l1, l2, positive, order):
+        return cd_sweep_sparse(
+            self.data,
+            self.indices,
+            self.indptr,
+            self.sample_weight,
+            self.x_mean,
+            self.col_wsum,
+            self.col_norms2,
+            state["raw_residual"],
+            state["shift"],
+            w,
+            l1,
+            l2,
+            positive,
+            order,
+        )
+
+    def stats(self, state, w, l2, subtract_l2, xtr):
+        return residual_stats_sparse(
+            self.data,
+            self.indices,
+            self.indptr,
+            self.sample_weight,
+            self.x_mean,
+            self.col_wsum,
+            self.y,
+            state["raw_residual"],
+            state["shift"],
+            w,
+            l2,
+            subtract_l2,
+            xtr,
+        )
+
+    def zero_out(self, state, w, idx):
+        values = w[idx]
+        state["raw_residual"] += self.X[:, idx] @ values
+        state["shift"][0] -= self.x_mean[idx] @ values
+        state["shift"][1] += values @ (
+            self.col_wsum[idx] - self.x_mean[idx] * self.total_weight
+        )
+        w[idx] = 0

@@ -1,0 +1,391 @@
+"""``enet_path`` and ``lasso_path``: the elastic net along a grid of alphas.
+
+Signatures, defaults, deprecations and return values are scikit-learn's
+(1.9).  Each alpha is solved by :func:`skreg.linear_model._cd_solver.solve_enet`
+warm-started from the previous solution.
+"""
+
+import sys
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array, check_random_state
+
+from skreg._sklearn import Hidden, Interval, StrOptions, validate_params
+from skreg.linear_model._alpha_grid import alpha_grid
+from skreg.linear_model._cd_solver import solve_enet
+from skreg.linear_model._preprocess import check_gram, make_layouts
+
+_PATH_PARAMS = {
+    "X": ["array-like", "sparse matrix"],
+    "y": ["array-like", "sparse matrix"],
+    "eps": [Interval(Real, 0, None, closed="neither")],
+    "n_alphas": [
+        Interval(Integral, 1, None, closed="left"),
+        Hidden(StrOptions({"deprecated"})),
+    ],
+    "alphas": [
+        Interval(Integral, 1, None, closed="left"),
+        "array-like",
+        None,
+        Hidden(StrOptions({"warn"})),
+    ],
+    "precompute": [StrOptions({"auto"}), "boolean", "array-like"],
+    "Xy": ["array-like", None],
+    "copy_X": ["boolean"],
+    "coef_init": ["array-like", None],
+    "verbose": ["verbose"],
+    "return_n_iter": ["boolean"],
+    "positive": ["boolean"],
+}
+
+
+def _resolve_alphas(n_alphas, alphas):
+    """Apply scikit-learn 1.9's deprecation of ``n_alphas`` and ``alphas=None``."""
+    resolved = 100
+    if n_alphas != "deprecated":
+        warnings.warn(
+            "'n_alphas' was deprecated in 1.9 and will be removed in 1.11. "
+            "'alphas' now accepts an integer value which removes the need to pass "
+            "'n_alphas'. The default value of 'alphas' will change from None to "
+            "100 in 1.11. Pass an explicit value to 'alphas' and leave 'n_alphas' "
+            "to its default value to silence this warning.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        resolved = n_alphas
+    if isinstance(alphas, str) and alphas == "warn":
+        pass
+    elif alphas is None:
+        warnings.warn(
+            "'alphas=None' is deprecated and will be removed in 1.11, at which "
+            "point the default value will be set to 100. Set 'alphas=100' "
+            "to silence this warning.",
+            FutureWarning,
+            stacklevel=3,
+        )
+    else:
+        resolved = alphas
+    return resolved
+
+
+@validate_params(
+    {
+        **_PATH_PARAMS,
+        "l1_ratio": [Interval(Real, 0.0, 1.0, closed="both")],
+        "check_input": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def enet_path(
+    X,
+    y,
+    *,
+    l1_ratio=0.5,
+    eps=1e-3,
+    n_alphas="deprecated",
+    alphas="warn",
+    precompute="auto",
+    Xy=None,
+    copy_X=True,
+    coef_init=None,
+    verbose=False,
+    return_n_iter=False,
+    positive=False,
+    check_input=True,
+    **params,
+):
+    """Compute the elastic net path with coordinate descent.
+
+    For each alpha the objective is::
+
+        1 / (2 * n_samples) * ||y - Xw||^2_2
+        + alpha * l1_ratio * ||w||_1
+        + 0.5 * alpha * (1 - l1_ratio) * ||w||^2_2
+
+    No intercept is fitted: center ``X`` and ``y`` beforehand (or pass
+    ``X_offset`` for sparse ``X``, as the estimators do).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Target values.
+    l1_ratio : float, default=0.5
+        Mixing parameter between L1 (1) and L2 (0) penalties.
+    eps : float, default=1e-3
+        Length of the path: ``alpha_min / alpha_max = eps``.
+    n_alphas : int, default=100
+        Deprecated as in scikit-learn 1.9: pass an integer ``alphas`` instead.
+    alphas : array-like or int, default=None
+        The alphas, or how many to place on the automatic grid.
+    precompute : 'auto', bool or array-like of shape (n_features, n_features), \
+            default='auto'
+        Whether to use covariance mode (``'auto'`` does when
+        ``n_samples > n_features``), or the Gram matrix itself.
+    Xy : array-like of shape (n_features,), default=None
+        ``X' y``, used with a precomputed Gram matrix.
+    copy_X : bool, default=True
+        Kept for compatibility; ``X`` is never written to.
+    coef_init : array-like of shape (n_features,), default=None
+        Initial coefficients.
+    verbose : bool or int, default=False
+        Progress: 1 prints a dot per alpha, 2 and more print the alpha index,
+        the alpha, the duality gap and the number of sweeps.
+    return_n_iter : bool, default=False
+        Whether to return the number of sweeps per alpha.
+    positive : bool, default=False
+        Force the coefficients to be non-negative.
+    check_input : bool, default=True
+        Validate ``X``, ``y``, ``Xy`` and the Gram matrix.
+    **params : kwargs
+        ``tol``, ``max_iter``, ``random_state``, ``selection``,
+        ``sample_weight`` (sparse ``X``), ``X_offset`` and ``X_scale``
+        (implicit centering of sparse ``X``), ``do_screening``.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The alphas along the path, in decreasing order.
+    coefs : ndarray of shape (n_features, n_alphas)
+        Coefficients along the path.
+    dual_gaps : ndarray of shape (n_alphas,)
+        The certified duality gaps at the end of optimization for each alpha.
+    n_iters : list of int
+        Number of sweeps per alpha (only when ``return_n_iter=True``).
+
+    See Also
+    --------
+    lasso_path : The ``l1_ratio=1`` case.
+    sklearn.linear_model.enet_path : The function whose contract this follows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg import enet_path
+    >>> X = np.array([[1.0, 2.0, 3.1], [2.3, 5.4, 4.3]]).T
+    >>> y = np.array([1.0, 2.0, 3.1])
+    >>> alphas, coefs, gaps = enet_path(X, y, alphas=[5.0, 1.0, 0.5])
+    >>> coefs.shape
+    (2, 3)
+    """
+    requested = _resolve_alphas(n_alphas, alphas)
+    x_offset = params.pop("X_offset", None)
+    x_scale = params.pop("X_scale", None)
+    sample_weight = params.pop("sample_weight", None)
+    tol = params.pop("tol", 1e-4)
+    max_iter = params.pop("max_iter", 1000)
+    random_state = params.pop("random_state", None)
+    selection = params.pop("selection", "cyclic")
+    do_screening = params.pop("do_screening", True)
+    if params:
+        raise ValueError("Unexpected parameters in params", params.keys())
+    if selection not in ("random", "cyclic"):
+        raise ValueError("selection should be either random or cyclic.")
+
+    if check_input:
+        X = check_array(
+            X,
+            accept_sparse="csc",
+            dtype=[np.float64, np.float32],
+            order="F",
+            copy=False,
+        )
+        y = check_array(
+            y,
+            accept_sparse="csc",
+            dtype=X.dtype.type,
+            order="F",
+            copy=False,
+            ensure_2d=False,
+        )
+        if Xy is not None:
+            Xy = check_array(
+                Xy, dtype=X.dtype.type, order="C", copy=False, ensure_2d=False
+            )
+    if sp.issparse(y):
+        y = y.toarray()
+    y = np.asarray(y)
+    dtype = X.dtype
+    n_samples, n_features = X.shape
+    if y.ndim != 1 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise NotImplementedError(
+            "skreg's enet_path does not yet solve the multi-task (2-D y) problem; "
+            "fit one target at a time."
+        )
+    X_is_sparse = sp.issparse(X)
+    if X_is_sparse:
+        precompute = False
+        x_mean = (
+            np.zeros(n_features)
+            if x_offset is None
+            else np.asarray(x_offset) / np.asarray(x_scale)
+        )
+    else:
+        x_mean = np.zeros(n_features)
+        if hasattr(precompute, "__array__") and check_input:
+            precompute = check_gram(precompute, X, dtype)
+        if isinstance(precompute, str) and precompute == "auto":
+            precompute = n_samples > n_features
+    if X_is_sparse and sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=dtype)
+    else:
+        # Dense data arrives already multiplied by sqrt(sample_weight).
+        sample_weight = None
+
+    (layout,) = make_layouts(
+        X,
+        np.asarray(y, dtype=dtype).reshape(n_samples, 1),
+        sample_weight,
+        x_mean.astype(dtype),
+        precompute,
+        Xy=Xy,
+    )
+    if isinstance(requested, Integral):
+        path_alphas = alpha_grid(
+            X,
+            y,
+            Xy=layout.xty if hasattr(layout, "xty") else None,
+            l1_ratio=l1_ratio,
+            fit_intercept=False,
+            eps=eps,
+            n_alphas=requested,
+            positive=positive,
+            sample_weight=sample_weight,
+        )
+    else:
+        path_alphas = np.sort(np.asarray(requested, dtype=np.float64).ravel())[::-1]
+    n_path = len(path_alphas)
+    coefs = np.empty((n_features, n_path), dtype=dtype)
+    dual_gaps = np.empty(n_path)
+    n_iters = []
+    coef = (
+        np.zeros(n_features, dtype=dtype)
+        if coef_init is None
+        else np.array(coef_init, dtype=dtype).ravel()
+    )
+    rng = check_random_state(random_state)
+    n_weight = n_samples if sample_weight is None else float(np.sum(sample_weight))
+    for i, alpha in enumerate(path_alphas):
+        result = solve_enet(
+            layout,
+            coef,
+            alpha * l1_ratio * n_weight,
+            alpha * (1.0 - l1_ratio) * n_weight,
+            max_iter=max_iter,
+            tol=tol,
+            positive=positive,
+            rng=rng,
+            random=selection == "random",
+            screening=do_screening,
+        )
+        coefs[:, i] = coef
+        dual_gaps[i] = result.gap / n_samples
+        n_iters.append(result.n_iter)
+        if verbose:
+            if verbose > 1:
+                print(
+                    f"Path: {i:03d} out of {n_path:03d}, alpha={alpha:.4e}, "
+                    f"dual gap={dual_gaps[i]:.3e}, sweeps={result.n_iter}"
+                )
+            else:
+                sys.stderr.write(".")
+    if return_n_iter:
+        return path_alphas, coefs, dual_gaps, n_iters
+    return path_alphas, coefs, dual_gaps
+
+
+@validate_params(_PATH_PARAMS, prefer_skip_nested_validation=True)
+def lasso_path(
+    X,
+    y,
+    *,
+    eps=1e-3,
+    n_alphas="deprecated",
+    alphas="warn",
+    precompute="auto",
+    Xy=None,
+    copy_X=True,
+    coef_init=None,
+    verbose=False,
+    return_n_iter=False,
+    positive=False,
+    **params,
+):
+    """Compute the Lasso path with coordinate descent.
+
+    The objective at each alpha is ``(1 / (2 * n_samples)) * ||y - Xw||^2_2 +
+    alpha * ||w||_1``; this is :func:`enet_path` with ``l1_ratio=1``.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Target values.
+    eps : float, default=1e-3
+        Length of the path: ``alpha_min / alpha_max = eps``.
+    n_alphas : int, default=100
+        Deprecated as in scikit-learn 1.9: pass an integer ``alphas`` instead.
+    alphas : array-like or int, default=None
+        The alphas, or how many to place on the automatic grid.
+    precompute : 'auto', bool or array-like, default='auto'
+        Whether to use covariance mode, or the Gram matrix itself.
+    Xy : array-like of shape (n_features,), default=None
+        ``X' y``, used with a precomputed Gram matrix.
+    copy_X : bool, default=True
+        Kept for compatibility; ``X`` is never written to.
+    coef_init : array-like of shape (n_features,), default=None
+        Initial coefficients.
+    verbose : bool or int, default=False
+        Amount of progress output.
+    return_n_iter : bool, default=False
+        Whether to return the number of sweeps per alpha.
+    positive : bool, default=False
+        Force the coefficients to be non-negative.
+    **params : kwargs
+        Passed to :func:`enet_path`.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The alphas along the path.
+    coefs : ndarray of shape (n_features, n_alphas)
+        Coefficients along the path.
+    dual_gaps : ndarray of shape (n_alphas,)
+        Certified duality gaps for each alpha.
+    n_iters : list of int
+        Number of sweeps per alpha (only when ``return_n_iter=True``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg import lasso_path
+    >>> X = np.array([[1.0, 2.0, 3.1], [2.3, 5.4, 4.3]]).T
+    >>> y = np.array([1.0, 2.0, 3.1])
+    >>> alphas, coefs, _ = lasso_path(X, y, alphas=[5.0, 1.0, 0.5])
+    >>> print(coefs.round(4))
+    [[0.     0.     0.4643]
+     [0.     0.2749 0.0968]]
+    """
+    return enet_path(
+        X,
+        y,
+        l1_ratio=1.0,
+        eps=eps,
+        n_alphas=n_alphas,
+        alphas=alphas,
+        precompute=precompute,
+        Xy=Xy,
+        copy_X=copy_X,
+        coef_init=coef_init,
+        verbose=verbose,
+        return_n_iter=return_n_iter,
+        positive=positive,
+        **params,
+    )

@@ -1,0 +1,120 @@
+"""Centering and sample-weight handling shared by estimators and paths.
+
+Dense ``X`` is copied, centered and multiplied by ``sqrt(sample_weight)`` so the
+sweeps run on a plain least-squares problem.  Sparse ``X`` is never densified
+or modified: its (weighted) column means are returned and the sparse kernels
+center implicitly.  The caller's arrays are never written to.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis
+
+from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
+
+
+def rescale_sample_weight(sample_weight, n_samples):
+    """Rescale weights to sum to ``n_samples``, as scikit-learn's ElasticNet does.
+
+    The objective ``1/2 average(r^2, weights=sw) + alpha * penalty`` does not
+    change, and the unweighted scaling ``alpha * n_samples`` stays valid.
+    """
+    total = np.sum(sample_weight)
+    if not total > 0:
+        raise ValueError(
+            f"sample_weight must have a positive sum, got sum(sample_weight)={total!r}"
+        )
+    return sample_weight * (n_samples / total)
+
+
+def center_and_weight(X, y, sample_weight, fit_intercept):
+    """Return ``(X_work, y_work, X_offset, y_offset)``.
+
+    ``y_work`` is always a new array (centered when ``fit_intercept``); dense
+    ``X_work`` is a new Fortran array when centering or weighting is needed and
+    ``X`` itself otherwise (it is then only read).
+    """
+    dtype = X.dtype
+    n_features = X.shape[1]
+    if fit_intercept:
+        if sp.issparse(X):
+            X_offset, _ = mean_variance_axis(X, axis=0, weights=sample_weight)
+            X_offset = np.asarray(X_offset, dtype=dtype)
+        else:
+            X_offset = np.average(X, axis=0, weights=sample_weight).astype(dtype)
+        y_offset = np.average(y, axis=0, weights=sample_weight).astype(dtype)
+        y_work = np.asarray(y - y_offset, dtype=dtype)
+    else:
+        X_offset = np.zeros(n_features, dtype=dtype)
+        y_offset = np.zeros(y.shape[1:], dtype=dtype)[()]
+        y_work = np.array(y, dtype=dtype, copy=True)
+    if sp.issparse(X):
+        return X, y_work, X_offset, y_offset
+    if fit_intercept:
+        X_work = np.asfortranarray(X - X_offset)
+    else:
+        X_work = X
+    if sample_weight is not None:
+        root = np.sqrt(sample_weight).astype(dtype)
+        if X_work is X:
+            X_work = np.asfortranarray(X * root[:, None])
+        else:
+            X_work *= root[:, None]
+        y_work *= root if y_work.ndim == 1 else root[:, None]
+    return np.asfortranarray(X_work), y_work, X_offset, y_offset
+
+
+def check_gram(gram, X_work, dtype):
+    """Validate a user Gram matrix against the processed design on a few entries."""
+    gram = np.asarray(gram)
+    n_features = X_work.shape[1]
+    if gram.shape != (n_features, n_features):
+        raise ValueError(
+            "precompute must be a Gram matrix of shape (n_features, n_features) = "
+            f"({n_features}, {n_features}), got shape {gram.shape}"
+        )
+    probe = np.unique(np.array([0, n_features // 2, n_features - 1]))
+    expected = X_work.T @ X_work[:, probe]
+    scale = max(float(np.max(np.abs(expected))), 1.0)
+    if not np.allclose(gram[:, probe], expected, rtol=1e-4, atol=1e-6 * scale):
+        raise ValueError(
+            "The Gram matrix passed in precompute does not match X' X of the "
+            "(centered, weighted) training data; check how it was computed."
+        )
+    return np.ascontiguousarray(gram, dtype=dtype)
+
+
+def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
+    """Build one solver layout per target column of ``y_work`` (2-D)."""
+    dtype = X_work.dtype
+    n_samples, n_features = X_work.shape
+    if sp.issparse(X_work):
+        sw = (
+            np.ones(n_samples, dtype=dtype)
+            if sample_weight is None
+            else np.ascontiguousarray(sample_weight, dtype=dtype)
+        )
+        csc = X_work.tocsc()
+        csc.sort_indices()
+        return [
+            SparseLayout(csc, np.ascontiguousarray(y_work[:, k]), sw, X_offset)
+            for k in range(y_work.shape[1])
+        ]
+    if isinstance(precompute, str) and precompute == "auto":
+        precompute = n_samples > n_features
+    if precompute is True:
+        gram = np.ascontiguousarray(X_work.T @ X_work)
+    elif precompute is False or precompute is None:
+        return [
+            DenseLayout(X_work, np.ascontiguousarray(y_work[:, k]))
+            for k in range(y_work.shape[1])
+        ]
+    else:
+        gram = precompute
+    if Xy is None:
+        Xy = X_work.T @ y_work
+    Xy = np.asarray(Xy, dtype=dtype).reshape(n_features, -1)
+    return [
+        GramLayout(gram, Xy[:, k], y_work[:, k] @ y_work[:, k])
+        for k in range(y_work.shape[1])
+    ]

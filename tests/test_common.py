@@ -1,0 +1,44 @@
+"""scikit-learn's estimator checks on every public skreg estimator."""
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+    parametrize_with_checks,
+)
+
+import skreg
+
+
+def _all_estimators():
+    """One default instance of every public estimator class in ``skreg``."""
+    estimators = []
+    for name in skreg.__all__:
+        obj = getattr(skreg, name)
+        if isinstance(obj, type) and hasattr(obj, "fit"):
+            estimators.append(obj())
+    return estimators
+
+
+ESTIMATORS = _all_estimators()
+
+
+def test_every_public_estimator_is_checked():
+    names = {type(est).__name__ for est in ESTIMATORS}
+    assert {"Lasso", "ElasticNet", "LassoCV", "ElasticNetCV"} <= names
+    assert {"MLPClassifier", "MLPRegressor"} <= names
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
+def test_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
+def test_dataframe_column_names_consistency(estimator):
+    check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
