@@ -63,7 +63,7 @@ def alpha_grid(
     sample_weight=None,
     positive=False,
 ):
-    """Geometric grid of ``n_alphas`` values from ``alpha_max`` to ``eps * alpha_max``."""
+    """Geometric grid from ``alpha_max`` down to ``eps * alpha_max``."""
     top = alpha_max(
         X,
         y,
