@@ -51,11 +51,16 @@ def enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive):
 
 
 @njit
-def residual_stats_dense(X, y, residual, w, l2, subtract_l2, xtr):
-    """Fill ``xtr = X'r (- l2 w)`` and return ``(||r||^2, r'y)`` for dense ``X``."""
-    n_samples, n_features = X.shape
+def residual_stats_dense(X, y, residual, w, l2, subtract_l2, features, xtr):
+    """Fill ``xtr = X'r (- l2 w)`` and return ``(||r||^2, r'y)`` for dense ``X``.
+
+    Only the entries of ``xtr`` listed in ``features`` are computed (a working
+    set, or every feature for the gap of the full problem).
+    """
+    n_samples = X.shape[0]
     zero = l2 - l2
-    for j in range(n_features):
+    for k in range(features.shape[0]):
+        j = features[k]
         acc = zero
         for i in range(n_samples):
             acc += X[i, j] * residual[i]
@@ -69,7 +74,7 @@ def residual_stats_dense(X, y, residual, w, l2, subtract_l2, xtr):
 
 
 @njit
-def residual_stats_gram(gram_w, xty, y_norm2, w, l2, subtract_l2, xtr):
+def residual_stats_gram(gram_w, xty, y_norm2, w, l2, subtract_l2, features, xtr):
     """Statistics in covariance mode from ``gram_w = X'X w`` and ``xty = X'y``."""
     n_features = w.shape[0]
     zero = l2 - l2
@@ -78,6 +83,8 @@ def residual_stats_gram(gram_w, xty, y_norm2, w, l2, subtract_l2, xtr):
     for j in range(n_features):
         w_xty += w[j] * xty[j]
         w_gram_w += w[j] * gram_w[j]
+    for k in range(features.shape[0]):
+        j = features[k]
         grad = xty[j] - gram_w[j]
         xtr[j] = grad - l2 * w[j] if subtract_l2 else grad
     r_norm2 = y_norm2 - 2 * w_xty + w_gram_w
@@ -99,12 +106,13 @@ def residual_stats_sparse(
     w,
     l2,
     subtract_l2,
+    features,
     xtr,
 ):
     """Statistics for CSC ``X`` with implicit centering and sample weights."""
-    n_features = w.shape[0]
     zero = l2 - l2
-    for j in range(n_features):
+    for k in range(features.shape[0]):
+        j = features[k]
         acc = zero
         for p in range(indptr[j], indptr[j + 1]):
             i = indices[p]

@@ -30,21 +30,35 @@ class DenseLayout:
         self.y_norm2 = float(y @ y)
 
     def start(self, w):
-        return {"residual": self.y - self.X @ w}
+        support = np.flatnonzero(w)
+        return {"residual": self.y - self.X[:, support] @ w[support]}
 
     def sweep(self, state, w, l1, l2, positive, order):
         return cd_sweep_dense(
             self.X, state["residual"], w, self.col_norms2, l1, l2, positive, order
         )
 
-    def stats(self, state, w, l2, subtract_l2, xtr):
+    def stats(self, state, w, l2, subtract_l2, features, xtr):
         return residual_stats_dense(
-            self.X, self.y, state["residual"], w, l2, subtract_l2, xtr
+            self.X, self.y, state["residual"], w, l2, subtract_l2, features, xtr
         )
 
     def zero_out(self, state, w, idx):
         state["residual"] += self.X[:, idx] @ w[idx]
         w[idx] = 0
+
+    def residual(self, state):
+        """The residual ``y - X w`` (a view: copy it to keep it)."""
+        return state["residual"]
+
+    def sample_weight_or_none(self):
+        return None
+
+    def stats_at(self, residual, w, l2, features, xtr):
+        """Residual statistics at any residual vector (for extrapolated duals)."""
+        return residual_stats_dense(
+            self.X, self.y, residual, w, l2, True, features, xtr
+        )
 
 
 class GramLayout:
@@ -59,14 +73,15 @@ class GramLayout:
         self.y_norm2 = float(y_norm2)
 
     def start(self, w):
-        return {"gram_w": self.gram @ w}
+        support = np.flatnonzero(w)
+        return {"gram_w": self.gram[:, support] @ w[support]}
 
     def sweep(self, state, w, l1, l2, positive, order):
         return cd_sweep_gram(
             self.gram, self.xty, w, state["gram_w"], l1, l2, positive, order
         )
 
-    def stats(self, state, w, l2, subtract_l2, xtr):
+    def stats(self, state, w, l2, subtract_l2, features, xtr):
         return residual_stats_gram(
             state["gram_w"],
             self.xty,
@@ -74,12 +89,17 @@ class GramLayout:
             w,
             l2,
             subtract_l2,
+            features,
             xtr,
         )
 
     def zero_out(self, state, w, idx):
         state["gram_w"] -= self.gram[:, idx] @ w[idx]
         w[idx] = 0
+
+    def residual(self, state):
+        """Covariance mode never forms the residual: no dual extrapolation."""
+        return None
 
 
 class SparseLayout:
@@ -110,7 +130,8 @@ class SparseLayout:
         self.y_norm2 = float(y @ (sample_weight * y))
 
     def start(self, w):
-        raw = self.y - self.X @ w
+        support = np.flatnonzero(w)
+        raw = self.y - self.X[:, support] @ w[support]
         shift = np.array([self.x_mean @ w, 0], dtype=self.dtype)
         shift[1] = self.sample_weight @ (raw + shift[0])
         return {
@@ -136,7 +157,7 @@ class SparseLayout:
             order,
         )
 
-    def stats(self, state, w, l2, subtract_l2, xtr):
+    def stats(self, state, w, l2, subtract_l2, features, xtr):
         return residual_stats_sparse(
             self.data,
             self.indices,
@@ -150,6 +171,7 @@ class SparseLayout:
             w,
             l2,
             subtract_l2,
+            features,
             xtr,
         )
 
@@ -161,3 +183,30 @@ class SparseLayout:
             self.col_wsum[idx] - self.x_mean[idx] * self.total_weight
         )
         w[idx] = 0
+
+    def residual(self, state):
+        """The (centered) residual, materialized from its raw part and shift."""
+        return state["raw_residual"] + state["shift"][0]
+
+    def sample_weight_or_none(self):
+        return self.sample_weight
+
+    def stats_at(self, residual, w, l2, features, xtr):
+        """Residual statistics at any residual vector (for extrapolated duals)."""
+        shift = np.array([0, self.sample_weight @ residual], dtype=self.dtype)
+        return residual_stats_sparse(
+            self.data,
+            self.indices,
+            self.indptr,
+            self.sample_weight,
+            self.x_mean,
+            self.col_wsum,
+            self.y,
+            residual,
+            shift,
+            w,
+            l2,
+            True,
+            features,
+            xtr,
+        )

@@ -148,10 +148,12 @@ def test_gap_all_layouts_match_reference(problem, positive, l2):
     expected = reference_gap(X, y, w, l1, l2, positive)
     xtr = np.empty(8)
     residual = y - X @ w
-    r2, ry = residual_stats_dense(X, y, residual, w, l2, True, xtr)
+    r2, ry = residual_stats_dense(X, y, residual, w, l2, True, np.arange(8), xtr)
     gap_dense, _ = enet_gap(w, xtr, r2, ry, l1, l2, positive)
     gram = np.ascontiguousarray(X.T @ X)
-    r2, ry = residual_stats_gram(gram @ w, X.T @ y, y @ y, w, l2, True, xtr)
+    r2, ry = residual_stats_gram(
+        gram @ w, X.T @ y, y @ y, w, l2, True, np.arange(8), xtr
+    )
     gap_gram, _ = enet_gap(w, xtr, r2, ry, l1, l2, positive)
     Xs = sp.csc_matrix(X)
     ones, zeros = np.ones(30), np.zeros(8)
@@ -170,6 +172,7 @@ def test_gap_all_layouts_match_reference(problem, positive, l2):
         w,
         l2,
         True,
+        np.arange(8),
         xtr,
     )
     gap_sparse, _ = enet_gap(w, xtr, r2, ry, l1, l2, positive)
@@ -182,14 +185,14 @@ def test_gap_ridge_and_ols_formulations(problem):
     X, y, w = problem
     residual = y - X @ w
     xtr = np.empty(8)
-    r2, ry = residual_stats_dense(X, y, residual, w, 2.0, False, xtr)
+    r2, ry = residual_stats_dense(X, y, residual, w, 2.0, False, np.arange(8), xtr)
     gap_ols, grad2 = enet_gap(w, xtr, r2, ry, 0.0, 0.0, False)
     assert gap_ols == pytest.approx(np.sum((X.T @ residual) ** 2))
     gap_ridge, _ = enet_gap(w, xtr, r2, ry, 0.0, 2.0, False)
     # Ridge optimum: gap must vanish there.
     w_star = np.linalg.solve(X.T @ X + 2.0 * np.eye(8), X.T @ y)
     residual = y - X @ w_star
-    r2, ry = residual_stats_dense(X, y, residual, w_star, 2.0, False, xtr)
+    r2, ry = residual_stats_dense(X, y, residual, w_star, 2.0, False, np.arange(8), xtr)
     gap_star, _ = enet_gap(w_star, xtr, r2, ry, 0.0, 2.0, False)
     assert gap_ridge > 1e-3
     assert abs(gap_star) < 1e-9

@@ -1,0 +1,98 @@
+"""The working-set solver against plain CD and scikit-learn, with a certified gap."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import linear_model as sk
+
+import skreg
+from skreg.linear_model._cd_solver import solve_enet
+from skreg.linear_model._preprocess import center_and_weight, make_layouts
+
+
+@pytest.fixture(scope="module")
+def wide_problem():
+    """Correlated design with more features than samples (AR(1), rho=0.5)."""
+    rng = np.random.RandomState(0)
+    n, p = 120, 400
+    Z = rng.randn(n, p)
+    X = np.empty((n, p))
+    X[:, 0] = Z[:, 0]
+    for j in range(1, p):
+        X[:, j] = 0.5 * X[:, j - 1] + np.sqrt(0.75) * Z[:, j]
+    w = np.zeros(p)
+    w[rng.choice(p, 15, replace=False)] = rng.randn(15)
+    y = X @ w + 0.5 * rng.randn(n)
+    return np.asfortranarray(X), y
+
+
+def _solve(
+    X, y, alpha, l1_ratio, working_set, positive=False, sparse=False, sample_weight=None
+):
+    X_in = sp.csc_matrix(X) if sparse else X
+    X_work, y_work, x_offset, _ = center_and_weight(X_in, y, sample_weight, True)
+    (layout,) = make_layouts(X_work, y_work[:, None], sample_weight, x_offset, False)
+    n = X.shape[0]
+    coef = np.zeros(X.shape[1])
+    result = solve_enet(
+        layout,
+        coef,
+        alpha * l1_ratio * n,
+        alpha * (1 - l1_ratio) * n,
+        max_iter=100_000,
+        tol=1e-12,
+        positive=positive,
+        working_set=working_set,
+    )
+    return coef, result
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+def test_working_sets_match_plain_cd(wide_problem, l1_ratio, sparse, positive):
+    X, y = wide_problem
+    alpha = 0.02
+    sw = np.random.RandomState(1).uniform(0.5, 2, len(y)) if sparse else None
+    if sw is not None:
+        sw = sw * len(y) / sw.sum()
+    ws, ws_result = _solve(X, y, alpha, l1_ratio, True, positive, sparse, sw)
+    plain, _ = _solve(X, y, alpha, l1_ratio, False, positive, sparse, sw)
+    assert np.max(np.abs(ws - plain)) <= 1e-8 * max(1.0, np.max(np.abs(plain)))
+    assert ws_result.gap <= ws_result.tol
+
+
+def test_lasso_on_wide_data_matches_sklearn(wide_problem):
+    X, y = wide_problem
+    for alpha in (0.1, 0.01):
+        ours = skreg.Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(X, y)
+        ref = sk.Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(X, y)
+        np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("alpha, noise", [(0.05, 1e-6), (0.1, 1e-8), (0.01, 1e-8)])
+def test_screening_never_drops_a_feature_of_the_optimum(wide_problem, alpha, noise):
+    """Features discarded by gap-safe rules are zero in the exact solution."""
+    from skreg.linear_model._cd_solver import _gap, _screen
+
+    X, y = wide_problem
+    n, p = X.shape
+    exact, _ = _solve(X, y, alpha, 1.0, False)
+    X_work, y_work, x_offset, _ = center_and_weight(X, y, None, True)
+    (layout,) = make_layouts(X_work, y_work[:, None], None, x_offset, False)
+    # A point near the optimum, as the solver has in its last iterations.
+    rough = exact + np.random.RandomState(2).normal(0, noise, p) * (exact != 0)
+    state = layout.start(rough)
+    xtr = np.empty(p)
+    everything = np.arange(p)
+    gap, dual_norm, _ = _gap(
+        layout, state, rough, alpha * n, 0.0, False, everything, xtr
+    )
+    kept = _screen(
+        layout, state, rough, everything, xtr, dual_norm, gap, alpha * n, 0.0
+    )
+    dropped = np.setdiff1d(everything, kept)
+    assert dropped.size > p // 2
+    assert np.all(exact[dropped] == 0)
+    assert set(np.flatnonzero(exact)) <= set(kept)
