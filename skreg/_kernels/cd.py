@@ -116,3 +116,28 @@ def cd_sweep_sparse(
         max_delta = max(max_delta, abs(new_w_j - w_j))
         max_abs_w = max(max_abs_w, abs(new_w_j))
     return max_delta, max_abs_w
+
+
+@njit
+def dense_columns_axpy(X, columns, coefficients, out):
+    """``out += X[:, columns] @ coefficients`` without copying the columns."""
+    n_samples = X.shape[0]
+    for k in range(columns.shape[0]):
+        j = columns[k]
+        a = coefficients[k]
+        if a == 0.0:
+            continue
+        for i in range(n_samples):
+            out[i] += a * X[i, j]
+
+
+@njit
+def sparse_columns_axpy(data, indices, indptr, columns, coefficients, out):
+    """``out += X[:, columns] @ coefficients`` for CSC ``X``."""
+    for k in range(columns.shape[0]):
+        j = columns[k]
+        a = coefficients[k]
+        if a == 0.0:
+            continue
+        for p in range(indptr[j], indptr[j + 1]):
+            out[indices[p]] += a * data[p]

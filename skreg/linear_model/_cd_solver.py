@@ -332,7 +332,8 @@ def _solve_working_sets(
         )
         primal = 0.5 * r_norm2 + _penalty(coef, l1, l2)
         best_dual = max(best_dual, primal - gap)
-        if dual_candidate is not None:
+        # The extrapolated dual costs a pass over X: only when it can matter.
+        if dual_candidate is not None and primal - best_dual > tol_scaled:
             scratch = np.empty_like(xtr)
             best_dual = max(
                 best_dual,
@@ -449,8 +450,8 @@ def _try_extrapolation(layout, state, coef, working, point, l1, l2, positive, xt
     r_norm2, _ = layout.stats(state, coef, dtype(l2), False, empty, xtr)
     current = 0.5 * float(r_norm2) + _penalty(coef[working], l1, l2)
     previous = coef[working].copy()
+    candidate_state = layout.moved_state(state, working, point - previous)
     coef[working] = point
-    candidate_state = layout.start(coef)
     r_norm2, _ = layout.stats(candidate_state, coef, dtype(l2), False, empty, xtr)
     if 0.5 * float(r_norm2) + _penalty(point, l1, l2) < current:
         state.update(candidate_state)

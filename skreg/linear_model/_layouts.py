@@ -10,7 +10,13 @@ arithmetic; these classes only route arrays to them.
 
 import numpy as np
 
-from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse
+from skreg._kernels.cd import (
+    cd_sweep_dense,
+    cd_sweep_gram,
+    cd_sweep_sparse,
+    dense_columns_axpy,
+    sparse_columns_axpy,
+)
 from skreg._kernels.gap import (
     residual_stats_dense,
     residual_stats_gram,
@@ -46,6 +52,12 @@ class DenseLayout:
     def zero_out(self, state, w, idx):
         state["residual"] += self.X[:, idx] @ w[idx]
         w[idx] = 0
+
+    def moved_state(self, state, idx, delta):
+        """State after ``w[idx] += delta``, without touching ``state``."""
+        residual = state["residual"].copy()
+        dense_columns_axpy(self.X, idx, -delta, residual)
+        return {"residual": residual}
 
     def residual(self, state):
         """The residual ``y - X w`` (a view: copy it to keep it)."""
@@ -96,6 +108,10 @@ class GramLayout:
     def zero_out(self, state, w, idx):
         state["gram_w"] -= self.gram[:, idx] @ w[idx]
         w[idx] = 0
+
+    def moved_state(self, state, idx, delta):
+        """State after ``w[idx] += delta``, without touching ``state``."""
+        return {"gram_w": state["gram_w"] + self.gram[:, idx] @ delta}
 
     def residual(self, state):
         """Covariance mode never forms the residual: no dual extrapolation."""
@@ -183,6 +199,15 @@ class SparseLayout:
             self.col_wsum[idx] - self.x_mean[idx] * self.total_weight
         )
         w[idx] = 0
+
+    def moved_state(self, state, idx, delta):
+        """State after ``w[idx] += delta``, without touching ``state``."""
+        raw = state["raw_residual"].copy()
+        sparse_columns_axpy(self.data, self.indices, self.indptr, idx, -delta, raw)
+        shift = state["shift"].copy()
+        shift[0] += self.x_mean[idx] @ delta
+        shift[1] -= delta @ (self.col_wsum[idx] - self.x_mean[idx] * self.total_weight)
+        return {"raw_residual": raw, "shift": shift}
 
     def residual(self, state):
         """The (centered) residual, materialized from its raw part and shift."""
