@@ -16,6 +16,7 @@ from sklearn.utils import check_array, check_random_state
 from skreg._sklearn import Hidden, Interval, StrOptions, validate_params
 from skreg.linear_model._alpha_grid import alpha_grid
 from skreg.linear_model._cd_solver import solve_enet
+from skreg.linear_model._multitask_solver import solve_multitask
 from skreg.linear_model._preprocess import check_gram, make_layouts
 
 _PATH_PARAMS = {
@@ -214,9 +215,29 @@ def enet_path(
     if y.ndim != 1 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
-        raise NotImplementedError(
-            "skreg's enet_path does not yet solve the multi-task (2-D y) problem; "
-            "fit one target at a time."
+        if positive:
+            raise ValueError(
+                "positive=True is not allowed for multi-output (y.ndim != 1)"
+            )
+        if sp.issparse(X):
+            raise NotImplementedError(
+                "skreg's enet_path solves the multi-task (2-D y) problem for dense "
+                "X only; pass X.toarray() or fit one target at a time."
+            )
+        return _multitask_path(
+            X,
+            y,
+            l1_ratio=l1_ratio,
+            eps=eps,
+            requested=requested,
+            Xy=Xy,
+            coef_init=coef_init,
+            verbose=verbose,
+            return_n_iter=return_n_iter,
+            tol=tol,
+            max_iter=max_iter,
+            random_state=random_state,
+            selection=selection,
         )
     X_is_sparse = sp.issparse(X)
     if X_is_sparse:
@@ -287,17 +308,88 @@ def enet_path(
         coefs[:, i] = coef
         dual_gaps[i] = result.gap / n_samples
         n_iters.append(result.n_iter)
-        if verbose:
-            if verbose > 1:
-                print(
-                    f"Path: {i:03d} out of {n_path:03d}, alpha={alpha:.4e}, "
-                    f"dual gap={dual_gaps[i]:.3e}, sweeps={result.n_iter}"
-                )
-            else:
-                sys.stderr.write(".")
+        _report_progress(verbose, i, n_path, alpha, dual_gaps[i], result.n_iter)
     if return_n_iter:
         return path_alphas, coefs, dual_gaps, n_iters
     return path_alphas, coefs, dual_gaps
+
+
+def _multitask_path(
+    X,
+    Y,
+    *,
+    l1_ratio,
+    eps,
+    requested,
+    Xy,
+    coef_init,
+    verbose,
+    return_n_iter,
+    tol,
+    max_iter,
+    random_state,
+    selection,
+):
+    """The multi-task elastic net along the grid (dense ``X``, 2-D ``Y``)."""
+    dtype = X.dtype
+    X = np.asfortranarray(X)
+    Y = np.asfortranarray(Y, dtype=dtype)
+    n_samples, n_features = X.shape
+    n_tasks = Y.shape[1]
+    if isinstance(requested, Integral):
+        path_alphas = alpha_grid(
+            X,
+            Y,
+            Xy=Xy,
+            l1_ratio=l1_ratio,
+            fit_intercept=False,
+            eps=eps,
+            n_alphas=requested,
+        )
+    else:
+        path_alphas = np.sort(np.asarray(requested, dtype=np.float64).ravel())[::-1]
+    n_path = len(path_alphas)
+    coefs = np.empty((n_tasks, n_features, n_path), dtype=dtype)
+    dual_gaps = np.empty(n_path)
+    n_iters = []
+    W = (
+        np.zeros((n_features, n_tasks), dtype=dtype)
+        if coef_init is None
+        else np.array(np.asarray(coef_init, dtype=dtype).T, order="C")
+    )
+    rng = check_random_state(random_state)
+    for i, alpha in enumerate(path_alphas):
+        result = solve_multitask(
+            X,
+            Y,
+            W,
+            alpha * l1_ratio * n_samples,
+            alpha * (1.0 - l1_ratio) * n_samples,
+            max_iter=max_iter,
+            tol=tol,
+            rng=rng,
+            random=selection == "random",
+        )
+        coefs[..., i] = W.T
+        dual_gaps[i] = result.gap / n_samples
+        n_iters.append(result.n_iter)
+        _report_progress(verbose, i, n_path, alpha, dual_gaps[i], result.n_iter)
+    if return_n_iter:
+        return path_alphas, coefs, dual_gaps, n_iters
+    return path_alphas, coefs, dual_gaps
+
+
+def _report_progress(verbose, index, n_path, alpha, gap, n_iter):
+    """scikit-learn's path progress: a dot per alpha, or a line with the gap."""
+    if not verbose:
+        return
+    if verbose > 1:
+        print(
+            f"Path: {index:03d} out of {n_path:03d}, alpha={alpha:.4e}, "
+            f"dual gap={gap:.3e}, sweeps={n_iter}"
+        )
+    else:
+        sys.stderr.write(".")
 
 
 @validate_params(_PATH_PARAMS, prefer_skip_nested_validation=True)

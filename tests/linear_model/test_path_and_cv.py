@@ -77,3 +77,26 @@ def test_elastic_net_cv_threads_match_serial(diabetes_poly):
     ref = sk.ElasticNetCV(**kw).fit(X, y)
     assert serial.l1_ratio_ == ref.l1_ratio_
     assert serial.alpha_ == pytest.approx(ref.alpha_)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.6])
+def test_multitask_path_matches_sklearn(diabetes_poly, l1_ratio):
+    X, y = diabetes_poly
+    Xc = np.asfortranarray(X - X.mean(0))
+    Y = np.c_[y, np.sqrt(y), -0.5 * y]
+    Y = Y - Y.mean(0)
+    kw = {
+        "l1_ratio": l1_ratio,
+        "alphas": 8,
+        "eps": 1e-2,
+        "tol": 1e-10,
+        "max_iter": 100_000,
+    }
+    alphas, coefs, gaps = skreg.enet_path(Xc, Y, **kw)
+    ref_alphas, ref_coefs, _ = sk.enet_path(Xc, Y, **kw)
+    np.testing.assert_allclose(alphas, ref_alphas, rtol=1e-12)
+    assert coefs.shape == (3, X.shape[1], 8)
+    scale = np.max(np.abs(ref_coefs))
+    assert np.max(np.abs(coefs - ref_coefs)) <= 1e-6 * scale
+    # Whole features are selected or dropped for all tasks together.
+    np.testing.assert_array_equal(coefs[0] == 0, coefs[1] == 0)
