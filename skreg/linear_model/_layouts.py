@@ -37,7 +37,9 @@ class DenseLayout:
 
     def start(self, w):
         support = np.flatnonzero(w)
-        return {"residual": self.y - self.X[:, support] @ w[support]}
+        residual = self.y.copy()
+        dense_columns_axpy(self.X, support, -w[support], residual)
+        return {"residual": residual}
 
     def sweep(self, state, w, l1, l2, positive, order):
         return cd_sweep_dense(
@@ -147,7 +149,10 @@ class SparseLayout:
 
     def start(self, w):
         support = np.flatnonzero(w)
-        raw = self.y - self.X[:, support] @ w[support]
+        raw = np.array(self.y, dtype=self.dtype)
+        sparse_columns_axpy(
+            self.data, self.indices, self.indptr, support, -w[support], raw
+        )
         shift = np.array([self.x_mean @ w, 0], dtype=self.dtype)
         shift[1] = self.sample_weight @ (raw + shift[0])
         return {
