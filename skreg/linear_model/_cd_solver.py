@@ -41,6 +41,9 @@ class CDResult:
     gap: float
     tol: float
     n_iter: int
+    # (X'r, ||r||^2, r'y) at the returned coef when the solve ended on a full
+    # gap; the next alpha of a path starts there and reuses them.
+    stats: tuple = None
 
 
 def convergence_message(gap, tol, l1):
@@ -73,7 +76,18 @@ def _gap(layout, state, w, l1, l2, positive, features, xtr):
     gap, dual_norm = enet_gap(
         w_sub, xtr_sub, dtype(r_norm2), dtype(r_dot_y), dtype(l1), dtype(l2), positive
     )
-    return float(gap), float(dual_norm), float(r_norm2)
+    return float(gap), float(dual_norm), float(r_norm2), float(r_dot_y)
+
+
+def _gap_from_stats(layout, coef, l1, l2, positive, stats, xtr):
+    """Like :func:`_gap`, from ``(X'r, ||r||^2, r'y)`` computed earlier at ``coef``."""
+    correlations, r_norm2, r_dot_y = stats
+    dtype = layout.dtype.type
+    xtr[:] = correlations - l2 * coef if l1 > 0 else correlations
+    gap, dual_norm = enet_gap(
+        coef, xtr, dtype(r_norm2), dtype(r_dot_y), dtype(l1), dtype(l2), positive
+    )
+    return float(gap), float(dual_norm), float(r_norm2), float(r_dot_y)
 
 
 def _gap_safe_distance(layout, features, xtr, dual_norm, l1, l2, signed=False):
@@ -113,6 +127,7 @@ def solve_enet(
     random=False,
     screening=True,
     working_set=None,
+    warm_stats=None,
     warn=True,
 ):
     """Minimize ``1/2 ||y - Xw||^2 + l1 ||w||_1 + l2/2 ||w||^2`` in place.
@@ -140,6 +155,9 @@ def solve_enet(
     working_set : bool or None
         Use working sets with Anderson acceleration; None decides from the
         problem (lasso-type penalty, many features, cyclic selection).
+    warm_stats : tuple, optional
+        ``CDResult.stats`` of a previous solve that ended at this ``coef`` on the
+        same data (another alpha of a path); saves the first pass over ``X``.
     warn : bool
         Raise ``ConvergenceWarning`` when the tolerance is not reached.
 
@@ -151,19 +169,31 @@ def solve_enet(
         working_set = (
             l1 > 0 and not random and layout.n_features >= WORKING_SET_MIN_FEATURES
         )
-    solver = _solve_working_sets if working_set and l1 > 0 else _solve_plain
-    result = solver(
-        layout,
-        coef,
-        l1,
-        l2,
-        max_iter=max_iter,
-        tol=tol,
-        positive=positive,
-        rng=rng,
-        random=random,
-        screening=screening and l1 > 0,
-    )
+    if working_set and l1 > 0:
+        result = _solve_working_sets(
+            layout,
+            coef,
+            l1,
+            l2,
+            max_iter=max_iter,
+            tol=tol,
+            positive=positive,
+            screening=screening,
+            warm_stats=warm_stats,
+        )
+    else:
+        result = _solve_plain(
+            layout,
+            coef,
+            l1,
+            l2,
+            max_iter=max_iter,
+            tol=tol,
+            positive=positive,
+            rng=rng,
+            random=random,
+            screening=screening and l1 > 0,
+        )
     if warn and result.gap > result.tol:
         warnings.warn(
             convergence_message(result.gap, result.tol, l1),
@@ -184,7 +214,7 @@ def _solve_plain(
     tol_scaled = tol * layout.y_norm2
     everything = np.arange(layout.n_features)
 
-    gap, dual_norm, _ = _gap(layout, state, coef, l1, l2, positive, everything, xtr)
+    gap, dual_norm, _, _ = _gap(layout, state, coef, l1, l2, positive, everything, xtr)
     if gap <= tol_scaled:
         return CDResult(coef, gap, tol_scaled, 0)
     active = np.flatnonzero(layout.col_norms2 != 0)
@@ -201,7 +231,7 @@ def _solve_plain(
             state, coef, l1_typed, l2_typed, positive, order
         )
         if max_abs_w == 0 or max_delta / max_abs_w <= tol or n_iter == max_iter - 1:
-            gap, dual_norm, _ = _gap(
+            gap, dual_norm, _, _ = _gap(
                 layout, state, coef, l1, l2, positive, everything, xtr
             )
             if gap <= tol_scaled:
@@ -311,7 +341,7 @@ def _best_features(candidates, distance, size):
 
 
 def _solve_working_sets(
-    layout, coef, l1, l2, *, max_iter, tol, positive, rng, random, screening
+    layout, coef, l1, l2, *, max_iter, tol, positive, screening, warm_stats=None
 ):
     """Working sets ranked by gap-safe distance, CD + Anderson inside."""
     dtype = layout.dtype.type
@@ -327,9 +357,15 @@ def _solve_working_sets(
     previous = None
 
     while True:
-        gap, dual_norm, r_norm2 = _gap(
-            layout, state, coef, l1, l2, positive, everything, xtr
-        )
+        if warm_stats is not None:
+            gap, dual_norm, r_norm2, r_dot_y = _gap_from_stats(
+                layout, coef, l1, l2, positive, warm_stats, xtr
+            )
+            warm_stats = None
+        else:
+            gap, dual_norm, r_norm2, r_dot_y = _gap(
+                layout, state, coef, l1, l2, positive, everything, xtr
+            )
         primal = 0.5 * r_norm2 + _penalty(coef, l1, l2)
         best_dual = max(best_dual, primal - gap)
         # The extrapolated dual costs a pass over X: only when it can matter.
@@ -346,6 +382,9 @@ def _solve_working_sets(
         certified = primal - best_dual
         if certified <= tol_scaled or n_sweeps >= max_iter:
             gap = certified
+            # X'r without the l2 term is valid for any alpha at this coef.
+            correlations = xtr + l2 * coef if l1 > 0 else xtr.copy()
+            final_stats = (correlations, r_norm2, r_dot_y)
             break
         if screening:
             candidates = _screen(
@@ -379,7 +418,7 @@ def _solve_working_sets(
             xtr,
         )
         n_sweeps += used
-    return CDResult(coef, gap, tol_scaled, n_sweeps)
+    return CDResult(coef, gap, tol_scaled, n_sweeps, stats=final_stats)
 
 
 def _solve_subproblem(
@@ -427,7 +466,7 @@ def _solve_subproblem(
             positive,
             xtr,
         )
-        gap, _, r_norm2 = _gap(layout, state, coef, l1, l2, positive, working, xtr)
+        gap, _, r_norm2, _ = _gap(layout, state, coef, l1, l2, positive, working, xtr)
         if candidate is not None and gap > inner_tol:
             primal = 0.5 * r_norm2 + _penalty(coef[working], l1, l2)
             dual = _dual_value(

@@ -292,6 +292,7 @@ def enet_path(
     )
     rng = check_random_state(random_state)
     n_weight = n_samples if sample_weight is None else float(np.sum(sample_weight))
+    warm_stats = None
     for i, alpha in enumerate(path_alphas):
         result = solve_enet(
             layout,
@@ -304,7 +305,9 @@ def enet_path(
             rng=rng,
             random=selection == "random",
             screening=do_screening,
+            warm_stats=warm_stats,
         )
+        warm_stats = result.stats
         coefs[:, i] = coef
         dual_gaps[i] = result.gap / n_samples
         n_iters.append(result.n_iter)
