@@ -1,0 +1,276 @@
+"""Every solver behind one signature: ``fit(problem, tol) -> Fit``.
+
+Each solver is a loader that imports its package and returns the ``fit``
+function. Import errors become :class:`Unavailable` with a printable reason, so
+a missing anchor is a row of the table ("not installed"), never a crash or a
+silent omission. Loaders run lazily, when their row is measured.
+
+``tol`` is passed through in each package's own meaning; the harness picks it
+per solver so that the gap recomputed in :mod:`_gap` meets the target.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Large enough that ``tol``, not an iteration cap, ends every solve.
+MAX_ITER = 100_000
+
+
+class Unavailable(Exception):
+    """The solver's package cannot be imported; ``str(exc)`` is the row text."""
+
+
+@dataclass
+class Fit:
+    """Solver output: ``coef`` is (n_features,) or (n_features, n_alphas)."""
+
+    coef: np.ndarray
+    intercept: object = 0.0
+    alpha: float | None = None  # alpha chosen by cross-validation
+
+
+def _anchor_import(module):
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError as exc:
+        raise Unavailable(f"not installed: {exc}") from exc
+    except Exception as exc:  # a broken install: say so instead of crashing
+        raise Unavailable(f"import failed: {type(exc).__name__}: {exc}") from exc
+
+
+def import_skreg():
+    """Import skreg, or raise :class:`Unavailable` saying why not."""
+    try:
+        import skreg
+    except Exception as exc:  # skreg is being written; report any failure
+        raise Unavailable(f"not available: {type(exc).__name__}: {exc}") from exc
+    return skreg
+
+
+def _path_result(coefs, n_alphas):
+    return Fit(np.asarray(coefs), np.zeros(n_alphas))
+
+
+# --------------------------------------------------------------------- single
+
+
+def _sklearn_like_single(Lasso):
+    def fit(problem, tol):
+        est = Lasso(
+            alpha=problem.alpha,
+            tol=tol,
+            max_iter=MAX_ITER,
+            fit_intercept=problem.fit_intercept,
+        ).fit(problem.X, problem.y)
+        return Fit(est.coef_, est.intercept_)
+
+    return fit
+
+
+def sklearn_single():
+    return _sklearn_like_single(_anchor_import("sklearn.linear_model").Lasso)
+
+
+def skreg_single():
+    return _sklearn_like_single(import_skreg().Lasso)
+
+
+def celer_single():
+    celer = _anchor_import("celer")
+
+    def fit(problem, tol):
+        est = celer.Lasso(
+            alpha=problem.alpha,
+            tol=tol,
+            max_iter=1000,
+            fit_intercept=problem.fit_intercept,
+        ).fit(problem.X, problem.y)
+        return Fit(est.coef_, est.intercept_)
+
+    return fit
+
+
+def skglm_single():
+    skglm = _anchor_import("skglm")
+
+    def fit(problem, tol):
+        est = skglm.Lasso(
+            alpha=problem.alpha,
+            tol=tol,
+            max_iter=1000,
+            fit_intercept=problem.fit_intercept,
+        ).fit(problem.X, problem.y)
+        return Fit(est.coef_, est.intercept_)
+
+    return fit
+
+
+# ----------------------------------------------------------------------- path
+
+
+def sklearn_path():
+    lasso_path = _anchor_import("sklearn.linear_model").lasso_path
+
+    def fit(problem, tol):
+        _, coefs, _ = lasso_path(
+            problem.X, problem.y, alphas=problem.alphas, tol=tol, max_iter=MAX_ITER
+        )
+        return _path_result(coefs, len(problem.alphas))
+
+    return fit
+
+
+def skreg_path():
+    lasso_path = import_skreg().lasso_path
+
+    def fit(problem, tol):
+        _, coefs, _ = lasso_path(
+            problem.X, problem.y, alphas=problem.alphas, tol=tol, max_iter=MAX_ITER
+        )
+        return _path_result(coefs, len(problem.alphas))
+
+    return fit
+
+
+def celer_path():
+    celer = _anchor_import("celer")
+
+    def fit(problem, tol):
+        _, coefs, _ = celer.celer_path(
+            problem.X, problem.y, "lasso", alphas=problem.alphas, tol=tol, max_iter=1000
+        )
+        return _path_result(coefs, len(problem.alphas))
+
+    return fit
+
+
+def skglm_path():
+    skglm = _anchor_import("skglm")
+
+    def fit(problem, tol):
+        est = skglm.Lasso(
+            alpha=problem.alpha, tol=tol, max_iter=1000, fit_intercept=False
+        )
+        _, coefs, *_ = est.path(problem.X, problem.y, problem.alphas)
+        return _path_result(coefs, len(problem.alphas))
+
+    return fit
+
+
+def glmnet_path():
+    glmnet = _anchor_import("glmnet")
+
+    def fit(problem, tol):
+        # glmnet's gaussian objective is 1/(2n)||y - Xw||² + lambda·||w||₁, the
+        # same scaling as sklearn's alpha; standardize=False keeps X as given
+        # (glmnet standardizes by default and would solve another problem).
+        est = glmnet.ElasticNet(
+            alpha=1.0,
+            lambda_path=problem.alphas,
+            standardize=False,
+            fit_intercept=False,
+            n_splits=0,
+            tol=tol,
+            max_iter=MAX_ITER,
+        ).fit(problem.X, problem.y)
+        # glmnet may stop a path early; fewer columns than alphas -> gap inf.
+        return _path_result(est.coef_path_, len(problem.alphas))
+
+    return fit
+
+
+def adelie_path():
+    ad = _anchor_import("adelie")
+
+    def fit(problem, tol):
+        # adelie's gaussian loss uses weights 1/n, so lmda is sklearn's alpha.
+        # early_exit=False: by default adelie stops the path once the deviance
+        # ratio stalls, which would skip the small alphas we time others on.
+        state = ad.grpnet(
+            X=ad.matrix.dense(problem.X, n_threads=1),
+            glm=ad.glm.gaussian(problem.y),
+            lmda_path=problem.alphas,
+            intercept=False,
+            early_exit=False,
+            tol=tol,
+            n_threads=1,
+            progress_bar=False,
+        )
+        return _path_result(state.betas.toarray().T, len(problem.alphas))
+
+    return fit
+
+
+# ------------------------------------------------------------------------- cv
+
+
+def _sklearn_like_cv(LassoCV):
+    from sklearn.model_selection import KFold
+
+    def fit(problem, tol):
+        est = LassoCV(
+            alphas=len(problem.alphas),
+            eps=problem.extra["eps"],
+            cv=KFold(problem.extra["n_folds"]),
+            tol=tol,
+        ).fit(problem.X, problem.y)
+        return Fit(est.coef_, est.intercept_, float(est.alpha_))
+
+    return fit
+
+
+def sklearn_cv():
+    return _sklearn_like_cv(_anchor_import("sklearn.linear_model").LassoCV)
+
+
+def skreg_cv():
+    return _sklearn_like_cv(import_skreg().LassoCV)
+
+
+def glmnet_cv():
+    glmnet = _anchor_import("glmnet")
+
+    def fit(problem, tol):
+        # python-glmnet shuffles its KFold; passing the KFold(5) fold labels as
+        # groups makes its GroupKFold use exactly sklearn's folds. scoring MSE
+        # and cut_point=0 select the alpha of least mean CV error, as LassoCV.
+        est = glmnet.ElasticNet(
+            alpha=1.0,
+            lambda_path=problem.alphas,
+            standardize=False,
+            fit_intercept=problem.fit_intercept,
+            n_splits=problem.extra["n_folds"],
+            scoring="mean_squared_error",
+            cut_point=0.0,
+            tol=tol,
+            max_iter=MAX_ITER,
+        ).fit(problem.X, problem.y, groups=problem.extra["fold_labels"])
+        alpha = float(np.atleast_1d(est.lambda_best_)[0])
+        return Fit(est.coef_, float(est.intercept_), alpha)
+
+    return fit
+
+
+# Rows in table order; skreg last so anchors' ratios read against it.
+SOLVERS = {
+    "single": {
+        "sklearn": sklearn_single,
+        "celer": celer_single,
+        "skglm": skglm_single,
+        "skreg": skreg_single,
+    },
+    "path": {
+        "sklearn": sklearn_path,
+        "glmnet": glmnet_path,
+        "celer": celer_path,
+        "skglm": skglm_path,
+        "adelie": adelie_path,
+        "skreg": skreg_path,
+    },
+    "cv": {"sklearn": sklearn_cv, "glmnet": glmnet_cv, "skreg": skreg_cv},
+}
+
+# Each package's default tol, used for cross-validation where one fit covers
+# many gaps and the table reports the gap of the final model instead.
+DEFAULT_TOL = {"sklearn": 1e-4, "skreg": 1e-4, "glmnet": 1e-7}
