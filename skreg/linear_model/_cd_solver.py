@@ -28,7 +28,7 @@ from skreg._kernels.gap import enet_gap
 # bookkeeping around them; below this many features plain CD is used.
 WORKING_SET_MIN_FEATURES = 200
 INITIAL_WORKING_SET = 10
-ANDERSON_DEPTH = 5
+ANDERSON_DEPTH = 12
 # Inner solves stop once their own gap is this fraction of the outer gap.
 INNER_GAP_FRACTION = 0.3
 
