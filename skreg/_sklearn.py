@@ -43,3 +43,9 @@ __all__ = [
     "validate_data",
     "validate_params",
 ]
+
+# Appended for skreg.neural_network: the MLPs accept ``n_iter_no_change=np.inf``
+# exactly as scikit-learn's do, which needs the ``Options`` constraint.
+from sklearn.utils._param_validation import Options  # noqa: E402
+
+__all__ += ["Options"]

@@ -1,0 +1,101 @@
+"""The 'lbfgs' solver: scipy's L-BFGS-B on the numba loss and gradient."""
+
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from skreg._kernels.mlp import loss_grad
+from skreg.neural_network._kernel_inputs import kernel_inputs
+from skreg.neural_network._network import HIDDEN_CODES, OUT_CODES, loss_code
+
+
+def fit_lbfgs(est, X, Y, sample_weight, layout, params):
+    """Minimize the full-batch penalized loss with L-BFGS-B, updating ``params``.
+
+    scikit-learn's options are kept: ``maxfun=max_fun``, ``maxiter=max_iter``,
+    ``gtol=tol``.  scipy works in float64; the loss and gradient are computed
+    in the parameters' dtype, so float32 inputs train a float32 network.
+
+    Examples
+    --------
+    The estimators call this driver from ``fit`` with ``solver='lbfgs'``:
+
+    >>> import numpy as np
+    >>> from skreg import MLPRegressor
+    >>> X = np.random.RandomState(0).rand(50, 3).astype(np.float32)
+    >>> est = MLPRegressor(solver="lbfgs", random_state=0).fit(X, X.sum(axis=1))
+    >>> est.coefs_[0].dtype, bool(est.loss_ < 0.01)
+    (dtype('float32'), True)
+    """
+    if est.l1_ratio > 0:
+        raise ValueError(
+            f"l1_ratio={est.l1_ratio!r} > 0 is not supported with solver='lbfgs': "
+            "the L1 penalty is not differentiable. Use solver='sgd' or 'adam', or "
+            "set l1_ratio=0."
+        )
+    dtype = params.dtype
+    dt = dtype.type
+    n = X.shape[0]
+    Xd, X_data, X_indices, X_indptr, is_sparse = kernel_inputs(X, dtype)
+    buf = layout.buffers(n, dtype, not is_sparse)
+    rows = np.arange(n, dtype=np.int64)
+    grad = np.empty_like(params)
+    work = params.copy()
+    Y = np.ascontiguousarray(Y, dtype=dtype)
+    sw = np.ascontiguousarray(sample_weight, dtype=dtype)
+    args = (
+        layout.units,
+        layout.coef_start,
+        layout.intercept_start,
+        layout.n_coef,
+        Xd,
+        X_data,
+        X_indices,
+        X_indptr,
+        is_sparse,
+        Y,
+        sw,
+        rows,
+        buf["x_buf"],
+        buf["y_buf"],
+        buf["sw_buf"],
+        buf["acts"],
+        buf["deltas"],
+        buf["act_start"],
+        HIDDEN_CODES[est.activation],
+        OUT_CODES[est.out_activation_],
+        loss_code(est.loss, est.out_activation_),
+        dt(est.alpha),
+        dt(0.0),
+        dt(np.finfo(dtype).eps),
+    )
+
+    def fun(x):
+        work[:] = x
+        loss, _ = loss_grad(work, grad, *args)
+        return float(loss), grad.astype(np.float64)
+
+    res = scipy.optimize.minimize(
+        fun,
+        params.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+    )
+    n_iter = min(res.nit, est.max_iter)
+    if res.status != 0:
+        msg = (
+            f"lbfgs failed to converge after {n_iter} iteration(s) "
+            f"(status={res.status}):\n{res.message}\n"
+        )
+        if n_iter == est.max_iter:
+            msg += (
+                "\nIncrease the number of iterations to improve the convergence "
+                f"(max_iter={est.max_iter})."
+            )
+        warnings.warn(msg, ConvergenceWarning)
+    est.n_iter_ = n_iter
+    est.loss_ = res.fun
+    params[:] = res.x

@@ -1,0 +1,118 @@
+"""Optimizer state and learning-rate schedules of the stochastic solvers.
+
+The per-batch arithmetic lives in the kernels (:func:`skreg._kernels.mlp.sgd_step`,
+:func:`skreg._kernels.mlp.adam_step`); these classes keep what survives between
+epochs (and between ``partial_fit`` calls): moment vectors, the step count and
+the schedule of the learning rate, with scikit-learn's semantics.
+"""
+
+import numpy as np
+
+
+class SGDState:
+    """Velocity and learning-rate schedule of momentum SGD.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the flat parameter vector.
+    dtype : dtype
+        Dtype of the parameters.
+    learning_rate_init, lr_schedule, momentum, nesterov, power_t
+        As the estimator parameters of the same meaning.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg.neural_network._optimizers import SGDState
+    >>> s = SGDState(3, np.float64, 0.1, "invscaling", 0.9, True, 0.5)
+    >>> s.iteration_ends(3)
+    >>> s.learning_rate
+    0.05
+    """
+
+    solver = "sgd"
+
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        lr_schedule,
+        momentum,
+        nesterov,
+        power_t,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(n_params, dtype=dtype)
+        self.t = 0
+
+    def astype(self, dtype):
+        """Cast the state to ``dtype`` (the dtype of the current data)."""
+        self.velocity = self.velocity.astype(dtype, copy=False)
+
+    def iteration_ends(self, time_step):
+        """Update the learning rate after an epoch (``invscaling`` only)."""
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = (
+                float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+            )
+
+    def trigger_stopping(self, msg, verbose):
+        """Stop, or divide the learning rate by 5 with the adaptive schedule."""
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(f"{msg} Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class AdamState:
+    """First and second moments and step count of Adam.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg.neural_network._optimizers import AdamState
+    >>> s = AdamState(2, np.float32, 1e-3, 0.9, 0.999, 1e-8)
+    >>> s.m.dtype, s.t
+    (dtype('float32'), 0)
+    """
+
+    solver = "adam"
+
+    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.m = np.zeros(n_params, dtype=dtype)
+        self.v = np.zeros(n_params, dtype=dtype)
+        self.t = 0
+
+    def astype(self, dtype):
+        """Cast the moments to ``dtype`` (the dtype of the current data)."""
+        self.m = self.m.astype(dtype, copy=False)
+        self.v = self.v.astype(dtype, copy=False)
+
+    def iteration_ends(self, time_step):
+        """Adam has no epoch-level schedule."""
+
+    def trigger_stopping(self, msg, verbose):
+        """Adam always stops when the stopping criterion fires."""
+        if verbose:
+            print(msg + " Stopping.")
+        return True
