@@ -68,6 +68,7 @@ def cd_sweep_sparse(
     indices,
     indptr,
     sample_weight,
+    weighted,
     x_mean,
     col_wsum,
     col_norms2,
@@ -86,6 +87,8 @@ def cd_sweep_sparse(
     entries of column ``j`` plus the scalar shift.  ``shift[1]`` holds
     ``sum_i sw_i r_i``.  ``col_wsum[j] = sum_i sw_i X_ij`` over stored entries and
     ``col_norms2[j]`` is the weighted squared norm of the centered column.
+    With ``weighted`` False the weights are all one and are not read (one
+    indirect load less per stored entry).
     """
     max_delta = l1 - l1
     max_abs_w = l1 - l1
@@ -99,10 +102,13 @@ def cd_sweep_sparse(
         w_j = w[j]
         start, end = indptr[j], indptr[j + 1]
         correlation = l1 - l1
-        for p in range(start, end):
-            correlation += (
-                sample_weight[indices[p]] * data[p] * raw_residual[indices[p]]
-            )
+        if weighted:
+            for p in range(start, end):
+                i = indices[p]
+                correlation += sample_weight[i] * data[p] * raw_residual[i]
+        else:
+            for p in range(start, end):
+                correlation += data[p] * raw_residual[indices[p]]
         correlation += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
         correlation += w_j * col_norms2[j]
         new_w_j = enet_coordinate_update(correlation, l1, col_norms2[j] + l2, positive)

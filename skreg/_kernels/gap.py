@@ -98,6 +98,7 @@ def residual_stats_sparse(
     indices,
     indptr,
     sample_weight,
+    weighted,
     x_mean,
     col_wsum,
     y,
@@ -114,9 +115,13 @@ def residual_stats_sparse(
     for k in range(features.shape[0]):
         j = features[k]
         acc = zero
-        for p in range(indptr[j], indptr[j + 1]):
-            i = indices[p]
-            acc += sample_weight[i] * data[p] * raw_residual[i]
+        if weighted:
+            for p in range(indptr[j], indptr[j + 1]):
+                i = indices[p]
+                acc += sample_weight[i] * data[p] * raw_residual[i]
+        else:
+            for p in range(indptr[j], indptr[j + 1]):
+                acc += data[p] * raw_residual[indices[p]]
         acc += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
         xtr[j] = acc - l2 * w[j] if subtract_l2 else acc
     r_norm2 = zero

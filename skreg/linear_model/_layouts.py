@@ -137,10 +137,17 @@ class SparseLayout:
         self.dtype = dtype
         self.n_features = X.shape[1]
         self.sample_weight = sample_weight
+        self.weighted = bool(np.any(sample_weight != 1))
         self.x_mean = np.ascontiguousarray(x_mean, dtype=dtype)
-        weighted = X.multiply(sample_weight[:, None]).tocsc()
-        self.col_wsum = np.asarray(weighted.sum(axis=0), dtype=dtype).ravel()
-        col_wsq = np.asarray(weighted.multiply(X).sum(axis=0), dtype=dtype).ravel()
+        # Column sums over stored entries only: bincount by column index.
+        column_of_entry = np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+        weighted_data = X.data * sample_weight[X.indices]
+        self.col_wsum = np.bincount(
+            column_of_entry, weights=weighted_data, minlength=X.shape[1]
+        ).astype(dtype)
+        col_wsq = np.bincount(
+            column_of_entry, weights=weighted_data * X.data, minlength=X.shape[1]
+        ).astype(dtype)
         total = sample_weight.sum()
         norms = col_wsq - 2 * self.x_mean * self.col_wsum + self.x_mean**2 * total
         self.col_norms2 = np.maximum(norms, 0).astype(dtype)
@@ -166,6 +173,7 @@ class SparseLayout:
             self.indices,
             self.indptr,
             self.sample_weight,
+            self.weighted,
             self.x_mean,
             self.col_wsum,
             self.col_norms2,
@@ -184,6 +192,7 @@ class SparseLayout:
             self.indices,
             self.indptr,
             self.sample_weight,
+            self.weighted,
             self.x_mean,
             self.col_wsum,
             self.y,
@@ -229,6 +238,7 @@ class SparseLayout:
             self.indices,
             self.indptr,
             self.sample_weight,
+            self.weighted,
             self.x_mean,
             self.col_wsum,
             self.y,
