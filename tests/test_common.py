@@ -42,3 +42,35 @@ def test_param_validation(estimator):
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
 def test_dataframe_column_names_consistency(estimator):
     check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+
+
+class _LassoIgnoringConstraints(skreg.Lasso):
+    """Declares a constraint its fit never enforces (``alpha`` may be anything)."""
+
+    _parameter_constraints: dict = {
+        **skreg.Lasso._parameter_constraints,
+        "alpha": "no_validation",
+    }
+
+
+class _LassoForgettingFeatureNames(skreg.Lasso):
+    """Fits, then drops the feature names a DataFrame gave it."""
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        super().fit(X, y, sample_weight=sample_weight)
+        self.__dict__.pop("feature_names_in_", None)
+        return self
+
+
+def test_param_validation_check_rejects_a_broken_estimator():
+    """Negative control: the check used above fails when validation is missing."""
+    with pytest.raises((AssertionError, ValueError, TypeError)):
+        check_param_validation("broken", _LassoIgnoringConstraints())
+
+
+def test_column_names_check_rejects_a_broken_estimator():
+    """Negative control: the check used above fails when names are not kept."""
+    with pytest.raises((AssertionError, ValueError), match="feature_names_in_"):
+        check_dataframe_column_names_consistency(
+            "broken", _LassoForgettingFeatureNames()
+        )
