@@ -8,7 +8,9 @@ Each layout computes three statistics -- ``X'r - l2 w`` (into ``xtr``),
 ``||r||^2`` and ``r'y`` -- and :func:`enet_gap` turns them into the gap with
 the dual point obtained by rescaling the residual (formulation A of
 scikit-learn), the ridge dual when ``l1 == 0`` (formulation B) and the squared
-gradient norm for ordinary least squares.
+gradient norm for ordinary least squares.  The scalar statistics are summed in
+float64 even for float32 data, and :func:`enet_gap` is called with float64
+scalars: the gap is a small difference of large sums.
 """
 
 from skreg._numba import njit
@@ -65,8 +67,10 @@ def residual_stats_dense(X, y, residual, w, l2, subtract_l2, features, xtr):
         for i in range(n_samples):
             acc += X[i, j] * residual[i]
         xtr[j] = acc - l2 * w[j] if subtract_l2 else acc
-    r_norm2 = zero
-    r_dot_y = zero
+    # float64 sums: the gap is a difference of these, float32 sums would drown
+    # a tight tolerance in rounding noise.
+    r_norm2 = 0.0
+    r_dot_y = 0.0
     for i in range(n_samples):
         r_norm2 += residual[i] * residual[i]
         r_dot_y += residual[i] * y[i]
@@ -77,9 +81,8 @@ def residual_stats_dense(X, y, residual, w, l2, subtract_l2, features, xtr):
 def residual_stats_gram(gram_w, xty, y_norm2, w, l2, subtract_l2, features, xtr):
     """Statistics in covariance mode from ``gram_w = X'X w`` and ``xty = X'y``."""
     n_features = w.shape[0]
-    zero = l2 - l2
-    w_xty = zero
-    w_gram_w = zero
+    w_xty = 0.0
+    w_gram_w = 0.0
     for j in range(n_features):
         w_xty += w[j] * xty[j]
         w_gram_w += w[j] * gram_w[j]
@@ -124,8 +127,8 @@ def residual_stats_sparse(
                 acc += data[p] * raw_residual[indices[p]]
         acc += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
         xtr[j] = acc - l2 * w[j] if subtract_l2 else acc
-    r_norm2 = zero
-    r_dot_y = zero
+    r_norm2 = 0.0
+    r_dot_y = 0.0
     for i in range(y.shape[0]):
         r_i = raw_residual[i] + shift[0]
         r_norm2 += sample_weight[i] * r_i * r_i

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from skreg._kernels.cd_plain import plain_cd
 from skreg._kernels.gap import enet_gap
+from skreg.linear_model._correlation_bounds import CorrelationBounds
 
 # Working sets pay off once sweeping everything costs much more than the
 # bookkeeping around them; below this many features plain CD is used.
@@ -44,18 +46,38 @@ class CDResult:
     gap: float
     tol: float
     n_iter: int
-    # (X'r, ||r||^2, r'y) at the returned coef when the solve ended on a full
-    # gap; the next alpha of a path starts there and reuses them.
-    stats: tuple = None
+    # CorrelationBounds of the working-set solver (exact X'r at a recent
+    # residual): the next alpha of a path reuses it instead of a full pass.
+    stats: object = None
 
 
-def convergence_message(gap, tol, l1):
-    """Text of the ConvergenceWarning: what was reached and what to try."""
+def convergence_message(gap, tol, l1, *, n_iter=None, max_iter=None, rel_tol=None):
+    """Text of the ConvergenceWarning: what was reached and what to try.
+
+    The first sentence is scikit-learn's, so warning filters written for
+    scikit-learn (``message="Objective did not converge"``) still match; the
+    rest says how far from the tolerance the fit stopped and what to change.
+    ``gap`` and ``tol`` are unscaled (times the number of samples), as in
+    scikit-learn's message.
+    """
     message = (
         "Objective did not converge. You might want to increase the number of "
         "iterations, check the scale of the features or consider increasing "
         f"regularisation. Duality gap: {gap:.6e}, tolerance: {tol:.3e}"
     )
+    if max_iter is not None and tol > 0:
+        ratio = gap / tol
+        message += (
+            f"\nThe certified duality gap is {ratio:.3g} times the tolerance "
+            f"after {n_iter} sweeps (max_iter={max_iter})."
+        )
+        suggestions = [f"increase max_iter (e.g. max_iter={10 * max_iter})"]
+        if rel_tol is not None:
+            suggestions.append(
+                f"accept a looser tol (tol={rel_tol * ratio:.1e} would have been met)"
+            )
+        suggestions.append("standardize the features or use a larger alpha")
+        message += " To fix: " + "; ".join(suggestions) + "."
     if l1 < np.finfo(np.float64).eps:
         message += (
             "\nLinear regression models with a zero l1 penalization strength are "
@@ -77,18 +99,19 @@ def _gap(layout, state, w, l1, l2, positive, features, xtr):
     else:
         w_sub, xtr_sub = w[features], xtr[features]
     gap, dual_norm = enet_gap(
-        w_sub, xtr_sub, dtype(r_norm2), dtype(r_dot_y), dtype(l1), dtype(l2), positive
+        w_sub, xtr_sub, float(r_norm2), float(r_dot_y), float(l1), float(l2), positive
     )
     return float(gap), float(dual_norm), float(r_norm2), float(r_dot_y)
 
 
-def _gap_from_stats(layout, coef, l1, l2, positive, stats, xtr):
-    """Like :func:`_gap`, from ``(X'r, ||r||^2, r'y)`` computed earlier at ``coef``."""
-    correlations, r_norm2, r_dot_y = stats
-    dtype = layout.dtype.type
-    xtr[:] = correlations - l2 * coef if l1 > 0 else correlations
+def _full_gap(layout, state, coef, l1, l2, positive, xtr, bounds):
+    """Gap of the full problem; with ``bounds``, exact values only where needed."""
+    if bounds is None:
+        everything = np.arange(layout.n_features)
+        return _gap(layout, state, coef, l1, l2, positive, everything, xtr)
+    r_norm2, r_dot_y = bounds.statistics(layout.residual(state), coef, l1, l2, xtr)
     gap, dual_norm = enet_gap(
-        coef, xtr, dtype(r_norm2), dtype(r_dot_y), dtype(l1), dtype(l2), positive
+        coef, xtr, float(r_norm2), float(r_dot_y), float(l1), float(l2), positive
     )
     return float(gap), float(dual_norm), float(r_norm2), float(r_dot_y)
 
@@ -158,9 +181,9 @@ def solve_enet(
     working_set : bool or None
         Use working sets with Anderson acceleration; None decides from the
         problem (lasso-type penalty, many features, cyclic selection).
-    warm_stats : tuple, optional
-        ``CDResult.stats`` of a previous solve that ended at this ``coef`` on the
-        same data (another alpha of a path); saves the first pass over ``X``.
+    warm_stats : CorrelationBounds, optional
+        ``CDResult.stats`` of a previous solve on the same layout (another
+        alpha of a path); saves most of the first pass over ``X``.
     warn : bool
         Raise ``ConvergenceWarning`` when the tolerance is not reached.
 
@@ -199,7 +222,14 @@ def solve_enet(
         )
     if warn and result.gap > result.tol:
         warnings.warn(
-            convergence_message(result.gap, result.tol, l1),
+            convergence_message(
+                result.gap,
+                result.tol,
+                l1,
+                n_iter=result.n_iter,
+                max_iter=max_iter,
+                rel_tol=tol,
+            ),
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -209,10 +239,32 @@ def solve_enet(
 def _solve_plain(
     layout, coef, l1, l2, *, max_iter, tol, positive, rng, random, screening
 ):
-    """scikit-learn's CD: full sweeps, gap check on small updates, screening."""
+    """scikit-learn's CD: full sweeps, gap check on small updates, screening.
+
+    Cyclic selection runs entirely in one compiled call; random selection
+    draws its coordinates in NumPy here, sweep by sweep.
+    """
     dtype = layout.dtype.type
     l1_typed, l2_typed = dtype(l1), dtype(l2)
     state = layout.start(coef)
+    if not random:
+        problem, compiled_state = layout.compiled(state)
+        gap, n_iter = plain_cd(
+            problem,
+            compiled_state,
+            layout.col_norms2,
+            float(layout.y_norm2),
+            coef,
+            float(l1),
+            float(l2),
+            l1_typed,
+            l2_typed,
+            positive,
+            max_iter,
+            float(tol),
+            screening,
+        )
+        return CDResult(coef, float(gap), tol * layout.y_norm2, int(n_iter))
     xtr = np.empty(layout.n_features, dtype=layout.dtype)
     tol_scaled = tol * layout.y_norm2
     everything = np.arange(layout.n_features)
@@ -282,16 +334,23 @@ def _penalty(w, l1, l2):
     return l1 * np.abs(w).sum() + 0.5 * l2 * (w @ w)
 
 
-def _dual_value(layout, residual, w, l1, l2, positive, features, xtr):
+def _dual_value(layout, residual, w, l1, l2, positive, features=None, bounds=None):
     """Dual objective at the rescaled point built from ``(residual, w)``.
 
     Formulation A of the elastic-net dual with the extended residual
     ``(residual, -sqrt(l2) w)``; any such pair, rescaled into the constraint
-    set ``|X'r - l2 w| <= l1`` over ``features``, gives a lower bound.
+    set ``|X'r - l2 w| <= l1`` over ``features``, gives a lower bound.  With
+    ``bounds`` (a :class:`CorrelationBounds`) the constraint covers every
+    feature, at the cost of exact correlations only where they may bind.
     """
     dtype = layout.dtype.type
-    r_norm2, r_dot_y = layout.stats_at(residual, w, dtype(l2), features, xtr)
-    values = xtr[features]
+    xtr = np.empty(layout.n_features, dtype=layout.dtype)
+    if bounds is not None:
+        r_norm2, r_dot_y = bounds.statistics(residual, w, l1, l2, xtr, refresh=False)
+        values = xtr
+    else:
+        r_norm2, r_dot_y = layout.stats_at(residual, w, dtype(l2), features, xtr)
+        values = xtr[features]
     dual_norm = float(np.max(values) if positive else np.max(np.abs(values)))
     scale = min(1.0, l1 / dual_norm) if dual_norm > 0 else 1.0
     quadratic = float(r_norm2) + l2 * float(w @ w)
@@ -352,42 +411,33 @@ def _solve_working_sets(
     state = layout.start(coef)
     xtr = np.empty(layout.n_features, dtype=layout.dtype)
     tol_scaled = tol * layout.y_norm2
-    everything = np.arange(layout.n_features)
     candidates = np.flatnonzero(layout.col_norms2 != 0)
     n_sweeps = 0
     best_dual = -np.inf
     dual_candidate = None
     previous = None
 
+    bounds = None
+    if layout.residual(state) is not None:
+        bounds = warm_stats if warm_stats is not None else CorrelationBounds(layout)
+
     while True:
-        if warm_stats is not None:
-            gap, dual_norm, r_norm2, r_dot_y = _gap_from_stats(
-                layout, coef, l1, l2, positive, warm_stats, xtr
-            )
-            warm_stats = None
-        else:
-            gap, dual_norm, r_norm2, r_dot_y = _gap(
-                layout, state, coef, l1, l2, positive, everything, xtr
-            )
+        gap, dual_norm, r_norm2, r_dot_y = _full_gap(
+            layout, state, coef, l1, l2, positive, xtr, bounds
+        )
         primal = 0.5 * r_norm2 + _penalty(coef, l1, l2)
         best_dual = max(best_dual, primal - gap)
         # The extrapolated dual costs a pass over X: only when it can matter.
         if dual_candidate is not None and primal - best_dual > tol_scaled:
-            scratch = np.empty_like(xtr)
             best_dual = max(
                 best_dual,
-                _dual_value(
-                    layout, *dual_candidate, l1, l2, positive, everything, scratch
-                ),
+                _dual_value(layout, *dual_candidate, l1, l2, positive, bounds=bounds),
             )
         # xtr and dual_norm still describe the current residual, as screening
         # and ranking need; only the certificate uses the best dual point.
         certified = primal - best_dual
         if certified <= tol_scaled or n_sweeps >= max_iter:
             gap = certified
-            # X'r without the l2 term is valid for any alpha at this coef.
-            correlations = xtr + l2 * coef if l1 > 0 else xtr.copy()
-            final_stats = (correlations, r_norm2, r_dot_y)
             break
         if screening:
             candidates = _screen(
@@ -421,7 +471,7 @@ def _solve_working_sets(
             xtr,
         )
         n_sweeps += used
-    return CDResult(coef, gap, tol_scaled, n_sweeps, stats=final_stats)
+    return CDResult(coef, gap, tol_scaled, n_sweeps, stats=bounds)
 
 
 def _solve_subproblem(
@@ -472,9 +522,7 @@ def _solve_subproblem(
         gap, _, r_norm2, _ = _gap(layout, state, coef, l1, l2, positive, working, xtr)
         if candidate is not None and gap > inner_tol:
             primal = 0.5 * r_norm2 + _penalty(coef[working], l1, l2)
-            dual = _dual_value(
-                layout, *candidate, l1, l2, positive, working, np.empty_like(xtr)
-            )
+            dual = _dual_value(layout, *candidate, l1, l2, positive, features=working)
             gap = min(gap, primal - dual)
         if gap <= inner_tol:
             break

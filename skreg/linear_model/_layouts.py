@@ -74,6 +74,10 @@ class DenseLayout:
             self.X, self.y, residual, w, l2, True, features, xtr
         )
 
+    def compiled(self, state):
+        """``(problem, state)`` tuples for :func:`skreg._kernels.cd_plain.plain_cd`."""
+        return (self.X, self.y, self.col_norms2), (state["residual"],)
+
 
 class GramLayout:
     """Covariance mode: ``gram = X'X`` and ``xty = X'y`` of the processed data."""
@@ -99,7 +103,7 @@ class GramLayout:
         return residual_stats_gram(
             state["gram_w"],
             self.xty,
-            self.dtype.type(self.y_norm2),
+            self.y_norm2,
             w,
             l2,
             subtract_l2,
@@ -118,6 +122,11 @@ class GramLayout:
     def residual(self, state):
         """Covariance mode never forms the residual: no dual extrapolation."""
         return None
+
+    def compiled(self, state):
+        """``(problem, state)`` tuples for :func:`skreg._kernels.cd_plain.plain_cd`."""
+        problem = (self.gram, self.xty, self.col_norms2, self.y_norm2)
+        return problem, (state["gram_w"],)
 
 
 class SparseLayout:
@@ -229,6 +238,22 @@ class SparseLayout:
 
     def sample_weight_or_none(self):
         return self.sample_weight
+
+    def compiled(self, state):
+        """``(problem, state)`` tuples for :func:`skreg._kernels.cd_plain.plain_cd`."""
+        problem = (
+            self.data,
+            self.indices,
+            self.indptr,
+            self.sample_weight,
+            self.weighted,
+            self.x_mean,
+            self.col_wsum,
+            self.col_norms2,
+            self.y,
+            float(self.total_weight),
+        )
+        return problem, (state["raw_residual"], state["shift"])
 
     def stats_at(self, residual, w, l2, features, xtr):
         """Residual statistics at any residual vector (for extrapolated duals)."""

@@ -54,8 +54,10 @@ def test_elastic_net_agrees_with_sklearn(diabetes_poly, divisor, l1_ratio, setti
     if data.get("sparse"):
         X = sp.csc_matrix(X)
     alpha = lasso_alpha_max(diabetes_poly[0], y) / divisor
-    # float32 cannot certify a 1e-10 relative gap; its own tolerance is 1e-7.
-    tol = 1e-7 if data.get("float32") else 1e-10
+    # float32 cannot certify a 1e-10 relative gap.  At 1e-7 the gap computed in
+    # float32 is rounding noise: both solvers' solutions have a float64 gap of
+    # ~2e-7 relative there, and whichever reports below tol does so by luck.
+    tol = 1e-6 if data.get("float32") else 1e-10
     params = {
         "alpha": alpha,
         "l1_ratio": l1_ratio,

@@ -1,0 +1,107 @@
+"""The compiled plain-CD driver on the three layouts (also run without JIT)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skreg._kernels.cd_plain import plain_cd
+from skreg.linear_model._preprocess import center_and_weight, make_layouts
+
+
+def _problem(seed=0):
+    rng = np.random.RandomState(seed)
+    n, p = 40, 12
+    X = rng.randn(n, p)
+    X[:, 3] = 0.0  # a constant (zero-norm after centering) column
+    X[rng.rand(n, p) < 0.4] = 0.0
+    y = X[:, :3] @ np.array([2.0, -1.0, 0.5]) + 0.1 * rng.randn(n)
+    sw = rng.uniform(0.5, 2.0, n)
+    return X, y, sw * n / sw.sum()
+
+
+def _solve(X, y, sw, kind, alpha, l1_ratio, positive, screening):
+    X_in = sp.csc_matrix(X) if kind == "sparse" else np.asfortranarray(X)
+    X_work, y_work, x_offset, _ = center_and_weight(X_in, y, sw, True)
+    precompute = kind == "gram"
+    (layout,) = make_layouts(X_work, y_work[:, None], sw, x_offset, precompute)
+    n = X.shape[0]
+    w = np.zeros(X.shape[1])
+    state = layout.start(w)
+    problem, compiled_state = layout.compiled(state)
+    l1, l2 = alpha * l1_ratio * n, alpha * (1 - l1_ratio) * n
+    gap, n_iter = plain_cd(
+        problem,
+        compiled_state,
+        layout.col_norms2,
+        float(layout.y_norm2),
+        w,
+        l1,
+        l2,
+        l1,
+        l2,
+        positive,
+        10_000,
+        1e-12,
+        screening,
+    )
+    return w, gap, n_iter, layout.y_norm2
+
+
+def _kkt_violation(X, y, sw, w, alpha, l1_ratio, positive):
+    """Largest violation of the elastic-net optimality conditions (NumPy)."""
+    x_mean = sw @ X / sw.sum()
+    y_mean = sw @ y / sw.sum()
+    Xc, yc = X - x_mean, y - y_mean
+    n = X.shape[0]
+    grad = Xc.T @ (sw * (yc - Xc @ w)) / n - alpha * (1 - l1_ratio) * w
+    l1 = alpha * l1_ratio
+    nonzero = w != 0
+    violation = np.where(
+        nonzero, np.abs(grad - l1 * np.sign(w)), np.maximum(np.abs(grad) - l1, 0)
+    )
+    if positive:
+        violation = np.where(nonzero, violation, np.maximum(grad - l1, 0))
+    return violation.max()
+
+
+@pytest.mark.parametrize("kind", ["dense", "gram", "sparse"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.6])
+@pytest.mark.parametrize("positive", [False, True])
+def test_plain_cd_reaches_the_optimum_on_every_layout(kind, l1_ratio, positive):
+    X, y, sw = _problem()
+    alpha = 0.05
+    w, gap, n_iter, y_norm2 = _solve(X, y, sw, kind, alpha, l1_ratio, positive, True)
+    assert 0 < n_iter < 10_000
+    assert gap <= 1e-12 * y_norm2
+    assert _kkt_violation(X, y, sw, w, alpha, l1_ratio, positive) < 1e-6
+    assert w[3] == 0.0
+    assert np.count_nonzero(w) < X.shape[1] - 1  # the L1 part selects
+    if positive:
+        assert np.all(w >= 0)
+
+
+@pytest.mark.parametrize("kind", ["dense", "gram", "sparse"])
+def test_screening_changes_nothing_but_the_work(kind):
+    X, y, sw = _problem(1)
+    with_screening = _solve(X, y, sw, kind, 0.1, 1.0, False, True)[0]
+    without = _solve(X, y, sw, kind, 0.1, 1.0, False, False)[0]
+    np.testing.assert_allclose(with_screening, without, rtol=1e-8, atol=1e-10)
+
+
+def test_layouts_agree():
+    X, y, sw = _problem(2)
+    solutions = [
+        _solve(X, y, sw, k, 0.02, 0.8, False, True)[0]
+        for k in ("dense", "gram", "sparse")
+    ]
+    np.testing.assert_allclose(solutions[1], solutions[0], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(solutions[2], solutions[0], rtol=1e-7, atol=1e-9)
+
+
+def test_already_optimal_start_returns_without_sweeping():
+    X, y, sw = _problem(3)
+    alpha_max = np.max(
+        np.abs((X - sw @ X / sw.sum()).T @ (sw * (y - sw @ y / sw.sum())))
+    ) / len(y)
+    w, gap, n_iter, _ = _solve(X, y, sw, "dense", 1.01 * alpha_max, 1.0, False, True)
+    assert n_iter == 0 and gap <= 1e-12 and not w.any()

@@ -1,0 +1,124 @@
+"""Gaps certified from Cauchy-Schwarz bounds equal the gaps of a full pass."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import skreg
+from skreg._kernels.gap import enet_gap
+from skreg.linear_model._correlation_bounds import CorrelationBounds
+from skreg.linear_model._preprocess import center_and_weight, make_layouts
+
+
+def _layout(sparse, weighted, dtype=np.float64):
+    rng = np.random.RandomState(0)
+    n, p = 80, 300
+    X = rng.randn(n, p).astype(dtype)
+    X[:, 5] = 0.0  # a zero column has a zero norm and a zero bound
+    y = (X[:, :4] @ np.array([3.0, -2.0, 1.5, 1.0]) + 0.3 * rng.randn(n)).astype(dtype)
+    sw = rng.uniform(0.5, 2.0, n) if weighted else None
+    if sw is not None:
+        sw = sw * n / sw.sum()
+    X_in = sp.csc_matrix(X) if sparse else np.asfortranarray(X)
+    X_work, y_work, x_offset, _ = center_and_weight(X_in, y, sw, True)
+    (layout,) = make_layouts(X_work, y_work[:, None], sw, x_offset, False)
+    return layout
+
+
+def _exact(layout, residual, w, l2):
+    xtr = np.empty(layout.n_features, dtype=layout.dtype)
+    stats = layout.stats_at(residual, w, l2, np.arange(layout.n_features), xtr)
+    return xtr, stats
+
+
+@pytest.mark.parametrize(
+    "sparse, weighted", [(False, False), (True, False), (True, True)]
+)
+@pytest.mark.parametrize("l2", [0.0, 3.0])
+def test_bounds_hold_and_gap_is_exact(sparse, weighted, l2):
+    layout = _layout(sparse, weighted)
+    p = layout.n_features
+    rng = np.random.RandomState(1)
+    w0 = np.zeros(p, dtype=layout.dtype)
+    w0[:4] = [2.5, -1.5, 1.0, 0.5]
+    state = layout.start(w0)
+    reference = layout.residual(state).copy()
+    xtr_ref, _ = _exact(layout, reference, w0, l2)
+    l1 = 0.9 * float(np.max(np.abs(xtr_ref)))
+
+    bounds = CorrelationBounds(layout)
+    xtr = np.empty(p, dtype=layout.dtype)
+    bounds.statistics(reference, w0, l1, l2, xtr)  # the first call is a full pass
+    assert (bounds.n_full, bounds.n_partial) == (1, 0)
+
+    # A nearby point: the residual moves by a small step of the coefficients.
+    w1 = w0.copy()
+    w1[:4] += 0.01 * rng.randn(4)
+    residual = layout.residual(layout.start(w1)).copy()
+    stats = bounds.statistics(residual, w1, l1, l2, xtr)
+    assert bounds.n_partial == 1, "the move is small: most features are skipped"
+
+    exact_xtr, exact_stats = _exact(layout, residual, w1, l2)
+    np.testing.assert_allclose(stats, exact_stats, rtol=1e-12)
+    computed = np.isclose(xtr, exact_xtr, rtol=0, atol=1e-9)
+    skipped = ~computed
+    assert skipped.sum() > p // 2
+    # Skipped entries are upper bounds of |x_j'r| that cannot reach l1 ...
+    assert np.all(np.abs(exact_xtr[skipped]) <= np.abs(xtr[skipped]) * (1 + 1e-12))
+    assert np.all(np.abs(xtr[skipped]) <= l1)
+    # ... so the gap from them is the gap of the full pass.
+    gap, dual_norm = enet_gap(w1, xtr, *stats, l1, l2, False)
+    ref_gap, ref_norm = enet_gap(w1, exact_xtr, *exact_stats, l1, l2, False)
+    assert gap == pytest.approx(ref_gap, rel=1e-10, abs=1e-12)
+    assert max(dual_norm, l1) == pytest.approx(max(ref_norm, l1), rel=1e-12)
+
+
+def test_a_large_move_falls_back_to_a_full_pass():
+    layout = _layout(False, False)
+    p = layout.n_features
+    w = np.zeros(p)
+    residual = layout.residual(layout.start(w)).copy()
+    bounds = CorrelationBounds(layout)
+    xtr = np.empty(p)
+    l1 = 0.5 * float(np.max(np.abs(layout.X.T @ residual)))
+    bounds.statistics(residual, w, l1, 0.0, xtr)
+    bounds.statistics(10.0 * residual, w, l1, 0.0, xtr)
+    assert (bounds.n_full, bounds.n_partial) == (2, 0)
+    np.testing.assert_allclose(xtr, layout.X.T @ (10.0 * residual), rtol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_path_gaps_certify_the_returned_coefficients(sparse):
+    """Each alpha's reported gap bounds its suboptimality, checked from scratch.
+
+    The reported gap may use an extrapolated dual point, so it lies between the
+    true suboptimality ``P(w) - P*`` and the gap of the rescaled residual.
+    """
+    from sklearn.linear_model import lasso_path as sk_lasso_path
+
+    rng = np.random.RandomState(0)
+    n, p = 60, 400
+    X = rng.randn(n, p)
+    y = X[:, :10] @ rng.randn(10) + 0.5 * rng.randn(n)
+    X -= X.mean(axis=0)
+    y -= y.mean()
+    X = np.asfortranarray(X)
+    X_in = sp.csc_matrix(X) if sparse else X
+    alphas, coefs, gaps = skreg.lasso_path(X_in, y, alphas=30, eps=1e-2, tol=1e-8)
+    _, optimal, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100_000)
+
+    def primal(w, alpha):
+        r = y - X @ w
+        return 0.5 * r @ r / n + alpha * np.abs(w).sum()
+
+    for k, alpha in enumerate(alphas):
+        w, reported = coefs[:, k], gaps[k]
+        r = y - X @ w
+        scale = min(1.0, alpha * n / np.max(np.abs(X.T @ r)))
+        naive_gap = primal(w, alpha) - (
+            -0.5 * scale**2 * (r @ r) / n + scale * (r @ y) / n
+        )
+        suboptimality = primal(w, alpha) - primal(optimal[:, k], alpha)
+        assert suboptimality <= reported + 1e-12
+        assert reported <= naive_gap * (1 + 1e-9) + 1e-12
+        assert reported <= 1e-8 * (y @ y) / n
