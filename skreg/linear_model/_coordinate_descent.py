@@ -99,10 +99,14 @@ class ElasticNet(LinearRegressorBase):
     >>> from sklearn.datasets import make_regression
     >>> X, y = make_regression(n_features=2, random_state=0)
     >>> regr = ElasticNet(random_state=0).fit(X, y)
-    >>> print(regr.coef_.round(3))
-    [18.838 64.559]
-    >>> print(round(float(regr.intercept_), 3))
-    1.451
+    >>> print(regr.coef_.round(1))
+    [18.8 64.6]
+    >>> print(round(float(regr.intercept_), 1))
+    1.5
+    >>> print(regr.predict([[0, 0]]).round(1))
+    [1.5]
+    >>> bool(regr.dual_gap_ <= regr.tol * (y - y.mean()) @ (y - y.mean()) / len(y))
+    True
     """
 
     _parameter_constraints: dict = {

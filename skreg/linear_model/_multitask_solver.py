@@ -42,6 +42,10 @@ def solve_multitask(
                 break
     if warn and gap > tol_scaled:
         warnings.warn(
-            convergence_message(gap, tol_scaled, l1), ConvergenceWarning, stacklevel=3
+            convergence_message(
+                gap, tol_scaled, l1, n_iter=n_iter + 1, max_iter=max_iter, rel_tol=tol
+            ),
+            ConvergenceWarning,
+            stacklevel=3,
         )
     return CDResult(W, gap, tol_scaled, n_iter + 1)

@@ -11,7 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array, check_consistent_length, check_random_state
 
 from skreg._sklearn import Hidden, Interval, StrOptions, validate_params
 from skreg.linear_model._alpha_grid import alpha_grid
@@ -134,8 +134,9 @@ def enet_path(
     coef_init : array-like of shape (n_features,), default=None
         Initial coefficients.
     verbose : bool or int, default=False
-        Progress: 1 prints a dot per alpha, 2 and more print the alpha index,
-        the alpha, the duality gap and the number of sweeps.
+        Progress, as in scikit-learn: 1 writes a dot per alpha to stderr; 2
+        and more print one line per alpha with its index, the alpha, the
+        certified duality gap against its tolerance and the number of sweeps.
     return_n_iter : bool, default=False
         Whether to return the number of sweeps per alpha.
     positive : bool, default=False
@@ -194,6 +195,7 @@ def enet_path(
             dtype=[np.float64, np.float32],
             order="F",
             copy=False,
+            input_name="X",
         )
         y = check_array(
             y,
@@ -202,7 +204,9 @@ def enet_path(
             order="F",
             copy=False,
             ensure_2d=False,
+            input_name="y",
         )
+        check_consistent_length(X, y)
         if Xy is not None:
             Xy = check_array(
                 Xy, dtype=X.dtype.type, order="C", copy=False, ensure_2d=False
@@ -311,7 +315,8 @@ def enet_path(
         coefs[:, i] = coef
         dual_gaps[i] = result.gap / n_samples
         n_iters.append(result.n_iter)
-        _report_progress(verbose, i, n_path, alpha, dual_gaps[i], result.n_iter)
+        tol_i = result.tol / n_samples
+        _report_progress(verbose, i, n_path, alpha, dual_gaps[i], tol_i, result.n_iter)
     if return_n_iter:
         return path_alphas, coefs, dual_gaps, n_iters
     return path_alphas, coefs, dual_gaps
@@ -376,23 +381,31 @@ def _multitask_path(
         coefs[..., i] = W.T
         dual_gaps[i] = result.gap / n_samples
         n_iters.append(result.n_iter)
-        _report_progress(verbose, i, n_path, alpha, dual_gaps[i], result.n_iter)
+        tol_i = result.tol / n_samples
+        _report_progress(verbose, i, n_path, alpha, dual_gaps[i], tol_i, result.n_iter)
     if return_n_iter:
         return path_alphas, coefs, dual_gaps, n_iters
     return path_alphas, coefs, dual_gaps
 
 
-def _report_progress(verbose, index, n_path, alpha, gap, n_iter):
-    """scikit-learn's path progress: a dot per alpha, or a line with the gap."""
+def _report_progress(verbose, index, n_path, alpha, gap, tol, n_iter):
+    """scikit-learn's path progress: a dot per alpha, or a line with the gap.
+
+    scikit-learn writes a dot to stderr at ``verbose=1`` and
+    ``"Path: 000 out of 100"`` to stdout above; skreg keeps both and adds the
+    alpha, the certified gap against its tolerance and the sweeps to the line.
+    """
     if not verbose:
         return
     if verbose > 1:
+        status = "ok" if gap <= tol else "NOT converged"
         print(
             f"Path: {index:03d} out of {n_path:03d}, alpha={alpha:.4e}, "
-            f"dual gap={gap:.3e}, sweeps={n_iter}"
+            f"dual gap={gap:.3e} (tol {tol:.3e}, {status}), sweeps={n_iter}"
         )
     else:
         sys.stderr.write(".")
+        sys.stderr.flush()
 
 
 @validate_params(_PATH_PARAMS, prefer_skip_nested_validation=True)
@@ -438,7 +451,9 @@ def lasso_path(
     coef_init : array-like of shape (n_features,), default=None
         Initial coefficients.
     verbose : bool or int, default=False
-        Amount of progress output.
+        Progress, as in scikit-learn: 1 writes a dot per alpha to stderr; 2
+        and more print one line per alpha with its index, the alpha, the
+        certified duality gap against its tolerance and the number of sweeps.
     return_n_iter : bool, default=False
         Whether to return the number of sweeps per alpha.
     positive : bool, default=False
@@ -465,8 +480,14 @@ def lasso_path(
     >>> y = np.array([1.0, 2.0, 3.1])
     >>> alphas, coefs, _ = lasso_path(X, y, alphas=[5.0, 1.0, 0.5])
     >>> print(coefs.round(4))
-    [[0.     0.     0.4643]
-     [0.     0.2749 0.0968]]
+    [[0.     0.     0.4687]
+     [0.2159 0.4426 0.2369]]
+
+    ``verbose=2`` prints one line per alpha with its certified gap:
+
+    >>> _ = lasso_path(X, y, alphas=[5.0, 1.0], verbose=2)  # doctest: +ELLIPSIS
+    Path: 000 out of 002, alpha=5.0000e+00, dual gap=... (tol ..., ok), sweeps=...
+    Path: 001 out of 002, alpha=1.0000e+00, dual gap=... (tol ..., ok), sweeps=...
     """
     return enet_path(
         X,
