@@ -63,23 +63,7 @@ def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order):
 
 
 @njit
-def cd_sweep_sparse(
-    data,
-    indices,
-    indptr,
-    sample_weight,
-    weighted,
-    x_mean,
-    col_wsum,
-    col_norms2,
-    raw_residual,
-    shift,
-    w,
-    l1,
-    l2,
-    positive,
-    order,
-):
+def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     """Sweep over CSC ``X`` with implicit centering and sample weights.
 
     The centered design ``X - 1 x_mean'`` is never formed.  The residual is
@@ -89,12 +73,16 @@ def cd_sweep_sparse(
     ``col_norms2[j]`` is the weighted squared norm of the centered column.
     With ``weighted`` False the weights are all one and are not read (one
     indirect load less per stored entry).
+
+    ``problem`` is ``(data, indices, indptr, sample_weight, weighted, x_mean,
+    col_wsum, col_norms2, y, total_weight)`` and ``state`` is
+    ``(raw_residual, shift)`` (see :mod:`skreg._kernels.cd_plain`).
     """
+    data, indices, indptr, sample_weight, weighted = problem[:5]
+    x_mean, col_wsum, col_norms2, _, total_weight = problem[5:]
+    raw_residual, shift = state
     max_delta = l1 - l1
     max_abs_w = l1 - l1
-    total_weight = l1 - l1
-    for i in range(sample_weight.shape[0]):
-        total_weight += sample_weight[i]
     for k in range(order.shape[0]):
         j = order[k]
         if col_norms2[j] == 0.0:

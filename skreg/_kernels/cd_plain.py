@@ -45,25 +45,7 @@ def _sweep_gram(problem, state, w, l1, l2, positive, order):
 
 
 def _sweep_sparse(problem, state, w, l1, l2, positive, order):
-    data, indices, indptr, sw, weighted, x_mean, col_wsum, col_norms2, _, _ = problem
-    raw_residual, shift = state
-    return cd_sweep_sparse(
-        data,
-        indices,
-        indptr,
-        sw,
-        weighted,
-        x_mean,
-        col_wsum,
-        col_norms2,
-        raw_residual,
-        shift,
-        w,
-        l1,
-        l2,
-        positive,
-        order,
-    )
+    return cd_sweep_sparse(problem, state, w, l1, l2, positive, order)
 
 
 def _stats_dense(problem, state, w, l2, subtract_l2, features, xtr):
@@ -79,25 +61,7 @@ def _stats_gram(problem, state, w, l2, subtract_l2, features, xtr):
 
 
 def _stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
-    data, indices, indptr, sw, weighted, x_mean, col_wsum, _, y, _ = problem
-    raw_residual, shift = state
-    return residual_stats_sparse(
-        data,
-        indices,
-        indptr,
-        sw,
-        weighted,
-        x_mean,
-        col_wsum,
-        y,
-        raw_residual,
-        shift,
-        w,
-        l2,
-        subtract_l2,
-        features,
-        xtr,
-    )
+    return residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr)
 
 
 def _zero_out_dense(problem, state, w, j):

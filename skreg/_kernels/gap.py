@@ -96,24 +96,14 @@ def residual_stats_gram(gram_w, xty, y_norm2, w, l2, subtract_l2, features, xtr)
 
 
 @njit
-def residual_stats_sparse(
-    data,
-    indices,
-    indptr,
-    sample_weight,
-    weighted,
-    x_mean,
-    col_wsum,
-    y,
-    raw_residual,
-    shift,
-    w,
-    l2,
-    subtract_l2,
-    features,
-    xtr,
-):
-    """Statistics for CSC ``X`` with implicit centering and sample weights."""
+def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
+    """Statistics for CSC ``X`` with implicit centering and sample weights.
+
+    ``problem`` and ``state`` are the sparse tuples of :func:`cd_sweep_sparse`.
+    """
+    data, indices, indptr, sample_weight, weighted = problem[:5]
+    x_mean, col_wsum, _, y, _ = problem[5:]
+    raw_residual, shift = state
     zero = l2 - l2
     for k in range(features.shape[0]):
         j = features[k]

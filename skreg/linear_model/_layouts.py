@@ -162,6 +162,19 @@ class SparseLayout:
         self.col_norms2 = np.maximum(norms, 0).astype(dtype)
         self.total_weight = total
         self.y_norm2 = float(y @ (sample_weight * y))
+        # The arrays the sparse kernels read, in their order (cd_plain).
+        self.problem = (
+            self.data,
+            self.indices,
+            self.indptr,
+            self.sample_weight,
+            self.weighted,
+            self.x_mean,
+            self.col_wsum,
+            self.col_norms2,
+            self.y,
+            float(total),
+        )
 
     def start(self, w):
         support = np.flatnonzero(w)
@@ -178,41 +191,17 @@ class SparseLayout:
 
     def sweep(self, state, w, l1, l2, positive, order):
         return cd_sweep_sparse(
-            self.data,
-            self.indices,
-            self.indptr,
-            self.sample_weight,
-            self.weighted,
-            self.x_mean,
-            self.col_wsum,
-            self.col_norms2,
-            state["raw_residual"],
-            state["shift"],
-            w,
-            l1,
-            l2,
-            positive,
-            order,
+            self.problem, self._state(state), w, l1, l2, positive, order
         )
 
     def stats(self, state, w, l2, subtract_l2, features, xtr):
         return residual_stats_sparse(
-            self.data,
-            self.indices,
-            self.indptr,
-            self.sample_weight,
-            self.weighted,
-            self.x_mean,
-            self.col_wsum,
-            self.y,
-            state["raw_residual"],
-            state["shift"],
-            w,
-            l2,
-            subtract_l2,
-            features,
-            xtr,
+            self.problem, self._state(state), w, l2, subtract_l2, features, xtr
         )
+
+    @staticmethod
+    def _state(state):
+        return state["raw_residual"], state["shift"]
 
     def zero_out(self, state, w, idx):
         values = w[idx]
@@ -241,37 +230,11 @@ class SparseLayout:
 
     def compiled(self, state):
         """``(problem, state)`` tuples for :func:`skreg._kernels.cd_plain.plain_cd`."""
-        problem = (
-            self.data,
-            self.indices,
-            self.indptr,
-            self.sample_weight,
-            self.weighted,
-            self.x_mean,
-            self.col_wsum,
-            self.col_norms2,
-            self.y,
-            float(self.total_weight),
-        )
-        return problem, (state["raw_residual"], state["shift"])
+        return self.problem, self._state(state)
 
     def stats_at(self, residual, w, l2, features, xtr):
         """Residual statistics at any residual vector (for extrapolated duals)."""
         shift = np.array([0, self.sample_weight @ residual], dtype=self.dtype)
         return residual_stats_sparse(
-            self.data,
-            self.indices,
-            self.indptr,
-            self.sample_weight,
-            self.weighted,
-            self.x_mean,
-            self.col_wsum,
-            self.y,
-            residual,
-            shift,
-            w,
-            l2,
-            True,
-            features,
-            xtr,
+            self.problem, (residual, shift), w, l2, True, features, xtr
         )

@@ -118,7 +118,7 @@ def test_sparse_sweep_matches_reference_with_implicit_centering(problem, weighte
     shift = np.array([x_mean @ w, 0.0])
     shift[1] = sw @ (raw + shift[0])
     order = np.arange(8)
-    cd_sweep_sparse(
+    sparse = (
         Xs.data,
         Xs.indices,
         Xs.indptr,
@@ -127,8 +127,12 @@ def test_sparse_sweep_matches_reference_with_implicit_centering(problem, weighte
         x_mean,
         col_wsum,
         norms,
-        raw,
-        shift,
+        yc,
+        float(sw.sum()),
+    )
+    cd_sweep_sparse(
+        sparse,
+        (raw, shift),
         w,
         1.0,
         0.5,
@@ -160,17 +164,11 @@ def test_gap_all_layouts_match_reference(problem, positive, l2):
     ones, zeros = np.ones(30), np.zeros(8)
     raw = y - X @ w
     shift = np.array([0.0, raw.sum()])
+    sparse = (Xs.data, Xs.indices, Xs.indptr, ones, False, zeros, ones @ X)
+    sparse += (np.zeros(8), y, 30.0)
     r2, ry = residual_stats_sparse(
-        Xs.data,
-        Xs.indices,
-        Xs.indptr,
-        ones,
-        False,
-        zeros,
-        ones @ X,
-        y,
-        raw,
-        shift,
+        sparse,
+        (raw, shift),
         w,
         l2,
         True,
