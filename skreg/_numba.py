@@ -8,12 +8,22 @@ here, so caching, GIL release and floating-point flags are decided in one place.
   writable (read-only installs), the cache is relocated to a temporary
   directory; if even that fails the cache is switched off with one warning.
   Importing skreg never fails because of the cache.
+- numba invalidates a cached kernel only when its own source file changes, not
+  when a kernel it calls from another file does, nor when these flags change.
+  skreg therefore stamps its cache directory with numba's and Python's
+  versions and the size and mtime of every kernel source and of this file;
+  when the stamp differs (an upgrade, an edited kernel), skreg's ``.nbi`` and
+  ``.nbc`` files there are deleted before anything is loaded.
+- A cache entry that cannot be read (a truncated or corrupt file) is deleted
+  and the kernel compiled again, instead of failing the call.
 - ``fastmath`` is an explicit flag set. ``fastmath=True`` would add ``nnan`` and
   ``ninf``, which let LLVM delete NaN/inf checks used to detect divergence.
   ``reassoc`` is kept because without it reductions do not vectorize.
 """
 
+import glob
 import os
+import sys
 import tempfile
 import warnings
 
@@ -74,6 +84,94 @@ def _resolve_cache():
 
 CACHE = _resolve_cache()
 
+_KERNEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_kernels")
+STAMP_NAME = "skreg-cache-stamp.txt"
+_checked_dirs = set()
+
+
+def _sources_stamp():
+    """What skreg's compiled kernels depend on, as text."""
+    lines = [f"numba {numba.__version__}", f"python {sys.version_info[:2]}"]
+    for path in sorted(glob.glob(os.path.join(_KERNEL_DIR, "*.py"))) + [__file__]:
+        stat = os.stat(path)
+        lines.append(f"{os.path.basename(path)} {stat.st_size} {stat.st_mtime_ns}")
+    return "\n".join(lines) + "\n"
+
+
+def _purge_if_stale(cache_dir):
+    """Delete the kernels cached in ``cache_dir`` unless the stamp is current.
+
+    Returns whether anything was purged. Safe when several processes do it at
+    once: numba tolerates a cache file removed under it, and the stamp is
+    replaced atomically.
+    """
+    stamp = _sources_stamp()
+    stamp_path = os.path.join(cache_dir, STAMP_NAME)
+    try:
+        with open(stamp_path) as f:
+            if f.read() == stamp:
+                return False
+    except OSError:
+        pass
+    os.makedirs(cache_dir, exist_ok=True)
+    purged = False
+    for name in os.listdir(cache_dir):
+        if name.endswith((".nbi", ".nbc")):
+            try:
+                os.remove(os.path.join(cache_dir, name))
+                purged = True
+            except OSError:
+                pass
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".skreg-stamp-")
+    with os.fdopen(fd, "w") as f:
+        f.write(stamp)
+    os.replace(tmp, stamp_path)
+    return purged
+
+
+def _discard(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def _harden_cache(dispatcher):
+    """Purge a stale cache directory once; survive unreadable cache entries.
+
+    Relies on numba's ``Dispatcher._cache`` (a ``FunctionCache``); when numba
+    changes that, the kernel keeps numba's own caching unchanged.
+    """
+    cache = getattr(dispatcher, "_cache", None)
+    cache_file = getattr(cache, "_cache_file", None)
+    index_path = getattr(cache_file, "_index_path", None)
+    if index_path is None:
+        return
+    cache_dir = os.path.dirname(index_path)
+    if cache_dir not in _checked_dirs:
+        _checked_dirs.add(cache_dir)
+        try:
+            _purge_if_stale(cache_dir)
+        except OSError:
+            pass
+    load, save = cache.load_overload, cache.save_overload
+
+    def load_overload(sig, target_context):
+        try:
+            return load(sig, target_context)
+        except Exception:  # noqa: BLE001 - any unreadable entry: compile instead
+            _discard(index_path)
+            return None
+
+    def save_overload(sig, data):
+        try:
+            save(sig, data)
+        except Exception:  # noqa: BLE001 - a cache that cannot be written is no cache
+            _discard(index_path)
+
+    cache.load_overload = load_overload
+    cache.save_overload = save_overload
+
 
 def njit(*args, **kwargs):
     """Compile a kernel with skreg's numba policy.
@@ -86,12 +184,15 @@ def njit(*args, **kwargs):
 
     def decorate(func):
         try:
-            return numba.njit(**options)(func)
+            dispatcher = numba.njit(**options)(func)
         except RuntimeError:
             # numba raises at decoration time when no cache locator works;
             # compile without the cache rather than failing the import.
             options["cache"] = False
             return numba.njit(**options)(func)
+        if options["cache"]:
+            _harden_cache(dispatcher)
+        return dispatcher
 
     if len(args) == 1 and callable(args[0]):
         return decorate(args[0])

@@ -1,12 +1,16 @@
 """The numba policy: flags, and a cache that never breaks an import."""
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 
 import numba
+import numpy as np
 import pytest
 
+import skreg
 from skreg import _numba
 
 
@@ -54,14 +58,14 @@ def test_nothing_writable_disables_cache_with_one_warning(monkeypatch):
         assert _numba._resolve_cache() is False
 
 
-def test_fit_works_in_a_process_without_cache():
+def test_fit_works_in_a_process_without_cache(tmp_path):
     code = (
         "import numpy as np, skreg, skreg._numba as p; assert p.CACHE is False; "
         "X = np.random.RandomState(0).randn(30, 4); "
         "m = skreg.Lasso(alpha=0.01).fit(X, X[:, 0]); "
         "assert abs(m.coef_[0] - 1) < 0.05; print('ok')"
     )
-    env = {**os.environ, "SKREG_NUMBA_CACHE": "0"}
+    env = {**os.environ, "SKREG_NUMBA_CACHE": "0", "NUMBA_CACHE_DIR": str(tmp_path)}
     out = subprocess.run(
         [sys.executable, "-c", code],
         env=env,
@@ -71,3 +75,164 @@ def test_fit_works_in_a_process_without_cache():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+    assert list(tmp_path.rglob("*.nb?")) == []  # nothing was cached
+
+
+# ---------------------------------------------------------------------------
+# Cache faults, each in fresh processes with their own cache directory.
+
+_FIT_AND_REPORT = """
+import json, numba, numpy as np, skreg, skreg._numba as policy
+from skreg._kernels import cd, gap, prox
+X = np.random.RandomState(0).randn(40, 5)
+y = X @ np.arange(1.0, 6.0)
+coef = skreg.Lasso(alpha=0.01, tol=1e-10).fit(X, y).coef_
+hits = misses = 0
+for module in (cd, gap, prox):
+    for obj in vars(module).values():
+        stats = getattr(obj, "stats", None)
+        if stats is not None:
+            hits += sum(stats.cache_hits.values())
+            misses += sum(stats.cache_misses.values())
+print(json.dumps({"coef": coef.tolist(), "hits": hits, "misses": misses,
+                  "cache": policy.CACHE, "dir": numba.config.CACHE_DIR}))
+"""
+
+
+def _env(**changes):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.pop("SKREG_NUMBA_CACHE", None)
+    env.update({k: str(v) for k, v in changes.items()})
+    return env
+
+
+def _report(out):
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _fit_in_fresh_process(env, prelude=""):
+    out = subprocess.run(
+        [sys.executable, "-c", prelude + _FIT_AND_REPORT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return _report(out)
+
+
+def _expected_coef():
+    X = np.random.RandomState(0).randn(40, 5)
+    return skreg.Lasso(alpha=0.01, tol=1e-10).fit(X, X @ np.arange(1.0, 6.0)).coef_
+
+
+def _cache_files(directory):
+    return sorted(p.name for p in directory.rglob("*") if p.suffix in {".nbi", ".nbc"})
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory):
+    """An empty cache filled by two processes compiling the same kernels at once."""
+    cache = tmp_path_factory.mktemp("numba-cache")
+    env = _env(NUMBA_CACHE_DIR=cache)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _FIT_AND_REPORT],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    reports = []
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=300)
+        reports.append(
+            _report(
+                subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+            )
+        )
+    return cache, reports
+
+
+def test_two_processes_compiling_at_once_then_a_third_loads(warm_cache):
+    cache, reports = warm_cache
+    expected = _expected_coef()
+    for report in reports:
+        assert report["cache"] is True and report["dir"] == str(cache)
+        assert report["misses"] > 0  # the cache started empty: both compiled
+        np.testing.assert_allclose(report["coef"], expected, rtol=1e-12)
+    np.testing.assert_array_equal(reports[0]["coef"], reports[1]["coef"])
+    assert any(name.endswith(".nbi") for name in _cache_files(cache))
+    third = _fit_in_fresh_process(_env(NUMBA_CACHE_DIR=cache))
+    assert third["misses"] == 0 and third["hits"] > 0
+    np.testing.assert_array_equal(third["coef"], reports[0]["coef"])
+
+
+def test_corrupt_cache_files_are_recompiled_not_fatal(warm_cache, tmp_path):
+    cache = tmp_path / "cache"
+    shutil.copytree(warm_cache[0], cache)
+    corrupted = [p for p in cache.rglob("*") if p.suffix in {".nbi", ".nbc"}]
+    assert corrupted
+    for path in corrupted:
+        path.write_bytes(b"truncated by a full disk")
+    report = _fit_in_fresh_process(_env(NUMBA_CACHE_DIR=cache))
+    np.testing.assert_allclose(report["coef"], _expected_coef(), rtol=1e-12)
+    assert report["misses"] > 0
+    # The broken entries were replaced: the next process loads every kernel.
+    again = _fit_in_fresh_process(_env(NUMBA_CACHE_DIR=cache))
+    assert again["misses"] == 0 and again["hits"] > 0
+
+
+def test_stale_stamp_purges_only_skreg_cache_files(warm_cache, tmp_path):
+    cache = tmp_path / "cache"
+    shutil.copytree(warm_cache[0], cache)
+    (kernel_dir,) = {p.parent for p in cache.rglob("*.nbi")}
+    stamp = kernel_dir / _numba.STAMP_NAME
+    assert stamp.read_text() == _numba._sources_stamp()
+    assert _numba._purge_if_stale(str(kernel_dir)) is False
+    n_files = len(_cache_files(cache))
+    # An upgrade: another numba, or kernels from an older skreg.
+    stamp.write_text(stamp.read_text().replace(numba.__version__, "0.0.old"))
+    (kernel_dir / "removed_kernel.old-3.py311.nbi").write_bytes(b"old")
+    (kernel_dir / "notes.txt").write_text("not ours")
+    assert len(_cache_files(cache)) == n_files + 1
+    assert _numba._purge_if_stale(str(kernel_dir)) is True
+    assert _cache_files(cache) == []
+    assert (kernel_dir / "notes.txt").exists()
+    assert stamp.read_text() == _numba._sources_stamp()
+    # A purged cache is filled again by the next process.
+    report = _fit_in_fresh_process(_env(NUMBA_CACHE_DIR=cache))
+    assert report["misses"] > 0
+    assert len(_cache_files(cache)) == n_files
+
+
+def test_stamp_tracks_every_kernel_source_and_the_policy():
+    stamp = _numba._sources_stamp()
+    kernels = os.path.join(os.path.dirname(_numba.__file__), "_kernels")
+    for name in os.listdir(kernels):
+        if name.endswith(".py"):
+            assert f"\n{name} " in stamp
+    assert "\n_numba.py " in stamp and f"numba {numba.__version__}" in stamp
+
+
+def test_read_only_package_dir_relocates_cache_in_a_fresh_process(tmp_path):
+    """The package's __pycache__ refuses writes; the kernels cache elsewhere."""
+    package_kernels = os.path.join(os.path.dirname(_numba.__file__), "_kernels")
+    prelude = (
+        "import os, tempfile\n"
+        "_real = tempfile.NamedTemporaryFile\n"
+        "def _refuse(*args, dir=None, **kwargs):\n"
+        f"    if dir and os.path.abspath(dir).startswith({package_kernels!r}):\n"
+        "        raise PermissionError(13, 'Read-only file system', dir)\n"
+        "    return _real(*args, dir=dir, **kwargs)\n"
+        "tempfile.NamedTemporaryFile = _refuse\n"
+    )
+    xdg = tmp_path / "xdg"
+    report = _fit_in_fresh_process(_env(XDG_CACHE_HOME=xdg), prelude)
+    relocated = xdg / "skreg" / "numba"
+    assert report["cache"] is True and report["dir"] == str(relocated)
+    np.testing.assert_allclose(report["coef"], _expected_coef(), rtol=1e-12)
+    assert any(name.endswith(".nbi") for name in _cache_files(relocated))

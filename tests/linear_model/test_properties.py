@@ -1,8 +1,11 @@
 """Property tests (hypothesis): optimality certificates hold on random problems."""
 
+import warnings
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning
 
 import skreg
 from skreg._kernels.prox import soft_threshold
@@ -82,3 +85,74 @@ def test_prox_of_l1_is_soft_threshold(x, threshold):
     objective = lambda z: 0.5 * (z - x) ** 2 + threshold * abs(z)  # noqa: E731
     for z in (got + 1e-3, got - 1e-3, 0.0, x):
         assert objective(got) <= objective(z) + 1e-9 * max(1.0, abs(x)) ** 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(problems, st.sampled_from([1.0, 0.5]))
+def test_duplicating_a_row_equals_sample_weight_two(problem, l1_ratio):
+    n, p, seed, fraction = problem
+    X, y = _make(n, p, seed)
+    row = seed % n
+    X_dup = np.vstack([X, X[row : row + 1]])
+    y_dup = np.append(y, y[row])
+    weights = np.ones(n)
+    weights[row] = 2.0
+    params = {"alpha": fraction, "l1_ratio": l1_ratio, "tol": 1e-12}
+    params["max_iter"] = 100_000
+    duplicated = skreg.ElasticNet(**params).fit(X_dup, y_dup)
+    weighted = skreg.ElasticNet(**params).fit(X, y, sample_weight=weights)
+    scale = max(1.0, np.abs(duplicated.coef_).max())
+    np.testing.assert_allclose(weighted.coef_, duplicated.coef_, atol=1e-6 * scale)
+    np.testing.assert_allclose(
+        weighted.intercept_, duplicated.intercept_, atol=1e-6 * max(1.0, abs(y).max())
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(problems, st.booleans())
+def test_permuting_features_permutes_coef(problem, positive):
+    n, p, seed, fraction = problem
+    X, y = _make(n, p, seed)
+    perm = np.random.RandomState(seed + 1).permutation(p)
+    params = {"alpha": fraction, "tol": 1e-12, "max_iter": 100_000}
+    base = skreg.Lasso(positive=positive, **params).fit(X, y)
+    permuted = skreg.Lasso(positive=positive, **params).fit(X[:, perm], y)
+    scale = max(1.0, np.abs(base.coef_).max())
+    np.testing.assert_allclose(permuted.coef_, base.coef_[perm], atol=1e-6 * scale)
+    # Both solutions certify the same optimum: equal objective values.
+    np.testing.assert_allclose(
+        permuted.predict(X[:, perm]), base.predict(X), atol=1e-6 * scale * p
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=60),  # rows to predict
+    st.integers(min_value=0, max_value=2**31 - 1),  # seed
+    st.sampled_from(["regressor", "classifier"]),
+)
+def test_mlp_predictions_do_not_depend_on_row_order(n, seed, kind):
+    rng = np.random.RandomState(seed)
+    X_train = rng.randn(40, 5)
+    y_train = X_train[:, 0] - X_train[:, 1]
+    if kind == "classifier":
+        model = skreg.MLPClassifier(hidden_layer_sizes=(7,), max_iter=20)
+        y_train = (y_train > 0).astype(int) + (X_train[:, 2] > 1)
+    else:
+        model = skreg.MLPRegressor(hidden_layer_sizes=(7,), max_iter=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.set_params(random_state=seed % 1000).fit(X_train, y_train)
+    X = rng.randn(n, 5)
+    perm = rng.permutation(n)
+    np.testing.assert_array_equal(model.predict(X[perm]), model.predict(X)[perm])
+    if kind == "classifier":
+        np.testing.assert_allclose(
+            model.predict_proba(X[perm]), model.predict_proba(X)[perm], rtol=1e-12
+        )
+    # Predicting rows one by one gives what predicting the batch gives.
+    single = np.concatenate([model.predict(X[i : i + 1]) for i in range(n)])
+    if kind == "classifier":
+        np.testing.assert_array_equal(single, model.predict(X))
+    else:
+        np.testing.assert_allclose(single, model.predict(X), rtol=1e-12, atol=1e-12)
