@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 
@@ -23,7 +24,17 @@ from skreg.neural_network._lbfgs import fit_lbfgs
 from skreg.neural_network._network import Layout, init_coefs, predict_raw
 from skreg.neural_network._stochastic import fit_stochastic
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam")
+_STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop")
+
+# Options that only the stochastic solvers can train (parameter, default).
+_STOCHASTIC_ONLY = (
+    ("dropout", 0.0),
+    ("input_dropout", 0.0),
+    ("batch_norm", False),
+    ("input_noise", 0.0),
+    ("weight_decay", 0.0),
+    ("input_group_alpha", 0.0),
+)
 
 _COMMON_PARAMS_DOC = """
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -32,9 +43,11 @@ _COMMON_PARAMS_DOC = """
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation function of the hidden layers.
 
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
-        Weight optimizer: scipy's L-BFGS-B, minibatch SGD with momentum, or
-        Adam.  Minibatch epochs run in one compiled numba call each.
+    solver : {'lbfgs', 'sgd', 'adam', 'rmsprop'}, default='adam'
+        Weight optimizer: scipy's L-BFGS-B, minibatch SGD with momentum,
+        Adam, or RMSprop (``v <- rho * v + (1 - rho) * g**2``,
+        ``w <- w - learning_rate_init * g / (sqrt(v) + epsilon)``, constant
+        learning rate).  Minibatch epochs run in one compiled numba call each.
 
     alpha : float, default=0.0001
         Strength of the penalty on the weights (not the intercepts), divided
@@ -70,7 +83,10 @@ _COMMON_PARAMS_DOC = """
         Print progress messages.
 
     warm_start : bool, default=False
-        Reuse the previous solution as initialization.
+        Reuse the previous solution as initialization.  Unlike
+        scikit-learn, the optimizer state (SGD velocity, Adam and RMSprop
+        moments and step count, learning rate) is kept too, as it is across
+        ``partial_fit`` calls, when the solver is unchanged.
 
     momentum : float, default=0.9
         Momentum of 'sgd', in [0, 1].
@@ -80,7 +96,9 @@ _COMMON_PARAMS_DOC = """
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows and stop when the
-        validation score stops improving (stochastic solvers).
+        validation score (or loss, see ``early_stopping_metric``) stops
+        improving; the weights of the best epoch are restored at the end
+        (stochastic solvers).
 
     validation_fraction : float, default=0.1
         Fraction of rows held out for early stopping.
@@ -89,7 +107,7 @@ _COMMON_PARAMS_DOC = """
         Decay rates of Adam's moment estimates, in [0, 1).
 
     epsilon : float, default=1e-8
-        Adam's numerical-stability constant.
+        Numerical-stability constant of Adam and RMSprop.
 
     n_iter_no_change : int or np.inf, default=10
         Number of epochs without ``tol`` improvement before stopping.
@@ -105,6 +123,65 @@ _COMMON_PARAMS_DOC = """
         'adam' (per coordinate, ``lr_t * alpha * l1_ratio / n_b /
         (sqrt(v_j) + epsilon)``), so weights become exactly zero.  Not
         available with 'lbfgs'.  ``l1_ratio=0`` is scikit-learn's model.
+
+    dropout : float or tuple of float, default=0.0
+        Inverted-dropout rate of the hidden layers' outputs, one rate for all
+        hidden layers or one per hidden layer, each in [0, 1).  During
+        training every unit is zeroed with this probability and the kept ones
+        are scaled by ``1 / (1 - rate)``; prediction uses the whole network.
+        Masks are drawn from ``random_state``.  Stochastic solvers only.
+
+    input_dropout : float, default=0.0
+        Inverted-dropout rate of the input features, in [0, 1).  Stochastic
+        solvers only.
+
+    batch_norm : bool, default=False
+        Normalize every hidden pre-activation over the batch, then scale and
+        shift it by learned parameters (``batch_norm_scales_``,
+        ``batch_norm_shifts_``), before the activation.  Prediction uses the
+        running statistics (``batch_norm_running_means_``,
+        ``batch_norm_running_vars_``); they carry over ``partial_fit`` and
+        ``warm_start``.  The variance gets ``1e-5`` added before the square
+        root.  Statistics are unweighted means over the batch rows.
+        Stochastic solvers only.
+
+    batch_norm_momentum : float, default=0.9
+        Running statistics move as ``running = batch_norm_momentum * running
+        + (1 - batch_norm_momentum) * batch_statistic`` (Keras's convention;
+        PyTorch's ``momentum=0.1`` is ``batch_norm_momentum=0.9``), in [0, 1).
+
+    early_stopping_metric : {'score', 'loss'}, default='score'
+        With ``early_stopping=True``: 'score' stops on the validation score
+        (accuracy or R^2, scikit-learn's rule); 'loss' stops when the
+        validation data loss (the training loss without the penalty, on the
+        held-out rows) has not decreased by ``tol`` for ``n_iter_no_change``
+        epochs.  Either way the best epoch's weights are restored.
+
+    rho : float, default=0.9
+        Decay rate of RMSprop's mean of squared gradients, in [0, 1).
+
+    weight_decay : float, default=0.0
+        Decoupled weight decay: before every update the weights (not the
+        intercepts) shrink as ``W <- (1 - learning_rate * weight_decay) * W``
+        (AdamW with 'adam'; plain decay with 'sgd' and 'rmsprop').  Unlike
+        ``alpha``, the decay is not part of the loss, so Adam's and RMSprop's
+        per-coordinate scaling does not apply to it.  Stochastic solvers only.
+
+    input_noise : float, default=0.0
+        Standard deviation of the Gaussian noise added to every training
+        batch's inputs (data augmentation); none at prediction.  Drawn from
+        ``random_state``.  Stochastic solvers only.
+
+    input_group_alpha : float, default=0.0
+        Strength of the group-lasso penalty ``input_group_alpha / n_b *
+        sum_j ||coefs_[0][j, :]||_2`` on the first layer's rows, one group per
+        input feature, applied by a proximal (block soft-threshold) step after
+        every update, so whole input features get exactly zero weights and
+        drop out of the model (see ``feature_importances_`` and
+        ``selected_features_``).  With 'sgd' the threshold of every row is
+        ``lr * input_group_alpha / n_b``; with 'adam' and 'rmsprop' it is
+        divided by ``sqrt(mean(v_row)) + epsilon``, the row's root-mean-square
+        second moment.  Stochastic solvers only.
 """
 
 _COMMON_ATTRS_DOC = """
@@ -122,7 +199,33 @@ _COMMON_ATTRS_DOC = """
         Validation score after each epoch when ``early_stopping=True``.
 
     best_validation_score_ : float or None
-        Best validation score when ``early_stopping=True``.
+        Validation score of the restored epoch when ``early_stopping=True``
+        (the best score with ``early_stopping_metric='score'``).
+
+    validation_loss_curve_ : list of float or None
+        Validation data loss after each epoch whenever there is a validation
+        split (``early_stopping=True``), None otherwise.
+
+    best_validation_loss_ : float or None
+        Validation loss of the restored epoch when ``early_stopping=True``
+        (the lowest with ``early_stopping_metric='loss'``).
+
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        L2 norm of every row of ``coefs_[0]``: how much each input feature
+        feeds the network; exactly zero for features removed by
+        ``input_group_alpha``.  Makes
+        :class:`sklearn.feature_selection.SelectFromModel` work.
+
+    selected_features_ : ndarray of int
+        Indices of the input features with non-zero importance.
+
+    batch_norm_scales_, batch_norm_shifts_ : list of ndarray
+        Learned scale and shift of every hidden layer (``batch_norm=True``
+        only).
+
+    batch_norm_running_means_, batch_norm_running_vars_ : list of ndarray
+        Running statistics of every hidden layer's pre-activations, used at
+        prediction (``batch_norm=True`` only).
 
     t_ : int
         Number of training samples seen by the solver.
@@ -154,6 +257,34 @@ _COMMON_ATTRS_DOC = """
 """
 
 
+_BATCH_NORM_ATTRS = (
+    "batch_norm_scales_",
+    "batch_norm_shifts_",
+    "batch_norm_running_means_",
+    "batch_norm_running_vars_",
+)
+
+
+def _dropout_rates(dropout, n_hidden):
+    """One dropout rate per hidden layer, validated."""
+    rates = np.asarray(dropout, dtype=float)
+    if rates.ndim == 0:
+        rates = np.full(n_hidden, float(rates))
+    elif rates.ndim != 1 or rates.shape[0] != n_hidden:
+        raise ValueError(
+            f"dropout must be a float or have one rate per hidden layer "
+            f"({n_hidden}), got {dropout!r}."
+        )
+    if np.any(~np.isfinite(rates)) or np.any((rates < 0) | (rates >= 1)):
+        raise ValueError(f"dropout rates must be in [0, 1), got {dropout!r}.")
+    return [float(r) for r in rates]
+
+
+def _split(flat, sizes):
+    """Views of consecutive blocks of ``flat``."""
+    return np.split(flat, np.cumsum(sizes)[:-1]) if sizes else []
+
+
 def _check_partial_fit_classes(est, classes):
     """Set ``classes_`` on the first ``partial_fit`` call; True if it was."""
     if getattr(est, "classes_", None) is None and classes is None:
@@ -180,7 +311,7 @@ class _BaseMLP(BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam", "rmsprop"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -208,6 +339,15 @@ class _BaseMLP(BaseEstimator):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "batch_norm_momentum": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping_metric": [StrOptions({"score", "loss"})],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "input_noise": [Interval(Real, 0, None, closed="left")],
+        "input_group_alpha": [Interval(Real, 0, None, closed="left")],
     }
 
     def _initialize(self, Y, layer_units, dtype):
@@ -219,20 +359,52 @@ class _BaseMLP(BaseEstimator):
         self.coefs_, self.intercepts_ = init_coefs(
             layer_units, self.activation, self._random_state, dtype
         )
-        self._best_params = Layout(layer_units).pack(
-            self.coefs_, self.intercepts_, dtype
-        )
+        self._best_params = None
+        self._best_running = None
+        for name in _BATCH_NORM_ATTRS:
+            if hasattr(self, name):
+                delattr(self, name)
+        if self.batch_norm:
+            hidden = layer_units[1:-1]
+            self.batch_norm_scales_ = [np.ones(h, dtype=dtype) for h in hidden]
+            self.batch_norm_shifts_ = [np.zeros(h, dtype=dtype) for h in hidden]
+            self.batch_norm_running_means_ = [np.zeros(h, dtype=dtype) for h in hidden]
+            self.batch_norm_running_vars_ = [np.ones(h, dtype=dtype) for h in hidden]
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_ = []
                 self.best_validation_score_ = -np.inf
+                self.validation_loss_curve_ = []
+                self.best_validation_loss_ = np.inf
                 self.best_loss_ = None
             else:
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
+                self.validation_loss_curve_ = None
+                self.best_validation_loss_ = None
+
+    def _check_options(self, n_hidden):
+        """Cross-parameter checks; returns the dropout rate of every hidden layer."""
+        if self.solver == "lbfgs" and self.l1_ratio > 0:
+            raise ValueError(
+                f"l1_ratio={self.l1_ratio!r} > 0 is not supported with "
+                "solver='lbfgs': the L1 penalty is not differentiable. Use "
+                "solver='sgd' or solver='adam', or set l1_ratio=0."
+            )
+        rates = _dropout_rates(self.dropout, n_hidden)
+        if self.solver == "lbfgs":
+            for name, default in _STOCHASTIC_ONLY:
+                value = getattr(self, name)
+                if np.any(np.asarray(value) != default):
+                    raise ValueError(
+                        f"{name}={value!r} is not supported with solver='lbfgs' "
+                        "(a full-batch deterministic solver). Use solver='adam', "
+                        f"'sgd' or 'rmsprop', or set {name}={default!r}."
+                    )
+        return rates
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         hidden = self.hidden_layer_sizes
@@ -241,22 +413,25 @@ class _BaseMLP(BaseEstimator):
         hidden = list(hidden)
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
-        if self.solver == "lbfgs" and self.l1_ratio > 0:
-            raise ValueError(
-                f"l1_ratio={self.l1_ratio!r} > 0 is not supported with "
-                "solver='lbfgs': the L1 penalty is not differentiable. Use "
-                "solver='sgd' or solver='adam', or set l1_ratio=0."
-            )
+        self._dropout_rates = self._check_options(len(hidden))
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if not first_pass and self.batch_norm != hasattr(self, "batch_norm_scales_"):
+            raise ValueError(
+                f"batch_norm={self.batch_norm!r} differs from the fitted model; "
+                "warm_start and partial_fit cannot add or remove batch "
+                "normalization. Fit from scratch (warm_start=False)."
+            )
+        X, y, class_sw = self._validate_input(X, y, incremental, reset=first_pass)
         n_samples, n_features = X.shape
-        self._unit_weights = sample_weight is None
+        self._unit_weights = sample_weight is None and class_sw is None
         if sample_weight is None:
             sample_weight = np.ones(n_samples, dtype=X.dtype)
         else:
             sample_weight = _check_sample_weight(sample_weight, X)
+        if class_sw is not None:
+            sample_weight = sample_weight * class_sw.astype(sample_weight.dtype)
         Y_raw = y.reshape((-1, 1)) if y.ndim == 1 else y
         self.n_outputs_ = Y_raw.shape[1]
         layer_units = [n_features] + hidden + [self.n_outputs_]
@@ -265,23 +440,59 @@ class _BaseMLP(BaseEstimator):
             self._initialize(Y_raw, layer_units, X.dtype)
 
         layout = Layout(layer_units)
-        params = layout.pack(self.coefs_, self.intercepts_, X.dtype)
-        # coefs_ and intercepts_ are views of the flat vector the kernels
-        # update, so validation scores during training see the current model.
+        dtype = X.dtype
+        n_base = layout.n_params
+        n_hidden = int(sum(hidden))
+        params = np.empty(n_base + (2 * n_hidden if self.batch_norm else 0), dtype)
+        params[:n_base] = layout.pack(self.coefs_, self.intercepts_, dtype)
+        running = None
+        if self.batch_norm:
+            params[n_base:] = np.concatenate(
+                self.batch_norm_scales_ + self.batch_norm_shifts_
+            )
+            running = np.concatenate(
+                self.batch_norm_running_means_ + self.batch_norm_running_vars_
+            ).astype(dtype)
+        # coefs_, intercepts_ and the batch-norm lists are views of the flat
+        # vectors the kernels update, so validation scores during training see
+        # the current model.
         self.coefs_, self.intercepts_ = layout.unpack(params)
-        Y = np.ascontiguousarray(Y_raw, dtype=X.dtype)
+        if self.batch_norm:
+            sizes = [n_hidden, n_hidden]
+            scales, shifts = _split(params[n_base:], sizes)
+            means, variances = _split(running, sizes)
+            self.batch_norm_scales_ = _split(scales, hidden)
+            self.batch_norm_shifts_ = _split(shifts, hidden)
+            self.batch_norm_running_means_ = _split(means, hidden)
+            self.batch_norm_running_vars_ = _split(variances, hidden)
+        best = getattr(self, "_best_params", None)
+        if best is None or best.shape != params.shape:
+            self._best_params = params.copy()
+            self._best_running = None if running is None else running.copy()
+        elif best.dtype != dtype:
+            self._best_params = best.astype(dtype)
+        Y = np.ascontiguousarray(Y_raw, dtype=dtype)
+        before = params.copy()
         if self.solver in _STOCHASTIC_SOLVERS:
             fit_stochastic(
-                self, X, Y, Y_raw, sample_weight, incremental, layout, params
+                self, X, Y, Y_raw, sample_weight, incremental, layout, params, running
             )
         else:
             fit_lbfgs(self, X, Y, sample_weight, layout, params)
 
         if not np.isfinite(params).all():
+            params[:] = before
             raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
+                f"Solver produced non-finite parameter weights (solver="
+                f"{self.solver!r}, learning_rate_init={self.learning_rate_init!r}); "
+                "the weights were left at their values before this call. Lower "
+                "learning_rate_init, or scale X (e.g. with StandardScaler): the "
+                "input data may contain large values."
             )
+        self.feature_importances_ = np.sqrt(
+            np.einsum("ij,ij->i", self.coefs_[0], self.coefs_[0])
+        )
+        self.selected_features_ = np.flatnonzero(self.feature_importances_)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -317,15 +528,30 @@ class _BaseMLP(BaseEstimator):
     def _forward(self, X, check_input=True):
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        batch_norm = None
+        if hasattr(self, "batch_norm_scales_"):
+            batch_norm = tuple(getattr(self, name) for name in _BATCH_NORM_ATTRS)
         return predict_raw(
-            self.coefs_, self.intercepts_, X, self.activation, self.out_activation_
+            self.coefs_,
+            self.intercepts_,
+            X,
+            self.activation,
+            self.out_activation_,
+            batch_norm,
         )
 
-    def _score_with_function(self, X, y, sample_weight, score_function):
-        y_pred = self._predict(X, check_input=False)
+    def _predict(self, X, check_input=True):
+        return self._predict_from_raw(self._forward(X, check_input=check_input))
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_raw(self._forward(X, check_input=False), y, sample_weight)
+
+    def _score_raw(self, raw, y, sample_weight):
+        """Score of the output activations ``raw`` (no second forward pass)."""
+        y_pred = self._predict_from_raw(raw)
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
-        return score_function(y, y_pred, sample_weight=sample_weight)
+        return self._score_function(y, y_pred, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -346,6 +572,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     ----------"""
         + _COMMON_PARAMS_DOC
         + """
+    class_weight : dict, list of dict, 'balanced' or None, default=None
+        Weights of the classes, ``{label: weight}`` (a list of such dicts for
+        multilabel targets) or 'balanced' (``n_samples / (n_classes *
+        np.bincount(y))``), multiplied into ``sample_weight``: fitting with
+        ``class_weight`` is fitting with ``sample_weight`` times the weight of
+        each row's class.  'balanced' is refused by ``partial_fit``.
+
     Attributes
     ----------
     classes_ : ndarray or list of ndarray
@@ -401,6 +634,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         l1_ratio=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        early_stopping_metric="score",
+        rho=0.9,
+        weight_decay=0.0,
+        input_noise=0.0,
+        input_group_alpha=0.0,
+        class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -426,6 +669,21 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.l1_ratio = l1_ratio
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
+        self.early_stopping_metric = early_stopping_metric
+        self.rho = rho
+        self.weight_decay = weight_decay
+        self.input_noise = input_noise
+        self.input_group_alpha = input_group_alpha
+        self.class_weight = class_weight
+
+    _parameter_constraints: dict = {
+        **_BaseMLP._parameter_constraints,
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    }
 
     # The loss is fixed for classification; kept as an attribute-like
     # property (not a parameter) because the drivers read ``est.loss``.
@@ -474,8 +732,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
+        class_sw = None
+        if self.class_weight is not None:
+            if incremental and isinstance(self.class_weight, str):
+                raise ValueError(
+                    f"class_weight={self.class_weight!r} is not supported by "
+                    "partial_fit: the class frequencies of one batch are not "
+                    "those of the data. Pass a dict of weights instead."
+                )
+            class_sw = compute_sample_weight(self.class_weight, y)
         y = self._label_binarizer.transform(y).astype(bool)
-        return X, y
+        return X, y, class_sw
 
     def predict(self, X):
         """Predict using the multi-layer perceptron classifier.
@@ -493,14 +760,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         check_is_fitted(self)
         return self._predict(X)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward(X, check_input=check_input)
+    _score_function = staticmethod(accuracy_score)
+
+    def _predict_from_raw(self, y_pred):
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
-
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, accuracy_score)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -646,6 +911,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         l1_ratio=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        early_stopping_metric="score",
+        rho=0.9,
+        weight_decay=0.0,
+        input_noise=0.0,
+        input_group_alpha=0.0,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -672,6 +946,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.l1_ratio = l1_ratio
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
+        self.early_stopping_metric = early_stopping_metric
+        self.rho = rho
+        self.weight_decay = weight_decay
+        self.input_noise = input_noise
+        self.input_group_alpha = input_group_alpha
 
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
@@ -700,7 +983,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return X, y
+        return X, y, None
 
     def predict(self, X):
         """Predict using the multi-layer perceptron model.
@@ -718,14 +1001,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         check_is_fitted(self)
         return self._predict(X)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward(X, check_input=check_input)
+    _score_function = staticmethod(r2_score)
+
+    def _predict_from_raw(self, y_pred):
         if y_pred.shape[1] == 1:
             return y_pred.ravel()
         return y_pred
-
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, r2_score)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)

@@ -20,6 +20,9 @@ HIDDEN_CODES = {
     "tanh": K.TANH,
     "relu": K.RELU,
 }
+# Added to the batch variance before the square root (PyTorch's default).
+BATCH_NORM_EPSILON = 1e-5
+
 OUT_CODES = {
     "identity": K.IDENTITY,
     "logistic": K.LOGISTIC,
@@ -159,8 +162,13 @@ def _apply(Z, name):
     return Z
 
 
-def predict_raw(coefs, intercepts, X, activation, out_activation):
+def predict_raw(coefs, intercepts, X, activation, out_activation, batch_norm=None):
     """Output-layer activations for ``X`` (dense or sparse).
+
+    ``batch_norm`` is None or ``(scales, shifts, running_means, running_vars)``
+    (lists with one array per hidden layer): each hidden pre-activation is then
+    normalized with the running statistics,
+    ``scale * (z - mean) / sqrt(var + BATCH_NORM_EPSILON) + shift``.
 
     Examples
     --------
@@ -177,5 +185,10 @@ def predict_raw(coefs, intercepts, X, activation, out_activation):
         A = safe_sparse_dot(A, coefs[i])
         A = np.asarray(A)
         A += intercepts[i]
+        if batch_norm is not None and i < n - 1:
+            scale, shift, mean, var = (part[i] for part in batch_norm)
+            A -= mean
+            A *= scale / np.sqrt(var + A.dtype.type(BATCH_NORM_EPSILON))
+            A += shift
         _apply(A, activation if i < n - 1 else out_activation)
     return A

@@ -116,3 +116,43 @@ class AdamState:
         if verbose:
             print(msg + " Stopping.")
         return True
+
+
+class RMSpropState:
+    """Running mean of squared gradients of RMSprop.
+
+    ``v <- rho * v + (1 - rho) * g**2`` and ``w <- w - lr * g / (sqrt(v) +
+    epsilon)`` (PyTorch's ``RMSprop`` without momentum, Keras's with
+    ``momentum=0``); the learning rate is constant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg.neural_network._optimizers import RMSpropState
+    >>> s = RMSpropState(2, np.float64, 1e-3, 0.9, 1e-8)
+    >>> s.v.shape, s.rho
+    ((2,), 0.9)
+    """
+
+    solver = "rmsprop"
+
+    def __init__(self, n_params, dtype, learning_rate_init, rho, epsilon):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.rho = rho
+        self.epsilon = epsilon
+        self.v = np.zeros(n_params, dtype=dtype)
+        self.t = 0
+
+    def astype(self, dtype):
+        """Cast the state to ``dtype`` (the dtype of the current data)."""
+        self.v = self.v.astype(dtype, copy=False)
+
+    def iteration_ends(self, time_step):
+        """RMSprop has no epoch-level schedule."""
+
+    def trigger_stopping(self, msg, verbose):
+        """RMSprop always stops when the stopping criterion fires."""
+        if verbose:
+            print(msg + " Stopping.")
+        return True

@@ -13,10 +13,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import shuffle as sk_shuffle
 
-from skreg._kernels.mlp import ADAM, SGD, run_epoch
+from skreg._kernels.mlp import ADAM, SGD, data_loss, run_epoch
 from skreg.neural_network._kernel_inputs import kernel_inputs
-from skreg.neural_network._network import HIDDEN_CODES, OUT_CODES, loss_code
-from skreg.neural_network._optimizers import AdamState, SGDState
+from skreg.neural_network._network import (
+    BATCH_NORM_EPSILON,
+    HIDDEN_CODES,
+    OUT_CODES,
+    loss_code,
+)
+from skreg.neural_network._optimizers import AdamState, RMSpropState, SGDState
 
 
 def make_optimizer(est, n_params, dtype):
@@ -40,9 +45,102 @@ def make_optimizer(est, n_params, dtype):
             est.nesterovs_momentum,
             est.power_t,
         )
+    if est.solver == "rmsprop":
+        return RMSpropState(
+            n_params, dtype, est.learning_rate_init, est.rho, est.epsilon
+        )
     return AdamState(
         n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon
     )
+
+
+def _reuse_optimizer(est, incremental, n_params):
+    """Whether the optimizer state of the previous call carries over.
+
+    ``partial_fit`` (as in scikit-learn) and, unlike scikit-learn, a
+    ``warm_start`` fit keep the momentum / moment vectors and the step count,
+    as long as the solver and the number of parameters are unchanged.
+    """
+    state = getattr(est, "_optimizer", None)
+    if state is None or not (incremental or est.warm_start):
+        return False
+    first = state.velocity if state.solver == "sgd" else state.v
+    return state.solver == est.solver and first.shape[0] == n_params
+
+
+def needs_reg_kernel(est):
+    """Whether a regularizer beyond scikit-learn's asks for ``run_epoch_reg``.
+
+    Examples
+    --------
+    >>> from skreg import MLPRegressor
+    >>> from skreg.neural_network._stochastic import needs_reg_kernel
+    >>> needs_reg_kernel(MLPRegressor()), needs_reg_kernel(MLPRegressor(dropout=0.1))
+    (False, True)
+    """
+    return bool(
+        est.solver == "rmsprop"
+        or np.any(np.asarray(est.dropout, dtype=float) > 0)
+        or est.input_dropout > 0
+        or est.batch_norm
+        or est.input_noise > 0
+        or est.weight_decay > 0
+        or est.input_group_alpha > 0
+    )
+
+
+def draw_epoch_randomness(random_state, n_rows, units, rates, input_noise, dtype):
+    """Dropout multipliers and input noise of one epoch, drawn in NumPy.
+
+    Parameters
+    ----------
+    random_state : RandomState
+    n_rows : int
+        Rows of the epoch; row position ``i`` of the epoch uses row ``i`` of
+        every block.
+    units : ndarray of int
+        Layer sizes.
+    rates : sequence of float
+        Dropout rate of the input (index 0) and of every hidden layer.
+    input_noise : float
+        Standard deviation of the Gaussian input noise (0: none drawn).
+    dtype : dtype
+
+    Returns
+    -------
+    masks, mask_start, noise : ndarray
+        Flat ``0`` / ``1 / (1 - p)`` multipliers, the start of each layer's
+        block (``-1``: no dropout) and the flat noise (a dummy when off).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg.neural_network._stochastic import draw_epoch_randomness
+    >>> masks, start, noise = draw_epoch_randomness(
+    ...     np.random.RandomState(0), 4, np.array([2, 3, 1]), [0.0, 0.5], 0.0,
+    ...     np.float64)
+    >>> start.tolist(), sorted(set(masks.tolist())), noise.shape
+    ([-1, 0, -1], [0.0, 2.0], (1,))
+    """
+    dtype = np.dtype(dtype)
+    mask_start = np.full(len(units), -1, dtype=np.int64)
+    blocks = []
+    pos = 0
+    for layer, rate in enumerate(rates):
+        if rate > 0:
+            keep = random_state.random_sample((n_rows, int(units[layer]))) >= rate
+            block = keep.astype(dtype).ravel()
+            block *= dtype.type(1.0 / (1.0 - rate))
+            mask_start[layer] = pos
+            pos += block.shape[0]
+            blocks.append(block)
+    masks = np.concatenate(blocks) if blocks else np.zeros(1, dtype=dtype)
+    if input_noise > 0:
+        noise = random_state.standard_normal((n_rows, int(units[0])))
+        noise = (noise * input_noise).astype(dtype).ravel()
+    else:
+        noise = np.zeros(1, dtype=dtype)
+    return masks, mask_start, noise
 
 
 def _batch_size(est, n_samples):
@@ -56,12 +154,50 @@ def _batch_size(est, n_samples):
     return int(np.clip(est.batch_size, 1, n_samples))
 
 
-def update_no_improvement_count(est, early_stopping, X_val, y_val, sw_val, params):
+class ValidationSplit:
+    """The held-out rows of early stopping and what scoring them needs.
+
+    Parameters
+    ----------
+    X, y : array-like
+        Validation inputs and targets as ``est.score`` takes them.
+    Y : ndarray of shape (n_val, n_outputs)
+        Targets as the kernels see them (binarized for classifiers).
+    sample_weight : ndarray or None
+        Validation sample weights (None when the fit had none).
+    loss_code : int
+    clip_eps : float
+    """
+
+    def __init__(self, X, y, Y, sample_weight, loss_code, clip_eps):
+        self.X = X
+        self.y = y
+        self.Y = np.ascontiguousarray(Y)
+        self.sample_weight = sample_weight
+        n = self.Y.shape[0]
+        sw = np.ones(n) if sample_weight is None else sample_weight
+        self.sw = np.ascontiguousarray(sw, dtype=self.Y.dtype)
+        self.loss_code = loss_code
+        self.clip_eps = clip_eps
+
+    def loss_and_score(self, est):
+        """Validation data loss (no penalty) and score of the current model."""
+        raw = np.ascontiguousarray(est._forward(self.X, check_input=False))
+        if raw.dtype != self.Y.dtype:
+            raw = raw.astype(self.Y.dtype)
+        loss = float(data_loss(self.Y, raw, self.sw, self.loss_code, self.clip_eps))
+        score = est._score_raw(raw, self.y, self.sample_weight)
+        return loss, score
+
+
+def update_no_improvement_count(est, val, params, running=None):
     """scikit-learn's stopping bookkeeping after an epoch.
 
     Counts epochs whose training loss (or, with early stopping, validation
-    score) did not improve by ``tol`` and keeps the best loss, score and
-    (with early stopping) parameters.
+    score or validation loss, per ``early_stopping_metric``) did not improve
+    by ``tol`` and keeps the best loss, score and (with early stopping)
+    parameters.  With a validation split both the validation score and loss
+    are recorded.
 
     Examples
     --------
@@ -70,33 +206,42 @@ def update_no_improvement_count(est, early_stopping, X_val, y_val, sw_val, param
     >>> from skreg.neural_network._stochastic import update_no_improvement_count
     >>> est = MLPRegressor(tol=0.1)
     >>> est.loss_curve_, est.best_loss_, est._no_improvement_count = [1.0], 1.05, 0
-    >>> update_no_improvement_count(est, False, None, None, None, np.zeros(1))
+    >>> update_no_improvement_count(est, None, np.zeros(1))
     >>> est._no_improvement_count, est.best_loss_
     (1, 1.0)
     """
-    if early_stopping:
-        score = est._score(X_val, y_val, sample_weight=sw_val)
-        est.validation_scores_.append(score)
-        if est.verbose:
-            print(f"Validation score: {est.validation_scores_[-1]:f}")
-        last = est.validation_scores_[-1]
-        if last < est.best_validation_score_ + est.tol:
-            est._no_improvement_count += 1
-        else:
-            est._no_improvement_count = 0
-        if last > est.best_validation_score_:
-            est.best_validation_score_ = last
-            est._best_params = params.copy()
-    else:
+    if val is None:
         if est.loss_curve_[-1] > est.best_loss_ - est.tol:
             est._no_improvement_count += 1
         else:
             est._no_improvement_count = 0
         if est.loss_curve_[-1] < est.best_loss_:
             est.best_loss_ = est.loss_curve_[-1]
+        return
+    loss, score = val.loss_and_score(est)
+    est.validation_scores_.append(score)
+    est.validation_loss_curve_.append(loss)
+    if est.verbose:
+        print(f"Validation score: {score:f}, validation loss: {loss:f}")
+    if est.early_stopping_metric == "loss":
+        improved = loss < est.best_validation_loss_ - est.tol
+        best = loss < est.best_validation_loss_
+    else:
+        improved = not score < est.best_validation_score_ + est.tol
+        best = score > est.best_validation_score_
+    est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
+    if best:
+        # the best epoch by the chosen metric; both numbers are of that epoch
+        est.best_validation_loss_ = loss
+        est.best_validation_score_ = score
+        est._best_params = params.copy()
+        if running is not None:
+            est._best_running = running.copy()
 
 
-def fit_stochastic(est, X, Y, Y_raw, sample_weight, incremental, layout, params):
+def fit_stochastic(
+    est, X, Y, Y_raw, sample_weight, incremental, layout, params, running=None
+):
     """Run the stochastic solver, updating ``params`` in place.
 
     Parameters
@@ -114,6 +259,10 @@ def fit_stochastic(est, X, Y, Y_raw, sample_weight, incremental, layout, params)
     layout : Layout
     params : ndarray
         Flat parameters; ``est.coefs_`` and ``est.intercepts_`` are views.
+        With batch normalization the scales and shifts follow the intercepts.
+    running : ndarray or None
+        Running means then variances of batch normalization (updated in
+        place), or None without it.
 
     Examples
     --------
@@ -128,8 +277,8 @@ def fit_stochastic(est, X, Y, Y_raw, sample_weight, incremental, layout, params)
     """
     dtype = params.dtype
     dt = dtype.type
-    if not incremental or not hasattr(est, "_optimizer"):
-        est._optimizer = make_optimizer(est, layout.n_params, dtype)
+    if not _reuse_optimizer(est, incremental, params.shape[0]):
+        est._optimizer = make_optimizer(est, params.shape[0], dtype)
     state = est._optimizer
     state.astype(dtype)  # partial_fit may switch between float32 and float64
 
@@ -137,6 +286,8 @@ def fit_stochastic(est, X, Y, Y_raw, sample_weight, incremental, layout, params)
         raise ValueError("partial_fit does not support early_stopping=True")
     early_stopping = est.early_stopping
     n_all = X.shape[0]
+    lcode = loss_code(est.loss, est.out_activation_)
+    clip_eps = dt(np.finfo(dtype).eps)
     if early_stopping:
         stratify = Y_raw if est._stratify_validation() else None
         train_idx, val_idx = train_test_split(
@@ -150,30 +301,50 @@ def fit_stochastic(est, X, Y, Y_raw, sample_weight, incremental, layout, params)
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
-        X_val = X[val_idx]
-        y_val = est._validation_target(Y_raw[val_idx])
-        sw_val = None if est._unit_weights else sample_weight[val_idx]
+        val = ValidationSplit(
+            X[val_idx],
+            est._validation_target(Y_raw[val_idx]),
+            np.asarray(Y, dtype=dtype)[val_idx],
+            None if est._unit_weights else sample_weight[val_idx],
+            lcode,
+            clip_eps,
+        )
         train_idx = train_idx.astype(np.int64)
     else:
         train_idx = None
-        X_val = y_val = sw_val = None
+        val = None
 
     n_samples = n_all if train_idx is None else train_idx.shape[0]
     batch_size = _batch_size(est, n_samples)
     Xd, X_data, X_indices, X_indptr, is_sparse = kernel_inputs(X, dtype)
-    buf = layout.buffers(batch_size, dtype, not is_sparse)
-    grad = np.empty_like(params)
+    reg = needs_reg_kernel(est)
+    dense_x = not is_sparse or (reg and (est.input_noise > 0 or est.input_dropout > 0))
+    buf = layout.buffers(batch_size, dtype, dense_x)
+    grad = np.zeros_like(params)
     sw = np.ascontiguousarray(sample_weight, dtype=dtype)
     Y = np.ascontiguousarray(Y, dtype=dtype)
+    if reg:
+        # imported here so that default fits never load the second kernel module
+        from skreg._kernels.mlp_reg import RMSPROP, run_epoch_reg
     if state.solver == "adam":
         s1, s2, solver = state.m, state.v, ADAM
+    elif state.solver == "rmsprop":
+        s1, s2, solver = state.v, state.v, RMSPROP
     else:
         s1, s2, solver = state.velocity, state.velocity, SGD
     hidden_code = HIDDEN_CODES[est.activation]
     out_code = OUT_CODES[est.out_activation_]
-    lcode = loss_code(est.loss, est.out_activation_)
-    clip_eps = dt(np.finfo(dtype).eps)
     alpha, l1_ratio = dt(est.alpha), dt(est.l1_ratio)
+    if reg:
+        rates = [est.input_dropout, *est._dropout_rates]
+        use_bn = running is not None
+        n_hidden = int(layout.units[1:-1].sum())
+        hid_start = np.zeros(len(layout.units), dtype=np.int64)
+        hid_start[1:-1] = np.cumsum(layout.units[1:-1]) - layout.units[1:-1]
+        drop_acts = np.empty_like(buf["acts"]) if any(rates[1:]) else buf["acts"][:1]
+        zhat = np.empty_like(buf["acts"]) if use_bn else buf["acts"][:1]
+        bn_std = np.empty(max(n_hidden, 1), dtype=dtype)
+        running_arr = running if use_bn else np.zeros(1, dtype=dtype)
 
     sample_idx = np.arange(n_samples, dtype=np.int64)
     try:
@@ -184,47 +355,119 @@ def fit_stochastic(est, X, Y, Y_raw, sample_weight, incremental, layout, params)
             order = sample_idx if train_idx is None else train_idx[sample_idx]
             order = np.ascontiguousarray(order, dtype=np.int64)
             last_good = params.copy()
-            loss_sum, t, _ = run_epoch(
-                params,
-                grad,
-                s1,
-                s2,
-                layout.units,
-                layout.coef_start,
-                layout.intercept_start,
-                layout.n_coef,
-                Xd,
-                X_data,
-                X_indices,
-                X_indptr,
-                is_sparse,
-                Y,
-                sw,
-                order,
-                batch_size,
-                buf["x_buf"],
-                buf["y_buf"],
-                buf["sw_buf"],
-                buf["acts"],
-                buf["deltas"],
-                buf["act_start"],
-                hidden_code,
-                out_code,
-                lcode,
-                alpha,
-                l1_ratio,
-                clip_eps,
-                solver,
-                dt(state.learning_rate),
-                dt(getattr(state, "momentum", 0.0)),
-                bool(getattr(state, "nesterov", False)),
-                dt(getattr(state, "beta_1", 0.0)),
-                dt(getattr(state, "beta_2", 0.0)),
-                dt(getattr(state, "epsilon", 1.0)),
-                state.t,
-            )
+            if not reg:
+                loss_sum, t, _ = run_epoch(
+                    params,
+                    grad,
+                    s1,
+                    s2,
+                    layout.units,
+                    layout.coef_start,
+                    layout.intercept_start,
+                    layout.n_coef,
+                    Xd,
+                    X_data,
+                    X_indices,
+                    X_indptr,
+                    is_sparse,
+                    Y,
+                    sw,
+                    order,
+                    batch_size,
+                    buf["x_buf"],
+                    buf["y_buf"],
+                    buf["sw_buf"],
+                    buf["acts"],
+                    buf["deltas"],
+                    buf["act_start"],
+                    hidden_code,
+                    out_code,
+                    lcode,
+                    alpha,
+                    l1_ratio,
+                    clip_eps,
+                    solver,
+                    dt(state.learning_rate),
+                    dt(getattr(state, "momentum", 0.0)),
+                    bool(getattr(state, "nesterov", False)),
+                    dt(getattr(state, "beta_1", 0.0)),
+                    dt(getattr(state, "beta_2", 0.0)),
+                    dt(getattr(state, "epsilon", 1.0)),
+                    state.t,
+                )
+            else:
+                last_running = running_arr.copy()
+                masks, mask_start, noise = draw_epoch_randomness(
+                    est._random_state,
+                    n_samples,
+                    layout.units,
+                    rates,
+                    est.input_noise,
+                    dtype,
+                )
+                loss_sum, t, _ = run_epoch_reg(
+                    params,
+                    grad,
+                    s1,
+                    s2,
+                    layout.units,
+                    layout.coef_start,
+                    layout.intercept_start,
+                    layout.n_coef,
+                    layout.n_params,
+                    Xd,
+                    X_data,
+                    X_indices,
+                    X_indptr,
+                    is_sparse,
+                    Y,
+                    sw,
+                    order,
+                    batch_size,
+                    buf["x_buf"],
+                    buf["y_buf"],
+                    buf["sw_buf"],
+                    buf["acts"],
+                    drop_acts,
+                    zhat,
+                    buf["deltas"],
+                    buf["act_start"],
+                    hidden_code,
+                    out_code,
+                    lcode,
+                    alpha,
+                    l1_ratio,
+                    dt(est.input_group_alpha),
+                    clip_eps,
+                    masks,
+                    mask_start,
+                    noise,
+                    bool(est.input_noise > 0),
+                    use_bn,
+                    hid_start,
+                    n_hidden,
+                    running_arr,
+                    bn_std,
+                    dt(est.batch_norm_momentum),
+                    dt(BATCH_NORM_EPSILON),
+                    solver,
+                    dt(state.learning_rate),
+                    dt(getattr(state, "momentum", 0.0)),
+                    bool(getattr(state, "nesterov", False)),
+                    dt(getattr(state, "beta_1", 0.0)),
+                    dt(getattr(state, "beta_2", 0.0)),
+                    dt(getattr(state, "rho", 0.0)),
+                    dt(getattr(state, "epsilon", 1.0)),
+                    dt(est.weight_decay),
+                    state.t,
+                )
+                if not np.isfinite(running_arr).all():
+                    running_arr[:] = last_running
+                    loss_sum = np.nan
             if not (np.isfinite(loss_sum) and np.isfinite(params).all()):
                 params[:] = last_good
+                if reg:
+                    running_arr[:] = last_running
                 _diverged(est)
                 break
             state.t = t
@@ -235,15 +478,18 @@ def fit_stochastic(est, X, Y, Y_raw, sample_weight, incremental, layout, params)
             if est.verbose:
                 print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
 
-            update_no_improvement_count(
-                est, early_stopping, X_val, y_val, sw_val, params
-            )
+            update_no_improvement_count(est, val, params, running)
             state.iteration_ends(est.t_)
 
             if est._no_improvement_count > est.n_iter_no_change:
                 if early_stopping:
+                    what = (
+                        "Validation loss"
+                        if est.early_stopping_metric == "loss"
+                        else "Validation score"
+                    )
                     msg = (
-                        f"Validation score did not improve more than tol={est.tol:f} "
+                        f"{what} did not improve more than tol={est.tol:f} "
                         f"for {est.n_iter_no_change} consecutive epochs."
                     )
                 else:
@@ -268,6 +514,8 @@ def fit_stochastic(est, X, Y, Y_raw, sample_weight, incremental, layout, params)
 
     if early_stopping:
         params[:] = est._best_params
+        if running is not None and getattr(est, "_best_running", None) is not None:
+            running[:] = est._best_running
 
 
 def _diverged(est):
