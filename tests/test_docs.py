@@ -57,7 +57,9 @@ def _python_blocks(page):
     return [re.sub(r"^   ", "", block, flags=re.M) for block in blocks]
 
 
-@pytest.mark.parametrize("page", ["quickstart.rst", "regularization.rst"])
+@pytest.mark.parametrize(
+    "page", ["quickstart.rst", "regularization.rst", "mlp_regularization.rst"]
+)
 def test_page_code_blocks_run(page, capsys):
     blocks = _python_blocks(page)
     assert blocks, f"no python code blocks found in {page}"
