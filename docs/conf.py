@@ -110,7 +110,7 @@ sys.path.insert(0, str(HERE))  # _gallery_hooks
 # into a figure by benchmarks/plot_results.py at every build; nothing is
 # re-measured here.
 BENCHMARK_TITLES = {
-    "lasso_quick": "python benchmarks/run.py lasso --quick  (2 shared cores, one run)",
+    "lasso": "python benchmarks/run.py lasso  (2 cores, one other job running)",
 }
 
 
