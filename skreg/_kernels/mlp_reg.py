@@ -25,13 +25,21 @@ Gaussian input noise of every row position.
 import numpy as np
 
 from skreg._kernels.mlp import (
-    ADAM,
     SGD,
     activate,
     activation_derivative,
-    adam_step,
+    add_intercept,
     data_loss,
-    sgd_step,
+    finish_layer_grad,
+    gather_rows,
+    gather_targets,
+    layer_block,
+    layer_params,
+    optimizer_step,
+    output_delta,
+    penalty,
+    sparse_rows_dot,
+    sparse_rows_grad,
 )
 from skreg._numba import njit
 
@@ -200,6 +208,28 @@ def batch_norm_backward(D, sw, zhat, std, scale, g_scale, g_shift, sw_sum):
 
 
 @njit(error_model="numpy")
+def apply_mask(src, dst, masks, start):
+    """``dst = src * mask`` with the mask block of ``src``'s shape at ``start``.
+
+    ``src`` and ``dst`` may be the same array (masking in place).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg._kernels.mlp_reg import apply_mask
+    >>> Z = np.ones((1, 2))
+    >>> apply_mask(Z, Z, np.array([9.0, 0.0, 2.0]), 1)
+    >>> Z
+    array([[0., 2.]])
+    """
+    n, m = src.shape
+    for r in range(n):
+        off = start + r * m
+        for k in range(m):
+            dst[r, k] = src[r, k] * masks[off + k]
+
+
+@njit(error_model="numpy")
 def loss_grad_reg(
     params,
     grad,
@@ -258,8 +288,7 @@ def loss_grad_reg(
     n_b : float
         Sum of the sample weights of the rows.
     """
-    n_layers = units.shape[0]
-    last = n_layers - 1
+    last = units.shape[0] - 1
     nb = rows.shape[0]
     n_features = units[0]
     n_out = units[last]
@@ -278,95 +307,59 @@ def loss_grad_reg(
                 for p in range(X_indptr[row], X_indptr[row + 1]):
                     xb[r, X_indices[p]] = X_data[p]
         else:
-            for r in range(nb):
-                row = rows[r]
-                for j in range(n_features):
-                    xb[r, j] = X[row, j]
+            gather_rows(X, rows, xb)
         if use_noise:
             for r in range(nb):
                 off = (pos + r) * n_features
                 for j in range(n_features):
                     xb[r, j] += noise[off + j]
         if mask_start[0] >= 0:
-            for r in range(nb):
-                off = mask_start[0] + (pos + r) * n_features
-                for j in range(n_features):
-                    xb[r, j] *= masks[off + j]
+            apply_mask(xb, xb, masks, mask_start[0] + pos * n_features)
     else:
         xb = x_buf[:0].reshape((0, 0))
     yb = y_buf[: nb * n_out].reshape((nb, n_out))
-    sw_sum = zero
-    for r in range(nb):
-        row = rows[r]
-        sw_buf[r] = sw[row]
-        sw_sum += sw[row]
-        for j in range(n_out):
-            yb[r, j] = Y[row, j]
+    sw_b = sw_buf[:nb]
+    sw_sum = gather_targets(Y, sw, rows, yb, sw_b)
 
     # forward
     H = n_hidden_units
     prev = xb
     for i in range(last):
-        fi = units[i]
         fo = units[i + 1]
-        W = params[coef_start[i] : coef_start[i] + fi * fo].reshape((fi, fo))
-        b = params[intercept_start[i] : intercept_start[i] + fo]
-        a0 = act_start[i + 1]
-        Z = acts[a0 : a0 + nb * fo].reshape((nb, fo))
+        W, b = layer_params(params, units, coef_start, intercept_start, i)
+        Z = layer_block(acts, act_start, i + 1, nb, fo)
         if i == 0 and not dense_in:
-            Z[:, :] = zero
-            for r in range(nb):
-                row = rows[r]
-                for p in range(X_indptr[row], X_indptr[row + 1]):
-                    c = X_indices[p]
-                    v = X_data[p]
-                    for k in range(fo):
-                        Z[r, k] += v * W[c, k]
+            sparse_rows_dot(Z, W, rows, X_data, X_indices, X_indptr)
         else:
             np.dot(prev, W, Z)
-        for r in range(nb):
-            for k in range(fo):
-                Z[r, k] += b[k]
+        add_intercept(Z, b)
         if i + 1 == last:
             activate(Z, out_code)
-        else:
-            if batch_norm:
-                h0 = hid_start[i + 1]
-                batch_norm_forward(
-                    Z,
-                    sw_buf[:nb],
-                    sw_sum,
-                    params[n_base + h0 : n_base + h0 + fo],
-                    params[n_base + H + h0 : n_base + H + h0 + fo],
-                    zhat[a0 : a0 + nb * fo].reshape((nb, fo)),
-                    bn_std[h0 : h0 + fo],
-                    running[h0 : h0 + fo],
-                    running[H + h0 : H + h0 + fo],
-                    bn_momentum,
-                    bn_eps,
-                )
-            activate(Z, hidden_code)
-            if mask_start[i + 1] >= 0:
-                Zd = drop_acts[a0 : a0 + nb * fo].reshape((nb, fo))
-                for r in range(nb):
-                    off = mask_start[i + 1] + (pos + r) * fo
-                    for k in range(fo):
-                        Zd[r, k] = Z[r, k] * masks[off + k]
-                prev = Zd
-            else:
-                prev = Z
+            continue
+        if batch_norm:
+            h0 = hid_start[i + 1]
+            batch_norm_forward(
+                Z,
+                sw_b,
+                sw_sum,
+                params[n_base + h0 : n_base + h0 + fo],
+                params[n_base + H + h0 : n_base + H + h0 + fo],
+                layer_block(zhat, act_start, i + 1, nb, fo),
+                bn_std[h0 : h0 + fo],
+                running[h0 : h0 + fo],
+                running[H + h0 : H + h0 + fo],
+                bn_momentum,
+                bn_eps,
+            )
+        activate(Z, hidden_code)
+        prev = Z
+        if mask_start[i + 1] >= 0:
+            prev = layer_block(drop_acts, act_start, i + 1, nb, fo)
+            apply_mask(Z, prev, masks, mask_start[i + 1] + pos * fo)
 
-    A_out = acts[act_start[last] : act_start[last] + nb * n_out].reshape((nb, n_out))
-    loss = data_loss(yb, A_out, sw_buf[:nb], loss_code, clip_eps)
-
-    l2 = alpha * (dt(1) - l1_ratio)
-    sq = zero
-    ab = zero
-    for j in range(n_coef):
-        w = params[j]
-        sq += w * w
-        ab += abs(w)
-    loss += dt(0.5) * l2 * sq / sw_sum + alpha * l1_ratio * ab / sw_sum
+    A_out = layer_block(acts, act_start, last, nb, n_out)
+    loss = data_loss(yb, A_out, sw_b, loss_code, clip_eps)
+    loss += penalty(params, n_coef, alpha, l1_ratio, sw_sum)
     if group_alpha > zero:
         fo0 = units[1]
         gl = zero
@@ -379,74 +372,42 @@ def loss_grad_reg(
         loss += group_alpha * gl / sw_sum
 
     # backward
-    D = deltas[act_start[last] : act_start[last] + nb * n_out].reshape((nb, n_out))
-    for r in range(nb):
-        for j in range(n_out):
-            D[r, j] = (A_out[r, j] - yb[r, j]) * sw_buf[r]
-
+    output_delta(A_out, yb, sw_b, layer_block(deltas, act_start, last, nb, n_out))
+    l2 = alpha * (dt(1) - l1_ratio)
     for layer in range(last, 0, -1):
         fi = units[layer - 1]
-        fo = units[layer]
-        D = deltas[act_start[layer] : act_start[layer] + nb * fo].reshape((nb, fo))
-        W = params[coef_start[layer - 1] : coef_start[layer - 1] + fi * fo].reshape(
-            (fi, fo)
-        )
-        G = grad[coef_start[layer - 1] : coef_start[layer - 1] + fi * fo].reshape(
-            (fi, fo)
-        )
-        if layer == 1 and not dense_in:
-            G[:, :] = zero
-            for r in range(nb):
-                row = rows[r]
-                for p in range(X_indptr[row], X_indptr[row + 1]):
-                    c = X_indices[p]
-                    v = X_data[p]
-                    for k in range(fo):
-                        G[c, k] += v * D[r, k]
-        else:
-            if layer == 1:
-                A_prev = xb
-            else:
-                p0 = act_start[layer - 1]
-                if mask_start[layer - 1] >= 0:
-                    A_prev = drop_acts[p0 : p0 + nb * fi].reshape((nb, fi))
-                else:
-                    A_prev = acts[p0 : p0 + nb * fi].reshape((nb, fi))
-            np.dot(A_prev.T, D, G)
-        for a in range(fi):
-            for k in range(fo):
-                G[a, k] = (G[a, k] + l2 * W[a, k]) / sw_sum
-        gb = grad[intercept_start[layer - 1] : intercept_start[layer - 1] + fo]
-        for k in range(fo):
-            gb[k] = zero
-        for r in range(nb):
-            for k in range(fo):
-                gb[k] += D[r, k]
-        for k in range(fo):
-            gb[k] /= sw_sum
+        D = layer_block(deltas, act_start, layer, nb, units[layer])
+        W, _ = layer_params(params, units, coef_start, intercept_start, layer - 1)
+        G, gb = layer_params(grad, units, coef_start, intercept_start, layer - 1)
+        dropped = mask_start[layer - 1] >= 0
         if layer > 1:
-            p0 = act_start[layer - 1]
-            A_prev = acts[p0 : p0 + nb * fi].reshape((nb, fi))
-            D_prev = deltas[p0 : p0 + nb * fi].reshape((nb, fi))
-            np.dot(D, W.T, D_prev)
-            if mask_start[layer - 1] >= 0:
-                for r in range(nb):
-                    off = mask_start[layer - 1] + (pos + r) * fi
-                    for k in range(fi):
-                        D_prev[r, k] *= masks[off + k]
-            activation_derivative(A_prev, D_prev, hidden_code)
-            if batch_norm:
-                h0 = hid_start[layer - 1]
-                batch_norm_backward(
-                    D_prev,
-                    sw_buf[:nb],
-                    zhat[p0 : p0 + nb * fi].reshape((nb, fi)),
-                    bn_std[h0 : h0 + fi],
-                    params[n_base + h0 : n_base + h0 + fi],
-                    grad[n_base + h0 : n_base + h0 + fi],
-                    grad[n_base + H + h0 : n_base + H + h0 + fi],
-                    sw_sum,
-                )
+            A_in = drop_acts if dropped else acts
+            np.dot(layer_block(A_in, act_start, layer - 1, nb, fi).T, D, G)
+        elif dense_in:
+            np.dot(xb.T, D, G)
+        else:
+            sparse_rows_grad(G, D, rows, X_data, X_indices, X_indptr)
+        finish_layer_grad(G, gb, W, D, l2, sw_sum)
+        if layer == 1:
+            continue
+        A_prev = layer_block(acts, act_start, layer - 1, nb, fi)
+        D_prev = layer_block(deltas, act_start, layer - 1, nb, fi)
+        np.dot(D, W.T, D_prev)
+        if dropped:
+            apply_mask(D_prev, D_prev, masks, mask_start[layer - 1] + pos * fi)
+        activation_derivative(A_prev, D_prev, hidden_code)
+        if batch_norm:
+            h0 = hid_start[layer - 1]
+            batch_norm_backward(
+                D_prev,
+                sw_b,
+                layer_block(zhat, act_start, layer - 1, nb, fi),
+                bn_std[h0 : h0 + fi],
+                params[n_base + h0 : n_base + h0 + fi],
+                grad[n_base + h0 : n_base + h0 + fi],
+                grad[n_base + H + h0 : n_base + H + h0 + fi],
+                sw_sum,
+            )
     return loss, sw_sum
 
 
@@ -460,7 +421,6 @@ def run_epoch_reg(
     coef_start,
     intercept_start,
     n_coef,
-    n_base,
     X,
     X_data,
     X_indices,
@@ -474,8 +434,6 @@ def run_epoch_reg(
     y_buf,
     sw_buf,
     acts,
-    drop_acts,
-    zhat,
     deltas,
     act_start,
     hidden_code,
@@ -483,8 +441,19 @@ def run_epoch_reg(
     loss_code,
     alpha,
     l1_ratio,
-    group_alpha,
     clip_eps,
+    solver,
+    lr,
+    momentum,
+    nesterov,
+    beta_1,
+    beta_2,
+    epsilon,
+    t,
+    n_base,
+    drop_acts,
+    zhat,
+    group_alpha,
     masks,
     mask_start,
     noise,
@@ -496,18 +465,14 @@ def run_epoch_reg(
     bn_std,
     bn_momentum,
     bn_eps,
-    solver,
-    lr,
-    momentum,
-    nesterov,
-    beta_1,
-    beta_2,
     rho,
-    epsilon,
     weight_decay,
-    t,
 ):
     """One epoch of SGD, Adam or RMSprop with the regularization toolkit.
+
+    The arguments are those of :func:`skreg._kernels.mlp.run_epoch`, in the
+    same order, followed by the regularizers' (as :func:`loss_grad_reg` takes
+    them) and RMSprop's ``rho`` and the decoupled ``weight_decay``.
 
     Per batch: :func:`loss_grad_reg`; decoupled weight decay
     ``W <- (1 - lr * weight_decay) * W`` (before the step, as PyTorch's
@@ -583,55 +548,45 @@ def run_epoch_reg(
         if not np.isfinite(loss):
             return float(loss), t, n_done
         loss_sum += float(loss) * (stop - start)
-        l1_scale = alpha * l1_ratio / sw_sum
         if weight_decay > zero:
             shrink = one - lr * weight_decay
             for j in range(n_coef):
                 params[j] *= shrink
-        group_scale = group_alpha / sw_sum
-        if solver == SGD:
-            sgd_step(
-                params, grad, state_1, n_coef, lr, momentum, nesterov, lr * l1_scale
-            )
-            if group_alpha > zero:
-                group_prox_rows(
-                    params, n_rows0, n_cols0, lr * group_scale, state_1, False, epsilon
-                )
-        elif solver == ADAM:
+        if solver == RMSPROP:
             t += 1
-            root = np.sqrt(1.0 - float(beta_2) ** t)
-            lr_t = dt(lr * root / (1.0 - float(beta_1) ** t))
-            prox_lr = dt(lr * root)
-            adam_step(
+            l1_scale = alpha * l1_ratio / sw_sum
+            rmsprop_step(params, grad, state_2, n_coef, lr, rho, epsilon, l1_scale)
+            prox_lr = lr
+        else:
+            t, prox_lr = optimizer_step(
                 params,
                 grad,
                 state_1,
                 state_2,
                 n_coef,
-                lr_t,
-                prox_lr,
+                solver,
+                lr,
+                momentum,
+                nesterov,
                 beta_1,
                 beta_2,
                 epsilon,
-                l1_scale,
+                alpha,
+                l1_ratio,
+                sw_sum,
+                t,
             )
-            if group_alpha > zero:
-                group_prox_rows(
-                    params,
-                    n_rows0,
-                    n_cols0,
-                    prox_lr * group_scale,
-                    state_2,
-                    True,
-                    epsilon,
-                )
-        else:
-            t += 1
-            rmsprop_step(params, grad, state_2, n_coef, lr, rho, epsilon, l1_scale)
-            if group_alpha > zero:
-                group_prox_rows(
-                    params, n_rows0, n_cols0, lr * group_scale, state_2, True, epsilon
-                )
+        if group_alpha > zero:
+            # SGD's metric is the identity; Adam's and RMSprop's come from v
+            group_prox_rows(
+                params,
+                n_rows0,
+                n_cols0,
+                prox_lr * (group_alpha / sw_sum),
+                state_2,
+                solver != SGD,
+                epsilon,
+            )
         n_done += 1
         start = stop
     return loss_sum, t, n_done
@@ -639,6 +594,7 @@ def run_epoch_reg(
 
 __all__ = [
     "RMSPROP",
+    "apply_mask",
     "batch_norm_backward",
     "batch_norm_forward",
     "group_prox_rows",

@@ -7,8 +7,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from skreg._kernels.mlp import loss_grad
-from skreg.neural_network._kernel_inputs import kernel_inputs
-from skreg.neural_network._network import HIDDEN_CODES, OUT_CODES, loss_code
+from skreg.neural_network._kernel_inputs import data_args, kernel_inputs, model_args
 
 
 def fit_lbfgs(est, X, Y, sample_weight, layout, params):
@@ -36,40 +35,18 @@ def fit_lbfgs(est, X, Y, sample_weight, layout, params):
             "set l1_ratio=0."
         )
     dtype = params.dtype
-    dt = dtype.type
     n = X.shape[0]
-    Xd, X_data, X_indices, X_indptr, is_sparse = kernel_inputs(X, dtype)
-    buf = layout.buffers(n, dtype, not is_sparse)
-    rows = np.arange(n, dtype=np.int64)
+    x_args = kernel_inputs(X, dtype)
+    buf = layout.buffers(n, dtype, not x_args[-1])
     grad = np.empty_like(params)
     work = params.copy()
     Y = np.ascontiguousarray(Y, dtype=dtype)
     sw = np.ascontiguousarray(sample_weight, dtype=dtype)
+    rows = np.arange(n, dtype=np.int64)
     args = (
-        layout.units,
-        layout.coef_start,
-        layout.intercept_start,
-        layout.n_coef,
-        Xd,
-        X_data,
-        X_indices,
-        X_indptr,
-        is_sparse,
-        Y,
-        sw,
+        *data_args(layout, x_args, Y, sw),
         rows,
-        buf["x_buf"],
-        buf["y_buf"],
-        buf["sw_buf"],
-        buf["acts"],
-        buf["deltas"],
-        buf["act_start"],
-        HIDDEN_CODES[est.activation],
-        OUT_CODES[est.out_activation_],
-        loss_code(est.loss, est.out_activation_),
-        dt(est.alpha),
-        dt(0.0),
-        dt(np.finfo(dtype).eps),
+        *model_args(est, buf, dtype, 0.0),
     )
 
     def fun(x):

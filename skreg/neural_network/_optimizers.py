@@ -9,7 +9,30 @@ the schedule of the learning rate, with scikit-learn's semantics.
 import numpy as np
 
 
-class SGDState:
+class _State:
+    """What every optimizer state keeps: the learning rate and the step count."""
+
+    def __init__(self, learning_rate_init):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.t = 0
+
+    def astype(self, dtype):
+        """Cast the state vectors to ``dtype`` (the dtype of the current data)."""
+        for name in self._vectors:
+            setattr(self, name, getattr(self, name).astype(dtype, copy=False))
+
+    def iteration_ends(self, time_step):
+        """No epoch-level schedule (constant learning rate)."""
+
+    def trigger_stopping(self, msg, verbose):
+        """Stop when the stopping criterion fires."""
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+class SGDState(_State):
     """Velocity and learning-rate schedule of momentum SGD.
 
     Parameters
@@ -32,6 +55,7 @@ class SGDState:
     """
 
     solver = "sgd"
+    _vectors = ("velocity",)
 
     def __init__(
         self,
@@ -43,18 +67,12 @@ class SGDState:
         nesterov,
         power_t,
     ):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
+        super().__init__(learning_rate_init)
         self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
-        self.t = 0
-
-    def astype(self, dtype):
-        """Cast the state to ``dtype`` (the dtype of the current data)."""
-        self.velocity = self.velocity.astype(dtype, copy=False)
 
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch (``invscaling`` only)."""
@@ -66,9 +84,7 @@ class SGDState:
     def trigger_stopping(self, msg, verbose):
         """Stop, or divide the learning rate by 5 with the adaptive schedule."""
         if self.lr_schedule != "adaptive":
-            if verbose:
-                print(msg + " Stopping.")
-            return True
+            return super().trigger_stopping(msg, verbose)
         if self.learning_rate <= 1e-6:
             if verbose:
                 print(msg + " Learning rate too small. Stopping.")
@@ -79,7 +95,7 @@ class SGDState:
         return False
 
 
-class AdamState:
+class AdamState(_State):
     """First and second moments and step count of Adam.
 
     Examples
@@ -92,33 +108,18 @@ class AdamState:
     """
 
     solver = "adam"
+    _vectors = ("m", "v")
 
     def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
+        super().__init__(learning_rate_init)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
-        self.t = 0
-
-    def astype(self, dtype):
-        """Cast the moments to ``dtype`` (the dtype of the current data)."""
-        self.m = self.m.astype(dtype, copy=False)
-        self.v = self.v.astype(dtype, copy=False)
-
-    def iteration_ends(self, time_step):
-        """Adam has no epoch-level schedule."""
-
-    def trigger_stopping(self, msg, verbose):
-        """Adam always stops when the stopping criterion fires."""
-        if verbose:
-            print(msg + " Stopping.")
-        return True
 
 
-class RMSpropState:
+class RMSpropState(_State):
     """Running mean of squared gradients of RMSprop.
 
     ``v <- rho * v + (1 - rho) * g**2`` and ``w <- w - lr * g / (sqrt(v) +
@@ -135,24 +136,10 @@ class RMSpropState:
     """
 
     solver = "rmsprop"
+    _vectors = ("v",)
 
     def __init__(self, n_params, dtype, learning_rate_init, rho, epsilon):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
+        super().__init__(learning_rate_init)
         self.rho = rho
         self.epsilon = epsilon
         self.v = np.zeros(n_params, dtype=dtype)
-        self.t = 0
-
-    def astype(self, dtype):
-        """Cast the state to ``dtype`` (the dtype of the current data)."""
-        self.v = self.v.astype(dtype, copy=False)
-
-    def iteration_ends(self, time_step):
-        """RMSprop has no epoch-level schedule."""
-
-    def trigger_stopping(self, msg, verbose):
-        """RMSprop always stops when the stopping criterion fires."""
-        if verbose:
-            print(msg + " Stopping.")
-        return True

@@ -14,13 +14,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import shuffle as sk_shuffle
 
 from skreg._kernels.mlp import ADAM, SGD, data_loss, run_epoch
-from skreg.neural_network._kernel_inputs import kernel_inputs
-from skreg.neural_network._network import (
-    BATCH_NORM_EPSILON,
-    HIDDEN_CODES,
-    OUT_CODES,
-    loss_code,
-)
+from skreg.neural_network._kernel_inputs import data_args, kernel_inputs, model_args
+from skreg.neural_network._network import BATCH_NORM_EPSILON, loss_code
 from skreg.neural_network._optimizers import AdamState, RMSpropState, SGDState
 
 
@@ -316,10 +311,10 @@ def fit_stochastic(
 
     n_samples = n_all if train_idx is None else train_idx.shape[0]
     batch_size = _batch_size(est, n_samples)
-    Xd, X_data, X_indices, X_indptr, is_sparse = kernel_inputs(X, dtype)
+    x_args = kernel_inputs(X, dtype)
     reg = needs_reg_kernel(est)
-    dense_x = not is_sparse or (reg and (est.input_noise > 0 or est.input_dropout > 0))
-    buf = layout.buffers(batch_size, dtype, dense_x)
+    perturbed = reg and (est.input_noise > 0 or est.input_dropout > 0)
+    buf = layout.buffers(batch_size, dtype, not x_args[-1] or perturbed)
     grad = np.zeros_like(params)
     sw = np.ascontiguousarray(sample_weight, dtype=dtype)
     Y = np.ascontiguousarray(Y, dtype=dtype)
@@ -332,9 +327,16 @@ def fit_stochastic(
         s1, s2, solver = state.v, state.v, RMSPROP
     else:
         s1, s2, solver = state.velocity, state.velocity, SGD
-    hidden_code = HIDDEN_CODES[est.activation]
-    out_code = OUT_CODES[est.out_activation_]
-    alpha, l1_ratio = dt(est.alpha), dt(est.l1_ratio)
+    # run_epoch's arguments (run_epoch_reg takes them too, then its own)
+    head = (params, grad, s1, s2, *data_args(layout, x_args, Y, sw))
+    model = model_args(est, buf, dtype, est.l1_ratio)
+    hyper = (
+        dt(getattr(state, "momentum", 0.0)),
+        bool(getattr(state, "nesterov", False)),
+        dt(getattr(state, "beta_1", 0.0)),
+        dt(getattr(state, "beta_2", 0.0)),
+        dt(getattr(state, "epsilon", 1.0)),
+    )
     if reg:
         rates = [est.input_dropout, *est._dropout_rates]
         use_bn = running is not None
@@ -355,46 +357,18 @@ def fit_stochastic(
             order = sample_idx if train_idx is None else train_idx[sample_idx]
             order = np.ascontiguousarray(order, dtype=np.int64)
             last_good = params.copy()
+            args = (
+                *head,
+                order,
+                batch_size,
+                *model,
+                solver,
+                dt(state.learning_rate),
+                *hyper,
+                state.t,
+            )
             if not reg:
-                loss_sum, t, _ = run_epoch(
-                    params,
-                    grad,
-                    s1,
-                    s2,
-                    layout.units,
-                    layout.coef_start,
-                    layout.intercept_start,
-                    layout.n_coef,
-                    Xd,
-                    X_data,
-                    X_indices,
-                    X_indptr,
-                    is_sparse,
-                    Y,
-                    sw,
-                    order,
-                    batch_size,
-                    buf["x_buf"],
-                    buf["y_buf"],
-                    buf["sw_buf"],
-                    buf["acts"],
-                    buf["deltas"],
-                    buf["act_start"],
-                    hidden_code,
-                    out_code,
-                    lcode,
-                    alpha,
-                    l1_ratio,
-                    clip_eps,
-                    solver,
-                    dt(state.learning_rate),
-                    dt(getattr(state, "momentum", 0.0)),
-                    bool(getattr(state, "nesterov", False)),
-                    dt(getattr(state, "beta_1", 0.0)),
-                    dt(getattr(state, "beta_2", 0.0)),
-                    dt(getattr(state, "epsilon", 1.0)),
-                    state.t,
-                )
+                loss_sum, t, _ = run_epoch(*args)
             else:
                 last_running = running_arr.copy()
                 masks, mask_start, noise = draw_epoch_randomness(
@@ -406,39 +380,11 @@ def fit_stochastic(
                     dtype,
                 )
                 loss_sum, t, _ = run_epoch_reg(
-                    params,
-                    grad,
-                    s1,
-                    s2,
-                    layout.units,
-                    layout.coef_start,
-                    layout.intercept_start,
-                    layout.n_coef,
+                    *args,
                     layout.n_params,
-                    Xd,
-                    X_data,
-                    X_indices,
-                    X_indptr,
-                    is_sparse,
-                    Y,
-                    sw,
-                    order,
-                    batch_size,
-                    buf["x_buf"],
-                    buf["y_buf"],
-                    buf["sw_buf"],
-                    buf["acts"],
                     drop_acts,
                     zhat,
-                    buf["deltas"],
-                    buf["act_start"],
-                    hidden_code,
-                    out_code,
-                    lcode,
-                    alpha,
-                    l1_ratio,
                     dt(est.input_group_alpha),
-                    clip_eps,
                     masks,
                     mask_start,
                     noise,
@@ -450,16 +396,8 @@ def fit_stochastic(
                     bn_std,
                     dt(est.batch_norm_momentum),
                     dt(BATCH_NORM_EPSILON),
-                    solver,
-                    dt(state.learning_rate),
-                    dt(getattr(state, "momentum", 0.0)),
-                    bool(getattr(state, "nesterov", False)),
-                    dt(getattr(state, "beta_1", 0.0)),
-                    dt(getattr(state, "beta_2", 0.0)),
                     dt(getattr(state, "rho", 0.0)),
-                    dt(getattr(state, "epsilon", 1.0)),
                     dt(est.weight_decay),
-                    state.t,
                 )
                 if not np.isfinite(running_arr).all():
                     running_arr[:] = last_running
