@@ -442,9 +442,13 @@ def fit_stochastic(
             if incremental:
                 break
             if est.n_iter_ == est.max_iter:
+                # scikit-learn's sentence first, so warning filters still match.
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
+                    "reached and the optimization hasn't converged yet. "
+                    f"Last training loss {est.loss_:.6g}; to fix: increase max_iter "
+                    f"(e.g. max_iter={2 * est.max_iter}) or tol, or set "
+                    "early_stopping=True to stop on a validation split.",
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:

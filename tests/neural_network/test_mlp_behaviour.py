@@ -241,3 +241,17 @@ def test_partial_fit_switching_dtype(digits, solver):
     est.partial_fit(X, y)
     assert est.coefs_[0].dtype == np.float64
     assert len(est.loss_curve_) == 3 and np.all(np.isfinite(est.loss_curve_))
+
+
+def test_max_iter_warning_keeps_sklearns_sentence_and_says_what_to_do():
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        MLPClassifier(max_iter=2, random_state=0).fit(X[:200] / 16, y[:200])
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert len(messages) == 1
+    assert messages[0].startswith(
+        "Stochastic Optimizer: Maximum iterations (2) reached and the optimization "
+        "hasn't converged yet."
+    )
+    assert "max_iter=4" in messages[0] and "early_stopping=True" in messages[0]
