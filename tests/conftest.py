@@ -19,3 +19,31 @@ def lasso_alpha_max(X, y):
     """``max |X_c' y_c| / n``: the smallest alpha giving all-zero coefficients."""
     Xc = X - X.mean(axis=0)
     return float(np.max(np.abs(Xc.T @ (y - y.mean()))) / X.shape[0])
+
+
+def assert_rejects_invalid_max_iter(estimator):
+    """``max_iter=-1`` fails at fit with scikit-learn's error naming the parameter."""
+    from sklearn.base import clone
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).rand(20, 3)
+    y = np.arange(20) % 2
+    with pytest.raises(InvalidParameterError, match="'max_iter' parameter"):
+        clone(estimator).set_params(max_iter=-1).fit(X, y)
+
+
+def assert_keeps_dataframe_column_names(estimator):
+    """Fitting on a DataFrame records its columns; predict on them stays silent."""
+    import warnings
+
+    import pandas as pd
+    from sklearn.base import clone
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.rand(30, 3), columns=["a", "b", "c"])
+    y = np.arange(30) % 2
+    fitted = clone(estimator).fit(X, y)
+    assert list(fitted.feature_names_in_) == ["a", "b", "c"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        fitted.predict(X)

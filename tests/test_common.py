@@ -8,6 +8,10 @@ from sklearn.utils.estimator_checks import (
 )
 
 import skreg
+from tests.conftest import (
+    assert_keeps_dataframe_column_names,
+    assert_rejects_invalid_max_iter,
+)
 
 
 def _all_estimators():
@@ -37,11 +41,13 @@ def test_sklearn_compatible_estimator(estimator, check):
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
 def test_param_validation(estimator):
     check_param_validation(type(estimator).__name__, estimator)
+    assert_rejects_invalid_max_iter(estimator)
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
 def test_dataframe_column_names_consistency(estimator):
     check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+    assert_keeps_dataframe_column_names(estimator)
 
 
 class _LassoIgnoringConstraints(skreg.Lasso):

@@ -10,6 +10,10 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skreg import MLPClassifier, MLPRegressor
+from tests.conftest import (
+    assert_keeps_dataframe_column_names,
+    assert_rejects_invalid_max_iter,
+)
 
 # Without JIT every epoch runs in the Python interpreter; the full check suite
 # then takes minutes, so only the kernel and behaviour tests run in that mode.
@@ -68,9 +72,11 @@ def test_sklearn_compatible_estimator(estimator, check):
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
 def test_param_validation(estimator):
     check_param_validation(type(estimator).__name__, estimator)
+    assert_rejects_invalid_max_iter(estimator)
 
 
 @no_jit_skip
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
 def test_dataframe_column_names_consistency(estimator):
     check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+    assert_keeps_dataframe_column_names(estimator)
