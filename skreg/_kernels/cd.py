@@ -74,12 +74,13 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     With ``weighted`` False the weights are all one and are not read (one
     indirect load less per stored entry).
 
-    ``problem`` is ``(data, indices, indptr, sample_weight, weighted, x_mean,
-    col_wsum, col_norms2, y, total_weight)`` and ``state`` is
-    ``(raw_residual, shift)`` (see :mod:`skreg._kernels.cd_plain`).
+    ``problem`` is a :class:`skreg._kernels.problems.SparseProblem` and
+    ``state`` is ``(raw_residual, shift)``.
     """
-    data, indices, indptr, sample_weight, weighted = problem[:5]
-    x_mean, col_wsum, col_norms2, _, total_weight = problem[5:]
+    data, indices, indptr = problem.data, problem.indices, problem.indptr
+    sample_weight, weighted = problem.sample_weight, problem.weighted
+    x_mean, col_wsum, col_norms2 = problem.x_mean, problem.col_wsum, problem.col_norms2
+    total_weight = problem.total_weight
     raw_residual, shift = state
     max_delta = l1 - l1
     max_abs_w = l1 - l1

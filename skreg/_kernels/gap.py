@@ -99,10 +99,12 @@ def residual_stats_gram(gram_w, xty, y_norm2, w, l2, subtract_l2, features, xtr)
 def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
     """Statistics for CSC ``X`` with implicit centering and sample weights.
 
-    ``problem`` and ``state`` are the sparse tuples of :func:`cd_sweep_sparse`.
+    ``problem`` is a :class:`skreg._kernels.problems.SparseProblem` and
+    ``state`` is ``(raw_residual, shift)``.
     """
-    data, indices, indptr, sample_weight, weighted = problem[:5]
-    x_mean, col_wsum, _, y, _ = problem[5:]
+    data, indices, indptr = problem.data, problem.indices, problem.indptr
+    sample_weight, weighted = problem.sample_weight, problem.weighted
+    x_mean, col_wsum, y = problem.x_mean, problem.col_wsum, problem.y
     raw_residual, shift = state
     zero = l2 - l2
     for k in range(features.shape[0]):

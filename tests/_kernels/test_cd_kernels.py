@@ -16,6 +16,7 @@ from skreg._kernels.gap import (
     residual_stats_gram,
     residual_stats_sparse,
 )
+from skreg._kernels.problems import SparseProblem
 from skreg._kernels.prox import enet_coordinate_update, soft_threshold
 
 
@@ -118,7 +119,7 @@ def test_sparse_sweep_matches_reference_with_implicit_centering(problem, weighte
     shift = np.array([x_mean @ w, 0.0])
     shift[1] = sw @ (raw + shift[0])
     order = np.arange(8)
-    sparse = (
+    sparse = SparseProblem(
         Xs.data,
         Xs.indices,
         Xs.indptr,
@@ -164,8 +165,9 @@ def test_gap_all_layouts_match_reference(problem, positive, l2):
     ones, zeros = np.ones(30), np.zeros(8)
     raw = y - X @ w
     shift = np.array([0.0, raw.sum()])
-    sparse = (Xs.data, Xs.indices, Xs.indptr, ones, False, zeros, ones @ X)
-    sparse += (np.zeros(8), y, 30.0)
+    sparse = SparseProblem(
+        Xs.data, Xs.indices, Xs.indptr, ones, False, zeros, ones @ X, zeros, y, 30.0
+    )
     r2, ry = residual_stats_sparse(
         sparse,
         (raw, shift),

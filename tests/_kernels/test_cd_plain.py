@@ -27,13 +27,10 @@ def _solve(X, y, sw, kind, alpha, l1_ratio, positive, screening):
     n = X.shape[0]
     w = np.zeros(X.shape[1])
     state = layout.start(w)
-    problem, compiled_state = layout.compiled(state)
     l1, l2 = alpha * l1_ratio * n, alpha * (1 - l1_ratio) * n
     gap, n_iter = plain_cd(
-        problem,
-        compiled_state,
-        layout.col_norms2,
-        float(layout.y_norm2),
+        layout.problem,
+        state,
         w,
         l1,
         l2,
@@ -42,6 +39,7 @@ def _solve(X, y, sw, kind, alpha, l1_ratio, positive, screening):
         positive,
         10_000,
         1e-12,
+        1e-12 * layout.y_norm2,
         screening,
     )
     return w, gap, n_iter, layout.y_norm2

@@ -5,8 +5,9 @@ import pytest
 import scipy.sparse as sp
 
 import skreg
+from skreg._kernels.bounds import bounded_stats, new_bounds
 from skreg._kernels.gap import enet_gap
-from skreg.linear_model._correlation_bounds import CorrelationBounds
+from skreg._kernels.problems import layout_residual, layout_stats_at
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 
@@ -27,8 +28,19 @@ def _layout(sparse, weighted, dtype=np.float64):
 
 def _exact(layout, residual, w, l2):
     xtr = np.empty(layout.n_features, dtype=layout.dtype)
-    stats = layout.stats_at(residual, w, l2, np.arange(layout.n_features), xtr)
+    everything = np.arange(layout.n_features)
+    stats = layout_stats_at(layout.problem, residual, w, l2, everything, xtr)
     return xtr, stats
+
+
+def _residual(layout, w):
+    residual = np.empty(layout.n_samples, dtype=layout.dtype)
+    assert layout_residual(layout.problem, layout.start(w), residual)
+    return residual
+
+
+def _statistics(layout, bounds, residual, w, l1, l2, xtr):
+    return bounded_stats(layout.problem, residual, w, l1, l2, xtr, bounds, True)
 
 
 @pytest.mark.parametrize(
@@ -41,22 +53,22 @@ def test_bounds_hold_and_gap_is_exact(sparse, weighted, l2):
     rng = np.random.RandomState(1)
     w0 = np.zeros(p, dtype=layout.dtype)
     w0[:4] = [2.5, -1.5, 1.0, 0.5]
-    state = layout.start(w0)
-    reference = layout.residual(state).copy()
+    reference = _residual(layout, w0)
     xtr_ref, _ = _exact(layout, reference, w0, l2)
     l1 = 0.9 * float(np.max(np.abs(xtr_ref)))
 
-    bounds = CorrelationBounds(layout)
+    bounds = new_bounds(layout.col_norms2, layout.n_samples)
     xtr = np.empty(p, dtype=layout.dtype)
-    bounds.statistics(reference, w0, l1, l2, xtr)  # the first call is a full pass
-    assert (bounds.n_full, bounds.n_partial) == (1, 0)
+    _statistics(layout, bounds, reference, w0, l1, l2, xtr)  # a full pass
+    assert list(bounds.meta) == [1, 1], "one snapshot, valid references"
 
     # A nearby point: the residual moves by a small step of the coefficients.
     w1 = w0.copy()
     w1[:4] += 0.01 * rng.randn(4)
-    residual = layout.residual(layout.start(w1)).copy()
-    stats = bounds.statistics(residual, w1, l1, l2, xtr)
-    assert bounds.n_partial == 1, "the move is small: most features are skipped"
+    residual = _residual(layout, w1)
+    stats = _statistics(layout, bounds, residual, w1, l1, l2, xtr)
+    # A partial pass stores the new residual as a second snapshot.
+    assert list(bounds.meta) == [2, 1], "the move is small: most features skipped"
 
     exact_xtr, exact_stats = _exact(layout, residual, w1, l2)
     np.testing.assert_allclose(stats, exact_stats, rtol=1e-12)
@@ -77,14 +89,44 @@ def test_a_large_move_falls_back_to_a_full_pass():
     layout = _layout(False, False)
     p = layout.n_features
     w = np.zeros(p)
-    residual = layout.residual(layout.start(w)).copy()
-    bounds = CorrelationBounds(layout)
+    residual = _residual(layout, w)
+    bounds = new_bounds(layout.col_norms2, layout.n_samples)
     xtr = np.empty(p)
-    l1 = 0.5 * float(np.max(np.abs(layout.X.T @ residual)))
-    bounds.statistics(residual, w, l1, 0.0, xtr)
-    bounds.statistics(10.0 * residual, w, l1, 0.0, xtr)
-    assert (bounds.n_full, bounds.n_partial) == (2, 0)
-    np.testing.assert_allclose(xtr, layout.X.T @ (10.0 * residual), rtol=1e-12)
+    X = layout.problem.X
+    l1 = 0.5 * float(np.max(np.abs(X.T @ residual)))
+    _statistics(layout, bounds, residual, w, l1, 0.0, xtr)
+    _statistics(layout, bounds, 10.0 * residual, w, l1, 0.0, xtr)
+    assert list(bounds.meta) == [1, 1], "a full pass keeps one fresh snapshot"
+    np.testing.assert_allclose(xtr, X.T @ (10.0 * residual), rtol=1e-12)
+    np.testing.assert_allclose(bounds.snapshots[0], 10.0 * residual)
+
+
+def test_snapshots_nobody_references_are_dropped():
+    """Refreshing the same features again and again keeps two snapshots alive.
+
+    The first call is a full pass; its snapshot stays the reference of the
+    skipped features.  Each partial pass makes the newest residual the
+    support's reference, and the previous one, now unreferenced, is dropped.
+    """
+    layout = _layout(False, False)
+    p = layout.n_features
+    rng = np.random.RandomState(3)
+    w = np.zeros(p)
+    w[:4] = [2.5, -1.5, 1.0, 0.5]
+    bounds = new_bounds(layout.col_norms2, layout.n_samples)
+    xtr = np.empty(p)
+    residual = _residual(layout, w)
+    l1 = 0.9 * float(np.max(np.abs(layout.problem.X.T @ residual)))
+    counts = []
+    for _ in range(12):
+        w[:4] += 1e-4 * rng.randn(4)
+        _statistics(layout, bounds, _residual(layout, w), w, l1, 0.0, xtr)
+        counts.append((int(bounds.meta[0]), int(bounds.meta[1])))
+    assert counts == [(1, 1)] + [(2, 1)] * 11  # a full pass, then partial ones
+    assert np.all(bounds.snapshot_of[4:][layout.col_norms2[4:] != 0] == 0)
+    assert np.all(bounds.snapshot_of[:4] == 1)
+    exact, _ = _exact(layout, _residual(layout, w), w, 0.0)
+    assert np.all(np.abs(exact) <= np.abs(xtr) * (1 + 1e-12) + 1e-12)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

@@ -1,0 +1,161 @@
+"""Certified statistics of the full problem without a full pass over ``X``.
+
+The gap of the full elastic-net problem needs the dual scale
+``s = max(l1, max_j |x_j'r - l2 w_j|)``.  Only features whose correlation can
+exceed ``l1`` influence ``s``.  With the exact correlation ``c_j = x_j'r_k`` at a
+stored residual ``r_k`` (feature ``j``'s *snapshot*), Cauchy-Schwarz gives::
+
+    |x_j'r| <= |c_j| + ||x_j|| * ||r - r_k||
+
+(norms in the layout's sample-weighted inner product), so a zero coefficient
+whose bound is at most ``l1`` cannot change ``s`` and needs no pass over its
+column.  The gap computed with these bounds in place of the skipped
+correlations is the exact gap of the full problem.  Screening and working-set
+ranking, which read the same array, then see upper bounds: conservative for
+screening.
+
+Along a path, or across the outer iterations of one solve, the residual moves
+little, so most columns are skipped.  Every exact value computed becomes that
+feature's reference (its residual stored as a new snapshot); a full pass
+starts afresh once too many features need exact values or too many snapshots
+are alive.  Everything here is compiled: no per-call Python work over the
+features.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from skreg._kernels.problems import layout_distance2, layout_stats_at
+from skreg._numba import njit
+
+# Above this fraction of features needing exact correlations, a full pass costs
+# about the same and gives a fresh (tighter) reference.
+FULL_PASS_FRACTION = 0.5
+# Residuals kept as references; beyond this a full pass starts afresh.
+MAX_SNAPSHOTS = 8
+
+
+class CorrelationBounds(NamedTuple):
+    """Reference correlations and the residuals they were computed at.
+
+    ``meta`` is ``[number of live snapshots, 1 if the references are valid]``;
+    covariance mode (no residual) uses empty snapshots and never validates.
+    """
+
+    correlations: np.ndarray  # float64 (n_features,): x_j'r at its snapshot
+    snapshot_of: np.ndarray  # intp (n_features,)
+    snapshots: np.ndarray  # float64 (MAX_SNAPSHOTS + 1, n_samples)
+    col_norms: np.ndarray  # float64 (n_features,): ||x_j|| (weighted)
+    meta: np.ndarray  # intp (2,)
+
+
+def new_bounds(col_norms2, n_samples):
+    """Empty bounds for a problem; ``n_samples=0`` for covariance mode."""
+    n_features = col_norms2.shape[0]
+    return CorrelationBounds(
+        np.zeros(n_features),
+        np.zeros(n_features, dtype=np.intp),
+        np.zeros((MAX_SNAPSHOTS + 1, n_samples)),
+        # float64 bounds: rounding must not turn a bound into an underestimate.
+        np.sqrt(col_norms2.astype(np.float64)),
+        np.zeros(2, dtype=np.intp),
+    )
+
+
+@njit
+def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
+    """Fill ``xtr`` and return ``(||r||^2, r'y)`` at ``residual``.
+
+    ``xtr`` receives ``X'r - l2 w`` exactly wherever it may exceed ``l1`` in
+    absolute value (always for non-zero ``w``) and an upper bound of ``|x_j'r|``
+    with the sign of the reference correlation elsewhere.  With ``refresh`` the
+    exact values computed become references.  ``l2`` is in the data's dtype.
+    """
+    n_features = w.shape[0]
+    correlations, snapshot_of, snapshots = (
+        bounds.correlations,
+        bounds.snapshot_of,
+        bounds.snapshots,
+    )
+    col_norms, meta = bounds.col_norms, bounds.meta
+    n_snapshots = meta[0]
+    if meta[1] == 1:
+        radius = np.empty(n_snapshots)
+        for k in range(n_snapshots):
+            radius[k] = np.sqrt(layout_distance2(problem, residual, snapshots[k]))
+        # 0: known exactly (radius 0), 1: bounded, 2: needs an exact value.
+        kind = np.empty(n_features, dtype=np.uint8)
+        exact = np.empty(n_features, dtype=np.intp)
+        n_exact = 0
+        for j in range(n_features):
+            r = radius[snapshot_of[j]]
+            if r == 0:
+                kind[j] = 0
+            elif w[j] != 0 or abs(correlations[j]) + col_norms[j] * r > l1:
+                kind[j] = 2
+                exact[n_exact] = j
+                n_exact += 1
+            else:
+                kind[j] = 1
+        if n_exact <= FULL_PASS_FRACTION * n_features:
+            r_norm2, r_dot_y = layout_stats_at(
+                problem, residual, w, l2, exact[:n_exact], xtr
+            )
+            for j in range(n_features):
+                if kind[j] == 0:
+                    xtr[j] = correlations[j] - l2 * w[j]
+                elif kind[j] == 1:
+                    bound = abs(correlations[j]) + col_norms[j] * radius[snapshot_of[j]]
+                    xtr[j] = bound if correlations[j] >= 0 else -bound
+            if refresh and n_exact > 0:
+                _remember(bounds, residual, w, l2, exact[:n_exact], xtr)
+            return r_norm2, r_dot_y
+    everything = np.arange(n_features)
+    r_norm2, r_dot_y = layout_stats_at(problem, residual, w, l2, everything, xtr)
+    if refresh and snapshots.shape[1] > 0:
+        for i in range(residual.shape[0]):
+            snapshots[0, i] = residual[i]
+        for j in range(n_features):
+            snapshot_of[j] = 0
+            # Coefficients with l2 > 0 add -l2 w to xtr; the reference keeps X'r.
+            correlations[j] = xtr[j] + l2 * w[j]
+        meta[0] = 1
+        meta[1] = 1
+    return r_norm2, r_dot_y
+
+
+@njit
+def _remember(bounds, residual, w, l2, features, xtr):
+    """Make ``residual`` the reference of ``features``; drop unused snapshots."""
+    correlations, snapshot_of, snapshots = (
+        bounds.correlations,
+        bounds.snapshot_of,
+        bounds.snapshots,
+    )
+    meta = bounds.meta
+    new = meta[0]
+    for i in range(residual.shape[0]):
+        snapshots[new, i] = residual[i]
+    for k in range(features.shape[0]):
+        j = features[k]
+        snapshot_of[j] = new
+        correlations[j] = xtr[j] + l2 * w[j]
+    # Relabel the snapshots still referenced, in order, and compact them.
+    used = np.zeros(new + 1, dtype=np.intp)
+    for j in range(snapshot_of.shape[0]):
+        used[snapshot_of[j]] = 1
+    label = np.empty(new + 1, dtype=np.intp)
+    n_used = 0
+    for k in range(new + 1):
+        if used[k]:
+            label[k] = n_used
+            if n_used != k:
+                for i in range(residual.shape[0]):
+                    snapshots[n_used, i] = snapshots[k, i]
+            n_used += 1
+    for j in range(snapshot_of.shape[0]):
+        snapshot_of[j] = label[snapshot_of[j]]
+    meta[0] = n_used
+    if n_used > MAX_SNAPSHOTS:
+        meta[1] = 0  # the next call makes a full pass

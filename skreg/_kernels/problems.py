@@ -1,0 +1,346 @@
+"""The three data layouts of coordinate descent, as named types.
+
+A *problem* holds the read-only arrays of one preprocessed elastic-net problem;
+its *state* holds what CD keeps up to date.  Solvers are written once against
+the operations below; each operation dispatches on the problem's type -- in
+Python by ``type(problem)``, and when compiled through ``overload`` by the
+named-tuple class, so a dense fit compiles only the dense kernels::
+
+    DenseProblem   state (residual,)              residual = y - X w
+    GramProblem    state (gram_w,)                gram_w = X'X w
+    SparseProblem  state (raw_residual, shift)    residual = raw_residual + shift[0]
+
+The sparse layout centres ``X`` implicitly (``x_mean``) and carries sample
+weights; ``shift[1]`` holds ``sum_i sw_i r_i``.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from numba.core import types
+from numba.extending import overload
+
+from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse
+from skreg._kernels.gap import (
+    residual_stats_dense,
+    residual_stats_gram,
+    residual_stats_sparse,
+)
+from skreg._numba import njit
+
+
+class DenseProblem(NamedTuple):
+    """Fortran-ordered ``X`` and ``y``, already centred and weighted."""
+
+    X: np.ndarray
+    y: np.ndarray
+    col_norms2: np.ndarray
+
+
+class GramProblem(NamedTuple):
+    """Covariance mode: ``gram = X'X`` (C order), ``xty = X'y`` and ``||y||^2``."""
+
+    gram: np.ndarray
+    xty: np.ndarray
+    col_norms2: np.ndarray
+    y_norm2: float
+
+
+class SparseProblem(NamedTuple):
+    """CSC ``X`` centred implicitly by ``x_mean``, with sample weights.
+
+    ``col_wsum[j] = sum_i sw_i X_ij`` over stored entries, ``col_norms2`` the
+    weighted squared norms of the centred columns; with ``weighted`` False the
+    weights are all one and the kernels do not read them.
+    """
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    sample_weight: np.ndarray
+    weighted: bool
+    x_mean: np.ndarray
+    col_wsum: np.ndarray
+    col_norms2: np.ndarray
+    y: np.ndarray
+    total_weight: float
+
+
+# ---------------------------------------------------------------- per layout
+
+
+def _sweep_dense(problem, state, w, l1, l2, positive, order):
+    return cd_sweep_dense(
+        problem.X, state[0], w, problem.col_norms2, l1, l2, positive, order
+    )
+
+
+def _sweep_gram(problem, state, w, l1, l2, positive, order):
+    return cd_sweep_gram(
+        problem.gram, problem.xty, w, state[0], l1, l2, positive, order
+    )
+
+
+def _sweep_sparse(problem, state, w, l1, l2, positive, order):
+    return cd_sweep_sparse(problem, state, w, l1, l2, positive, order)
+
+
+def _stats_dense(problem, state, w, l2, subtract_l2, features, xtr):
+    return residual_stats_dense(
+        problem.X, problem.y, state[0], w, l2, subtract_l2, features, xtr
+    )
+
+
+def _stats_gram(problem, state, w, l2, subtract_l2, features, xtr):
+    return residual_stats_gram(
+        state[0], problem.xty, problem.y_norm2, w, l2, subtract_l2, features, xtr
+    )
+
+
+def _stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
+    return residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr)
+
+
+def _move_dense(problem, state, j, delta):
+    X = problem.X
+    residual = state[0]
+    for i in range(X.shape[0]):
+        residual[i] -= delta * X[i, j]
+
+
+def _move_gram(problem, state, j, delta):
+    gram = problem.gram
+    gram_w = state[0]
+    for m in range(gram.shape[0]):
+        gram_w[m] += delta * gram[j, m]
+
+
+def _move_sparse(problem, state, j, delta):
+    data, indices, indptr = problem.data, problem.indices, problem.indptr
+    raw_residual, shift = state
+    for p in range(indptr[j], indptr[j + 1]):
+        raw_residual[indices[p]] -= delta * data[p]
+    shift[0] += delta * problem.x_mean[j]
+    shift[1] -= delta * (problem.col_wsum[j] - problem.x_mean[j] * problem.total_weight)
+
+
+def _residual_dense(problem, state, out):
+    residual = state[0]
+    for i in range(residual.shape[0]):
+        out[i] = residual[i]
+    return True
+
+
+def _residual_gram(problem, state, out):
+    return False  # covariance mode never forms the residual
+
+
+def _residual_sparse(problem, state, out):
+    raw_residual, shift = state
+    for i in range(raw_residual.shape[0]):
+        out[i] = raw_residual[i] + shift[0]
+    return True
+
+
+def _stats_at_dense(problem, residual, w, l2, features, xtr):
+    return residual_stats_dense(
+        problem.X, problem.y, residual, w, l2, True, features, xtr
+    )
+
+
+def _stats_at_gram(problem, residual, w, l2, features, xtr):
+    return 0.0, 0.0  # never called: covariance mode has no residual
+
+
+def _stats_at_sparse(problem, residual, w, l2, features, xtr):
+    sample_weight = problem.sample_weight
+    total = 0.0
+    for i in range(residual.shape[0]):
+        total += sample_weight[i] * residual[i]
+    shift = np.zeros(2, dtype=residual.dtype)
+    shift[1] = total
+    return residual_stats_sparse(problem, (residual, shift), w, l2, True, features, xtr)
+
+
+def _copy_one(problem, state):
+    return (state[0].copy(),)
+
+
+def _copy_two(problem, state):
+    return (state[0].copy(), state[1].copy())
+
+
+def _distance2_unweighted(problem, a, b):
+    total = 0.0
+    for i in range(a.shape[0]):
+        d = a[i] - b[i]
+        total += d * d
+    return total
+
+
+def _distance2_sparse(problem, a, b):
+    sample_weight = problem.sample_weight
+    total = 0.0
+    for i in range(a.shape[0]):
+        d = a[i] - b[i]
+        total += sample_weight[i] * d * d
+    return total
+
+
+_OPERATIONS = {
+    DenseProblem: {
+        "sweep": _sweep_dense,
+        "stats": _stats_dense,
+        "move": _move_dense,
+        "residual": _residual_dense,
+        "stats_at": _stats_at_dense,
+        "distance2": _distance2_unweighted,
+        "copy_state": _copy_one,
+    },
+    GramProblem: {
+        "sweep": _sweep_gram,
+        "stats": _stats_gram,
+        "move": _move_gram,
+        "residual": _residual_gram,
+        "stats_at": _stats_at_gram,
+        "distance2": _distance2_unweighted,
+        "copy_state": _copy_one,
+    },
+    SparseProblem: {
+        "sweep": _sweep_sparse,
+        "stats": _stats_sparse,
+        "move": _move_sparse,
+        "residual": _residual_sparse,
+        "stats_at": _stats_at_sparse,
+        "distance2": _distance2_sparse,
+        "copy_state": _copy_two,
+    },
+}
+
+
+# ------------------------------------------------------------ the interface
+
+
+def layout_sweep(problem, state, w, l1, l2, positive, order):
+    """One CD sweep over ``order``; ``(max |delta w|, max |w|)``."""
+    return _OPERATIONS[type(problem)]["sweep"](
+        problem, state, w, l1, l2, positive, order
+    )
+
+
+def layout_stats(problem, state, w, l2, subtract_l2, features, xtr):
+    """Residual statistics ``(||r||^2, r'y)``; fills ``xtr[features]``."""
+    return _OPERATIONS[type(problem)]["stats"](
+        problem, state, w, l2, subtract_l2, features, xtr
+    )
+
+
+def layout_move(problem, state, j, delta):
+    """Update the state for ``w[j] += delta`` (the caller updates ``w``)."""
+    _OPERATIONS[type(problem)]["move"](problem, state, j, delta)
+
+
+def layout_residual(problem, state, out):
+    """Write the residual into ``out``; False in covariance mode (no residual)."""
+    return _OPERATIONS[type(problem)]["residual"](problem, state, out)
+
+
+def layout_stats_at(problem, residual, w, l2, features, xtr):
+    """Statistics at any residual vector: ``xtr[features] = X'r - l2 w``."""
+    return _OPERATIONS[type(problem)]["stats_at"](
+        problem, residual, w, l2, features, xtr
+    )
+
+
+def layout_distance2(problem, a, b):
+    """Squared distance of two residuals in the layout's (weighted) norm."""
+    return _OPERATIONS[type(problem)]["distance2"](problem, a, b)
+
+
+def layout_copy_state(problem, state):
+    """A copy of the state, to try a step without committing to it."""
+    return _OPERATIONS[type(problem)]["copy_state"](problem, state)
+
+
+def layout_assign_state(problem, state, source):
+    """Copy ``source`` (a state of the same layout) into ``state``."""
+    for target, values in zip(state, source, strict=True):
+        target[:] = values
+
+
+def _operation(problem_type, name):
+    if isinstance(problem_type, types.BaseNamedTuple):
+        return _OPERATIONS[problem_type.instance_class][name]
+    return None
+
+
+@overload(layout_sweep)
+def _layout_sweep_compiled(problem, state, w, l1, l2, positive, order):
+    return _operation(problem, "sweep")
+
+
+@overload(layout_stats)
+def _layout_stats_compiled(problem, state, w, l2, subtract_l2, features, xtr):
+    return _operation(problem, "stats")
+
+
+@overload(layout_move)
+def _layout_move_compiled(problem, state, j, delta):
+    return _operation(problem, "move")
+
+
+@overload(layout_residual)
+def _layout_residual_compiled(problem, state, out):
+    return _operation(problem, "residual")
+
+
+@overload(layout_stats_at)
+def _layout_stats_at_compiled(problem, residual, w, l2, features, xtr):
+    return _operation(problem, "stats_at")
+
+
+@overload(layout_copy_state)
+def _layout_copy_state_compiled(problem, state):
+    return _operation(problem, "copy_state")
+
+
+@overload(layout_assign_state)
+def _layout_assign_state_compiled(problem, state, source):
+    if len(state.types) == 1:
+        return _assign_one
+    return _assign_two
+
+
+def _assign_one(problem, state, source):
+    state[0][:] = source[0]
+
+
+def _assign_two(problem, state, source):
+    state[0][:] = source[0]
+    state[1][:] = source[1]
+
+
+@overload(layout_distance2)
+def _layout_distance2_compiled(problem, a, b):
+    return _operation(problem, "distance2")
+
+
+@njit
+def sparse_column_sums(data, indices, indptr, sample_weight, weighted):
+    """``(sum_i sw_i X_ij, sum_i sw_i X_ij^2)`` over the stored entries of CSC ``X``.
+
+    One pass over ``data``, in float64 whatever the data's precision.
+    """
+    n_features = indptr.shape[0] - 1
+    col_wsum = np.zeros(n_features)
+    col_wsq = np.zeros(n_features)
+    for j in range(n_features):
+        total = 0.0
+        squares = 0.0
+        for p in range(indptr[j], indptr[j + 1]):
+            value = data[p] * sample_weight[indices[p]] if weighted else data[p]
+            total += value
+            squares += value * data[p]
+        col_wsum[j] = total
+        col_wsq[j] = squares
+    return col_wsum, col_wsq

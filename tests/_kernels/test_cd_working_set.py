@@ -1,0 +1,128 @@
+"""The compiled working-set solver on the three layouts (also run without JIT)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skreg._kernels.bounds import new_bounds
+from skreg._kernels.cd_plain import plain_cd
+from skreg._kernels.cd_working_set import anderson_point, working_set_cd
+from skreg.linear_model._preprocess import center_and_weight, make_layouts
+
+
+def _layout(kind, seed=0):
+    rng = np.random.RandomState(seed)
+    n, p = 30, 60
+    X = rng.randn(n, p)
+    X[:, 7] = 0.0
+    X[rng.rand(n, p) < 0.3] = 0.0
+    y = X[:, :4] @ np.array([2.0, -1.0, 0.5, 1.0]) + 0.1 * rng.randn(n)
+    sw = rng.uniform(0.5, 2.0, n)
+    sw *= n / sw.sum()
+    X_in = sp.csc_matrix(X) if kind == "sparse" else np.asfortranarray(X)
+    X_work, y_work, x_offset, _ = center_and_weight(X_in, y, sw, True)
+    (layout,) = make_layouts(X_work, y_work[:, None], sw, x_offset, kind == "gram")
+    return layout
+
+
+def _plain(layout, l1, l2, positive):
+    w = np.zeros(layout.n_features)
+    tol = 1e-14
+    plain_cd(
+        layout.problem,
+        layout.start(w),
+        w,
+        l1,
+        l2,
+        l1,
+        l2,
+        positive,
+        100_000,
+        tol,
+        tol * layout.y_norm2,
+        True,
+    )
+    return w
+
+
+@pytest.mark.parametrize("kind", ["dense", "gram", "sparse"])
+@pytest.mark.parametrize("l2", [0.0, 3.0])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("cold_sweep", [False, True])
+def test_working_sets_reach_the_plain_cd_solution(kind, l2, positive, cold_sweep):
+    layout = _layout(kind)
+    l1 = 2.0
+    expected = _plain(layout, l1, l2, positive)
+    w = np.zeros(layout.n_features)
+    tol_scaled = 1e-12 * layout.y_norm2
+    gap, n_sweeps = working_set_cd(
+        layout.problem,
+        layout.start(w),
+        w,
+        l1,
+        l2,
+        l1,
+        l2,
+        positive,
+        10_000,
+        tol_scaled,
+        True,
+        new_bounds(layout.col_norms2, layout.n_samples),
+        4,
+        5,
+        0.3,
+        cold_sweep,
+    )
+    assert 0 <= gap <= tol_scaled
+    assert 0 < n_sweeps < 10_000
+    np.testing.assert_allclose(w, expected, rtol=1e-5, atol=1e-7)
+    if positive:
+        assert np.all(w >= 0)
+    assert w[7] == 0  # the zero column never enters
+
+
+def test_max_iter_stops_the_solver_with_an_honest_gap():
+    layout = _layout("dense")
+    w = np.zeros(layout.n_features)
+    gap, n_sweeps = working_set_cd(
+        layout.problem,
+        layout.start(w),
+        w,
+        0.5,
+        0.0,
+        0.5,
+        0.0,
+        False,
+        1,
+        0.0,
+        True,
+        new_bounds(layout.col_norms2, layout.n_samples),
+        4,
+        5,
+        0.3,
+        False,
+    )
+    assert gap > 0
+    assert n_sweeps >= 1
+
+
+def test_anderson_point_finds_the_limit_of_a_linear_sequence():
+    contraction = np.diag([0.9, 0.5, 0.3])
+    limit = np.array([1.0, -2.0, 0.5])
+    x = np.zeros(3)
+    iterates = [x.copy()]
+    for _ in range(5):
+        x = limit + contraction @ (x - limit)
+        iterates.append(x.copy())
+    out = np.empty(3)
+    assert anderson_point(np.array(iterates), out)
+    np.testing.assert_allclose(out, limit, atol=1e-5)
+    # Plain iteration is still far from the limit after five steps.
+    assert np.abs(iterates[-1] - limit).max() > 0.5
+
+
+def test_anderson_point_refuses_a_non_finite_sequence():
+    iterates = np.array([[0.0, 1.0], [np.inf, 1.0], [1.0, 1.0]])
+    out = np.zeros(2)
+    assert not anderson_point(iterates, out)
+    assert np.all(out == 0)
