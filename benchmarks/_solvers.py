@@ -7,6 +7,9 @@ silent omission. Loaders run lazily, when their row is measured.
 
 ``tol`` is passed through in each package's own meaning; the harness picks it
 per solver so that the gap recomputed in :mod:`_gap` meets the target.
+``tol=None`` runs the package at its defaults (its own ``tol`` and
+``max_iter``): what users run. Settings that define the problem (alpha, the
+grid, the intercept, ``standardize=False``) are passed either way.
 """
 
 from dataclasses import dataclass
@@ -52,16 +55,56 @@ def _path_result(coefs, n_alphas):
     return Fit(np.asarray(coefs), np.zeros(n_alphas))
 
 
+def _tol(tol, max_iter=MAX_ITER):
+    """Keyword arguments for ``tol``: none at all for the defaults (``None``)."""
+    return {} if tol is None else {"tol": tol, "max_iter": max_iter}
+
+
+def _adelie_fit(ad, problem, lmda_path, tol):
+    """``adelie.grpnet`` on ``problem``'s X (dense or CSC, its dtype), 1 thread.
+
+    adelie's gaussian loss has weights 1/n, so ``lmda`` is sklearn's alpha.
+    early_exit=False: by default adelie stops a path once the deviance ratio
+    stalls, which would skip the small alphas the others are timed on.
+    """
+    X = problem.X
+    if hasattr(X, "tocsc"):
+        matrix = ad.matrix.sparse(X.tocsc(), method="naive", n_threads=1)
+    else:
+        matrix = ad.matrix.dense(X, method="naive", n_threads=1)
+    return ad.grpnet(
+        X=matrix,
+        glm=ad.glm.gaussian(problem.y.astype(X.dtype)),
+        lmda_path=np.asarray(lmda_path, dtype=X.dtype),
+        intercept=problem.fit_intercept,
+        early_exit=False,
+        n_threads=1,
+        progress_bar=False,
+        **({} if tol is None else {"tol": tol}),
+    )
+
+
+def _glmnet(glmnet, problem, lambda_path, tol, **kwargs):
+    # glmnet's gaussian objective is 1/(2n)||y - Xw||² + lambda·||w||₁, the
+    # same scaling as sklearn's alpha; standardize=False keeps X as given
+    # (glmnet standardizes by default and would solve another problem).
+    return glmnet.ElasticNet(
+        alpha=1.0,
+        lambda_path=lambda_path,
+        standardize=False,
+        fit_intercept=problem.fit_intercept,
+        **_tol(tol),
+        **kwargs,
+    )
+
+
 # --------------------------------------------------------------------- single
 
 
 def _sklearn_like_single(Lasso):
     def fit(problem, tol):
         est = Lasso(
-            alpha=problem.alpha,
-            tol=tol,
-            max_iter=MAX_ITER,
-            fit_intercept=problem.fit_intercept,
+            alpha=problem.alpha, fit_intercept=problem.fit_intercept, **_tol(tol)
         ).fit(problem.X, problem.y)
         return Fit(est.coef_, est.intercept_)
 
@@ -82,9 +125,8 @@ def celer_single():
     def fit(problem, tol):
         est = celer.Lasso(
             alpha=problem.alpha,
-            tol=tol,
-            max_iter=1000,
             fit_intercept=problem.fit_intercept,
+            **_tol(tol, max_iter=1000),
         ).fit(problem.X, problem.y)
         return Fit(est.coef_, est.intercept_)
 
@@ -97,11 +139,32 @@ def skglm_single():
     def fit(problem, tol):
         est = skglm.Lasso(
             alpha=problem.alpha,
-            tol=tol,
-            max_iter=1000,
             fit_intercept=problem.fit_intercept,
+            **_tol(tol, max_iter=1000),
         ).fit(problem.X, problem.y)
         return Fit(est.coef_, est.intercept_)
+
+    return fit
+
+
+def glmnet_single():
+    glmnet = _anchor_import("glmnet")
+
+    def fit(problem, tol):
+        # A one-value lambda_path: glmnet solves that alpha alone.
+        est = _glmnet(glmnet, problem, problem.alphas[:1], tol, n_splits=0)
+        est.fit(problem.X, problem.y)
+        return Fit(est.coef_path_[:, 0], float(est.intercept_path_[0]))
+
+    return fit
+
+
+def adelie_single():
+    ad = _anchor_import("adelie")
+
+    def fit(problem, tol):
+        state = _adelie_fit(ad, problem, problem.alphas[:1], tol)
+        return Fit(state.betas.toarray()[0], float(state.intercepts[0]))
 
     return fit
 
@@ -114,7 +177,7 @@ def sklearn_path():
 
     def fit(problem, tol):
         _, coefs, _ = lasso_path(
-            problem.X, problem.y, alphas=problem.alphas, tol=tol, max_iter=MAX_ITER
+            problem.X, problem.y, alphas=problem.alphas, **_tol(tol)
         )
         return _path_result(coefs, len(problem.alphas))
 
@@ -126,7 +189,7 @@ def skreg_path():
 
     def fit(problem, tol):
         _, coefs, _ = lasso_path(
-            problem.X, problem.y, alphas=problem.alphas, tol=tol, max_iter=MAX_ITER
+            problem.X, problem.y, alphas=problem.alphas, **_tol(tol)
         )
         return _path_result(coefs, len(problem.alphas))
 
@@ -138,7 +201,7 @@ def celer_path():
 
     def fit(problem, tol):
         _, coefs, _ = celer.celer_path(
-            problem.X, problem.y, "lasso", alphas=problem.alphas, tol=tol, max_iter=1000
+            problem.X, problem.y, "lasso", alphas=problem.alphas, **_tol(tol, 1000)
         )
         return _path_result(coefs, len(problem.alphas))
 
@@ -149,9 +212,7 @@ def skglm_path():
     skglm = _anchor_import("skglm")
 
     def fit(problem, tol):
-        est = skglm.Lasso(
-            alpha=problem.alpha, tol=tol, max_iter=1000, fit_intercept=False
-        )
+        est = skglm.Lasso(alpha=problem.alpha, fit_intercept=False, **_tol(tol, 1000))
         _, coefs, *_ = est.path(problem.X, problem.y, problem.alphas)
         return _path_result(coefs, len(problem.alphas))
 
@@ -162,18 +223,8 @@ def glmnet_path():
     glmnet = _anchor_import("glmnet")
 
     def fit(problem, tol):
-        # glmnet's gaussian objective is 1/(2n)||y - Xw||² + lambda·||w||₁, the
-        # same scaling as sklearn's alpha; standardize=False keeps X as given
-        # (glmnet standardizes by default and would solve another problem).
-        est = glmnet.ElasticNet(
-            alpha=1.0,
-            lambda_path=problem.alphas,
-            standardize=False,
-            fit_intercept=False,
-            n_splits=0,
-            tol=tol,
-            max_iter=MAX_ITER,
-        ).fit(problem.X, problem.y)
+        est = _glmnet(glmnet, problem, problem.alphas, tol, n_splits=0)
+        est.fit(problem.X, problem.y)
         # glmnet may stop a path early; fewer columns than alphas -> gap inf.
         return _path_result(est.coef_path_, len(problem.alphas))
 
@@ -184,19 +235,7 @@ def adelie_path():
     ad = _anchor_import("adelie")
 
     def fit(problem, tol):
-        # adelie's gaussian loss uses weights 1/n, so lmda is sklearn's alpha.
-        # early_exit=False: by default adelie stops the path once the deviance
-        # ratio stalls, which would skip the small alphas we time others on.
-        state = ad.grpnet(
-            X=ad.matrix.dense(problem.X, n_threads=1),
-            glm=ad.glm.gaussian(problem.y),
-            lmda_path=problem.alphas,
-            intercept=False,
-            early_exit=False,
-            tol=tol,
-            n_threads=1,
-            progress_bar=False,
-        )
+        state = _adelie_fit(ad, problem, problem.alphas, tol)
         return _path_result(state.betas.toarray().T, len(problem.alphas))
 
     return fit
@@ -213,7 +252,8 @@ def _sklearn_like_cv(LassoCV):
             alphas=len(problem.alphas),
             eps=problem.extra["eps"],
             cv=KFold(problem.extra["n_folds"]),
-            tol=tol,
+            fit_intercept=problem.fit_intercept,
+            **({} if tol is None else {"tol": tol}),
         ).fit(problem.X, problem.y)
         return Fit(est.coef_, est.intercept_, float(est.alpha_))
 
@@ -228,6 +268,22 @@ def skreg_cv():
     return _sklearn_like_cv(import_skreg().LassoCV)
 
 
+def celer_cv():
+    celer = _anchor_import("celer")
+    from sklearn.model_selection import KFold
+
+    def fit(problem, tol):
+        est = celer.LassoCV(
+            alphas=problem.alphas,
+            cv=KFold(problem.extra["n_folds"]),
+            fit_intercept=problem.fit_intercept,
+            **({} if tol is None else {"tol": tol}),
+        ).fit(problem.X, problem.y)
+        return Fit(est.coef_, est.intercept_, float(est.alpha_))
+
+    return fit
+
+
 def glmnet_cv():
     glmnet = _anchor_import("glmnet")
 
@@ -235,16 +291,14 @@ def glmnet_cv():
         # python-glmnet shuffles its KFold; passing the KFold(5) fold labels as
         # groups makes its GroupKFold use exactly sklearn's folds. scoring MSE
         # and cut_point=0 select the alpha of least mean CV error, as LassoCV.
-        est = glmnet.ElasticNet(
-            alpha=1.0,
-            lambda_path=problem.alphas,
-            standardize=False,
-            fit_intercept=problem.fit_intercept,
+        est = _glmnet(
+            glmnet,
+            problem,
+            problem.alphas,
+            tol,
             n_splits=problem.extra["n_folds"],
             scoring="mean_squared_error",
             cut_point=0.0,
-            tol=tol,
-            max_iter=MAX_ITER,
         ).fit(problem.X, problem.y, groups=problem.extra["fold_labels"])
         alpha = float(np.atleast_1d(est.lambda_best_)[0])
         return Fit(est.coef_, float(est.intercept_), alpha)
