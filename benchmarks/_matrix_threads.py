@@ -8,6 +8,7 @@ in compiled code releasing it up to the core count. The speed-up is the median
 serial time over the median threaded time, measured interleaved.
 """
 
+import os
 import threading
 import time
 import warnings
@@ -90,7 +91,13 @@ def threads_row(estimators, repeats=3, quick=False):
 
 
 def threads_lines(rows):
-    out = [f"threads: {N_FITS} independent Lasso fits (tol=1e-10), serial vs 2 threads"]
+    usable = len(os.sched_getaffinity(0))
+    out = [
+        f"threads: {N_FITS} independent Lasso fits (tol=1e-10), serial vs 2 threads; "
+        f"{usable} core(s) usable by this process, load average "
+        f"{os.getloadavg()[0]:.1f}"
+        + (" -- one usable core: no speed-up is possible" if usable < 2 else "")
+    ]
     for name, r in rows.items():
         out.append(
             f"  {name} {r['size']}: serial {r['serial']:.3f} s, "

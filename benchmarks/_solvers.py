@@ -12,12 +12,16 @@ per solver so that the gap recomputed in :mod:`_gap` meets the target.
 grid, the intercept, ``standardize=False``) are passed either way.
 """
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 # Large enough that ``tol``, not an iteration cap, ends every solve.
 MAX_ITER = 100_000
+# Importing adelie pins the whole process to one CPU (sched_setaffinity); the
+# CPUs allowed before any anchor was imported are restored after each import.
+_AFFINITY = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
 
 
 class Unavailable(Exception):
@@ -40,6 +44,9 @@ def _anchor_import(module):
         raise Unavailable(f"not installed: {exc}") from exc
     except Exception as exc:  # a broken install: say so instead of crashing
         raise Unavailable(f"import failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        if _AFFINITY:
+            os.sched_setaffinity(0, _AFFINITY)
 
 
 def import_skreg():
