@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+from _problems import alpha_max
 
 # Large enough that ``tol``, not an iteration cap, ends every solve.
 MAX_ITER = 100_000
@@ -154,14 +155,31 @@ def skglm_single():
     return fit
 
 
+def path_to(problem, per_decade=10):
+    """Grid from alpha_max down to ``problem.alpha``, ``per_decade`` a decade.
+
+    glmnet and adelie are path algorithms: their documentation advises
+    against a single lambda (glmnet took 85 s for one alpha_max/100 on a
+    500×5000 problem, where warm starts along a path make it competitive),
+    so a single-alpha fit runs them along this grid and keeps the last point.
+    """
+    a_max = alpha_max(problem.X, problem.y, problem.fit_intercept)
+    if problem.alpha >= a_max:
+        return problem.alphas[:1]
+    n = max(2, int(np.ceil(per_decade * np.log10(a_max / problem.alpha))) + 1)
+    return np.geomspace(a_max, problem.alpha, n)
+
+
 def glmnet_single():
     glmnet = _anchor_import("glmnet")
 
     def fit(problem, tol):
-        # A one-value lambda_path: glmnet solves that alpha alone.
-        est = _glmnet(glmnet, problem, problem.alphas[:1], tol, n_splits=0)
+        grid = path_to(problem)
+        est = _glmnet(glmnet, problem, grid, tol, n_splits=0)
         est.fit(problem.X, problem.y)
-        return Fit(est.coef_path_[:, 0], float(est.intercept_path_[0]))
+        if est.coef_path_.shape[1] < len(grid):  # glmnet stopped the path early
+            return Fit(np.full(problem.X.shape[1], np.nan), np.nan)
+        return Fit(est.coef_path_[:, -1], float(est.intercept_path_[-1]))
 
     return fit
 
@@ -170,8 +188,8 @@ def adelie_single():
     ad = _anchor_import("adelie")
 
     def fit(problem, tol):
-        state = _adelie_fit(ad, problem, problem.alphas[:1], tol)
-        return Fit(state.betas.toarray()[0], float(state.intercepts[0]))
+        state = _adelie_fit(ad, problem, path_to(problem), tol)
+        return Fit(state.betas.toarray()[-1], float(state.intercepts[-1]))
 
     return fit
 

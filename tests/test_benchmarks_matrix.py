@@ -16,6 +16,13 @@ sys.path.insert(0, str(BENCH))
 try:
     import _matrix_protocol as mp
     from _gap import enet_primal_dual, lasso_objectives
+    from _matrix import parse, selected_cells
+    from _matrix_problems import (
+        FAMILIES,
+        cell_names,
+        equicorrelated_design,
+        text_design,
+    )
 finally:
     sys.path.remove(str(BENCH))
 
@@ -160,3 +167,54 @@ def test_lasso_objectives_match_the_one_at_a_time_gap(fit_intercept):
         assert primal[k] == pytest.approx(p, rel=1e-12)
         assert dual[k] == pytest.approx(d, rel=1e-12)
         assert dual[k] <= primal[k]
+
+
+def test_quick_cells_drop_the_smallest_alpha_and_most_cv():
+    full = cell_names(FAMILIES["dense-tall"])
+    quick = cell_names(FAMILIES["dense-tall"], quick=True)
+    assert full == [f"dense-tall/{t}" for t in ("a10", "a100", "a1000", "path", "cv")]
+    assert quick == ["dense-tall/a10", "dense-tall/a100", "dense-tall/path"]
+    # alpha_max / 1000 only where n > p.
+    assert "dense-iid/a1000" not in cell_names(FAMILIES["dense-iid"])
+    assert "sparse-text/cv" in cell_names(FAMILIES["sparse-text"], quick=True)
+
+
+def test_family_and_cell_filters():
+    args = parse(
+        ["--quick", "--families", "dense-iid,sparse-text", "--cells", "*/path"]
+    )
+    chosen = {f.name: names for f, names in selected_cells(args)}
+    assert chosen == {
+        "dense-iid": ["dense-iid/path"],
+        "sparse-text": ["sparse-text/path"],
+    }
+    # A bare task name selects that task in every family.
+    args = parse(["--families", "sparse-wide", "--cells", "a100,cv"])
+    assert [n for _, names in selected_cells(args) for n in names] == [
+        "sparse-wide/a100",
+        "sparse-wide/cv",
+    ]
+    with pytest.raises(SystemExit):
+        parse(["--families", "no-such-family"])
+
+
+def test_text_design_is_power_law_with_unit_rows():
+    X = text_design(2000, 3000, 40, seed=0)
+    assert X.format == "csc"
+    row_norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    nonempty = row_norms > 0
+    np.testing.assert_allclose(row_norms[nonempty], 1.0)
+    # 40 terms a row before the most common are capped at half the rows.
+    assert 0.5 * 40 < X.nnz / 2000 < 40
+    per_column = np.sort(np.diff(X.indptr))[::-1]
+    # Zipf: the top 1% of terms hold a large share of the non-zeros, and
+    # most terms are rare.
+    assert per_column[:30].sum() > 0.3 * X.nnz
+    assert np.median(per_column) <= 5
+    assert (X.data > 0).all()
+
+
+def test_equicorrelated_design_has_the_asked_correlation():
+    X = equicorrelated_design(4000, 20, rho=0.7, seed=0)
+    corr = np.corrcoef(X, rowvar=False)[np.triu_indices(20, 1)]
+    assert np.abs(corr - 0.7).max() < 0.05
