@@ -177,7 +177,9 @@ def tiny_like(problem):
     else:
         X = np.asfortranarray(rng.standard_normal((60, 80)))
     y = rng.standard_normal(60)
-    if problem.kind == "path":
+    # Same dtypes as the problem: float32 data compiles other specializations.
+    X, y = X.astype(problem.X.dtype), y.astype(problem.y.dtype)
+    if problem.kind == "path" and not sp.issparse(X):
         X = np.asfortranarray(X - X.mean(axis=0))
         y = y - y.mean()
     a_max = alpha_max(X, y, problem.fit_intercept)

@@ -4,13 +4,16 @@ Usage::
 
     python benchmarks/run.py lasso [--quick] [--problems dense-single,cv,...]
     python benchmarks/run.py lasso-basic [--quick]
+    python benchmarks/run.py matrix [--quick] [--families ...] [--cells ...]
 
 ``lasso`` runs the five problems of issue 4 (dense-single, dense-path,
 sparse-single, cv, cold-start) against sklearn, celer, skglm, python-glmnet and
 adelie; ``lasso-basic`` is issue 3's check, skreg against sklearn on one dense
-and one sparse problem. Every timing runs inside ``threadpool_limits(1)`` with
-numba's thread count set to 1; the gap column is recomputed by the harness
-from the returned coefficients (see ``_gap.py``), never taken from a solver.
+and one sparse problem; ``matrix`` is issue 12's benchmark matrix at equal
+accuracy (see ``_matrix.py`` for its options). Every timing runs inside
+``threadpool_limits(1)`` with numba's thread count set to 1; the gap column is
+recomputed by the harness from the returned coefficients (see ``_gap.py``),
+never taken from a solver.
 Progress goes to stderr; the table to stdout at the end.
 """
 
@@ -93,7 +96,8 @@ def _owner(filepath):
     return Path(filepath).name
 
 
-def header(quick, repeats):
+def environment():
+    """Platform, versions and the thread pools as pinned: the header's first lines."""
     lines = [
         f"python {platform.python_version()} on {platform.machine()}, "
         f"{os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable)",
@@ -110,6 +114,11 @@ def header(quick, repeats):
     except ImportError:
         pass
     lines.append(f"threads pinned to 1 (threadpoolctl): {pools}")
+    return lines
+
+
+def header(quick, repeats):
+    lines = environment()
     lines.append(
         f"timing: median of k <= {repeats} runs (k=1 when a run exceeds 10 s), after "
         "an untimed warm-up fit; tol calibrated per solver on a half-decade "
@@ -264,8 +273,18 @@ def targets(rows, basic=False):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["matrix"]:
+        from _matrix import main as matrix_main
+
+        def pinned_environment():
+            with threadpool_limits(limits=1):  # every pool loaded by now, as timed
+                return environment()
+
+        matrix_main(argv[1:], pinned_environment)
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("suite", choices=["lasso", "lasso-basic"])
+    parser.add_argument("suite", choices=["lasso", "lasso-basic", "matrix"])
     parser.add_argument(
         "--quick", action="store_true", help="scaled-down sizes, < 1 min"
     )
