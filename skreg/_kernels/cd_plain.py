@@ -50,6 +50,48 @@ def screen(problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2):
 
 
 @njit
+def penalty(w, features, l1, l2):
+    """``l1 ||w_F||_1 + l2/2 ||w_F||^2`` over the ``features`` F, in float64."""
+    total = 0.0
+    for k in range(features.shape[0]):
+        value = w[features[k]]
+        total += l1 * abs(value) + 0.5 * l2 * value * value
+    return total
+
+
+@njit
+def sweep_support(problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap):
+    """One sweep over the non-zero coefficients of a start that meets tol.
+
+    Without it a warm-started path stalls: each alpha keeps the previous
+    coefficients and the CV error along the path is a staircase.  Only the
+    support is swept (a full sweep costs a pass over ``X``), so an all-zero
+    start stays exactly zero.  The certificate needs no pass either: the dual
+    point that certified ``gap`` stays feasible and a CD sweep only lowers the
+    primal.  Returns ``(gap bound, sweeps made)``.
+    """
+    n_support = 0
+    for j in range(w.shape[0]):
+        if w[j] != 0:
+            n_support += 1
+    if n_support == 0:
+        return gap, 0
+    support = np.empty(n_support, dtype=np.intp)
+    n_support = 0
+    for j in range(w.shape[0]):
+        if w[j] != 0:
+            support[n_support] = j
+            n_support += 1
+    xtr = np.empty(0, dtype=w.dtype)
+    empty = support[:0]
+    r_norm2, _ = layout_stats(problem, state, w, l2_typed, False, empty, xtr)
+    dual = 0.5 * r_norm2 + penalty(w, support, l1, l2) - gap
+    layout_sweep(problem, state, w, l1_typed, l2_typed, positive, support)
+    r_norm2, _ = layout_stats(problem, state, w, l2_typed, False, empty, xtr)
+    return min(gap, 0.5 * r_norm2 + penalty(w, support, l1, l2) - dual), 1
+
+
+@njit
 def plain_cd(
     problem,
     state,
@@ -63,6 +105,7 @@ def plain_cd(
     tol,
     tol_scaled,
     screening,
+    min_sweeps,
 ):
     """Run scikit-learn's cyclic CD on one problem; return ``(gap, n_iter)``.
 
@@ -70,13 +113,19 @@ def plain_cd(
     for the updates) and ``tol_scaled`` (for the gap) are float64, penalties
     already multiplied by the weighted number of samples; ``l1_typed`` and
     ``l2_typed`` are the penalties in the data's precision, in which the
-    sweeps run.
+    sweeps run.  With ``min_sweeps`` 1 a start that already meets the
+    tolerance still gets one sweep (scikit-learn always sweeps once; a path
+    needs it, see :func:`sweep_support`).
     """
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2
     xtr = np.empty(n_features, dtype=w.dtype)
     gap, dual_norm = full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr)
     if gap <= tol_scaled:
+        if min_sweeps > 0 and l1 > 0:
+            return sweep_support(
+                problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap
+            )
         return gap, 0
     active = np.empty(n_features, dtype=np.intp)
     n_active = 0

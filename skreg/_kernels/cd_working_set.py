@@ -16,7 +16,7 @@ columns that provably cannot bind.
 import numpy as np
 
 from skreg._kernels.bounds import bounded_stats
-from skreg._kernels.cd_plain import screen
+from skreg._kernels.cd_plain import penalty, screen, sweep_support
 from skreg._kernels.gap import enet_gap
 from skreg._kernels.problems import (
     layout_assign_state,
@@ -27,15 +27,6 @@ from skreg._kernels.problems import (
     layout_sweep,
 )
 from skreg._numba import njit
-
-
-@njit
-def _penalty(w, features, l1, l2):
-    total = 0.0
-    for k in range(features.shape[0]):
-        value = w[features[k]]
-        total += l1 * abs(value) + 0.5 * l2 * value * value
-    return total
 
 
 @njit
@@ -139,7 +130,7 @@ def _try_extrapolation(
             point[k] = max(point[k], 0)
     empty = active[:0]
     r_norm2, _ = layout_stats(problem, state, w, l2_typed, False, empty, xtr)
-    current = 0.5 * r_norm2 + _penalty(w, active, l1, l2)
+    current = 0.5 * r_norm2 + penalty(w, active, l1, l2)
     # The candidate moves a copy of the state: undoing a rejected step by
     # the opposite updates would cancel catastrophically after a wild step.
     candidate = layout_copy_state(problem, state)
@@ -149,7 +140,7 @@ def _try_extrapolation(
         layout_move(problem, candidate, j, point[k] - w[j])
         w[j] = point[k]
     r_norm2, _ = layout_stats(problem, candidate, w, l2_typed, False, empty, xtr)
-    if 0.5 * r_norm2 + _penalty(w, active, l1, l2) < current:
+    if 0.5 * r_norm2 + penalty(w, active, l1, l2) < current:
         layout_assign_state(problem, state, candidate)
     else:
         for k in range(active.shape[0]):
@@ -187,21 +178,23 @@ def _solve_subproblem(
         for k in range(working.shape[0]):
             if w[working[k]] != 0:
                 n_active += 1
-        if n_active > 0 and depth > 0:
+        # Never more sweeps than max_iter allows: n_iter_ <= max_iter.
+        rounds = min(depth, budget - sweeps)
+        if n_active > 0 and rounds > 0:
             active = np.empty(n_active, dtype=np.intp)
             n_active = 0
             for k in range(working.shape[0]):
                 if w[working[k]] != 0:
                     active[n_active] = working[k]
                     n_active += 1
-            iterates = np.empty((depth + 1, n_active), dtype=w.dtype)
+            iterates = np.empty((rounds + 1, n_active), dtype=w.dtype)
             for m in range(n_active):
                 iterates[0, m] = w[active[m]]
-            for k in range(depth):
+            for k in range(rounds):
                 layout_sweep(problem, state, w, l1_typed, l2_typed, positive, active)
                 for m in range(n_active):
                     iterates[k + 1, m] = w[active[m]]
-            sweeps += depth
+            sweeps += rounds
             _try_extrapolation(
                 problem, state, w, active, iterates, l1, l2, l2_typed, positive, xtr
             )
@@ -254,6 +247,7 @@ def working_set_cd(
     depth,
     inner_fraction,
     cold_sweep,
+    min_sweeps,
 ):
     """Minimize ``1/2 ||r||^2 + l1 ||w||_1 + l2/2 ||w||^2`` over ``w`` in place.
 
@@ -261,7 +255,9 @@ def working_set_cd(
     (unscaled, compare with ``tol_scaled``) and the sweeps made over working
     sets.  ``l1``, ``l2`` and ``tol_scaled`` are float64; ``l1_typed`` and
     ``l2_typed`` are the penalties in the data's precision.  ``bounds`` carries
-    correlation references across calls (the alphas of a path).
+    correlation references across calls (the alphas of a path).  With
+    ``min_sweeps`` 1 a start that already meets the tolerance still gets one
+    sweep over its support (:func:`skreg._kernels.cd_plain.sweep_support`).
     """
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2
@@ -313,9 +309,15 @@ def working_set_cd(
                 problem, state, w, l2_typed, True, everything, xtr
             )
         gap, dual_norm = enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive)
-        primal = 0.5 * r_norm2 + _penalty(w, everything, l1, l2)
+        primal = 0.5 * r_norm2 + penalty(w, everything, l1, l2)
         best_dual = max(best_dual, primal - gap)
         certified = primal - best_dual
+        if certified <= tol_scaled and n_sweeps < min_sweeps:
+            certified, swept = sweep_support(
+                problem, state, w, l1, l2, l1_typed, l2_typed, positive, certified
+            )
+            n_sweeps += swept
+            break
         if certified <= tol_scaled or n_sweeps >= max_iter:
             break
         if screening:

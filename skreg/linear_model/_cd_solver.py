@@ -23,19 +23,24 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from skreg._kernels.bounds import new_bounds
-from skreg._kernels.cd_plain import full_gap, plain_cd, screen
+from skreg._kernels.cd_plain import full_gap, plain_cd, screen, sweep_support
 from skreg._kernels.cd_working_set import working_set_cd
 from skreg._kernels.problems import layout_sweep
+from skreg.linear_model._strategy import cold_sweep
 
-# Working sets pay off once sweeping everything costs much more than the
-# bookkeeping around them; below this many features plain CD is used.
+# Below this many features skreg runs scikit-learn's own algorithm (cyclic CD
+# with screening, compiled), so small problems whose minimizer is not unique
+# (collinear columns) land on scikit-learn's minimizer.  Working sets with
+# Anderson steps would be faster on small correlated problems (1000x100 AR(1)
+# rho=0.95 at alpha_max/10: 6.1 -> 1.0 ms) but reach another minimizer on
+# degenerate ones (diabetes with squared features), breaking the drop-in
+# promise.
 WORKING_SET_MIN_FEATURES = 200
 INITIAL_WORKING_SET = 10
 # Sweeps over the active coefficients between Anderson steps (and the number
 # of iterates extrapolated).  Measured on benchmarks/run.py dense-single and
 # dense-path: 12 beat 3, 5, 8 and 10 on both.
 ANDERSON_DEPTH = 12
-COLD_SWEEP = False
 # Inner solves stop once their own gap is this fraction of the outer gap.
 INNER_GAP_FRACTION = 0.3
 
@@ -67,7 +72,12 @@ def convergence_message(gap, tol, l1, *, n_iter=None, max_iter=None, rel_tol=Non
         "iterations, check the scale of the features or consider increasing "
         f"regularisation. Duality gap: {gap:.6e}, tolerance: {tol:.3e}"
     )
-    if max_iter is not None and tol > 0:
+    if not np.isfinite(gap):
+        message += (
+            "\nThe duality gap is not finite: the fit overflowed. Rescale X and "
+            "y (e.g. StandardScaler) before fitting."
+        )
+    elif max_iter is not None and tol > 0:
         ratio = gap / tol
         message += (
             f"\nThe certified duality gap is {ratio:.3g} times the tolerance "
@@ -104,6 +114,7 @@ def solve_enet(
     working_set=None,
     warm_stats=None,
     warn=True,
+    min_sweeps=0,
 ):
     """Minimize ``1/2 ||y - Xw||^2 + l1 ||w||_1 + l2/2 ||w||^2`` in place.
 
@@ -135,6 +146,10 @@ def solve_enet(
         alpha of a path); saves most of the first pass over ``X``.
     warn : bool
         Raise ``ConvergenceWarning`` when the tolerance is not reached.
+    min_sweeps : {0, 1}
+        1: a warm start that already meets the tolerance still gets one
+        sweep, as in scikit-learn's solver.  Paths need it (see
+        ``skreg.linear_model._path.PATH_MIN_SWEEPS``).
 
     Returns
     -------
@@ -168,11 +183,22 @@ def solve_enet(
             INITIAL_WORKING_SET,
             ANDERSON_DEPTH,
             INNER_GAP_FRACTION,
-            COLD_SWEEP,
+            cold_sweep(layout),
+            int(min_sweeps),
         )
     elif random:
         gap, n_iter = _solve_random(
-            layout, state, coef, l1, l2, max_iter, tol, positive, rng, screening
+            layout,
+            state,
+            coef,
+            l1,
+            l2,
+            max_iter,
+            tol,
+            positive,
+            rng,
+            screening,
+            min_sweeps,
         )
     else:
         gap, n_iter = plain_cd(
@@ -188,9 +214,11 @@ def solve_enet(
             float(tol),
             float(tol_scaled),
             bool(screening and l1 > 0),
+            int(min_sweeps),
         )
     result = CDResult(coef, float(gap), tol_scaled, int(n_iter), stats=stats)
-    if warn and not result.gap <= result.tol:
+    # A NaN or infinite gap (overflow; ||y||^2 itself may be inf) must warn too.
+    if warn and not (result.gap <= result.tol and np.isfinite(result.gap)):
         warnings.warn(
             convergence_message(
                 result.gap,
@@ -206,7 +234,9 @@ def solve_enet(
     return result
 
 
-def _solve_random(layout, state, coef, l1, l2, max_iter, tol, positive, rng, screening):
+def _solve_random(
+    layout, state, coef, l1, l2, max_iter, tol, positive, rng, screening, min_sweeps
+):
     """scikit-learn's CD with ``selection='random'``.
 
     The coordinates are drawn in NumPy sweep by sweep (the kernels take no
@@ -221,6 +251,10 @@ def _solve_random(layout, state, coef, l1, l2, max_iter, tol, positive, rng, scr
     screening = screening and l1 > 0
     gap, dual_norm = full_gap(problem, state, coef, l1, l2, l2_typed, positive, xtr)
     if gap <= tol_scaled:
+        if min_sweeps > 0 and l1 > 0:
+            return sweep_support(
+                problem, state, coef, l1, l2, l1_typed, l2_typed, positive, gap
+            )
         return gap, 0
     active = np.flatnonzero(layout.col_norms2 != 0)
     n_active = active.size

@@ -52,7 +52,10 @@ class ElasticNet(LinearRegressorBase):
         centered implicitly, never densified.
     precompute : bool or array-like of shape (n_features, n_features), default=False
         Whether to use a precomputed Gram matrix ``X' X`` (covariance mode), or
-        the Gram matrix itself. Ignored for sparse input.
+        the Gram matrix itself. Ignored for sparse input. With ``False`` skreg
+        still uses covariance mode on tall dense data with few features
+        (``n_samples >= 2 * n_features``, ``n_features <= 300``), where it is
+        faster; the solution is the same to within ``tol``.
     max_iter : int, default=1000
         Maximum number of coordinate-descent sweeps.
     copy_X : bool, default=True
@@ -292,7 +295,9 @@ class Lasso(ElasticNet):
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     precompute : bool or array-like of shape (n_features, n_features), default=False
-        Whether to use a precomputed Gram matrix, or the matrix itself.
+        Whether to use a precomputed Gram matrix, or the matrix itself; with
+        ``False`` skreg may still choose covariance mode on tall dense data
+        (see :class:`Lasso`).
     copy_X : bool, default=True
         Kept for compatibility; skreg never writes into ``X``.
     max_iter : int, default=1000

@@ -41,6 +41,7 @@ def _plain(layout, l1, l2, positive):
         tol,
         tol * layout.y_norm2,
         True,
+        0,
     )
     return w
 
@@ -72,6 +73,7 @@ def test_working_sets_reach_the_plain_cd_solution(kind, l2, positive, cold_sweep
         5,
         0.3,
         cold_sweep,
+        0,
     )
     assert 0 <= gap <= tol_scaled
     assert 0 < n_sweeps < 10_000
@@ -101,6 +103,7 @@ def test_max_iter_stops_the_solver_with_an_honest_gap():
         5,
         0.3,
         False,
+        0,
     )
     assert gap > 0
     assert n_sweeps >= 1
@@ -126,3 +129,43 @@ def test_anderson_point_refuses_a_non_finite_sequence():
     out = np.zeros(2)
     assert not anderson_point(iterates, out)
     assert np.all(out == 0)
+
+
+@pytest.mark.parametrize("kind", ["dense", "gram", "sparse"])
+@pytest.mark.parametrize("solver", ["plain", "working_set"])
+def test_a_converged_warm_start_still_sweeps_its_support_once(kind, solver):
+    """min_sweeps=1: one sweep over the support, the certificate kept valid."""
+    layout = _layout(kind)
+    l1 = 2.0
+    w = _plain(layout, 1.05 * l1, 0.0, False)  # a nearby alpha's solution
+    support = np.flatnonzero(w)
+    start = w.copy()
+    loose = 1e3 * layout.y_norm2  # the start meets it already
+    common = (layout.problem, layout.start(w), w, l1, 0.0, l1, 0.0, False, 100)
+    if solver == "plain":
+        gap, n_iter = plain_cd(*common, 1e3, loose, True, 1)
+    else:
+        bounds = new_bounds(layout.col_norms2, layout.n_samples)
+        gap, n_iter = working_set_cd(*common, loose, True, bounds, 4, 5, 0.3, False, 1)
+    assert n_iter == 1
+    assert np.any(w[support] != start[support]), "the support moved"
+    assert np.all(w[start == 0] == 0), "only the support is swept"
+    # The returned gap still bounds the suboptimality of the new point.
+    expected = _plain(layout, l1, 0.0, False)
+    assert _primal(layout, w, l1) - _primal(layout, expected, l1) <= gap + 1e-9
+    assert _primal(layout, w, l1) < _primal(layout, start, l1)
+
+
+def _primal(layout, w, l1):
+    """The layout's Lasso objective up to a constant, from its own arrays."""
+    problem = layout.problem
+    if hasattr(problem, "gram"):
+        return 0.5 * w @ problem.gram @ w - w @ problem.xty + l1 * np.abs(w).sum()
+    if hasattr(problem, "X"):
+        residual = problem.y - problem.X @ w
+        return 0.5 * residual @ residual + l1 * np.abs(w).sum()
+    n = problem.y.shape[0]
+    csc = (problem.data, problem.indices, problem.indptr)
+    X = sp.csc_matrix(csc, shape=(n, len(w)))
+    residual = problem.y - (X.toarray() - problem.x_mean) @ w
+    return 0.5 * residual @ (problem.sample_weight * residual) + l1 * np.abs(w).sum()
