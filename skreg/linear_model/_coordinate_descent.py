@@ -15,6 +15,7 @@ from skreg._sklearn import (
     _fit_context,
     validate_data,
 )
+from skreg._validation import check_non_negative_sample_weight
 from skreg.linear_model._base import LinearRegressorBase
 from skreg.linear_model._cd_solver import solve_enet
 from skreg.linear_model._path import enet_path
@@ -199,9 +200,8 @@ class ElasticNet(LinearRegressorBase):
         if isinstance(sample_weight, numbers.Number):
             sample_weight = None
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            check_non_negative_sample_weight(sample_weight)
             sample_weight = rescale_sample_weight(sample_weight, n_samples)
 
         X_work, y_work, X_offset, y_offset = center_and_weight(
