@@ -65,7 +65,12 @@ def convergence_message(gap, tol, l1, *, n_iter=None, max_iter=None, rel_tol=Non
         "iterations, check the scale of the features or consider increasing "
         f"regularisation. Duality gap: {gap:.6e}, tolerance: {tol:.3e}"
     )
-    if max_iter is not None and tol > 0:
+    if not np.isfinite(gap):
+        message += (
+            "\nThe duality gap is not finite: the fit overflowed. Rescale X and "
+            "y (e.g. StandardScaler) before fitting."
+        )
+    elif max_iter is not None and tol > 0:
         ratio = gap / tol
         message += (
             f"\nThe certified duality gap is {ratio:.3g} times the tolerance "
@@ -220,7 +225,8 @@ def solve_enet(
             random=random,
             screening=screening and l1 > 0,
         )
-    if warn and result.gap > result.tol:
+    # A NaN or infinite gap (overflow; ||y||^2 itself may be inf) must warn too.
+    if warn and not (result.gap <= result.tol and np.isfinite(result.gap)):
         warnings.warn(
             convergence_message(
                 result.gap,

@@ -194,8 +194,6 @@ class ElasticNet(LinearRegressorBase):
         )
         y = check_array(y, copy=False, dtype=X.dtype.type, ensure_2d=False)
         n_samples, n_features = X.shape
-        if self.positive and y.ndim == 2 and y.shape[1] > 1:
-            raise ValueError("positive=True is not allowed for multi-output y")
 
         if isinstance(sample_weight, numbers.Number):
             sample_weight = None
@@ -211,7 +209,9 @@ class ElasticNet(LinearRegressorBase):
         if sp.issparse(X):
             precompute = False
         elif hasattr(precompute, "__array__"):
-            if self.fit_intercept and np.any(X_offset != 0):
+            # scikit-learn's tolerance (np.allclose to zero): the column means
+            # of data centered in floating point are ~1e-16, not 0.
+            if self.fit_intercept and not np.allclose(X_offset, 0):
                 warnings.warn(
                     "Gram matrix was provided but X was centered to fit intercept: "
                     "recomputing Gram matrix.",
@@ -246,7 +246,10 @@ class ElasticNet(LinearRegressorBase):
             dual_gaps[k] = result.gap / n_samples
             n_iters.append(result.n_iter)
 
-        if n_targets == 1 and y.ndim == 1:
+        # As scikit-learn: one target, given as (n,) or (n, 1), gives 1-D
+        # coef_, a scalar dual_gap_ and an int n_iter_ (intercept_ keeps y's
+        # trailing shape, so predict returns (n,) either way).
+        if n_targets == 1:
             self.coef_ = coef[0]
             self.dual_gap_ = dual_gaps[0]
             self.n_iter_ = n_iters[0]

@@ -40,7 +40,8 @@ def solve_multitask(
             gap = float(multitask_gap_dense(X, Y, residual, W, l1_typed, l2_typed))
             if gap <= tol_scaled:
                 break
-    if warn and gap > tol_scaled:
+    # A NaN or infinite gap (overflow) must warn too.
+    if warn and not (gap <= tol_scaled and np.isfinite(gap)):
         warnings.warn(
             convergence_message(
                 gap, tol_scaled, l1, n_iter=n_iter + 1, max_iter=max_iter, rel_tol=tol

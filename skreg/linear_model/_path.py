@@ -211,6 +211,8 @@ def enet_path(
             Xy = check_array(
                 Xy, dtype=X.dtype.type, order="C", copy=False, ensure_2d=False
             )
+    else:
+        _check_kernel_dtype(X)
     if sp.issparse(y):
         y = y.toarray()
     y = np.asarray(y)
@@ -320,6 +322,28 @@ def enet_path(
     if return_n_iter:
         return path_alphas, coefs, dual_gaps, n_iters
     return path_alphas, coefs, dual_gaps
+
+
+# The dtypes the kernels are compiled for; anything else would compile a new
+# specialization (seconds) and then compute in the wrong type.
+KERNEL_DTYPES = (np.float64, np.float32)
+
+
+def _check_kernel_dtype(X):
+    """Refuse, before any compilation, an ``X`` the kernels do not handle.
+
+    ``check_input=False`` skips conversion, so ``X`` must already be what
+    ``check_input=True`` would have made of it.  scikit-learn fails here with
+    Cython's "No matching signature found"; skreg names ``X`` and the dtypes.
+    """
+    dtype = getattr(X, "dtype", None)
+    if dtype is None or dtype not in KERNEL_DTYPES:
+        shown = f"type {type(X).__name__}" if dtype is None else f"dtype {dtype}"
+        raise TypeError(
+            f"X has {shown}, but with check_input=False X must already be a "
+            "float64 or float32 array (dense or sparse); convert it, e.g. "
+            "X.astype(np.float64), or pass check_input=True."
+        )
 
 
 def _multitask_path(
