@@ -281,3 +281,49 @@ def test_enet_cv_picks_what_grid_search_picks(weighted):
     assert reg.alpha_ == pytest.approx(grid.best_params_["alpha"])
     assert reg.alpha_ == pytest.approx(ref.alpha_)
     np.testing.assert_allclose(reg.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+
+
+# --- D10: LassoCV / ElasticNetCV paths must not stall --------------------------
+
+D10_PROBLEMS = {
+    "p>n": dict(n_samples=60, n_features=150, n_informative=18, random_state=1),
+    "p~n": dict(n_samples=120, n_features=120, n_informative=15, random_state=3),
+    "n>p": dict(n_samples=400, n_features=40, n_informative=5, random_state=3),
+}
+
+
+def _grid_index(model):
+    return int(np.argmin(np.abs(model.alphas_ - model.alpha_)))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("shape", list(D10_PROBLEMS))
+def test_d10_lassocv_default_tol_picks_within_one_step_of_tight_tol(shape):
+    X, y = make_regression(noise=5, **D10_PROBLEMS[shape])
+    default = skreg.LassoCV(cv=5).fit(X, y)
+    tight = skreg.LassoCV(cv=5, tol=1e-8).fit(X, y)
+    assert abs(_grid_index(default) - _grid_index(tight)) <= 1
+
+
+@pytest.mark.parametrize(
+    "name, params", [("LassoCV", {}), ("ElasticNetCV", {"l1_ratio": 0.7})]
+)
+def test_d10_held_out_error_is_not_a_staircase(name, params):
+    # Before the fix, a warm start that met tol made no sweep: runs of
+    # consecutive alphas kept the same coefficients and the same CV error.
+    X, y = make_regression(noise=5, **D10_PROBLEMS["p~n"])
+    model = getattr(skreg, name)(cv=5, **params).fit(X, y)
+    mean_mse = model.mse_path_.mean(axis=-1)
+    repeated = np.abs(np.diff(mean_mse)) <= 1e-12 * mean_mse[1:]
+    assert not repeated.any(), np.flatnonzero(repeated)
+
+
+def test_d10_path_moves_at_every_alpha():
+    X, y = make_regression(noise=5, **D10_PROBLEMS["p~n"])
+    X, y = X - X.mean(0), y - y.mean()
+    _, coefs, gaps, n_iters = skreg.lasso_path(X, y, alphas=100, return_n_iter=True)
+    # Below alpha_max every alpha makes at least one sweep and changes coef_.
+    moved = np.any(coefs[:, 1:] != coefs[:, :-1], axis=0)
+    assert moved[5:].all()
+    assert min(n_iters[1:]) >= 1
+    assert np.all(gaps <= 1e-4 * (y @ y) / len(y))

@@ -160,6 +160,7 @@ def solve_enet(
     working_set=None,
     warm_stats=None,
     warn=True,
+    min_sweeps=0,
 ):
     """Minimize ``1/2 ||y - Xw||^2 + l1 ||w||_1 + l2/2 ||w||^2`` in place.
 
@@ -191,6 +192,10 @@ def solve_enet(
         alpha of a path); saves most of the first pass over ``X``.
     warn : bool
         Raise ``ConvergenceWarning`` when the tolerance is not reached.
+    min_sweeps : {0, 1}
+        1: a warm start that already meets the tolerance still gets one
+        sweep, as in scikit-learn's solver.  Paths need it (see
+        ``skreg.linear_model._path.PATH_MIN_SWEEPS``).
 
     Returns
     -------
@@ -211,6 +216,7 @@ def solve_enet(
             positive=positive,
             screening=screening,
             warm_stats=warm_stats,
+            min_sweeps=min_sweeps,
         )
     else:
         result = _solve_plain(
@@ -224,6 +230,7 @@ def solve_enet(
             rng=rng,
             random=random,
             screening=screening and l1 > 0,
+            min_sweeps=min_sweeps,
         )
     # A NaN or infinite gap (overflow; ||y||^2 itself may be inf) must warn too.
     if warn and not (result.gap <= result.tol and np.isfinite(result.gap)):
@@ -242,8 +249,37 @@ def solve_enet(
     return result
 
 
+def _sweep_warm_start(layout, state, coef, l1, l2, positive, order, gap):
+    """One sweep from a start that meets tol already; return the new gap bound.
+
+    Without it a path stalls: each alpha keeps the previous coefficients and
+    the CV error along the path is a staircase (issue 14, D10).  The
+    certificate needs no pass over ``X``: the dual point that certified
+    ``gap`` stays feasible, and a CD sweep only lowers the primal.
+    """
+    dtype = layout.dtype.type
+    xtr = np.empty(layout.n_features, dtype=layout.dtype)
+    empty = order[:0]
+    r_norm2, _ = layout.stats(state, coef, dtype(l2), False, empty, xtr)
+    dual = 0.5 * float(r_norm2) + _penalty(coef, l1, l2) - gap
+    layout.sweep(state, coef, dtype(l1), dtype(l2), positive, order)
+    r_norm2, _ = layout.stats(state, coef, dtype(l2), False, empty, xtr)
+    return min(gap, 0.5 * float(r_norm2) + _penalty(coef, l1, l2) - dual)
+
+
 def _solve_plain(
-    layout, coef, l1, l2, *, max_iter, tol, positive, rng, random, screening
+    layout,
+    coef,
+    l1,
+    l2,
+    *,
+    max_iter,
+    tol,
+    positive,
+    rng,
+    random,
+    screening,
+    min_sweeps=0,
 ):
     """scikit-learn's CD: full sweeps, gap check on small updates, screening.
 
@@ -270,6 +306,10 @@ def _solve_plain(
             float(tol),
             screening,
         )
+        if n_iter < min_sweeps:
+            order = np.flatnonzero(layout.col_norms2)
+            gap = _sweep_warm_start(layout, state, coef, l1, l2, positive, order, gap)
+            n_iter = 1
         return CDResult(coef, float(gap), tol * layout.y_norm2, int(n_iter))
     xtr = np.empty(layout.n_features, dtype=layout.dtype)
     tol_scaled = tol * layout.y_norm2
@@ -277,7 +317,12 @@ def _solve_plain(
 
     gap, dual_norm, _, _ = _gap(layout, state, coef, l1, l2, positive, everything, xtr)
     if gap <= tol_scaled:
-        return CDResult(coef, gap, tol_scaled, 0)
+        if not min_sweeps:
+            return CDResult(coef, gap, tol_scaled, 0)
+        active = np.flatnonzero(layout.col_norms2)
+        order = active[rng.randint(0, max(active.size, 1), size=active.size)]
+        gap = _sweep_warm_start(layout, state, coef, l1, l2, positive, order, gap)
+        return CDResult(coef, gap, tol_scaled, 1)
     active = np.flatnonzero(layout.col_norms2 != 0)
     if screening:
         active = _screen(layout, state, coef, active, xtr, dual_norm, gap, l1, l2)
@@ -409,7 +454,17 @@ def _best_features(candidates, distance, size):
 
 
 def _solve_working_sets(
-    layout, coef, l1, l2, *, max_iter, tol, positive, screening, warm_stats=None
+    layout,
+    coef,
+    l1,
+    l2,
+    *,
+    max_iter,
+    tol,
+    positive,
+    screening,
+    warm_stats=None,
+    min_sweeps=0,
 ):
     """Working sets ranked by gap-safe distance, CD + Anderson inside."""
     dtype = layout.dtype.type
@@ -442,6 +497,16 @@ def _solve_working_sets(
         # xtr and dual_norm still describe the current residual, as screening
         # and ranking need; only the certificate uses the best dual point.
         certified = primal - best_dual
+        if certified <= tol_scaled and n_sweeps < min_sweeps:
+            # The support only: a sweep over every candidate costs as much
+            # as a pass over X and measured no better (fidelity report).
+            order = np.flatnonzero(coef)
+            order = order if order.size else candidates
+            gap = _sweep_warm_start(
+                layout, state, coef, l1, l2, positive, order, certified
+            )
+            n_sweeps += 1
+            break
         if certified <= tol_scaled or n_sweeps >= max_iter:
             gap = certified
             break
@@ -509,10 +574,12 @@ def _solve_subproblem(
         sweeps += 1
         active = working[coef[working] != 0]
         history = _History(layout, state, coef, active)
-        for _ in range(ANDERSON_DEPTH):
+        # Never more sweeps than max_iter allows: n_iter_ <= max_iter.
+        depth = min(ANDERSON_DEPTH, budget - sweeps)
+        for _ in range(depth):
             layout.sweep(state, coef, l1_typed, l2_typed, positive, active)
             history.record()
-        sweeps += ANDERSON_DEPTH
+        sweeps += depth
         candidate = history.dual_candidate()
         _try_extrapolation(
             layout,
