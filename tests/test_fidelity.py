@@ -327,3 +327,90 @@ def test_d10_path_moves_at_every_alpha():
     assert moved[5:].all()
     assert min(n_iters[1:]) >= 1
     assert np.all(gaps <= 1e-4 * (y @ y) / len(y))
+
+
+# --- warm_start, max_iter, copy_X with check_input=False -----------------------
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_twice_five_sweeps_is_ten_sweeps_for_plain_cd():
+    # scikit-learn's test_warm_start, below the working-set threshold where
+    # skreg runs scikit-learn's algorithm (n_iter_ counts the same sweeps).
+    X, y = build_dataset(n_features=150)
+    for lib in (skreg, sk):
+        twice = lib.ElasticNet(alpha=0.1, max_iter=5, warm_start=True)
+        twice.fit(X, y)
+        twice.fit(X, y)
+        once = lib.ElasticNet(alpha=0.1, max_iter=10).fit(X, y)
+        np.testing.assert_allclose(twice.coef_, once.coef_, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("max_iter", [1, 5, 10, 14])
+def test_working_sets_never_run_more_than_max_iter_sweeps(max_iter):
+    # With 200+ features skreg sweeps working sets; a round used to run 13
+    # sweeps whatever max_iter said (n_iter_ = 13 for max_iter=5).
+    X, y = build_dataset(n_features=1000)
+    ours = skreg.ElasticNet(alpha=0.1, max_iter=max_iter).fit(X, y)
+    ref = sk.ElasticNet(alpha=0.1, max_iter=max_iter).fit(X, y)
+    assert 1 <= ours.n_iter_ <= max_iter == ref.n_iter_
+
+
+@pytest.mark.parametrize("name", LINEAR)
+def test_copy_x_false_with_check_input_false_leaves_x_alone(name):
+    # scikit-learn overwrites X here (its test asserts that X changed); skreg
+    # never writes into X, and fits the same model.
+    X, y = build_dataset()
+    X = np.asfortranarray(X)
+    original = X.copy()
+    ours, ref = both(name, alpha=0.1, copy_X=False, tol=1e-10, max_iter=10_000)
+    ours.fit(X, y, check_input=False)
+    np.testing.assert_array_equal(X, original)
+    ref.fit(X.copy(order="F"), y, check_input=False)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-6, atol=1e-8)
+
+
+# --- Paths on sparse X with 2-D y ----------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["lasso_path", "enet_path"])
+def test_csr_paths_with_2d_y_equal_the_dense_ones(path):
+    # scikit-learn's test_sparse_dense_descent_paths with n_targets=2.
+    X, Y = build_dataset(n_features=20, n_targets=2)
+    _, dense, dense_gaps = getattr(skreg, path)(X, Y, tol=1e-10)
+    _, sparse, sparse_gaps = getattr(skreg, path)(sp.csr_matrix(X), Y, tol=1e-10)
+    _, ref, _ = getattr(sk, path)(sp.csr_matrix(X), Y, tol=1e-10)
+    assert sparse.shape == dense.shape == (2, 20, 100)
+    np.testing.assert_allclose(sparse, dense, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(sparse, ref, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(sparse_gaps, dense_gaps, rtol=1e-3, atol=1e-12)
+
+
+def test_csr_multitask_path_with_centering_and_weights_matches_sklearn():
+    # The estimators' call: implicit centering by X_offset, weights summing
+    # to n_samples.
+    rng = np.random.RandomState(1)
+    X = sp.random(60, 25, density=0.3, random_state=1, format="csr")
+    Y = rng.randn(60, 2) + X[:, :3].toarray() @ rng.randn(3, 2)
+    sw = rng.rand(60) + 0.5
+    sw *= 60 / sw.sum()
+    x_mean = np.asarray(X.multiply(sw[:, None]).sum(0)).ravel() / 60
+    Yc = Y - np.average(Y, axis=0, weights=sw)
+    params = dict(
+        l1_ratio=0.8,
+        tol=1e-12,
+        alphas=[0.1, 0.05, 0.01],
+        X_offset=x_mean,
+        X_scale=np.ones(25),
+        sample_weight=sw,
+    )
+    _, ours, _ = skreg.enet_path(X, Yc, **params)
+    _, ref, _ = sk.enet_path(X, Yc, **params)
+    assert np.count_nonzero(ours[..., -1]) > 0
+    np.testing.assert_allclose(ours, ref, rtol=1e-7, atol=1e-10)
+    # The same problem, densified, centered and weighted by hand.
+    dense = (X.toarray() - x_mean) * np.sqrt(sw)[:, None]
+    dense_params = dict(l1_ratio=0.8, tol=1e-12, alphas=[0.1, 0.05, 0.01])
+    _, by_hand, _ = skreg.enet_path(dense, Yc * np.sqrt(sw)[:, None], **dense_params)
+    np.testing.assert_allclose(ours, by_hand, rtol=1e-7, atol=1e-10)
