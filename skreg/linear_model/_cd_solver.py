@@ -249,14 +249,22 @@ def solve_enet(
     return result
 
 
-def _sweep_warm_start(layout, state, coef, l1, l2, positive, order, gap):
-    """One sweep from a start that meets tol already; return the new gap bound.
+def _sweep_warm_start(layout, state, coef, l1, l2, positive, gap, rng=None):
+    """One sweep over the support of a start that meets tol already.
 
     Without it a path stalls: each alpha keeps the previous coefficients and
-    the CV error along the path is a staircase (issue 14, D10).  The
-    certificate needs no pass over ``X``: the dual point that certified
-    ``gap`` stays feasible, and a CD sweep only lowers the primal.
+    the CV error along the path is a staircase (issue 14, D10).  Only the
+    support is swept: a sweep over every feature costs a pass over ``X`` and
+    measured no better, and an all-zero start (the top of a path) stays
+    exactly zero.  The certificate needs no pass over ``X`` either: the dual
+    point that certified ``gap`` stays feasible, and a CD sweep only lowers
+    the primal.  Returns ``(gap bound, sweeps made)``.
     """
+    order = np.flatnonzero(coef)
+    if not order.size:
+        return gap, 0
+    if rng is not None:  # selection='random'
+        order = order[rng.randint(0, order.size, size=order.size)]
     dtype = layout.dtype.type
     xtr = np.empty(layout.n_features, dtype=layout.dtype)
     empty = order[:0]
@@ -264,7 +272,7 @@ def _sweep_warm_start(layout, state, coef, l1, l2, positive, order, gap):
     dual = 0.5 * float(r_norm2) + _penalty(coef, l1, l2) - gap
     layout.sweep(state, coef, dtype(l1), dtype(l2), positive, order)
     r_norm2, _ = layout.stats(state, coef, dtype(l2), False, empty, xtr)
-    return min(gap, 0.5 * float(r_norm2) + _penalty(coef, l1, l2) - dual)
+    return min(gap, 0.5 * float(r_norm2) + _penalty(coef, l1, l2) - dual), 1
 
 
 def _solve_plain(
@@ -307,9 +315,7 @@ def _solve_plain(
             screening,
         )
         if n_iter < min_sweeps:
-            order = np.flatnonzero(layout.col_norms2)
-            gap = _sweep_warm_start(layout, state, coef, l1, l2, positive, order, gap)
-            n_iter = 1
+            gap, n_iter = _sweep_warm_start(layout, state, coef, l1, l2, positive, gap)
         return CDResult(coef, float(gap), tol * layout.y_norm2, int(n_iter))
     xtr = np.empty(layout.n_features, dtype=layout.dtype)
     tol_scaled = tol * layout.y_norm2
@@ -319,10 +325,10 @@ def _solve_plain(
     if gap <= tol_scaled:
         if not min_sweeps:
             return CDResult(coef, gap, tol_scaled, 0)
-        active = np.flatnonzero(layout.col_norms2)
-        order = active[rng.randint(0, max(active.size, 1), size=active.size)]
-        gap = _sweep_warm_start(layout, state, coef, l1, l2, positive, order, gap)
-        return CDResult(coef, gap, tol_scaled, 1)
+        gap, n_iter = _sweep_warm_start(
+            layout, state, coef, l1, l2, positive, gap, rng=rng
+        )
+        return CDResult(coef, gap, tol_scaled, n_iter)
     active = np.flatnonzero(layout.col_norms2 != 0)
     if screening:
         active = _screen(layout, state, coef, active, xtr, dual_norm, gap, l1, l2)
@@ -498,14 +504,9 @@ def _solve_working_sets(
         # and ranking need; only the certificate uses the best dual point.
         certified = primal - best_dual
         if certified <= tol_scaled and n_sweeps < min_sweeps:
-            # The support only: a sweep over every candidate costs as much
-            # as a pass over X and measured no better (fidelity report).
-            order = np.flatnonzero(coef)
-            order = order if order.size else candidates
-            gap = _sweep_warm_start(
-                layout, state, coef, l1, l2, positive, order, certified
+            gap, n_sweeps = _sweep_warm_start(
+                layout, state, coef, l1, l2, positive, certified
             )
-            n_sweeps += 1
             break
         if certified <= tol_scaled or n_sweeps >= max_iter:
             gap = certified
