@@ -414,3 +414,8 @@ def test_csr_multitask_path_with_centering_and_weights_matches_sklearn():
     dense_params = dict(l1_ratio=0.8, tol=1e-12, alphas=[0.1, 0.05, 0.01])
     _, by_hand, _ = skreg.enet_path(dense, Yc * np.sqrt(sw)[:, None], **dense_params)
     np.testing.assert_allclose(ours, by_hand, rtol=1e-7, atol=1e-10)
+
+
+# --- MLP cases ---
+# Reserved for the MLP side of issue 14 (D3 for the MLPs, D7, D8, D9 and
+# non-finite MLP parameters); merged by the lead.
