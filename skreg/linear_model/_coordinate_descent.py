@@ -15,6 +15,7 @@ from skreg._sklearn import (
     _fit_context,
     validate_data,
 )
+from skreg._validation import check_non_negative_sample_weight
 from skreg.linear_model._base import LinearRegressorBase
 from skreg.linear_model._cd_solver import solve_enet
 from skreg.linear_model._path import enet_path
@@ -196,15 +197,12 @@ class ElasticNet(LinearRegressorBase):
         )
         y = check_array(y, copy=False, dtype=X.dtype.type, ensure_2d=False)
         n_samples, n_features = X.shape
-        if self.positive and y.ndim == 2 and y.shape[1] > 1:
-            raise ValueError("positive=True is not allowed for multi-output y")
 
         if isinstance(sample_weight, numbers.Number):
             sample_weight = None
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            check_non_negative_sample_weight(sample_weight)
             sample_weight = rescale_sample_weight(sample_weight, n_samples)
 
         X_work, y_work, X_offset, y_offset = center_and_weight(
@@ -214,7 +212,9 @@ class ElasticNet(LinearRegressorBase):
         if sp.issparse(X):
             precompute = False
         elif hasattr(precompute, "__array__"):
-            if self.fit_intercept and np.any(X_offset != 0):
+            # scikit-learn's tolerance (np.allclose to zero): the column means
+            # of data centered in floating point are ~1e-16, not 0.
+            if self.fit_intercept and not np.allclose(X_offset, 0):
                 warnings.warn(
                     "Gram matrix was provided but X was centered to fit intercept: "
                     "recomputing Gram matrix.",
@@ -249,7 +249,10 @@ class ElasticNet(LinearRegressorBase):
             dual_gaps[k] = result.gap / n_samples
             n_iters.append(result.n_iter)
 
-        if n_targets == 1 and y.ndim == 1:
+        # As scikit-learn: one target, given as (n,) or (n, 1), gives 1-D
+        # coef_, a scalar dual_gap_ and an int n_iter_ (intercept_ keeps y's
+        # trailing shape, so predict returns (n,) either way).
+        if n_targets == 1:
             self.coef_ = coef[0]
             self.dual_gap_ = dual_gaps[0]
             self.n_iter_ = n_iters[0]

@@ -17,6 +17,7 @@ from sklearn.linear_model import ElasticNetCV as _SklearnElasticNetCV
 from sklearn.linear_model import LassoCV as _SklearnLassoCV
 from sklearn.model_selection import check_cv
 
+from skreg._validation import check_non_negative_sample_weight
 from skreg.linear_model._coordinate_descent import ElasticNet, Lasso
 from skreg.linear_model._cv_ties import refit_on_ties
 from skreg.linear_model._path import enet_path, lasso_path
@@ -101,10 +102,9 @@ class _ProgressMixin:
         self : object
             Returns an instance of fitted model.
         """
-        if sample_weight is not None and np.any(np.asarray(sample_weight) < 0):
-            # scikit-learn takes sqrt(sample_weight) and fails later with
-            # "Input contains NaN", which names neither input nor cause.
-            raise ValueError("Negative values in data passed to `sample_weight`.")
+        # scikit-learn takes sqrt(sample_weight) and fails later with
+        # "Input contains NaN", which names neither input nor cause.
+        check_non_negative_sample_weight(sample_weight)
         if not self.verbose:
             super().fit(X, y, sample_weight=sample_weight, **params)
             refit_on_ties(self, X, y, sample_weight)

@@ -43,7 +43,9 @@ def refit_on_ties(estimator, X, y, sample_weight):
     """
     l1_ratios = np.atleast_1d(getattr(estimator, "l1_ratio", 1.0))
     l1_index, alpha_index = best_index(estimator.mse_path_, len(l1_ratios))
-    alphas = np.asarray(estimator.alphas_).reshape(len(l1_ratios), -1)
+    # alphas_ is one grid per l1_ratio, or the user's grid shared by all.
+    alphas = np.asarray(estimator.alphas_)
+    alphas = np.broadcast_to(alphas, (len(l1_ratios), alphas.shape[-1]))
     alpha = float(alphas[l1_index, alpha_index])
     l1_ratio = float(l1_ratios[l1_index])
     if alpha == estimator.alpha_ and l1_ratio == getattr(estimator, "l1_ratio_", 1.0):

@@ -16,7 +16,11 @@ from sklearn.utils import check_array, check_consistent_length, check_random_sta
 from skreg._sklearn import Hidden, Interval, StrOptions, validate_params
 from skreg.linear_model._alpha_grid import alpha_grid
 from skreg.linear_model._cd_solver import solve_enet
-from skreg.linear_model._multitask_solver import solve_multitask
+from skreg.linear_model._multitask_solver import (
+    SparseMultitask,
+    solve_multitask,
+    solve_multitask_sparse,
+)
 from skreg.linear_model._preprocess import check_gram, make_layouts
 
 _PATH_PARAMS = {
@@ -211,6 +215,8 @@ def enet_path(
             Xy = check_array(
                 Xy, dtype=X.dtype.type, order="C", copy=False, ensure_2d=False
             )
+    else:
+        _check_kernel_dtype(X)
     if sp.issparse(y):
         y = y.toarray()
     y = np.asarray(y)
@@ -222,11 +228,6 @@ def enet_path(
         if positive:
             raise ValueError(
                 "positive=True is not allowed for multi-output (y.ndim != 1)"
-            )
-        if sp.issparse(X):
-            raise NotImplementedError(
-                "skreg's enet_path solves the multi-task (2-D y) problem for dense "
-                "X only; pass X.toarray() or fit one target at a time."
             )
         return _multitask_path(
             X,
@@ -242,15 +243,13 @@ def enet_path(
             max_iter=max_iter,
             random_state=random_state,
             selection=selection,
+            sample_weight=sample_weight,
+            x_mean=_sparse_x_mean(X, x_offset, x_scale),
         )
     X_is_sparse = sp.issparse(X)
     if X_is_sparse:
         precompute = False
-        x_mean = (
-            np.zeros(n_features)
-            if x_offset is None
-            else np.asarray(x_offset) / np.asarray(x_scale)
-        )
+        x_mean = _sparse_x_mean(X, x_offset, x_scale)
     else:
         x_mean = np.zeros(n_features)
         if hasattr(precompute, "__array__") and check_input:
@@ -310,6 +309,7 @@ def enet_path(
             random=selection == "random",
             screening=do_screening,
             warm_stats=warm_stats,
+            min_sweeps=PATH_MIN_SWEEPS,
         )
         warm_stats = result.stats
         coefs[:, i] = coef
@@ -320,6 +320,45 @@ def enet_path(
     if return_n_iter:
         return path_alphas, coefs, dual_gaps, n_iters
     return path_alphas, coefs, dual_gaps
+
+
+# Along a path each alpha is warm-started from the previous solution, whose
+# gap at the new alpha is often already below tol * ||y||^2 (next to ||y||^2
+# the objective changes little between neighbouring alphas once the model fits
+# well).  Stopping there without a sweep leaves the coefficients where they
+# were: LassoCV's held-out error becomes a staircase and alpha_ lands grid
+# steps from where it belongs (issue 14, D10).  One sweep per alpha, as
+# scikit-learn's solver always makes, keeps the path moving; measured in the
+# fidelity report (README, "Deliberate differences from scikit-learn").
+PATH_MIN_SWEEPS = 1
+
+# The dtypes the kernels are compiled for; anything else would compile a new
+# specialization (seconds) and then compute in the wrong type.
+KERNEL_DTYPES = (np.float64, np.float32)
+
+
+def _check_kernel_dtype(X):
+    """Refuse, before any compilation, an ``X`` the kernels do not handle.
+
+    ``check_input=False`` skips conversion, so ``X`` must already be what
+    ``check_input=True`` would have made of it.  scikit-learn fails here with
+    Cython's "No matching signature found"; skreg names ``X`` and the dtypes.
+    """
+    dtype = getattr(X, "dtype", None)
+    if dtype is None or dtype not in KERNEL_DTYPES:
+        shown = f"type {type(X).__name__}" if dtype is None else f"dtype {dtype}"
+        raise TypeError(
+            f"X has {shown}, but with check_input=False X must already be a "
+            "float64 or float32 array (dense or sparse); convert it, e.g. "
+            "X.astype(np.float64), or pass check_input=True."
+        )
+
+
+def _sparse_x_mean(X, x_offset, x_scale):
+    """The implicit centering of sparse ``X`` (zeros when not given)."""
+    if x_offset is None:
+        return np.zeros(X.shape[1])
+    return np.asarray(x_offset) / np.asarray(x_scale)
 
 
 def _multitask_path(
@@ -337,12 +376,31 @@ def _multitask_path(
     max_iter,
     random_state,
     selection,
+    sample_weight=None,
+    x_mean=None,
 ):
-    """The multi-task elastic net along the grid (dense ``X``, 2-D ``Y``)."""
+    """The multi-task elastic net along the grid (2-D ``Y``).
+
+    Sparse ``X`` is centered implicitly by ``x_mean`` and weighted by
+    ``sample_weight``, as in the single-task path; dense ``X`` arrives
+    centered and weighted already.
+    """
     dtype = X.dtype
-    X = np.asfortranarray(X)
-    Y = np.asfortranarray(Y, dtype=dtype)
     n_samples, n_features = X.shape
+    if sp.issparse(X):
+        X = X.tocsc()
+        X.sort_indices()
+        sw = (
+            np.ones(n_samples, dtype=dtype)
+            if sample_weight is None
+            else np.ascontiguousarray(sample_weight, dtype=dtype)
+        )
+        problem = SparseMultitask(X, np.asarray(Y, dtype=dtype), sw, x_mean)
+        n_weight = float(np.sum(sw))
+    else:
+        X = np.asfortranarray(X)
+        sw, problem, n_weight = None, None, n_samples
+    Y = np.asfortranarray(Y, dtype=dtype)
     n_tasks = Y.shape[1]
     if isinstance(requested, Integral):
         path_alphas = alpha_grid(
@@ -353,6 +411,7 @@ def _multitask_path(
             fit_intercept=False,
             eps=eps,
             n_alphas=requested,
+            sample_weight=sw,
         )
     else:
         path_alphas = np.sort(np.asarray(requested, dtype=np.float64).ravel())[::-1]
@@ -367,17 +426,13 @@ def _multitask_path(
     )
     rng = check_random_state(random_state)
     for i, alpha in enumerate(path_alphas):
-        result = solve_multitask(
-            X,
-            Y,
-            W,
-            alpha * l1_ratio * n_samples,
-            alpha * (1.0 - l1_ratio) * n_samples,
-            max_iter=max_iter,
-            tol=tol,
-            rng=rng,
-            random=selection == "random",
-        )
+        penalties = (alpha * l1_ratio * n_weight, alpha * (1 - l1_ratio) * n_weight)
+        options = dict(max_iter=max_iter, tol=tol, rng=rng)
+        options["random"] = selection == "random"
+        if problem is None:
+            result = solve_multitask(X, Y, W, *penalties, **options)
+        else:
+            result = solve_multitask_sparse(problem, W, *penalties, **options)
         coefs[..., i] = W.T
         dual_gaps[i] = result.gap / n_samples
         n_iters.append(result.n_iter)

@@ -76,7 +76,15 @@ def center_and_weight(X, y, sample_weight, fit_intercept):
 
 
 def check_gram(gram, X_work, dtype):
-    """Validate a user Gram matrix against the processed design on a few entries."""
+    """Validate a user Gram matrix against the processed design.
+
+    First scikit-learn's check, with its tolerances and message: one entry
+    ``(f1, f1 + 1)``, ``f1 = n_features // 2``, to ``rtol=1e-7`` (``1e-4`` when
+    either side is float32) and ``atol=1e-5``.  Then a few whole columns at
+    ``rtol=1e-4``, which catches a matrix that is wrong elsewhere (scikit-learn
+    would silently fit the wrong problem) while accepting any Gram computed
+    from the same data in another summation order.
+    """
     gram = np.asarray(gram)
     n_features = X_work.shape[1]
     if gram.shape != (n_features, n_features):
@@ -84,13 +92,27 @@ def check_gram(gram, X_work, dtype):
             "precompute must be a Gram matrix of shape (n_features, n_features) = "
             f"({n_features}, {n_features}), got shape {gram.shape}"
         )
-    probe = np.unique(np.array([0, n_features // 2, n_features - 1]))
+    f1 = n_features // 2
+    f2 = min(f1 + 1, n_features - 1)
+    expected = np.dot(X_work[:, f1], X_work[:, f2])
+    actual = gram[f1, f2]
+    rtol = max(1e-4 if dt == np.float32 else 1e-7 for dt in (gram.dtype, dtype))
+    if not np.isclose(expected, actual, rtol=rtol, atol=1e-5):
+        raise ValueError(
+            "Gram matrix passed in via 'precompute' parameter did not pass "
+            "validation when a single element was checked - please check that "
+            f"it was computed properly. For element ({f1},{f2}) we computed "
+            f"{expected} but the user-supplied value was {actual}."
+        )
+    probe = np.unique(np.array([0, f1, n_features - 1]))
     expected = X_work.T @ X_work[:, probe]
     scale = max(float(np.max(np.abs(expected))), 1.0)
     if not np.allclose(gram[:, probe], expected, rtol=1e-4, atol=1e-6 * scale):
         raise ValueError(
-            "The Gram matrix passed in precompute does not match X' X of the "
-            "(centered, weighted) training data; check how it was computed."
+            "Gram matrix passed in via 'precompute' parameter did not pass "
+            f"validation: its columns {probe.tolist()} do not match X' X of the "
+            "(centered, weighted) training data; please check that it was "
+            "computed properly."
         )
     return np.ascontiguousarray(gram, dtype=dtype)
 
