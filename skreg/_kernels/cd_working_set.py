@@ -104,7 +104,9 @@ def anderson_point(iterates, out):
         for b in range(row + 1, depth):
             total -= system[row, b] * weights[b]
         weights[row] = total / system[row, row]
-    total = weights.sum()
+    total = 0.0
+    for k in range(depth):
+        total += weights[k]
     if not np.isfinite(total) or total == 0.0:
         return False
     for m in range(size):
@@ -206,13 +208,42 @@ def _solve_subproblem(
 
 
 @njit
+def kth_smallest(values, k):
+    """The ``k``-th smallest of ``values`` (0-based); ``values`` is reordered.
+
+    Hoare's quickselect, written out: ``np.partition`` compiles 10x longer
+    than the whole solver.
+    """
+    low, high = 0, values.shape[0] - 1
+    while low < high:
+        pivot = values[(low + high) // 2]
+        i, j = low, high
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            high = j
+        elif k >= i:
+            low = i
+        else:
+            break
+    return values[k]
+
+
+@njit
 def _select(candidates, distance, n_candidates, size, out):
     """The ``size`` candidates of smallest distance, in index order; their count."""
     if size >= n_candidates:
         for k in range(n_candidates):
             out[k] = candidates[k]
         return n_candidates
-    threshold = np.partition(distance[:n_candidates].copy(), size - 1)[size - 1]
+    threshold = kth_smallest(distance[:n_candidates].copy(), size - 1)
     count = 0
     for k in range(n_candidates):
         if distance[k] < threshold:
@@ -227,6 +258,14 @@ def _select(candidates, distance, n_candidates, size, out):
             out[count] = candidates[k]
             count += 1
     return count
+
+
+@njit
+def _same(a, b, size):
+    for k in range(size):
+        if a[k] != b[k]:
+            return False
+    return True
 
 
 @njit
@@ -348,13 +387,12 @@ def working_set_cd(
         # (its subproblem is already solved).
         size = max(initial_size, 2 * n_nonzero)
         n_working = _select(candidates, distance, n_candidates, size, working)
-        if n_working == n_previous and np.array_equal(
-            working[:n_working], previous[:n_working]
-        ):
+        if n_working == n_previous and _same(working, previous, n_working):
             n_working = _select(
                 candidates, distance, n_candidates, 2 * n_previous, working
             )
-        previous[:n_working] = working[:n_working]
+        for k in range(n_working):
+            previous[k] = working[k]
         n_previous = n_working
         inner_tol = max(inner_fraction * certified, 0.5 * tol_scaled)
         n_sweeps += _solve_subproblem(

@@ -312,12 +312,20 @@ def _layout_assign_state_compiled(problem, state, source):
 
 
 def _assign_one(problem, state, source):
-    state[0][:] = source[0]
+    # Element loops: slice assignment compiles numba's broadcasting and its
+    # error messages (2 s of compilation measured for this one line).
+    _copy_into(state[0], source[0])
 
 
 def _assign_two(problem, state, source):
-    state[0][:] = source[0]
-    state[1][:] = source[1]
+    _copy_into(state[0], source[0])
+    _copy_into(state[1], source[1])
+
+
+@njit
+def _copy_into(target, source):
+    for i in range(target.shape[0]):
+        target[i] = source[i]
 
 
 @overload(layout_distance2)
