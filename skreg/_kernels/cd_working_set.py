@@ -62,6 +62,11 @@ def anderson_point(iterates, out):
     """
     depth = iterates.shape[0] - 1
     size = iterates.shape[1]
+    for k in range(depth + 1):
+        for m in range(size):
+            # ``abs(x) < inf`` is False for NaN and inf alike.
+            if not abs(iterates[k, m]) < np.inf:
+                return False
     diff = np.empty((depth, size))
     for k in range(depth):
         for m in range(size):
@@ -106,15 +111,15 @@ def anderson_point(iterates, out):
         weights[row] = total / system[row, row]
     total = 0.0
     for k in range(depth):
+        if not abs(weights[k]) < np.inf:
+            return False
         total += weights[k]
-    if not np.isfinite(total) or total == 0.0:
+    if not abs(total) < np.inf or total == 0.0:
         return False
     for m in range(size):
         value = 0.0
         for k in range(depth):
             value += weights[k] / total * iterates[k + 1, m]
-        if not np.isfinite(value):
-            return False
         out[m] = value
     return True
 
