@@ -21,7 +21,9 @@ A ladder stops early when
   1e-8 per half-decade of tol is within about that of its limit; the gap
   bound keeps two loose rungs that stop at the same crude point from
   counting);
-- for CV, either of these and the same ``alpha_`` as the previous rung;
+- for CV, either of these and the same ``alpha_`` as the previous rung and
+  as the earlier solvers' tightest runs (the choice depends on the accuracy
+  of the fold paths, not of the final model);
 - a run took longer than ``cap`` seconds (noted: tighter rungs skipped);
   ``CV_CAP_FACTOR`` times that for cross-validation, which fits 5 paths.
 
@@ -128,16 +130,22 @@ def _stable(previous, run, p0):
     finite = np.isfinite(run.primal)
     if not finite.any() or not np.array_equal(finite, np.isfinite(previous.primal)):
         return False
-    change = (previous.primal[finite] - run.primal[finite]) / p0
-    return certified(run, p0) <= STABLE_GAP and float(change.max()) <= STABLE
+    change = float(((previous.primal[finite] - run.primal[finite]) / p0).max())
+    # An identical objective means the tighter tol did not bind (skreg
+    # returned the same model at 1e-3 and 10^-3.5, 3e-6 from the optimum),
+    # not that the solver converged.
+    return certified(run, p0) <= STABLE_GAP and 0.0 < change <= STABLE
 
 
-def run_ladder(fit, name, problem, data, ladder, cap, p0, best=None):
+def run_ladder(fit, name, problem, data, ladder, cap, p0, prior=()):
     """The runs of one solver along ``ladder``; returns ``(runs, note)``.
 
-    ``best``: the best objective per alpha of the solvers run before (None
-    for the first); see the module docstring for when the ladder stops.
+    ``prior``: the runs of the solvers run before on the cell; see the module
+    docstring for when the ladder stops.
     """
+    best = best_objective(prior) if prior else None
+    # CV: the choice the earlier solvers' tightest runs agree on, if any.
+    choice = reference_index(prior) if problem.kind == "cv" and prior else None
     runs, note = [], ""
     cap = cap * CV_CAP_FACTOR if problem.kind == "cv" else cap
     for tol in ladder:
@@ -146,7 +154,9 @@ def run_ladder(fit, name, problem, data, ladder, cap, p0, best=None):
         runs.append(run)
         previous = runs[-2] if len(runs) > 1 else None
         same_choice = problem.kind != "cv" or (
-            previous and previous.choice == run.choice
+            previous is not None
+            and previous.choice == run.choice
+            and choice in (None, run.choice)
         )
         converged = (
             certified(run, p0) <= LEVELS[-1]
@@ -233,7 +243,7 @@ class CellRunner:
                         self._ladder(name, problem),
                         self.cap,
                         p0,
-                        best_objective(runs) if runs else None,
+                        runs,
                     )
                     seconds, result = _timed(fit, problem, None)
                     default = Run(
