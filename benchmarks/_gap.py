@@ -82,26 +82,17 @@ def relative_gap(X, y, coef, intercept, alpha, l1_ratio=1.0, fit_intercept=True)
 
 
 def max_relative_gap(X, y, coefs, intercepts, alphas, fit_intercept=False):
-    """Largest relative gap along a path.
+    """Largest relative gap ``(primal - dual) / primal`` along a Lasso path.
 
-    Parameters
-    ----------
-    coefs : ndarray of shape (n_features, n_alphas)
-    intercepts : ndarray of shape (n_alphas,)
-    alphas : ndarray of shape (n_alphas,)
-
-    Returns
-    -------
-    float
-        ``inf`` when the solver returned fewer coefficient vectors than alphas.
+    ``coefs`` is (n_features, n_alphas), ``intercepts`` and ``alphas``
+    (n_alphas,); see :func:`lasso_objectives`. ``inf`` when the solver
+    returned fewer coefficient vectors than alphas.
     """
     coefs = np.asarray(coefs)
     if coefs.ndim != 2 or coefs.shape[1] != len(alphas):
         return np.inf
-    return max(
-        relative_gap(X, y, coefs[:, k], intercepts[k], a, fit_intercept=fit_intercept)
-        for k, a in enumerate(alphas)
-    )
+    primal, dual = lasso_objectives(X, y, coefs, intercepts, alphas, fit_intercept)
+    return float(((primal - dual) / primal).max())
 
 
 def lasso_objectives(X, y, coefs, intercepts, alphas, fit_intercept=False):

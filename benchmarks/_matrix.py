@@ -101,7 +101,7 @@ def parse(argv):
         type=float,
         default=None,
         help="seconds; a slower rung ends a solver's ladder "
-        "(default 30, 2 with --quick; 5x for CV)",
+        "(default 30, 2 with --quick; 2x for CV)",
     )
     parser.add_argument(
         "--no-threads", action="store_true", help="skip the threads row"
