@@ -13,8 +13,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import shuffle as sk_shuffle
 
-from skreg._kernels.mlp import ADAM, SGD, data_loss, run_epoch
-from skreg.neural_network._kernel_inputs import data_args, kernel_inputs, model_args
+from skreg._kernels import mlp as K
+from skreg._kernels.mlp import CSR, data_loss, run_epoch
+from skreg.neural_network._kernel_inputs import kernel_X, network, penalty, work
 from skreg.neural_network._network import BATCH_NORM_EPSILON, loss_code
 from skreg.neural_network._optimizers import AdamState, RMSpropState, SGDState
 
@@ -63,24 +64,34 @@ def _reuse_optimizer(est, incremental, n_params):
     return state.solver == est.solver and first.shape[0] == n_params
 
 
-def needs_reg_kernel(est):
-    """Whether a regularizer beyond scikit-learn's asks for ``run_epoch_reg``.
+def needs_perturbation(est):
+    """Whether dropout or input noise asks for per-epoch random draws.
 
     Examples
     --------
     >>> from skreg import MLPRegressor
-    >>> from skreg.neural_network._stochastic import needs_reg_kernel
-    >>> needs_reg_kernel(MLPRegressor()), needs_reg_kernel(MLPRegressor(dropout=0.1))
+    >>> from skreg.neural_network._stochastic import needs_perturbation
+    >>> est = MLPRegressor(dropout=0.1)
+    >>> needs_perturbation(MLPRegressor()), needs_perturbation(est)
     (False, True)
     """
     return bool(
-        est.solver == "rmsprop"
-        or np.any(np.asarray(est.dropout, dtype=float) > 0)
+        np.any(np.asarray(est.dropout, dtype=float) > 0)
         or est.input_dropout > 0
-        or est.batch_norm
         or est.input_noise > 0
-        or est.weight_decay > 0
-        or est.input_group_alpha > 0
+    )
+
+
+def kernel_optimizer(state, dtype):
+    """The engine's optimizer tuple over the state's vectors (updated in place)."""
+    dt = np.dtype(dtype).type
+    lr = dt(state.learning_rate)
+    if state.solver == "sgd":
+        return K.SGD(state.velocity, lr, dt(state.momentum), bool(state.nesterov))
+    if state.solver == "rmsprop":
+        return K.RMSprop(state.v, lr, dt(state.rho), dt(state.epsilon))
+    return K.Adam(
+        state.m, state.v, lr, dt(state.beta_1), dt(state.beta_2), dt(state.epsilon)
     )
 
 
@@ -311,42 +322,36 @@ def fit_stochastic(
 
     n_samples = n_all if train_idx is None else train_idx.shape[0]
     batch_size = _batch_size(est, n_samples)
-    x_args = kernel_inputs(X, dtype)
-    reg = needs_reg_kernel(est)
-    perturbed = reg and (est.input_noise > 0 or est.input_dropout > 0)
-    buf = layout.buffers(batch_size, dtype, not x_args[-1] or perturbed)
+    Xk = kernel_X(X, dtype)
+    perturbed = needs_perturbation(est)
+    dense_input = not isinstance(Xk, CSR) or (
+        est.input_noise > 0 or est.input_dropout > 0
+    )
+    net = network(layout, est.activation, est.out_activation_, est.loss, dtype)
+    buffers = work(layout, batch_size, dtype, dense_input)
+    pen = penalty(dtype, est.alpha, est.l1_ratio, est.weight_decay)
+    group_alpha = dt(est.input_group_alpha) if est.input_group_alpha > 0 else None
     grad = np.zeros_like(params)
     sw = np.ascontiguousarray(sample_weight, dtype=dtype)
     Y = np.ascontiguousarray(Y, dtype=dtype)
-    if reg:
-        # imported here so that default fits never load the second kernel module
-        from skreg._kernels.mlp_reg import RMSPROP, run_epoch_reg
-    if state.solver == "adam":
-        s1, s2, solver = state.m, state.v, ADAM
-    elif state.solver == "rmsprop":
-        s1, s2, solver = state.v, state.v, RMSPROP
-    else:
-        s1, s2, solver = state.velocity, state.velocity, SGD
-    # run_epoch's arguments (run_epoch_reg takes them too, then its own)
-    head = (params, grad, s1, s2, *data_args(layout, x_args, Y, sw))
-    model = model_args(est, buf, dtype, est.l1_ratio)
-    hyper = (
-        dt(getattr(state, "momentum", 0.0)),
-        bool(getattr(state, "nesterov", False)),
-        dt(getattr(state, "beta_1", 0.0)),
-        dt(getattr(state, "beta_2", 0.0)),
-        dt(getattr(state, "epsilon", 1.0)),
-    )
-    if reg:
-        rates = [est.input_dropout, *est._dropout_rates]
-        use_bn = running is not None
+    bn = None
+    if running is not None:
         n_hidden = int(layout.units[1:-1].sum())
         hid_start = np.zeros(len(layout.units), dtype=np.int64)
         hid_start[1:-1] = np.cumsum(layout.units[1:-1]) - layout.units[1:-1]
-        drop_acts = np.empty_like(buf["acts"]) if any(rates[1:]) else buf["acts"][:1]
-        zhat = np.empty_like(buf["acts"]) if use_bn else buf["acts"][:1]
-        bn_std = np.empty(max(n_hidden, 1), dtype=dtype)
-        running_arr = running if use_bn else np.zeros(1, dtype=dtype)
+        bn = K.BatchNorm(
+            layout.n_params,
+            n_hidden,
+            hid_start,
+            running,
+            np.empty(max(n_hidden, 1), dtype=dtype),
+            np.empty_like(buffers.acts),
+            dt(est.batch_norm_momentum),
+            dt(BATCH_NORM_EPSILON),
+        )
+    if perturbed:
+        rates = [est.input_dropout, *est._dropout_rates]
+        drop_acts = np.empty_like(buffers.acts) if any(rates[1:]) else buffers.acts[:1]
 
     sample_idx = np.arange(n_samples, dtype=np.int64)
     try:
@@ -357,20 +362,10 @@ def fit_stochastic(
             order = sample_idx if train_idx is None else train_idx[sample_idx]
             order = np.ascontiguousarray(order, dtype=np.int64)
             last_good = params.copy()
-            args = (
-                *head,
-                order,
-                batch_size,
-                *model,
-                solver,
-                dt(state.learning_rate),
-                *hyper,
-                state.t,
-            )
-            if not reg:
-                loss_sum, t, _ = run_epoch(*args)
-            else:
-                last_running = running_arr.copy()
+            if bn is not None:
+                last_running = running.copy()
+            perturb = None
+            if perturbed:
                 masks, mask_start, noise = draw_epoch_randomness(
                     est._random_state,
                     n_samples,
@@ -379,33 +374,32 @@ def fit_stochastic(
                     est.input_noise,
                     dtype,
                 )
-                loss_sum, t, _ = run_epoch_reg(
-                    *args,
-                    layout.n_params,
-                    drop_acts,
-                    zhat,
-                    dt(est.input_group_alpha),
-                    masks,
-                    mask_start,
-                    noise,
-                    bool(est.input_noise > 0),
-                    use_bn,
-                    hid_start,
-                    n_hidden,
-                    running_arr,
-                    bn_std,
-                    dt(est.batch_norm_momentum),
-                    dt(BATCH_NORM_EPSILON),
-                    dt(getattr(state, "rho", 0.0)),
-                    dt(est.weight_decay),
+                perturb = K.Perturb(
+                    masks, mask_start, noise, bool(est.input_noise > 0), drop_acts
                 )
-                if not np.isfinite(running_arr).all():
-                    running_arr[:] = last_running
-                    loss_sum = np.nan
+            loss_sum, t, _ = run_epoch(
+                params,
+                grad,
+                net,
+                Xk,
+                Y,
+                sw,
+                order,
+                batch_size,
+                buffers,
+                pen,
+                kernel_optimizer(state, dtype),
+                state.t,
+                group_alpha,
+                bn,
+                perturb,
+            )
+            if bn is not None and not np.isfinite(running).all():
+                loss_sum = np.nan
             if not (np.isfinite(loss_sum) and np.isfinite(params).all()):
                 params[:] = last_good
-                if reg:
-                    running_arr[:] = last_running
+                if bn is not None:
+                    running[:] = last_running
                 _diverged(est)
                 break
             state.t = t
