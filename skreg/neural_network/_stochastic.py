@@ -353,7 +353,15 @@ def fit_stochastic(
         rates = [est.input_dropout, *est._dropout_rates]
         drop_acts = np.empty_like(buffers.acts) if any(rates[1:]) else buffers.acts[:1]
 
+    if bn is not None:
+        _check_batch_norm_batches(batch_size, n_samples)
+
     sample_idx = np.arange(n_samples, dtype=np.int64)
+    start_params = params.copy()
+    start_running = None if running is None else running.copy()
+    # the lowest training loss of this call, restored if training diverges
+    lowest = (np.inf, 0, None, None)
+    diverged_in = None
     try:
         est.n_iter_ = 0
         for _ in range(est.max_iter):
@@ -361,9 +369,6 @@ def fit_stochastic(
                 sample_idx = sk_shuffle(sample_idx, random_state=est._random_state)
             order = sample_idx if train_idx is None else train_idx[sample_idx]
             order = np.ascontiguousarray(order, dtype=np.int64)
-            last_good = params.copy()
-            if bn is not None:
-                last_running = running.copy()
             perturb = None
             if perturbed:
                 masks, mask_start, noise = draw_epoch_randomness(
@@ -397,14 +402,23 @@ def fit_stochastic(
             if bn is not None and not np.isfinite(running).all():
                 loss_sum = np.nan
             if not (np.isfinite(loss_sum) and np.isfinite(params).all()):
-                params[:] = last_good
-                if bn is not None:
-                    running[:] = last_running
-                _diverged(est)
+                diverged_in = est.n_iter_ + 1
+                if est.n_iter_ == 0:
+                    _restore(params, running, start_params, start_running)
+                    raise non_finite_error(est, diverged_in)
+                if not early_stopping:
+                    _restore(params, running, lowest[2], lowest[3])
                 break
             state.t = t
             est.n_iter_ += 1
             est.loss_ = loss_sum / n_samples
+            if est.loss_ < lowest[0] and not early_stopping:
+                lowest = (
+                    est.loss_,
+                    est.n_iter_,
+                    params.copy(),
+                    None if running is None else running.copy(),
+                )
             est.t_ += n_samples
             est.loss_curve_.append(est.loss_)
             if est.verbose:
@@ -452,21 +466,74 @@ def fit_stochastic(
         params[:] = est._best_params
         if running is not None and getattr(est, "_best_running", None) is not None:
             running[:] = est._best_running
-
-
-def _diverged(est):
-    epoch = est.n_iter_ + 1
-    if est.n_iter_ == 0:
-        raise ValueError(
-            f"Training diverged: the loss became non-finite in epoch {epoch} "
-            f"(solver={est.solver!r}, learning_rate_init={est.learning_rate_init!r}) "
-            "before any epoch of this call completed. Lower learning_rate_init "
-            "or scale X."
+    if diverged_in is not None:
+        _after_divergence(est, X, params, running, start_params, start_running)
+        if early_stopping:
+            kept = "the weights of the best validation epoch were restored"
+        else:
+            kept = (
+                f"the weights of epoch {lowest[1]} of this call, its lowest "
+                f"training loss ({lowest[0]:.6g}), were restored"
+            )
+        warnings.warn(
+            f"Training diverged: the loss became non-finite in epoch {diverged_in} "
+            f"(solver={est.solver!r}, learning_rate_init="
+            f"{est.learning_rate_init!r}). Training stopped and {kept}. Lower "
+            "learning_rate_init or scale X.",
+            ConvergenceWarning,
         )
-    warnings.warn(
-        f"Training diverged: the loss became non-finite in epoch {epoch} "
-        f"(solver={est.solver!r}, learning_rate_init={est.learning_rate_init!r}). "
-        "Training stopped and the weights from the end of the last finite epoch "
-        "were kept. Lower learning_rate_init or scale X.",
-        ConvergenceWarning,
+
+
+def _restore(params, running, saved_params, saved_running):
+    params[:] = saved_params
+    if running is not None:
+        running[:] = saved_running
+
+
+def _check_batch_norm_batches(batch_size, n_samples):
+    """Refuse a batch of one row with batch normalization; warn of a last one.
+
+    A batch of one row has a zero variance: batch normalization then outputs
+    the shift alone and drags the running variance towards zero (PyTorch
+    refuses such a batch too).
+    """
+    if batch_size == 1:
+        raise ValueError(
+            "batch_norm=True needs batches of at least 2 rows, got an effective "
+            f"batch_size of 1 (batch_size clipped to the {n_samples} training "
+            "row(s)): a batch of one row has no variance to normalize by. Use "
+            "batch_size >= 2 with enough rows, or batch_norm=False."
+        )
+    if n_samples % batch_size == 1:
+        warnings.warn(
+            f"batch_norm=True with batch_size={batch_size} and {n_samples} "
+            "training rows leaves a last batch of one row in every epoch; its "
+            "variance is zero. Choose a batch_size that does not leave one row "
+            "over.",
+            UserWarning,
+        )
+
+
+def _after_divergence(est, X, params, running, start_params, start_running):
+    """Raise when the restored model's predictions on ``X`` are not finite."""
+    with np.errstate(all="ignore"):
+        raw = est._forward(X, check_input=False)
+    if not np.isfinite(raw).all():
+        _restore(params, running, start_params, start_running)
+        raise non_finite_error(est)
+
+
+def non_finite_error(est, epoch=None):
+    """scikit-learn's error for non-finite weights, with what skreg knows.
+
+    scikit-learn's sentence comes first, so code matching it still does.
+    """
+    where = "" if epoch is None else f" in epoch {epoch} of this call"
+    return ValueError(
+        "Solver produced non-finite parameter weights. The input data may "
+        "contain large values and need to be preprocessed. (skreg: training "
+        f"diverged{where} with solver={est.solver!r}, learning_rate_init="
+        f"{est.learning_rate_init!r}; the weights were left at their values "
+        "before this call. Lower learning_rate_init, or scale X, e.g. with "
+        "StandardScaler.)"
     )
