@@ -1,5 +1,6 @@
 """MLPClassifier and MLPRegressor: scikit-learn's contract, numba epochs, L1."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,7 +24,13 @@ from skreg._sklearn import (
 from skreg._validation import check_non_negative_sample_weight
 from skreg.neural_network._lbfgs import fit_lbfgs
 from skreg.neural_network._network import Layout, init_coefs, predict_raw
-from skreg.neural_network._stochastic import fit_stochastic, non_finite_error
+from skreg.neural_network._stochastic import (
+    History,
+    Model,
+    TrainingConfig,
+    fit_stochastic,
+    non_finite_error,
+)
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop")
 
@@ -497,15 +504,31 @@ class _BaseMLP(BaseEstimator):
         Y = np.ascontiguousarray(Y_raw, dtype=dtype)
         before = params.copy()
         if self.solver in _STOCHASTIC_SOLVERS:
-            fit_stochastic(
-                self, X, Y, Y_raw, sample_weight, incremental, layout, params, running
+            history = fit_stochastic(
+                TrainingConfig.from_estimator(self),
+                History.resume(self),
+                Model(
+                    partial(self._forward, check_input=False),
+                    self._score_raw,
+                    self._validation_target,
+                ),
+                self._random_state,
+                X,
+                Y,
+                Y_raw,
+                sample_weight,
+                incremental,
+                layout,
+                params,
+                running,
             )
+            history.store(self)
         else:
             fit_lbfgs(self, X, Y, sample_weight, layout, params)
 
         if not np.isfinite(params).all():
             params[:] = before
-            raise non_finite_error(self)
+            raise non_finite_error(TrainingConfig.from_estimator(self))
         self.feature_importances_ = np.sqrt(
             np.einsum("ij,ij->i", self.coefs_[0], self.coefs_[0])
         )

@@ -7,6 +7,8 @@ the same ``random_state`` the sequence of random draws is identical.
 """
 
 import warnings
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -20,7 +22,135 @@ from skreg.neural_network._network import BATCH_NORM_EPSILON, loss_code
 from skreg.neural_network._optimizers import AdamState, RMSpropState, SGDState
 
 
-def make_optimizer(est, n_params, dtype):
+@dataclass(frozen=True)
+class TrainingConfig:
+    """What the stochastic solvers read from an estimator, frozen at fit time.
+
+    Built by :meth:`from_estimator`; the driver reads nothing else from the
+    estimator (the fields have the estimator parameters' names and meanings).
+
+    Examples
+    --------
+    >>> from skreg import MLPRegressor
+    >>> from skreg.neural_network._stochastic import TrainingConfig
+    >>> TrainingConfig.from_estimator(MLPRegressor(dropout=0.2)).dropout_rates
+    (0.2,)
+    """
+
+    solver: str
+    learning_rate_init: float
+    learning_rate: str
+    momentum: float
+    nesterovs_momentum: bool
+    power_t: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    rho: float
+    max_iter: int
+    shuffle: bool
+    tol: float
+    n_iter_no_change: float
+    verbose: bool
+    warm_start: bool
+    early_stopping: bool
+    early_stopping_metric: str
+    validation_fraction: float
+    batch_size: object
+    activation: str
+    alpha: float
+    l1_ratio: float
+    weight_decay: float
+    input_group_alpha: float
+    input_noise: float
+    input_dropout: float
+    batch_norm_momentum: float
+    dropout_rates: tuple = ()
+    loss: str = "squared_error"
+    out_activation: str = "identity"
+    stratify: bool = False
+    unit_weights: bool = True
+
+    @classmethod
+    def from_estimator(cls, est):
+        """The configuration of ``est`` (fitted attributes used when present)."""
+        names = [f.name for f in fields(cls)][:-5]
+        hidden = est.hidden_layer_sizes
+        n_hidden = len(hidden) if hasattr(hidden, "__iter__") else 1
+        rates = getattr(est, "_dropout_rates", None)
+        if rates is None:
+            rates = np.broadcast_to(np.asarray(est.dropout, dtype=float), n_hidden)
+        return cls(
+            **{name: getattr(est, name) for name in names},
+            dropout_rates=tuple(float(r) for r in rates),
+            loss=est.loss,
+            out_activation=getattr(est, "out_activation_", "identity"),
+            stratify=bool(
+                getattr(est, "n_outputs_", None) is not None
+                and est._stratify_validation()
+            ),
+            unit_weights=bool(getattr(est, "_unit_weights", True)),
+        )
+
+
+@dataclass
+class History:
+    """What training records and carries over calls (``partial_fit``,
+    ``warm_start``): the driver returns it, the estimator stores it.
+
+    The fields are the estimator attributes of the same names (``n_iter_``,
+    ``loss_``, ``t_``, ``loss_curve_``, ``best_loss_``,
+    ``validation_scores_``, ...); ``optimizer`` is the optimizer state,
+    ``best_params`` / ``best_running`` the parameters of the best validation
+    epoch.
+    """
+
+    n_iter: int = 0
+    loss: float = np.inf
+    t: int = 0
+    loss_curve: list = field(default_factory=list)
+    best_loss: object = np.inf
+    no_improvement_count: int = 0
+    validation_scores: object = None
+    validation_loss_curve: object = None
+    best_validation_score: object = None
+    best_validation_loss: object = None
+    best_params: object = None
+    best_running: object = None
+    optimizer: object = None
+
+    _ATTRS = (
+        ("n_iter", "n_iter_"),
+        ("loss", "loss_"),
+        ("t", "t_"),
+        ("loss_curve", "loss_curve_"),
+        ("best_loss", "best_loss_"),
+        ("no_improvement_count", "_no_improvement_count"),
+        ("validation_scores", "validation_scores_"),
+        ("validation_loss_curve", "validation_loss_curve_"),
+        ("best_validation_score", "best_validation_score_"),
+        ("best_validation_loss", "best_validation_loss_"),
+        ("best_params", "_best_params"),
+        ("best_running", "_best_running"),
+        ("optimizer", "_optimizer"),
+    )
+
+    @classmethod
+    def resume(cls, est):
+        """The record of the estimator's previous calls (or a fresh one)."""
+        hist = cls()
+        for name, attr in cls._ATTRS:
+            if hasattr(est, attr):
+                setattr(hist, name, getattr(est, attr))
+        return hist
+
+    def store(self, est):
+        """Write the record back as the estimator's fitted attributes."""
+        for name, attr in self._ATTRS:
+            setattr(est, attr, getattr(self, name))
+
+
+def make_optimizer(cfg, n_params, dtype):
     """A fresh optimizer state for the estimator's solver.
 
     Examples
@@ -28,57 +158,58 @@ def make_optimizer(est, n_params, dtype):
     >>> import numpy as np
     >>> from skreg import MLPClassifier
     >>> from skreg.neural_network._stochastic import make_optimizer
-    >>> make_optimizer(MLPClassifier(solver="sgd"), 5, np.float64).solver
+    >>> make_optimizer(MLPClassifier(solver="sgd"), 5, np.float64).solver  # duck-typed
     'sgd'
     """
-    if est.solver == "sgd":
+    if cfg.solver == "sgd":
         return SGDState(
             n_params,
             dtype,
-            est.learning_rate_init,
-            est.learning_rate,
-            est.momentum,
-            est.nesterovs_momentum,
-            est.power_t,
+            cfg.learning_rate_init,
+            cfg.learning_rate,
+            cfg.momentum,
+            cfg.nesterovs_momentum,
+            cfg.power_t,
         )
-    if est.solver == "rmsprop":
+    if cfg.solver == "rmsprop":
         return RMSpropState(
-            n_params, dtype, est.learning_rate_init, est.rho, est.epsilon
+            n_params, dtype, cfg.learning_rate_init, cfg.rho, cfg.epsilon
         )
     return AdamState(
-        n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon
+        n_params, dtype, cfg.learning_rate_init, cfg.beta_1, cfg.beta_2, cfg.epsilon
     )
 
 
-def _reuse_optimizer(est, incremental, n_params):
+def _reuse_optimizer(cfg, state, incremental, n_params):
     """Whether the optimizer state of the previous call carries over.
 
     ``partial_fit`` (as in scikit-learn) and, unlike scikit-learn, a
     ``warm_start`` fit keep the momentum / moment vectors and the step count,
     as long as the solver and the number of parameters are unchanged.
     """
-    state = getattr(est, "_optimizer", None)
-    if state is None or not (incremental or est.warm_start):
+    if state is None or not (incremental or cfg.warm_start):
         return False
     first = state.velocity if state.solver == "sgd" else state.v
-    return state.solver == est.solver and first.shape[0] == n_params
+    return state.solver == cfg.solver and first.shape[0] == n_params
 
 
-def needs_perturbation(est):
+def needs_perturbation(cfg):
     """Whether dropout or input noise asks for per-epoch random draws.
 
     Examples
     --------
     >>> from skreg import MLPRegressor
-    >>> from skreg.neural_network._stochastic import needs_perturbation
-    >>> est = MLPRegressor(dropout=0.1)
-    >>> needs_perturbation(MLPRegressor()), needs_perturbation(est)
+    >>> from skreg.neural_network._stochastic import (TrainingConfig,
+    ...                                               needs_perturbation)
+    >>> cfg = TrainingConfig.from_estimator
+    >>> needs_perturbation(cfg(MLPRegressor())), needs_perturbation(
+    ...     cfg(MLPRegressor(dropout=0.1)))
     (False, True)
     """
     return bool(
-        np.any(np.asarray(est.dropout, dtype=float) > 0)
-        or est.input_dropout > 0
-        or est.input_noise > 0
+        any(r > 0 for r in cfg.dropout_rates)
+        or cfg.input_dropout > 0
+        or cfg.input_noise > 0
     )
 
 
@@ -149,15 +280,15 @@ def draw_epoch_randomness(random_state, n_rows, units, rates, input_noise, dtype
     return masks, mask_start, noise
 
 
-def _batch_size(est, n_samples):
-    if est.batch_size == "auto":
+def _batch_size(cfg, n_samples):
+    if cfg.batch_size == "auto":
         return min(200, n_samples)
-    if est.batch_size > n_samples:
+    if cfg.batch_size > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going "
             "to be clipped"
         )
-    return int(np.clip(est.batch_size, 1, n_samples))
+    return int(np.clip(cfg.batch_size, 1, n_samples))
 
 
 class ValidationSplit:
@@ -186,74 +317,106 @@ class ValidationSplit:
         self.loss_code = loss_code
         self.clip_eps = clip_eps
 
-    def loss_and_score(self, est):
+    def loss_and_score(self, model):
         """Validation data loss (no penalty) and score of the current model."""
-        raw = np.ascontiguousarray(est._forward(self.X, check_input=False))
+        raw = np.ascontiguousarray(model.forward(self.X))
         if raw.dtype != self.Y.dtype:
             raw = raw.astype(self.Y.dtype)
         loss = float(data_loss(self.Y, raw, self.sw, self.loss_code, self.clip_eps))
-        score = est._score_raw(raw, self.y, self.sample_weight)
+        score = model.score_raw(raw, self.y, self.sample_weight)
         return loss, score
 
 
-def update_no_improvement_count(est, val, params, running=None):
+def update_no_improvement_count(cfg, hist, val, model, params, running=None):
     """scikit-learn's stopping bookkeeping after an epoch.
 
     Counts epochs whose training loss (or, with early stopping, validation
     score or validation loss, per ``early_stopping_metric``) did not improve
     by ``tol`` and keeps the best loss, score and (with early stopping)
-    parameters.  With a validation split both the validation score and loss
-    are recorded.
+    parameters in ``hist``.  With a validation split both the validation score
+    and loss of ``model`` are recorded.
 
     Examples
     --------
     >>> import numpy as np
     >>> from skreg import MLPRegressor
-    >>> from skreg.neural_network._stochastic import update_no_improvement_count
-    >>> est = MLPRegressor(tol=0.1)
-    >>> est.loss_curve_, est.best_loss_, est._no_improvement_count = [1.0], 1.05, 0
-    >>> update_no_improvement_count(est, None, np.zeros(1))
-    >>> est._no_improvement_count, est.best_loss_
+    >>> from skreg.neural_network._stochastic import (History, TrainingConfig,
+    ...     update_no_improvement_count)
+    >>> cfg = TrainingConfig.from_estimator(MLPRegressor(tol=0.1))
+    >>> hist = History(loss_curve=[1.0], best_loss=1.05)
+    >>> update_no_improvement_count(cfg, hist, None, None, np.zeros(1))
+    >>> hist.no_improvement_count, hist.best_loss
     (1, 1.0)
     """
     if val is None:
-        if est.loss_curve_[-1] > est.best_loss_ - est.tol:
-            est._no_improvement_count += 1
+        if hist.loss_curve[-1] > hist.best_loss - cfg.tol:
+            hist.no_improvement_count += 1
         else:
-            est._no_improvement_count = 0
-        if est.loss_curve_[-1] < est.best_loss_:
-            est.best_loss_ = est.loss_curve_[-1]
+            hist.no_improvement_count = 0
+        if hist.loss_curve[-1] < hist.best_loss:
+            hist.best_loss = hist.loss_curve[-1]
         return
-    loss, score = val.loss_and_score(est)
-    est.validation_scores_.append(score)
-    est.validation_loss_curve_.append(loss)
-    if est.verbose:
+    loss, score = val.loss_and_score(model)
+    hist.validation_scores.append(score)
+    hist.validation_loss_curve.append(loss)
+    if cfg.verbose:
         print(f"Validation score: {score:f}, validation loss: {loss:f}")
-    if est.early_stopping_metric == "loss":
-        improved = loss < est.best_validation_loss_ - est.tol
-        best = loss < est.best_validation_loss_
+    if cfg.early_stopping_metric == "loss":
+        improved = loss < hist.best_validation_loss - cfg.tol
+        best = loss < hist.best_validation_loss
     else:
-        improved = not score < est.best_validation_score_ + est.tol
-        best = score > est.best_validation_score_
-    est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
+        improved = not score < hist.best_validation_score + cfg.tol
+        best = score > hist.best_validation_score
+    hist.no_improvement_count = 0 if improved else hist.no_improvement_count + 1
     if best:
         # the best epoch by the chosen metric; both numbers are of that epoch
-        est.best_validation_loss_ = loss
-        est.best_validation_score_ = score
-        est._best_params = params.copy()
+        hist.best_validation_loss = loss
+        hist.best_validation_score = score
+        hist.best_params = params.copy()
         if running is not None:
-            est._best_running = running.copy()
+            hist.best_running = running.copy()
+
+
+class Model(NamedTuple):
+    """What the driver asks of the estimator being trained.
+
+    ``forward(X)``: output activations of the current weights (no input
+    check); ``score_raw(raw, y, sample_weight)``: the estimator's score of
+    them; ``validation_target(Y_raw)``: targets as ``score_raw`` takes them.
+    """
+
+    forward: object
+    score_raw: object
+    validation_target: object
 
 
 def fit_stochastic(
-    est, X, Y, Y_raw, sample_weight, incremental, layout, params, running=None
+    cfg,
+    hist,
+    model,
+    random_state,
+    X,
+    Y,
+    Y_raw,
+    sample_weight,
+    incremental,
+    layout,
+    params,
+    running=None,
 ):
     """Run the stochastic solver, updating ``params`` in place.
 
     Parameters
     ----------
-    est : MLPClassifier or MLPRegressor
-        Holds the hyper-parameters and receives the fitted attributes.
+    cfg : TrainingConfig
+    hist : History
+        The record of the previous calls (updated and returned).
+    model : Model
+        The estimator's forward pass and score, for the validation split and
+        the divergence check.
+    random_state : RandomState
+        Shuffles, validation split, dropout and noise draw from it, in
+        scikit-learn's order.
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
         Targets as floats of the parameters' dtype (binarized for classifiers).
@@ -270,6 +433,10 @@ def fit_stochastic(
         Running means then variances of batch normalization (updated in
         place), or None without it.
 
+    Returns
+    -------
+    hist : History
+
     Examples
     --------
     The estimators call this driver from ``fit`` and ``partial_fit``:
@@ -283,23 +450,23 @@ def fit_stochastic(
     """
     dtype = params.dtype
     dt = dtype.type
-    if not _reuse_optimizer(est, incremental, params.shape[0]):
-        est._optimizer = make_optimizer(est, params.shape[0], dtype)
-    state = est._optimizer
+    if not _reuse_optimizer(cfg, hist.optimizer, incremental, params.shape[0]):
+        hist.optimizer = make_optimizer(cfg, params.shape[0], dtype)
+    state = hist.optimizer
     state.astype(dtype)  # partial_fit may switch between float32 and float64
 
-    if est.early_stopping and incremental:
+    if cfg.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
-    early_stopping = est.early_stopping
+    early_stopping = cfg.early_stopping
     n_all = X.shape[0]
-    lcode = loss_code(est.loss, est.out_activation_)
+    lcode = loss_code(cfg.loss, cfg.out_activation)
     clip_eps = dt(np.finfo(dtype).eps)
     if early_stopping:
-        stratify = Y_raw if est._stratify_validation() else None
+        stratify = Y_raw if cfg.stratify else None
         train_idx, val_idx = train_test_split(
             np.arange(n_all),
-            random_state=est._random_state,
-            test_size=est.validation_fraction,
+            random_state=random_state,
+            test_size=cfg.validation_fraction,
             stratify=stratify,
         )
         if val_idx.shape[0] < 2:
@@ -309,9 +476,9 @@ def fit_stochastic(
             )
         val = ValidationSplit(
             X[val_idx],
-            est._validation_target(Y_raw[val_idx]),
+            model.validation_target(Y_raw[val_idx]),
             np.asarray(Y, dtype=dtype)[val_idx],
-            None if est._unit_weights else sample_weight[val_idx],
+            None if cfg.unit_weights else sample_weight[val_idx],
             lcode,
             clip_eps,
         )
@@ -321,16 +488,16 @@ def fit_stochastic(
         val = None
 
     n_samples = n_all if train_idx is None else train_idx.shape[0]
-    batch_size = _batch_size(est, n_samples)
+    batch_size = _batch_size(cfg, n_samples)
     Xk = kernel_X(X, dtype)
-    perturbed = needs_perturbation(est)
+    perturbed = needs_perturbation(cfg)
     dense_input = not isinstance(Xk, CSR) or (
-        est.input_noise > 0 or est.input_dropout > 0
+        cfg.input_noise > 0 or cfg.input_dropout > 0
     )
-    net = network(layout, est.activation, est.out_activation_, est.loss, dtype)
+    net = network(layout, cfg.activation, cfg.out_activation, cfg.loss, dtype)
     buffers = work(layout, batch_size, dtype, dense_input)
-    pen = penalty(dtype, est.alpha, est.l1_ratio, est.weight_decay)
-    group_alpha = dt(est.input_group_alpha) if est.input_group_alpha > 0 else None
+    pen = penalty(dtype, cfg.alpha, cfg.l1_ratio, cfg.weight_decay)
+    group_alpha = dt(cfg.input_group_alpha) if cfg.input_group_alpha > 0 else None
     grad = np.zeros_like(params)
     sw = np.ascontiguousarray(sample_weight, dtype=dtype)
     Y = np.ascontiguousarray(Y, dtype=dtype)
@@ -346,11 +513,11 @@ def fit_stochastic(
             running,
             np.empty(max(n_hidden, 1), dtype=dtype),
             np.empty_like(buffers.acts),
-            dt(est.batch_norm_momentum),
+            dt(cfg.batch_norm_momentum),
             dt(BATCH_NORM_EPSILON),
         )
     if perturbed:
-        rates = [est.input_dropout, *est._dropout_rates]
+        rates = [cfg.input_dropout, *cfg.dropout_rates]
         drop_acts = np.empty_like(buffers.acts) if any(rates[1:]) else buffers.acts[:1]
 
     if bn is not None:
@@ -363,24 +530,24 @@ def fit_stochastic(
     lowest = (np.inf, 0, None, None)
     diverged_in = None
     try:
-        est.n_iter_ = 0
-        for _ in range(est.max_iter):
-            if est.shuffle:
-                sample_idx = sk_shuffle(sample_idx, random_state=est._random_state)
+        hist.n_iter = 0
+        for _ in range(cfg.max_iter):
+            if cfg.shuffle:
+                sample_idx = sk_shuffle(sample_idx, random_state=random_state)
             order = sample_idx if train_idx is None else train_idx[sample_idx]
             order = np.ascontiguousarray(order, dtype=np.int64)
             perturb = None
             if perturbed:
                 masks, mask_start, noise = draw_epoch_randomness(
-                    est._random_state,
+                    random_state,
                     n_samples,
                     layout.units,
                     rates,
-                    est.input_noise,
+                    cfg.input_noise,
                     dtype,
                 )
                 perturb = K.Perturb(
-                    masks, mask_start, noise, bool(est.input_noise > 0), drop_acts
+                    masks, mask_start, noise, bool(cfg.input_noise > 0), drop_acts
                 )
             loss_sum, t, _ = run_epoch(
                 params,
@@ -402,60 +569,60 @@ def fit_stochastic(
             if bn is not None and not np.isfinite(running).all():
                 loss_sum = np.nan
             if not (np.isfinite(loss_sum) and np.isfinite(params).all()):
-                diverged_in = est.n_iter_ + 1
-                if est.n_iter_ == 0:
+                diverged_in = hist.n_iter + 1
+                if hist.n_iter == 0:
                     _restore(params, running, start_params, start_running)
-                    raise non_finite_error(est, diverged_in)
+                    raise non_finite_error(cfg, diverged_in)
                 if not early_stopping:
                     _restore(params, running, lowest[2], lowest[3])
                 break
             state.t = t
-            est.n_iter_ += 1
-            est.loss_ = loss_sum / n_samples
-            if est.loss_ < lowest[0] and not early_stopping:
+            hist.n_iter += 1
+            hist.loss = loss_sum / n_samples
+            if hist.loss < lowest[0] and not early_stopping:
                 lowest = (
-                    est.loss_,
-                    est.n_iter_,
+                    hist.loss,
+                    hist.n_iter,
                     params.copy(),
                     None if running is None else running.copy(),
                 )
-            est.t_ += n_samples
-            est.loss_curve_.append(est.loss_)
-            if est.verbose:
-                print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+            hist.t += n_samples
+            hist.loss_curve.append(hist.loss)
+            if cfg.verbose:
+                print(f"Iteration {hist.n_iter}, loss = {hist.loss:.8f}")
 
-            update_no_improvement_count(est, val, params, running)
-            state.iteration_ends(est.t_)
+            update_no_improvement_count(cfg, hist, val, model, params, running)
+            state.iteration_ends(hist.t)
 
-            if est._no_improvement_count > est.n_iter_no_change:
+            if hist.no_improvement_count > cfg.n_iter_no_change:
                 if early_stopping:
                     what = (
                         "Validation loss"
-                        if est.early_stopping_metric == "loss"
+                        if cfg.early_stopping_metric == "loss"
                         else "Validation score"
                     )
                     msg = (
-                        f"{what} did not improve more than tol={est.tol:f} "
-                        f"for {est.n_iter_no_change} consecutive epochs."
+                        f"{what} did not improve more than tol={cfg.tol:f} "
+                        f"for {cfg.n_iter_no_change} consecutive epochs."
                     )
                 else:
                     msg = (
-                        f"Training loss did not improve more than tol={est.tol:f} "
-                        f"for {est.n_iter_no_change} consecutive epochs."
+                        f"Training loss did not improve more than tol={cfg.tol:f} "
+                        f"for {cfg.n_iter_no_change} consecutive epochs."
                     )
-                if state.trigger_stopping(msg, est.verbose):
+                if state.trigger_stopping(msg, cfg.verbose):
                     break
-                est._no_improvement_count = 0
+                hist.no_improvement_count = 0
 
             if incremental:
                 break
-            if est.n_iter_ == est.max_iter:
+            if hist.n_iter == cfg.max_iter:
                 # scikit-learn's sentence first, so warning filters still match.
                 warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
+                    f"Stochastic Optimizer: Maximum iterations ({cfg.max_iter}) "
                     "reached and the optimization hasn't converged yet. "
-                    f"Last training loss {est.loss_:.6g}; to fix: increase max_iter "
-                    f"(e.g. max_iter={2 * est.max_iter}) or tol, or set "
+                    f"Last training loss {hist.loss:.6g}; to fix: increase max_iter "
+                    f"(e.g. max_iter={2 * cfg.max_iter}) or tol, or set "
                     "early_stopping=True to stop on a validation split.",
                     ConvergenceWarning,
                 )
@@ -463,11 +630,11 @@ def fit_stochastic(
         warnings.warn("Training interrupted by user.")
 
     if early_stopping:
-        params[:] = est._best_params
-        if running is not None and getattr(est, "_best_running", None) is not None:
-            running[:] = est._best_running
+        params[:] = hist.best_params
+        if running is not None and hist.best_running is not None:
+            running[:] = hist.best_running
     if diverged_in is not None:
-        _after_divergence(est, X, params, running, start_params, start_running)
+        _after_divergence(cfg, model, X, params, running, start_params, start_running)
         if early_stopping:
             kept = "the weights of the best validation epoch were restored"
         else:
@@ -477,11 +644,12 @@ def fit_stochastic(
             )
         warnings.warn(
             f"Training diverged: the loss became non-finite in epoch {diverged_in} "
-            f"(solver={est.solver!r}, learning_rate_init="
-            f"{est.learning_rate_init!r}). Training stopped and {kept}. Lower "
+            f"(solver={cfg.solver!r}, learning_rate_init="
+            f"{cfg.learning_rate_init!r}). Training stopped and {kept}. Lower "
             "learning_rate_init or scale X.",
             ConvergenceWarning,
         )
+    return hist
 
 
 def _restore(params, running, saved_params, saved_running):
@@ -514,16 +682,16 @@ def _check_batch_norm_batches(batch_size, n_samples):
         )
 
 
-def _after_divergence(est, X, params, running, start_params, start_running):
+def _after_divergence(cfg, model, X, params, running, start_params, start_running):
     """Raise when the restored model's predictions on ``X`` are not finite."""
     with np.errstate(all="ignore"):
-        raw = est._forward(X, check_input=False)
+        raw = model.forward(X)
     if not np.isfinite(raw).all():
         _restore(params, running, start_params, start_running)
-        raise non_finite_error(est)
+        raise non_finite_error(cfg)
 
 
-def non_finite_error(est, epoch=None):
+def non_finite_error(cfg, epoch=None):
     """scikit-learn's error for non-finite weights, with what skreg knows.
 
     scikit-learn's sentence comes first, so code matching it still does.
@@ -532,8 +700,8 @@ def non_finite_error(est, epoch=None):
     return ValueError(
         "Solver produced non-finite parameter weights. The input data may "
         "contain large values and need to be preprocessed. (skreg: training "
-        f"diverged{where} with solver={est.solver!r}, learning_rate_init="
-        f"{est.learning_rate_init!r}; the weights were left at their values "
+        f"diverged{where} with solver={cfg.solver!r}, learning_rate_init="
+        f"{cfg.learning_rate_init!r}; the weights were left at their values "
         "before this call. Lower learning_rate_init, or scale X, e.g. with "
         "StandardScaler.)"
     )
