@@ -24,6 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _cold_start import _child_env
+
 REPO = Path(__file__).resolve().parent.parent
 
 # name -> (estimator, parameters); digits-size data (1797 x 64).
@@ -119,14 +121,7 @@ print(json.dumps(out))
 
 
 def _env(cache_dir):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(REPO), env.get("PYTHONPATH")])
-    )
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"
-    env["NUMBA_NUM_THREADS"] = "1"
-    env["NUMBA_CACHE_DIR"] = cache_dir
+    env = _child_env(cache_dir)  # threads pinned to 1, this tree's skreg
     env.pop("SKREG_NUMBA_CACHE", None)
     return env
 
