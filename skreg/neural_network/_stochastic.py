@@ -667,10 +667,11 @@ def _check_batch_norm_batches(batch_size, n_samples):
     """
     if batch_size == 1:
         raise ValueError(
-            "batch_norm=True needs batches of at least 2 rows, got an effective "
-            f"batch_size of 1 (batch_size clipped to the {n_samples} training "
-            "row(s)): a batch of one row has no variance to normalize by. Use "
-            "batch_size >= 2 with enough rows, or batch_norm=False."
+            "batch_norm=True needs batches of at least 2 samples; got an "
+            "effective batch_size of 1 (batches of 1 sample; batch_size is "
+            f"clipped to the {n_samples} training rows): a batch of one row has "
+            "no variance to normalize by. Use batch_size >= 2 with enough rows, "
+            "or batch_norm=False."
         )
     if n_samples % batch_size == 1:
         warnings.warn(
