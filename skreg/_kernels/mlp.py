@@ -1,11 +1,21 @@
-"""Numba kernels of the multi-layer perceptron.
+"""The one engine of skreg's multi-layer perceptrons (numba kernels).
+
+:func:`run_epoch` runs one epoch of a stochastic solver (SGD, Adam, RMSprop)
+and :func:`loss_grad` computes one batch's penalized loss and gradient (the
+full batch for L-BFGS).  scikit-learn's model and every option of the
+regularization toolkit (dropout, batch normalization, input noise, group lasso
+on the inputs, decoupled weight decay) go through this one forward and
+backward pass; options that are off are passed as ``None`` and compile away.
 
 All parameters of a network live in one flat vector ``params``: the weight
 matrices first (layer by layer, each C-ordered ``(fan_in, fan_out)``), then the
 intercepts.  ``coef_start[i]`` and ``intercept_start[i]`` give where layer
 ``i``'s block starts.  Because the weights come first, ``params[:n_coef]`` is
 exactly the penalized part, so optimizer updates and the L1 proximal step are
-single flat loops.
+single flat loops.  With batch normalization, ``params[n_base:]`` holds the
+scales of every hidden unit and then the shifts (see :class:`BatchNorm`);
+optimizers update the whole vector, penalties and weight decay only the
+weights.
 
 Per-batch work buffers (``x_buf``, ``acts``, ``deltas``) are flat too; the
 block of layer ``l`` (``l >= 1``) starts at ``act_start[l]`` and is viewed as
@@ -15,8 +25,10 @@ Codes used by every kernel:
 
 - hidden activation: ``IDENTITY=0, LOGISTIC=1, TANH=2, RELU=3``;
 - output activation: the same plus ``SOFTMAX=4, EXP=5``;
-- loss: ``SQUARED=0, LOG_LOSS=1, BINARY_LOG_LOSS=2, POISSON=3``;
-- solver: ``SGD=0, ADAM=1``.
+- loss: ``SQUARED=0, LOG_LOSS=1, BINARY_LOG_LOSS=2, POISSON=3``.
+
+Randomness (dropout masks, input noise) is drawn in NumPy by the driver and
+passed in (:class:`Perturb`).
 
 Every kernel is compiled with ``error_model="numpy"``: a float division by
 zero gives inf/NaN (caught by the divergence checks) instead of raising, and,
@@ -24,13 +36,16 @@ more importantly, the division no longer carries a zero test that stops LLVM
 from vectorizing the loops (the Adam update is 4x faster with it).
 """
 
-import numpy as np
+from typing import NamedTuple
 
-from skreg._numba import njit
+import numpy as np
+from numba.core import types
+from numba.extending import overload
+
+from skreg._numba import FASTMATH, njit
 
 IDENTITY, LOGISTIC, TANH, RELU, SOFTMAX, EXP = 0, 1, 2, 3, 4, 5
 SQUARED, LOG_LOSS, BINARY_LOG_LOSS, POISSON = 0, 1, 2, 3
-SGD, ADAM = 0, 1
 
 
 @njit(error_model="numpy")
@@ -165,15 +180,10 @@ def data_loss(Y, P, sw, loss_code, clip_eps):
     return total
 
 
-# Pieces shared by loss_grad and skreg._kernels.mlp_reg.loss_grad_reg.  Every
-# separately compiled numba function costs ~0.1-0.4 s of cold compile, so the
-# small ones (views, gathers, penalty, output delta) are inlined at numba-IR
-# level and only the three loop nests that are worth it on their own
-# (sparse_rows_dot, sparse_rows_grad, finish_layer_grad) are compiled once and
-# called by both kernels: measured on an empty cache, this keeps the default
-# first fit as fast as the monolithic loss_grad was (all separate: ~+1 s; all
-# inlined: ~+0.6 s).  Inlining changes no result: the kernels' output is
-# bit-for-bit that of the monolithic version.
+# Every separately compiled numba function costs ~0.1-0.4 s of cold compile,
+# so the small pieces of loss_grad (views, gathers, penalty, output delta) are
+# inlined at numba-IR level; the loop nests that are worth it on their own are
+# compiled once.  Inlining changes no result.
 @njit(error_model="numpy", inline="always")
 def layer_params(params, units, coef_start, intercept_start, i):
     """Views of layer ``i``'s weights ``(units[i], units[i + 1])`` and intercepts.
@@ -389,181 +399,6 @@ def finish_layer_grad(G, gb, W, D, l2, sw_sum):
         gb[k] /= sw_sum
 
 
-# Inlined into loss_grad at numba-IR level: forward has no caller of its own
-# in the solvers, and compiled as a separate function its LLVM module was
-# optimized once alone and then again inside loss_grad (and run_epoch). Inlined,
-# the empty-cache first fit of sgd/adam was ~0.5-1.8 s faster (interleaved fresh
-# processes; lbfgs unchanged) at the same per-epoch speed.
-@njit(error_model="numpy", inline="always")
-def forward(
-    params,
-    units,
-    coef_start,
-    intercept_start,
-    x_buf,
-    X_data,
-    X_indices,
-    X_indptr,
-    is_sparse,
-    rows,
-    acts,
-    act_start,
-    hidden_code,
-    out_code,
-):
-    """Forward pass of the rows ``rows`` through the network.
-
-    Dense inputs are read from ``x_buf`` (``n_rows x n_features``, already
-    gathered); sparse inputs straight from the CSR arrays.  The activations of
-    layer ``l`` are written to ``acts[act_start[l]:]``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import IDENTITY, forward
-    >>> units = np.array([1, 1])
-    >>> params = np.array([2.0, 0.5])  # one weight, one intercept
-    >>> acts = np.zeros(3)
-    >>> x = np.array([1.0, 2.0, 3.0])
-    >>> empty_i = np.zeros(1, dtype=np.int64)
-    >>> forward(params, units, np.array([0]), np.array([1]), x, x, empty_i,
-    ...         empty_i, False, np.arange(3), acts, np.array([0, 0]),
-    ...         IDENTITY, IDENTITY)
-    >>> acts
-    array([2.5, 4.5, 6.5])
-    """
-    last = units.shape[0] - 1
-    nb = rows.shape[0]
-    if is_sparse:
-        prev = x_buf[:0].reshape((0, 0))
-    else:
-        prev = x_buf[: nb * units[0]].reshape((nb, units[0]))
-    for i in range(last):
-        W, b = layer_params(params, units, coef_start, intercept_start, i)
-        Z = layer_block(acts, act_start, i + 1, nb, units[i + 1])
-        if i == 0 and is_sparse:
-            sparse_rows_dot(Z, W, rows, X_data, X_indices, X_indptr)
-        else:
-            np.dot(prev, W, Z)
-        add_intercept(Z, b)
-        activate(Z, out_code if i + 1 == last else hidden_code)
-        prev = Z
-
-
-@njit(error_model="numpy")
-def loss_grad(
-    params,
-    grad,
-    units,
-    coef_start,
-    intercept_start,
-    n_coef,
-    X,
-    X_data,
-    X_indices,
-    X_indptr,
-    is_sparse,
-    Y,
-    sw,
-    rows,
-    x_buf,
-    y_buf,
-    sw_buf,
-    acts,
-    deltas,
-    act_start,
-    hidden_code,
-    out_code,
-    loss_code,
-    alpha,
-    l1_ratio,
-    clip_eps,
-):
-    """Penalized loss of the rows ``rows`` and its gradient (smooth part).
-
-    The objective is scikit-learn's data loss plus
-    ``alpha / n_b * (l1_ratio * ||W||_1 + (1 - l1_ratio) / 2 * ||W||^2)``
-    with ``n_b`` the sum of the batch's sample weights.  ``grad`` receives the
-    gradient of the data loss and of the L2 part only (the L1 part is handled
-    by the proximal step of the optimizers).
-
-    Returns
-    -------
-    loss : float
-        The penalized loss (including the L1 part).
-    n_b : float
-        Sum of the sample weights of the rows (the penalty's scaling).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import IDENTITY, SQUARED, loss_grad
-    >>> units = np.array([1, 1])
-    >>> X = np.array([[1.0], [2.0]])
-    >>> Y = np.array([[1.0], [2.0]])
-    >>> params = np.array([1.0, 0.0])
-    >>> grad = np.zeros(2)
-    >>> empty_i = np.zeros(1, dtype=np.int64)
-    >>> loss, n_b = loss_grad(params, grad, units, np.array([0]), np.array([1]), 1, X,
-    ...     X[0], empty_i, empty_i, False, Y, np.ones(2), np.arange(2),
-    ...     np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2),
-    ...     np.array([0, 0]), IDENTITY, IDENTITY, SQUARED, 0.0, 0.0, 1e-16)
-    >>> float(loss), float(n_b), grad.tolist()
-    (0.0, 2.0, [0.0, 0.0])
-    """
-    last = units.shape[0] - 1
-    nb = rows.shape[0]
-    n_out = units[last]
-    dt = params.dtype.type
-
-    if not is_sparse:
-        gather_rows(X, rows, x_buf[: nb * units[0]].reshape((nb, units[0])))
-    yb = y_buf[: nb * n_out].reshape((nb, n_out))
-    sw_b = sw_buf[:nb]
-    sw_sum = gather_targets(Y, sw, rows, yb, sw_b)
-
-    forward(
-        params,
-        units,
-        coef_start,
-        intercept_start,
-        x_buf,
-        X_data,
-        X_indices,
-        X_indptr,
-        is_sparse,
-        rows,
-        acts,
-        act_start,
-        hidden_code,
-        out_code,
-    )
-    A_out = layer_block(acts, act_start, last, nb, n_out)
-    loss = data_loss(yb, A_out, sw_b, loss_code, clip_eps)
-    loss += penalty(params, n_coef, alpha, l1_ratio, sw_sum)
-
-    output_delta(A_out, yb, sw_b, layer_block(deltas, act_start, last, nb, n_out))
-    l2 = alpha * (dt(1) - l1_ratio)
-    for layer in range(last, 0, -1):
-        fi = units[layer - 1]
-        D = layer_block(deltas, act_start, layer, nb, units[layer])
-        W, _ = layer_params(params, units, coef_start, intercept_start, layer - 1)
-        G, gb = layer_params(grad, units, coef_start, intercept_start, layer - 1)
-        if layer > 1:
-            A_prev = layer_block(acts, act_start, layer - 1, nb, fi)
-            np.dot(A_prev.T, D, G)
-        elif is_sparse:
-            sparse_rows_grad(G, D, rows, X_data, X_indices, X_indptr)
-        else:
-            np.dot(x_buf[: nb * fi].reshape((nb, fi)).T, D, G)
-        finish_layer_grad(G, gb, W, D, l2, sw_sum)
-        if layer > 1:
-            D_prev = layer_block(deltas, act_start, layer - 1, nb, fi)
-            np.dot(D, W.T, D_prev)
-            activation_derivative(A_prev, D_prev, hidden_code)
-    return loss, sw_sum
-
-
 @njit(error_model="numpy")
 def sgd_step(params, grad, velocity, n_coef, lr, momentum, nesterov, threshold):
     """Momentum (optionally Nesterov) SGD step, then soft-threshold the weights.
@@ -651,131 +486,762 @@ def adam_step(
         params[j] -= lr_t * mj / (np.sqrt(vj) + epsilon)
 
 
-@njit(error_model="numpy", inline="always")
-def optimizer_step(
-    params,
-    grad,
-    state_1,
-    state_2,
-    n_coef,
-    solver,
-    lr,
-    momentum,
-    nesterov,
-    beta_1,
-    beta_2,
-    epsilon,
-    alpha,
-    l1_ratio,
-    sw_sum,
-    t,
-):
-    """One SGD or Adam step (``solver``) with the L1 prox of the weights.
+@njit(error_model="numpy")
+def rmsprop_step(params, grad, v, n_coef, lr, rho, epsilon, l1_scale):
+    """RMSprop step, then the per-coordinate L1 prox of the weights.
 
-    The L1 penalty is ``alpha * l1_ratio / sw_sum`` times ``||W||_1``, as in
-    :func:`loss_grad`.
-
-    For Adam, ``t`` is incremented and the bias corrections are folded into
-    the learning rates as in :func:`adam_step`.
-
-    Returns
-    -------
-    t : int
-        Adam's step count after the step (unchanged for SGD).
-    prox_lr : float
-        The learning rate of the proximal steps (``lr`` for SGD, ``lr *
-        sqrt(1 - beta_2**t)`` for Adam).
+    ``v <- rho * v + (1 - rho) * g**2``; ``w <- w - lr * g / (sqrt(v) + eps)``.
+    The soft-threshold of weight ``j`` is ``lr * l1_scale / (sqrt(v_j) + eps)``,
+    the proximal step in the optimizer's metric.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from skreg._kernels.mlp import ADAM, optimizer_step
-    >>> p = np.array([1.0]); m = np.zeros(1); v = np.zeros(1)
-    >>> t, prox_lr = optimizer_step(p, np.array([2.0]), m, v, 1, ADAM, 0.1, 0.0,
-    ...                             False, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0)
-    >>> t, float(prox_lr), p
-    (1, 0.1, array([0.9]))
+    >>> from skreg._kernels.mlp import rmsprop_step
+    >>> p = np.array([1.0]); v = np.zeros(1)
+    >>> rmsprop_step(p, np.array([2.0]), v, 1, 0.1, 0.0, 0.0, 0.0)
+    >>> p, v
+    (array([0.9]), array([4.]))
     """
-    l1_scale = alpha * l1_ratio / sw_sum
-    if solver == SGD:
-        sgd_step(params, grad, state_1, n_coef, lr, momentum, nesterov, lr * l1_scale)
-        return t, lr
+    one = params.dtype.type(1)
+    zero = params.dtype.type(0)
+    for j in range(params.shape[0]):
+        g = grad[j]
+        vj = rho * v[j] + (one - rho) * (g * g)
+        v[j] = vj
+        denom = np.sqrt(vj) + epsilon
+        w = params[j] - lr * g / denom
+        if j < n_coef and l1_scale > zero:
+            thr = lr * l1_scale / denom
+            w = w - min(max(w, -thr), thr)
+        params[j] = w
+
+
+@njit(error_model="numpy")
+def group_prox_rows(params, n_rows, n_cols, step, v, use_v, epsilon):
+    """Block soft-threshold of the rows of the first weight matrix.
+
+    Row ``j`` (``params[j * n_cols:(j + 1) * n_cols]``) is scaled by
+    ``max(0, 1 - thr_j / ||w_j||)``, so a whole row (input feature) becomes
+    exactly zero when its norm is below ``thr``.  ``thr = step`` for SGD;
+    with Adam and RMSprop (``use_v``) ``thr = step / (sqrt(mean(v)) +
+    epsilon)``, the mean over the whole first layer: one scalar metric for
+    every group, so that whether a row survives depends on its norm only
+    (a per-row metric inflates the threshold of rows whose gradients vanish,
+    the converged informative ones).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg._kernels.mlp import group_prox_rows
+    >>> p = np.array([3.0, 4.0, 0.1, 0.1, 7.0])
+    >>> group_prox_rows(p, 2, 2, 1.0, p, False, 1e-8)
+    >>> p
+    array([2.4, 3.2, 0. , 0. , 7. ])
+    """
+    zero = params.dtype.type(0)
+    one = params.dtype.type(1)
+    thr = step
+    if use_v:
+        vs = zero
+        for j in range(n_rows * n_cols):
+            vs += v[j]
+        thr = step / (np.sqrt(vs / (n_rows * n_cols)) + epsilon)
+    for j in range(n_rows):
+        base = j * n_cols
+        sq = zero
+        for k in range(n_cols):
+            w = params[base + k]
+            sq += w * w
+        norm = np.sqrt(sq)
+        scale = zero
+        if norm > thr:
+            scale = one - thr / norm
+        for k in range(n_cols):
+            params[base + k] *= scale
+
+
+@njit(error_model="numpy")
+def batch_norm_forward(
+    Z, sw, sw_sum, scale, shift, zhat, std, run_mean, run_var, momentum, eps
+):
+    """Normalize the columns of ``Z`` in place with the batch's statistics.
+
+    ``zhat = (Z - mean) / sqrt(var + eps)`` with the ``sw``-weighted mean and
+    (biased) variance over the rows, so that a row of weight 2 counts as two
+    rows, as everywhere else in skreg; ``Z <- scale * zhat + shift``.
+    ``zhat`` and ``std`` are kept for the backward pass.  The running
+    statistics move towards the batch's: ``run <- momentum * run + (1 -
+    momentum) * batch`` (Keras's convention), with the unbiased variance
+    ``var * S / (S - 1)``, ``S = sw_sum``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg._kernels.mlp import batch_norm_forward
+    >>> Z = np.array([[1.0], [3.0]]); zh = np.zeros((2, 1)); sd = np.zeros(1)
+    >>> rm = np.zeros(1); rv = np.ones(1)
+    >>> batch_norm_forward(Z, np.ones(2), 2.0, np.ones(1), np.zeros(1), zh, sd,
+    ...                    rm, rv, 0.0, 0.0)
+    >>> Z.ravel(), rm, rv
+    (array([-1.,  1.]), array([2.]), array([2.]))
+    """
+    nb, m = Z.shape
+    dt = Z.dtype.type
+    one = dt(1)
+    for k in range(m):
+        mu = dt(0)
+        for r in range(nb):
+            mu += sw[r] * Z[r, k]
+        mu /= sw_sum
+        var = dt(0)
+        for r in range(nb):
+            d = Z[r, k] - mu
+            var += sw[r] * (d * d)
+        var /= sw_sum
+        sd = np.sqrt(var + eps)
+        std[k] = sd
+        for r in range(nb):
+            zh = (Z[r, k] - mu) / sd
+            zhat[r, k] = zh
+            Z[r, k] = scale[k] * zh + shift[k]
+        unbiased = var * sw_sum / (sw_sum - one) if sw_sum > one else var
+        run_mean[k] = momentum * run_mean[k] + (one - momentum) * mu
+        run_var[k] = momentum * run_var[k] + (one - momentum) * unbiased
+
+
+@njit(error_model="numpy")
+def batch_norm_backward(D, sw, zhat, std, scale, g_scale, g_shift, sw_sum):
+    """Back-propagate ``D`` (gradient w.r.t. the normalized output) in place.
+
+    Writes the gradients of the scale and shift (divided by ``sw_sum`` as
+    every gradient of the loss) and replaces ``D`` by the gradient w.r.t. the
+    pre-normalization input:
+    ``scale / std * (D - sw * (sum(D) + zhat * sum(D * zhat)) / sw_sum)``
+    (the weighted statistics make a row's weight enter through ``sw``; with
+    unit weights this is the textbook ``D - mean(D) - zhat * mean(D * zhat)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg._kernels.mlp import batch_norm_backward
+    >>> D = np.array([[1.0], [1.0]]); zh = np.array([[-1.0], [1.0]])
+    >>> gs = np.zeros(1); gb = np.zeros(1)
+    >>> batch_norm_backward(D, np.ones(2), zh, np.ones(1), np.ones(1), gs, gb, 2.0)
+    >>> D.ravel(), gs, gb
+    (array([0., 0.]), array([0.]), array([1.]))
+    """
+    nb, m = D.shape
+    dt = D.dtype.type
+    for k in range(m):
+        s1 = dt(0)
+        s2 = dt(0)
+        for r in range(nb):
+            d = D[r, k]
+            s1 += d
+            s2 += d * zhat[r, k]
+        g_scale[k] = s2 / sw_sum
+        g_shift[k] = s1 / sw_sum
+        c = scale[k] / std[k]
+        for r in range(nb):
+            D[r, k] = c * (D[r, k] - sw[r] * (g_shift[k] + zhat[r, k] * g_scale[k]))
+
+
+@njit(error_model="numpy")
+def apply_mask(src, dst, masks, start):
+    """``dst = src * mask`` with the mask block of ``src``'s shape at ``start``.
+
+    ``src`` and ``dst`` may be the same array (masking in place).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg._kernels.mlp import apply_mask
+    >>> Z = np.ones((1, 2))
+    >>> apply_mask(Z, Z, np.array([9.0, 0.0, 2.0]), 1)
+    >>> Z
+    array([[0., 2.]])
+    """
+    n, m = src.shape
+    for r in range(n):
+        off = start + r * m
+        for k in range(m):
+            dst[r, k] = src[r, k] * masks[off + k]
+
+
+# ---------------------------------------------------------------------------
+# The engine's arguments, grouped.  Options that are off are passed as None:
+# numba prunes ``if bn is not None`` branches on an argument typed None, so a
+# default fit compiles none of the toolkit's code (and each combination of
+# options compiles one specialization, on first use).  The optimizer and the
+# input layout are told apart by their named-tuple type (dispatch through
+# ``overload``), so a dense Adam fit compiles neither SGD nor the CSR loops.
+# ---------------------------------------------------------------------------
+
+
+class Network(NamedTuple):
+    """Shapes and codes of a network (see the module docstring).
+
+    ``units``: layer sizes; ``coef_start`` / ``intercept_start``: where each
+    layer's weights / intercepts start in ``params``; ``n_coef``: number of
+    weights (``params[:n_coef]``); ``hidden`` / ``out`` / ``loss``: activation
+    and loss codes; ``clip_eps``: probability clipping of the log losses.
+    """
+
+    units: np.ndarray
+    coef_start: np.ndarray
+    intercept_start: np.ndarray
+    n_coef: int
+    hidden: int
+    out: int
+    loss: int
+    clip_eps: float
+
+
+class Work(NamedTuple):
+    """Per-batch work buffers (flat, see the module docstring).
+
+    ``act_start[l]``: where layer ``l``'s block starts in ``acts`` and
+    ``deltas`` (it depends on the batch size the buffers were made for).
+    """
+
+    x_buf: np.ndarray
+    y_buf: np.ndarray
+    sw_buf: np.ndarray
+    acts: np.ndarray
+    deltas: np.ndarray
+    act_start: np.ndarray
+
+
+class CSR(NamedTuple):
+    """A CSR input matrix as its three arrays (int64 indices)."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+
+
+class Penalty(NamedTuple):
+    """Penalties of the weights, in the parameters' dtype.
+
+    ``alpha`` and ``l1_ratio``: the elastic net (see :func:`loss_grad`);
+    ``weight_decay``: the decoupled decay applied before each step.  (The
+    group lasso's ``group_alpha`` is an argument of its own, None when off.)
+    """
+
+    alpha: float
+    l1_ratio: float
+    weight_decay: float
+
+
+class SGD(NamedTuple):
+    """Momentum SGD: its velocity and hyper-parameters."""
+
+    velocity: np.ndarray
+    lr: float
+    momentum: float
+    nesterov: bool
+
+
+class Adam(NamedTuple):
+    """Adam: first and second moments and hyper-parameters."""
+
+    m: np.ndarray
+    v: np.ndarray
+    lr: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+
+
+class RMSprop(NamedTuple):
+    """RMSprop: mean of squared gradients and hyper-parameters."""
+
+    v: np.ndarray
+    lr: float
+    rho: float
+    epsilon: float
+
+
+class BatchNorm(NamedTuple):
+    """Batch normalization of the hidden pre-activations.
+
+    The scales of all ``n_hidden`` hidden units are ``params[n_base:n_base +
+    n_hidden]`` and the shifts follow; ``running`` holds the running means
+    then variances, ``hid_start[l]`` where hidden layer ``l``'s units start;
+    ``std`` and ``zhat`` are work buffers of the backward pass.
+    """
+
+    n_base: int
+    n_hidden: int
+    hid_start: np.ndarray
+    running: np.ndarray
+    std: np.ndarray
+    zhat: np.ndarray
+    momentum: float
+    eps: float
+
+
+class Perturb(NamedTuple):
+    """Dropout masks and input noise of one epoch, drawn in NumPy.
+
+    ``masks`` holds the inverted-dropout multipliers of every row position of
+    the epoch for each layer with a rate (layer ``l``'s block at
+    ``mask_start[l]``, ``-1`` when the layer has no dropout; layer 0 is the
+    input); ``noise`` the Gaussian input noise (used when ``use_noise``);
+    ``drop_acts`` the buffer of the masked hidden activations.
+    """
+
+    masks: np.ndarray
+    mask_start: np.ndarray
+    noise: np.ndarray
+    use_noise: bool
+    drop_acts: np.ndarray
+
+
+_JIT_OPTIONS = {"fastmath": set(FASTMATH), "error_model": "numpy", "nogil": True}
+
+
+def _gather_dense(X, rows, x_buf, n_features, densify):
+    nb = rows.shape[0]
+    xb = x_buf[: nb * n_features].reshape((nb, n_features))
+    gather_rows(X, rows, xb)
+    return xb
+
+
+def _gather_csr(X, rows, x_buf, n_features, densify):
+    nb = rows.shape[0]
+    if not densify:
+        return x_buf[:0].reshape((0, 0))
+    xb = x_buf[: nb * n_features].reshape((nb, n_features))
+    xb[:, :] = x_buf.dtype.type(0)
+    for r in range(nb):
+        row = rows[r]
+        for p in range(X.indptr[row], X.indptr[row + 1]):
+            xb[r, X.indices[p]] = X.data[p]
+    return xb
+
+
+def gather_input(X, rows, x_buf, n_features, densify):
+    """The batch's inputs as a dense ``(n_rows, n_features)`` view of ``x_buf``.
+
+    Dense ``X``: its rows gathered.  :class:`CSR` ``X``: its rows scattered
+    into zeros when ``densify`` (the input is perturbed), else an empty view
+    (the first layer then reads the CSR arrays).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg._kernels.mlp import gather_input
+    >>> gather_input(np.eye(2), np.array([1]), np.zeros(2), 2, False).tolist()
+    [[0.0, 1.0]]
+    """
+    if isinstance(X, CSR):
+        return _gather_csr(X, rows, x_buf, n_features, densify)
+    return _gather_dense(X, rows, x_buf, n_features, densify)
+
+
+def _first_dot_dense(Z, W, X, rows, xb, densify):
+    np.dot(xb, W, Z)
+
+
+def _first_dot_csr(Z, W, X, rows, xb, densify):
+    if densify:
+        np.dot(xb, W, Z)
+    else:
+        sparse_rows_dot(Z, W, rows, X.data, X.indices, X.indptr)
+
+
+def first_layer_dot(Z, W, X, rows, xb, densify):
+    """``Z = X[rows] @ W`` from the gathered ``xb`` or the CSR arrays."""
+    if isinstance(X, CSR):
+        _first_dot_csr(Z, W, X, rows, xb, densify)
+    else:
+        _first_dot_dense(Z, W, X, rows, xb, densify)
+
+
+def _first_grad_dense(G, D, X, rows, xb, densify):
+    np.dot(xb.T, D, G)
+
+
+def _first_grad_csr(G, D, X, rows, xb, densify):
+    if densify:
+        np.dot(xb.T, D, G)
+    else:
+        sparse_rows_grad(G, D, rows, X.data, X.indices, X.indptr)
+
+
+def first_layer_grad(G, D, X, rows, xb, densify):
+    """``G = X[rows].T @ D`` from the gathered ``xb`` or the CSR arrays."""
+    if isinstance(X, CSR):
+        _first_grad_csr(G, D, X, rows, xb, densify)
+    else:
+        _first_grad_dense(G, D, X, rows, xb, densify)
+
+
+def _step_sgd(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
+    sgd_step(
+        params,
+        grad,
+        opt.velocity,
+        n_coef,
+        opt.lr,
+        opt.momentum,
+        opt.nesterov,
+        opt.lr * l1_scale,
+    )
+    if group_step is not None:
+        # SGD's metric is the identity
+        group_prox_rows(
+            params,
+            n_rows0,
+            n_cols0,
+            opt.lr * group_step,
+            opt.velocity,
+            False,
+            params.dtype.type(1),
+        )
+    return t
+
+
+def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
     dt = params.dtype.type
     t += 1
-    root = np.sqrt(1.0 - float(beta_2) ** t)
-    lr_t = dt(lr * root / (1.0 - float(beta_1) ** t))
-    prox_lr = dt(lr * root)
+    root = np.sqrt(1.0 - float(opt.beta_2) ** t)
+    lr_t = dt(opt.lr * root / (1.0 - float(opt.beta_1) ** t))
+    prox_lr = dt(opt.lr * root)
     adam_step(
         params,
         grad,
-        state_1,
-        state_2,
+        opt.m,
+        opt.v,
         n_coef,
         lr_t,
         prox_lr,
-        beta_1,
-        beta_2,
-        epsilon,
+        opt.beta_1,
+        opt.beta_2,
+        opt.epsilon,
         l1_scale,
     )
-    return t, prox_lr
+    if group_step is not None:
+        group_prox_rows(
+            params,
+            n_rows0,
+            n_cols0,
+            prox_lr * group_step,
+            opt.v,
+            True,
+            opt.epsilon,
+        )
+    return t
+
+
+def _step_rmsprop(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
+    t += 1
+    rmsprop_step(params, grad, opt.v, n_coef, opt.lr, opt.rho, opt.epsilon, l1_scale)
+    if group_step is not None:
+        group_prox_rows(
+            params, n_rows0, n_cols0, opt.lr * group_step, opt.v, True, opt.epsilon
+        )
+    return t
+
+
+def optimizer_step(
+    opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t
+):
+    """One step of the optimizer ``opt`` (:class:`SGD`, :class:`Adam` or
+    :class:`RMSprop`), with the proximal steps of the penalties.
+
+    ``l1_scale = alpha * l1_ratio / n_b`` scales the L1 soft-threshold (in the
+    optimizer's metric, see :func:`adam_step`); ``group_step = group_alpha /
+    n_b`` (None: no group lasso) the block soft-threshold of the first
+    layer's ``n_rows0`` rows of ``n_cols0`` weights (:func:`group_prox_rows`).  Adam
+    folds its bias corrections into the learning rates as scikit-learn does.
+
+    Returns
+    -------
+    t : int
+        The step count after the step (unchanged by SGD).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg._kernels.mlp import Adam, optimizer_step
+    >>> p = np.array([1.0])
+    >>> opt = Adam(np.zeros(1), np.zeros(1), 0.1, 0.0, 0.0, 0.0)
+    >>> t = optimizer_step(opt, p, np.array([2.0]), 1, 0.0, None, 1, 1, 0)
+    >>> t, p
+    (1, array([0.9]))
+    """
+    if isinstance(opt, SGD):
+        step = _step_sgd
+    elif isinstance(opt, Adam):
+        step = _step_adam
+    else:
+        step = _step_rmsprop
+    return step(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t)
+
+
+def _is_csr(X):
+    return isinstance(X, types.NamedTuple) and X.instance_class is CSR
+
+
+@overload(gather_input, jit_options=_JIT_OPTIONS, inline="never")
+def _ov_gather_input(X, rows, x_buf, n_features, densify):
+    return _gather_csr if _is_csr(X) else _gather_dense
+
+
+@overload(first_layer_dot, jit_options=_JIT_OPTIONS, inline="never")
+def _ov_first_layer_dot(Z, W, X, rows, xb, densify):
+    return _first_dot_csr if _is_csr(X) else _first_dot_dense
+
+
+@overload(first_layer_grad, jit_options=_JIT_OPTIONS, inline="never")
+def _ov_first_layer_grad(G, D, X, rows, xb, densify):
+    return _first_grad_csr if _is_csr(X) else _first_grad_dense
+
+
+@overload(optimizer_step, jit_options=_JIT_OPTIONS, inline="never")
+def _ov_optimizer_step(
+    opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t
+):
+    cls = getattr(opt, "instance_class", None)
+    return {SGD: _step_sgd, Adam: _step_adam, RMSprop: _step_rmsprop}.get(cls)
+
+
+# Compiled on its own, not inlined into run_epoch: inlined at numba-IR level
+# (measured: no faster to compile), run_epoch's np.isfinite(loss) test let a
+# NaN batch loss through (tests/neural_network/test_mlp_kernels.py::
+# test_run_epoch_stops_before_a_non_finite_update).
+@njit(error_model="numpy")
+def loss_grad(
+    params, grad, net, X, Y, sw, rows, pos, work, pen, group_alpha, bn, perturb
+):
+    """Penalized loss of the rows ``rows`` and its gradient (smooth part).
+
+    The objective is scikit-learn's data loss plus
+    ``alpha / n_b * (l1_ratio * ||W||_1 + (1 - l1_ratio) / 2 * ||W||^2)``
+    (and ``group_alpha / n_b * sum_j ||W1[j]||``) with ``n_b`` the sum of the
+    batch's sample weights.  ``grad`` receives the gradient of the data loss
+    and of the L2 part only (the L1 and group parts are the proximal steps of
+    :func:`optimizer_step`).
+
+    Parameters
+    ----------
+    params, grad : ndarray
+        Flat parameters and their gradient (same layout).
+    net : Network
+    X : ndarray of shape (n_samples, n_features) or CSR
+    Y : ndarray of shape (n_samples, n_outputs)
+    sw : ndarray of shape (n_samples,)
+    rows : ndarray of int64
+        The batch's rows.
+    pos : int
+        Position of the batch in the epoch (row of the dropout masks and
+        noise).
+    work : Work
+    pen : Penalty
+    group_alpha : float or None
+        Strength of the group lasso on the first layer's rows (None: off).
+    bn : BatchNorm or None
+        With batch normalization, its running statistics are updated.
+    perturb : Perturb or None
+        Dropout masks and input noise.
+
+    Returns
+    -------
+    loss : float
+        The penalized loss (including the L1 and group parts).
+    n_b : float
+        Sum of the sample weights of the rows (the penalty's scaling).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg._kernels.mlp import (IDENTITY, SQUARED, Network, Penalty, Work,
+    ...                                 loss_grad)
+    >>> net = Network(np.array([1, 1]), np.array([0]), np.array([1]), 1,
+    ...               IDENTITY, IDENTITY, SQUARED, 1e-16)
+    >>> X = np.array([[1.0], [2.0]])
+    >>> params = np.array([1.0, 0.0]); grad = np.zeros(2)
+    >>> work = Work(*(np.zeros(2) for _ in range(5)), np.array([0, 0]))
+    >>> loss, n_b = loss_grad(params, grad, net, X, X.copy(), np.ones(2),
+    ...                       np.arange(2), 0, work, Penalty(0.0, 0.0, 0.0), None,
+    ...                       None, None)
+    >>> float(loss), float(n_b), grad.tolist()
+    (0.0, 2.0, [0.0, 0.0])
+    """
+    units = net.units
+    act_start = work.act_start
+    last = units.shape[0] - 1
+    nb = rows.shape[0]
+    n_features = units[0]
+    n_out = units[last]
+    dt = params.dtype.type
+    zero = dt(0)
+
+    densify = False
+    if perturb is not None:
+        densify = perturb.use_noise or perturb.mask_start[0] >= 0
+    xb = gather_input(X, rows, work.x_buf, n_features, densify)
+    if perturb is not None:
+        if perturb.use_noise:
+            for r in range(nb):
+                off = (pos + r) * n_features
+                for j in range(n_features):
+                    xb[r, j] += perturb.noise[off + j]
+        if perturb.mask_start[0] >= 0:
+            apply_mask(xb, xb, perturb.masks, perturb.mask_start[0] + pos * n_features)
+    yb = work.y_buf[: nb * n_out].reshape((nb, n_out))
+    sw_b = work.sw_buf[:nb]
+    sw_sum = gather_targets(Y, sw, rows, yb, sw_b)
+
+    # forward
+    prev = xb
+    for i in range(last):
+        fo = units[i + 1]
+        W, b = layer_params(params, units, net.coef_start, net.intercept_start, i)
+        Z = layer_block(work.acts, act_start, i + 1, nb, fo)
+        if i == 0:
+            first_layer_dot(Z, W, X, rows, xb, densify)
+        else:
+            np.dot(prev, W, Z)
+        add_intercept(Z, b)
+        if i + 1 == last:
+            activate(Z, net.out)
+            continue
+        if bn is not None:
+            h0 = bn.hid_start[i + 1]
+            H = bn.n_hidden
+            s0 = bn.n_base + h0
+            batch_norm_forward(
+                Z,
+                sw_b,
+                sw_sum,
+                params[s0 : s0 + fo],
+                params[s0 + H : s0 + H + fo],
+                layer_block(bn.zhat, act_start, i + 1, nb, fo),
+                bn.std[h0 : h0 + fo],
+                bn.running[h0 : h0 + fo],
+                bn.running[H + h0 : H + h0 + fo],
+                bn.momentum,
+                bn.eps,
+            )
+        activate(Z, net.hidden)
+        prev = Z
+        if perturb is not None:
+            if perturb.mask_start[i + 1] >= 0:
+                prev = layer_block(perturb.drop_acts, act_start, i + 1, nb, fo)
+                apply_mask(Z, prev, perturb.masks, perturb.mask_start[i + 1] + pos * fo)
+
+    A_out = layer_block(work.acts, act_start, last, nb, n_out)
+    loss = data_loss(yb, A_out, sw_b, net.loss, net.clip_eps)
+    loss += penalty(params, net.n_coef, pen.alpha, pen.l1_ratio, sw_sum)
+    if group_alpha is not None:
+        fo0 = units[1]
+        gl = zero
+        for j in range(n_features):
+            s = zero
+            for k in range(fo0):
+                w = params[j * fo0 + k]
+                s += w * w
+            gl += np.sqrt(s)
+        loss += group_alpha * gl / sw_sum
+
+    # backward
+    output_delta(A_out, yb, sw_b, layer_block(work.deltas, act_start, last, nb, n_out))
+    l2 = pen.alpha * (dt(1) - pen.l1_ratio)
+    for layer in range(last, 0, -1):
+        fi = units[layer - 1]
+        D = layer_block(work.deltas, act_start, layer, nb, units[layer])
+        W, _ = layer_params(
+            params, units, net.coef_start, net.intercept_start, layer - 1
+        )
+        G, gb = layer_params(
+            grad, units, net.coef_start, net.intercept_start, layer - 1
+        )
+        dropped = False
+        A_in = work.acts
+        if perturb is not None:
+            dropped = perturb.mask_start[layer - 1] >= 0
+            if dropped:
+                A_in = perturb.drop_acts
+        if layer > 1:
+            np.dot(layer_block(A_in, act_start, layer - 1, nb, fi).T, D, G)
+        else:
+            first_layer_grad(G, D, X, rows, xb, densify)
+        finish_layer_grad(G, gb, W, D, l2, sw_sum)
+        if layer == 1:
+            continue
+        A_prev = layer_block(work.acts, act_start, layer - 1, nb, fi)
+        D_prev = layer_block(work.deltas, act_start, layer - 1, nb, fi)
+        np.dot(D, W.T, D_prev)
+        if perturb is not None:
+            if dropped:
+                apply_mask(
+                    D_prev,
+                    D_prev,
+                    perturb.masks,
+                    perturb.mask_start[layer - 1] + pos * fi,
+                )
+        activation_derivative(A_prev, D_prev, net.hidden)
+        if bn is not None:
+            h0 = bn.hid_start[layer - 1]
+            H = bn.n_hidden
+            s0 = bn.n_base + h0
+            batch_norm_backward(
+                D_prev,
+                sw_b,
+                layer_block(bn.zhat, act_start, layer - 1, nb, fi),
+                bn.std[h0 : h0 + fi],
+                params[s0 : s0 + fi],
+                grad[s0 : s0 + fi],
+                grad[s0 + H : s0 + H + fi],
+                sw_sum,
+            )
+    return loss, sw_sum
 
 
 @njit(error_model="numpy")
 def run_epoch(
     params,
     grad,
-    state_1,
-    state_2,
-    units,
-    coef_start,
-    intercept_start,
-    n_coef,
+    net,
     X,
-    X_data,
-    X_indices,
-    X_indptr,
-    is_sparse,
     Y,
     sw,
     order,
     batch_size,
-    x_buf,
-    y_buf,
-    sw_buf,
-    acts,
-    deltas,
-    act_start,
-    hidden_code,
-    out_code,
-    loss_code,
-    alpha,
-    l1_ratio,
-    clip_eps,
-    solver,
-    lr,
-    momentum,
-    nesterov,
-    beta_1,
-    beta_2,
-    epsilon,
+    work,
+    pen,
+    opt,
     t,
+    group_alpha,
+    bn,
+    perturb,
 ):
-    """One epoch of minibatch SGD or Adam over the rows in ``order``.
+    """One epoch of minibatch SGD, Adam or RMSprop over the rows in ``order``.
 
     Batches are consecutive slices of ``order`` of ``batch_size`` rows (the
-    last one shorter), as ``sklearn.utils.gen_batches`` makes them.  For SGD
-    ``state_1`` is the velocity; for Adam ``state_1``/``state_2`` are the first
-    and second moments and ``t`` the number of Adam steps taken so far.
+    last one shorter), as ``sklearn.utils.gen_batches`` makes them.  Per
+    batch: :func:`loss_grad`; decoupled weight decay
+    ``W <- (1 - lr * weight_decay) * W`` (before the step, as PyTorch's
+    ``AdamW`` takes it, with the un-corrected learning rate); then
+    :func:`optimizer_step` with the proximal steps.  Stops before updating
+    when a batch loss is not finite.
 
-    Stops before updating when a batch loss is not finite.
+    The arguments are those of :func:`loss_grad`, with the row ``order`` and
+    ``batch_size`` instead of the rows and position, plus the optimizer
+    ``opt`` (:class:`SGD`, :class:`Adam` or :class:`RMSprop`, updated in
+    place) and its step count ``t``.  ``group_alpha`` (None: off) moves to
+    just before ``bn``.
 
     Returns
     -------
     loss_sum : float
         Sum over batches of ``batch_loss * rows_in_batch``.
     t : int
-        Adam's step count after the epoch.
+        The optimizer's step count after the epoch.
     n_done : int
         Number of batches completed; smaller than the number of batches only
         when a non-finite loss was met.
@@ -785,75 +1251,74 @@ def run_epoch(
     One epoch of plain SGD, in two batches, on ``y = 2 x`` with one weight:
 
     >>> import numpy as np
-    >>> from skreg._kernels.mlp import IDENTITY, SGD, SQUARED, run_epoch
+    >>> from skreg._kernels.mlp import (IDENTITY, SGD, SQUARED, Network, Penalty,
+    ...                                 Work, run_epoch)
+    >>> net = Network(np.array([1, 1]), np.array([0]), np.array([1]), 1,
+    ...               IDENTITY, IDENTITY, SQUARED, 1e-16)
     >>> X = np.array([[1.0], [2.0], [3.0], [4.0]]); Y = 2 * X
-    >>> params = np.array([0.0, 0.0]); vel = np.zeros(2)
-    >>> e = np.zeros(1, dtype=np.int64)
+    >>> params = np.array([0.0, 0.0])
+    >>> work = Work(*(np.zeros(2) for _ in range(5)), np.array([0, 0]))
     >>> loss_sum, t, n_done = run_epoch(
-    ...     params, np.zeros(2), vel, vel, np.array([1, 1]), np.array([0]),
-    ...     np.array([1]), 1, X, X[0], e, e, False, Y, np.ones(4),
-    ...     np.arange(4), 2, np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2),
-    ...     np.zeros(2), np.array([0, 0]), IDENTITY, IDENTITY, SQUARED, 0.0, 0.0,
-    ...     1e-16, SGD, 0.1, 0.0, False, 0.9, 0.999, 1e-8, 0)
+    ...     params, np.zeros(2), net, X, Y, np.ones(4), np.arange(4), 2, work,
+    ...     Penalty(0.0, 0.0, 0.0), SGD(np.zeros(2), 0.1, 0.0, False), 0,
+    ...     None, None, None)
     >>> n_done, bool(params[0] > 1.0)
     (2, True)
     """
     n = order.shape[0]
+    dt = params.dtype.type
+    one = dt(1)
+    zero = dt(0)
+    n_coef = net.n_coef
     loss_sum = 0.0
     n_done = 0
-    start = 0
+    # not the literal 0: numba would type loss_grad's ``pos`` as Literal[int](0)
+    # for the first batch and compile loss_grad twice
+    start = n - n
     while start < n:
         stop = min(start + batch_size, n)
         rows = order[start:stop]
         loss, sw_sum = loss_grad(
             params,
             grad,
-            units,
-            coef_start,
-            intercept_start,
-            n_coef,
+            net,
             X,
-            X_data,
-            X_indices,
-            X_indptr,
-            is_sparse,
             Y,
             sw,
             rows,
-            x_buf,
-            y_buf,
-            sw_buf,
-            acts,
-            deltas,
-            act_start,
-            hidden_code,
-            out_code,
-            loss_code,
-            alpha,
-            l1_ratio,
-            clip_eps,
+            start,
+            work,
+            pen,
+            group_alpha,
+            bn,
+            perturb,
         )
         if not np.isfinite(loss):
             return float(loss), t, n_done
         loss_sum += float(loss) * (stop - start)
-        t, _ = optimizer_step(
-            params,
-            grad,
-            state_1,
-            state_2,
-            n_coef,
-            solver,
-            lr,
-            momentum,
-            nesterov,
-            beta_1,
-            beta_2,
-            epsilon,
-            alpha,
-            l1_ratio,
-            sw_sum,
-            t,
-        )
+        if pen.weight_decay > zero:
+            shrink = one - opt.lr * pen.weight_decay
+            for j in range(n_coef):
+                params[j] *= shrink
+        l1_scale = pen.alpha * pen.l1_ratio / sw_sum
+        n_rows0 = net.units[0]
+        n_cols0 = net.units[1]
+        if group_alpha is not None:
+            t = optimizer_step(
+                opt,
+                params,
+                grad,
+                n_coef,
+                l1_scale,
+                group_alpha / sw_sum,
+                n_rows0,
+                n_cols0,
+                t,
+            )
+        else:
+            t = optimizer_step(
+                opt, params, grad, n_coef, l1_scale, None, n_rows0, n_cols0, t
+            )
         n_done += 1
         start = stop
     return loss_sum, t, n_done

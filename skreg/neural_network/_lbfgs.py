@@ -6,8 +6,8 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from skreg._kernels.mlp import loss_grad
-from skreg.neural_network._kernel_inputs import data_args, kernel_inputs, model_args
+from skreg._kernels.mlp import CSR, loss_grad
+from skreg.neural_network._kernel_inputs import kernel_X, network, penalty, work
 
 
 def fit_lbfgs(est, X, Y, sample_weight, layout, params):
@@ -36,22 +36,21 @@ def fit_lbfgs(est, X, Y, sample_weight, layout, params):
         )
     dtype = params.dtype
     n = X.shape[0]
-    x_args = kernel_inputs(X, dtype)
-    buf = layout.buffers(n, dtype, not x_args[-1])
+    Xk = kernel_X(X, dtype)
+    net = network(layout, est.activation, est.out_activation_, est.loss, dtype)
+    buffers = work(layout, n, dtype, not isinstance(Xk, CSR))
+    pen = penalty(dtype, est.alpha)
     grad = np.empty_like(params)
-    work = params.copy()
+    current = params.copy()
     Y = np.ascontiguousarray(Y, dtype=dtype)
     sw = np.ascontiguousarray(sample_weight, dtype=dtype)
     rows = np.arange(n, dtype=np.int64)
-    args = (
-        *data_args(layout, x_args, Y, sw),
-        rows,
-        *model_args(est, buf, dtype, 0.0),
-    )
 
     def fun(x):
-        work[:] = x
-        loss, _ = loss_grad(work, grad, *args)
+        current[:] = x
+        loss, _ = loss_grad(
+            current, grad, net, Xk, Y, sw, rows, 0, buffers, pen, None, None, None
+        )
         return float(loss), grad.astype(np.float64)
 
     res = scipy.optimize.minimize(

@@ -1,5 +1,6 @@
 """MLPClassifier and MLPRegressor: scikit-learn's contract, numba epochs, L1."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,9 +21,16 @@ from skreg._sklearn import (
     check_is_fitted,
     validate_data,
 )
+from skreg._validation import check_non_negative_sample_weight
 from skreg.neural_network._lbfgs import fit_lbfgs
 from skreg.neural_network._network import Layout, init_coefs, predict_raw
-from skreg.neural_network._stochastic import fit_stochastic
+from skreg.neural_network._stochastic import (
+    History,
+    Model,
+    TrainingConfig,
+    fit_stochastic,
+    non_finite_error,
+)
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop")
 
@@ -86,7 +94,11 @@ _COMMON_PARAMS_DOC = """
         Reuse the previous solution as initialization.  Unlike
         scikit-learn, the optimizer state (SGD velocity, Adam and RMSprop
         moments and step count, learning rate) is kept too, as it is across
-        ``partial_fit`` calls, when the solver is unchanged.
+        ``partial_fit`` calls, when the solver is unchanged.  A warm-started
+        ``fit`` or a ``partial_fit`` after ``hidden_layer_sizes`` changed
+        raises ``ValueError`` naming ``hidden_layer_sizes`` (scikit-learn
+        silently keeps the old network): set ``warm_start=False`` (or call
+        ``fit``) to train a new network of the new shape.
 
     momentum : float, default=0.9
         Momentum of 'sgd', in [0, 1].
@@ -143,7 +155,9 @@ _COMMON_PARAMS_DOC = """
         ``batch_norm_running_vars_``); they carry over ``partial_fit`` and
         ``warm_start``.  The variance gets ``1e-5`` added before the square
         root.  Statistics are unweighted means over the batch rows.
-        Stochastic solvers only.
+        Stochastic solvers only.  A batch of one row has no variance: an
+        effective ``batch_size`` of 1 raises ``ValueError``, and a last batch
+        of one row in every epoch warns.
 
     batch_norm_momentum : float, default=0.9
         Running statistics move as ``running = batch_norm_momentum * running
@@ -417,6 +431,21 @@ class _BaseMLP(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        if not first_pass:
+            fitted = [int(c.shape[1]) for c in self.coefs_[:-1]]
+            if fitted != [int(h) for h in hidden]:
+                how = (
+                    "call fit to train a new network"
+                    if incremental
+                    else "set warm_start=False to train a new network"
+                )
+                raise ValueError(
+                    f"hidden_layer_sizes={self.hidden_layer_sizes!r} differs from "
+                    f"the fitted network's hidden layers {tuple(fitted)}; "
+                    "warm_start and partial_fit continue the fitted network and "
+                    f"cannot change its shape. Either {how}, or set "
+                    f"hidden_layer_sizes={tuple(fitted)!r}."
+                )
         if not first_pass and self.batch_norm != hasattr(self, "batch_norm_scales_"):
             raise ValueError(
                 f"batch_norm={self.batch_norm!r} differs from the fitted model; "
@@ -430,6 +459,7 @@ class _BaseMLP(BaseEstimator):
             sample_weight = np.ones(n_samples, dtype=X.dtype)
         else:
             sample_weight = _check_sample_weight(sample_weight, X)
+            check_non_negative_sample_weight(sample_weight)
         if class_sw is not None:
             sample_weight = sample_weight * class_sw.astype(sample_weight.dtype)
         Y_raw = y.reshape((-1, 1)) if y.ndim == 1 else y
@@ -474,21 +504,31 @@ class _BaseMLP(BaseEstimator):
         Y = np.ascontiguousarray(Y_raw, dtype=dtype)
         before = params.copy()
         if self.solver in _STOCHASTIC_SOLVERS:
-            fit_stochastic(
-                self, X, Y, Y_raw, sample_weight, incremental, layout, params, running
+            history = fit_stochastic(
+                TrainingConfig.from_estimator(self),
+                History.resume(self),
+                Model(
+                    partial(self._forward, check_input=False),
+                    self._score_raw,
+                    self._validation_target,
+                ),
+                self._random_state,
+                X,
+                Y,
+                Y_raw,
+                sample_weight,
+                incremental,
+                layout,
+                params,
+                running,
             )
+            history.store(self)
         else:
             fit_lbfgs(self, X, Y, sample_weight, layout, params)
 
         if not np.isfinite(params).all():
             params[:] = before
-            raise ValueError(
-                f"Solver produced non-finite parameter weights (solver="
-                f"{self.solver!r}, learning_rate_init={self.learning_rate_init!r}); "
-                "the weights were left at their values before this call. Lower "
-                "learning_rate_init, or scale X (e.g. with StandardScaler): the "
-                "input data may contain large values."
-            )
+            raise non_finite_error(TrainingConfig.from_estimator(self))
         self.feature_importances_ = np.sqrt(
             np.einsum("ij,ij->i", self.coefs_[0], self.coefs_[0])
         )
@@ -508,7 +548,8 @@ class _BaseMLP(BaseEstimator):
             Class labels (classification) or real targets (regression).
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, handled as scikit-learn does.
+            Sample weights, handled as scikit-learn does, except that negative
+            weights raise ``ValueError`` (in every skreg estimator).
 
         Returns
         -------

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from scipy.special import expit, xlogy
 
 from skreg._kernels import mlp as K
+from skreg.neural_network._kernel_inputs import kernel_X, penalty, work
 from skreg.neural_network._network import Layout
 
 ACT_NAMES = {
@@ -107,47 +108,39 @@ OUT_FOR_LOSS = {
 }
 
 
-def _kernel_loss_grad(
-    layout, params, X, Y, sw, rows, hidden, out, lcode, alpha, l1_ratio, sparse=None
-):
-    dtype = params.dtype
-    dt = dtype.type
-    buf = layout.buffers(rows.shape[0], dtype, sparse is None)
-    grad = np.zeros_like(params)
-    if sparse is None:
-        Xd, data = np.ascontiguousarray(X), np.zeros(1, dtype)
-        ind = ptr = np.zeros(1, np.int64)
-    else:
-        Xd = np.zeros((1, 1), dtype)
-        data = sparse.data.astype(dtype)
-        ind, ptr = sparse.indices.astype(np.int64), sparse.indptr.astype(np.int64)
-    loss, sw_sum = K.loss_grad(
-        params,
-        grad,
+def _net(layout, hidden, out, lcode, dtype):
+    return K.Network(
         layout.units,
         layout.coef_start,
         layout.intercept_start,
         layout.n_coef,
-        Xd,
-        data,
-        ind,
-        ptr,
-        sparse is not None,
-        Y,
-        sw,
-        rows,
-        buf["x_buf"],
-        buf["y_buf"],
-        buf["sw_buf"],
-        buf["acts"],
-        buf["deltas"],
-        buf["act_start"],
         hidden,
         out,
         lcode,
-        dt(alpha),
-        dt(l1_ratio),
-        dt(np.finfo(dtype).eps),
+        np.dtype(dtype).type(np.finfo(dtype).eps),
+    )
+
+
+def _kernel_loss_grad(
+    layout, params, X, Y, sw, rows, hidden, out, lcode, alpha, l1_ratio, sparse=None
+):
+    dtype = params.dtype
+    grad = np.zeros_like(params)
+    Xk = np.ascontiguousarray(X) if sparse is None else kernel_X(sparse, dtype)
+    loss, sw_sum = K.loss_grad(
+        params,
+        grad,
+        _net(layout, hidden, out, lcode, dtype),
+        Xk,
+        Y,
+        sw,
+        rows,
+        0,
+        work(layout, rows.shape[0], dtype, sparse is None),
+        penalty(dtype, alpha, l1_ratio),
+        None,
+        None,
+        None,
     )
     return loss, sw_sum, grad
 
@@ -259,33 +252,30 @@ def test_loss_grad_sparse_matches_dense():
     np.testing.assert_allclose(sparse[2], dense[2], rtol=1e-10, atol=1e-14)
 
 
-def test_forward_matches_numpy():
+def test_forward_activations_match_numpy():
+    # loss_grad leaves every layer's activations of the batch in work.acts
     rng = np.random.RandomState(6)
     units = [4, 5, 2]
-    X, _, coefs, intercepts, _ = _problem(rng, units, 6, K.SQUARED)
+    X, Y, coefs, intercepts, sw = _problem(rng, units, 6, K.SQUARED)
     layout = Layout(units)
     params = layout.pack(coefs, intercepts, np.float64)
-    buf = layout.buffers(6, np.float64, True)
-    rows = np.arange(6, dtype=np.int64)
-    buf["x_buf"][:] = X.ravel()
-    e = np.zeros(1, np.int64)
-    K.forward(
+    buffers = work(layout, 6, np.float64, True)
+    K.loss_grad(
         params,
-        layout.units,
-        layout.coef_start,
-        layout.intercept_start,
-        buf["x_buf"],
-        X[0],
-        e,
-        e,
-        False,
-        rows,
-        buf["acts"],
-        buf["act_start"],
-        K.TANH,
-        K.IDENTITY,
+        np.zeros_like(params),
+        _net(layout, K.TANH, K.IDENTITY, K.SQUARED, np.float64),
+        X,
+        Y,
+        sw,
+        np.arange(6, dtype=np.int64),
+        0,
+        buffers,
+        penalty(np.float64, 0.0),
+        None,
+        None,
+        None,
     )
-    out = buf["acts"][buf["act_start"][2] :].reshape(6, 2)
+    out = buffers.acts[buffers.act_start[2] :].reshape(6, 2)
     expected = np.tanh(X @ coefs[0] + intercepts[0]) @ coefs[1] + intercepts[1]
     np.testing.assert_allclose(out, expected, rtol=1e-12)
 
@@ -337,7 +327,7 @@ def test_sgd_prox_is_soft_threshold(w, t):
     assert np.all(np.abs(p) <= np.abs(np.array(w)))
 
 
-@pytest.mark.parametrize("solver", [K.SGD, K.ADAM])
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_run_epoch_matches_numpy_loop(solver, dtype):
     rng = np.random.RandomState(9)
@@ -374,7 +364,7 @@ def test_run_epoch_matches_numpy_loop(solver, dtype):
         loss_sum += loss * r.size
         g = layout.pack(gW, gb, np.float64)
         l1 = alpha * l1_ratio / sw[r].astype(np.float64).sum()
-        if solver == K.SGD:
+        if solver == "sgd":
             s1 = mom * s1 - lr * g
             p_ref += mom * s1 - lr * g
             p_ref[: layout.n_coef] = np_soft(p_ref[: layout.n_coef], lr * l1)
@@ -392,50 +382,30 @@ def test_run_epoch_matches_numpy_loop(solver, dtype):
                 p_ref[: layout.n_coef], step[: layout.n_coef] * l1
             )
     dt = np.dtype(dtype).type
-    buf = layout.buffers(bs, dtype, True)
     st1, st2 = np.zeros_like(params), np.zeros_like(params)
-    e = np.zeros(1, np.int64)
+    if solver == "sgd":
+        opt = K.SGD(st1, dt(lr), dt(mom), True)
+    else:
+        opt = K.Adam(st1, st2, dt(lr), dt(b1), dt(b2), dt(eps))
     got_loss, got_t, n_done = K.run_epoch(
         params,
         np.zeros_like(params),
-        st1,
-        st2,
-        layout.units,
-        layout.coef_start,
-        layout.intercept_start,
-        layout.n_coef,
+        _net(layout, K.RELU, K.SOFTMAX, K.LOG_LOSS, dtype),
         X,
-        X[0],
-        e,
-        e,
-        False,
         Y,
         sw,
         order,
         bs,
-        buf["x_buf"],
-        buf["y_buf"],
-        buf["sw_buf"],
-        buf["acts"],
-        buf["deltas"],
-        buf["act_start"],
-        K.RELU,
-        K.SOFTMAX,
-        K.LOG_LOSS,
-        dt(alpha),
-        dt(l1_ratio),
-        dt(np.finfo(dtype).eps),
-        solver,
-        dt(lr),
-        dt(mom),
-        True,
-        dt(b1),
-        dt(b2),
-        dt(eps),
+        work(layout, bs, dtype, True),
+        penalty(dtype, alpha, l1_ratio),
+        opt,
         0,
+        None,
+        None,
+        None,
     )
     assert n_done == 5
-    assert got_t == (5 if solver == K.ADAM else 0)
+    assert got_t == (5 if solver == "adam" else 0)
     assert params.dtype == dtype
     rtol = 1e-10 if dtype == np.float64 else 2e-4
     assert got_loss == pytest.approx(loss_sum, rel=rtol)
@@ -451,46 +421,22 @@ def test_run_epoch_stops_before_a_non_finite_update():
     X = np.full((4, 2), 1e200)
     Y = np.zeros((4, 1))
     before = params.copy()
-    buf = layout.buffers(2, np.float64, True)
-    e = np.zeros(1, np.int64)
     loss, t, n_done = K.run_epoch(
         params,
         np.zeros_like(params),
-        np.zeros_like(params),
-        np.zeros_like(params),
-        layout.units,
-        layout.coef_start,
-        layout.intercept_start,
-        layout.n_coef,
+        _net(layout, K.IDENTITY, K.IDENTITY, K.SQUARED, np.float64),
         X,
-        X[0],
-        e,
-        e,
-        False,
         Y,
         np.ones(4),
         np.arange(4),
         2,
-        buf["x_buf"],
-        buf["y_buf"],
-        buf["sw_buf"],
-        buf["acts"],
-        buf["deltas"],
-        buf["act_start"],
-        K.IDENTITY,
-        K.IDENTITY,
-        K.SQUARED,
-        0.0,
-        0.0,
-        1e-16,
-        K.SGD,
-        0.1,
-        0.0,
-        False,
-        0.9,
-        0.999,
-        1e-8,
+        work(layout, 2, np.float64, True),
+        penalty(np.float64, 0.0),
+        K.SGD(np.zeros_like(params), 0.1, 0.0, False),
         0,
+        None,
+        None,
+        None,
     )
     assert n_done == 0 and not np.isfinite(loss)
     np.testing.assert_array_equal(params, before)

@@ -10,6 +10,7 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 
 from skreg import MLPClassifier, MLPRegressor
 from skreg._kernels import mlp as K
+from skreg.neural_network._kernel_inputs import network, penalty, work
 from skreg.neural_network._network import Layout
 
 
@@ -115,36 +116,21 @@ def test_fixed_point_satisfies_subgradient_condition():
     )
     layout = Layout([6, 4, 1])
     params = layout.pack(est.coefs_, est.intercepts_, np.float64)
-    buf = layout.buffers(60, np.float64, True)
     grad = np.zeros_like(params)
-    e = np.zeros(1, np.int64)
     loss, _ = K.loss_grad(
         params,
         grad,
-        layout.units,
-        layout.coef_start,
-        layout.intercept_start,
-        layout.n_coef,
+        network(layout, "tanh", "identity", "squared_error", np.float64),
         X,
-        X[0],
-        e,
-        e,
-        False,
         y.reshape(-1, 1),
         np.ones(60),
         np.arange(60),
-        buf["x_buf"],
-        buf["y_buf"],
-        buf["sw_buf"],
-        buf["acts"],
-        buf["deltas"],
-        buf["act_start"],
-        K.TANH,
-        K.IDENTITY,
-        K.SQUARED,
-        alpha,
-        l1_ratio,
-        1e-16,
+        0,
+        work(layout, 60, np.float64, True),
+        penalty(np.float64, alpha, l1_ratio),
+        None,
+        None,
+        None,
     )
     lam = alpha * l1_ratio / 60
     w, g = params[: layout.n_coef], grad[: layout.n_coef]
@@ -167,47 +153,22 @@ def test_adam_threshold_uses_bias_corrected_step():
     Y = np.array([[3.0], [3.0]])
     params = np.array([0.5, 0.0])  # w, b
     alpha, l1_ratio, lr = 4.0, 0.5, 0.1
-    buf = layout.buffers(2, np.float64, True)
-    e = np.zeros(1, np.int64)
-    m, v = np.zeros(2), np.zeros(2)
     K.run_epoch(
         params,
         np.zeros(2),
-        m,
-        v,
-        layout.units,
-        layout.coef_start,
-        layout.intercept_start,
-        layout.n_coef,
+        network(layout, "identity", "identity", "squared_error", np.float64),
         X,
-        X[0],
-        e,
-        e,
-        False,
         Y,
         np.ones(2),
         np.arange(2),
         2,
-        buf["x_buf"],
-        buf["y_buf"],
-        buf["sw_buf"],
-        buf["acts"],
-        buf["deltas"],
-        buf["act_start"],
-        K.IDENTITY,
-        K.IDENTITY,
-        K.SQUARED,
-        alpha,
-        l1_ratio,
-        1e-16,
-        K.ADAM,
-        lr,
-        0.0,
-        False,
-        0.9,
-        0.999,
-        0.0,
+        work(layout, 2, np.float64, True),
+        penalty(np.float64, alpha, l1_ratio),
+        K.Adam(np.zeros(2), np.zeros(2), lr, 0.9, 0.999, 0.0),
         0,
+        None,
+        None,
+        None,
     )
     g = (0.5 - 3.0) + alpha * (1 - l1_ratio) * 0.5 / 2  # smooth gradient of w
     lam = alpha * l1_ratio / 2

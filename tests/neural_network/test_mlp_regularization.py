@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV
 
 from skreg import MLPClassifier, MLPRegressor
 from skreg._kernels import mlp as K
-from skreg._kernels import mlp_reg as KR
+from skreg.neural_network._kernel_inputs import work
 from skreg.neural_network._network import Layout
 
 
@@ -67,56 +67,49 @@ def _np_forward(est, X):
 def _reg_loss_grad(params, layout, X, Y, masks, mask_start, noise, bn, running):
     dtype = params.dtype
     n = X.shape[0]
-    buf = layout.buffers(n, dtype, True)
+    buffers = work(layout, n, dtype, True)
     grad = np.zeros_like(params)
     units = layout.units
     n_hidden = int(units[1:-1].sum())
     hid_start = np.zeros(len(units), dtype=np.int64)
     hid_start[1:-1] = np.cumsum(units[1:-1]) - units[1:-1]
-    e = np.zeros(1, dtype=np.int64)
-    loss, _ = KR.loss_grad_reg(
-        params,
-        grad,
+    net = K.Network(
         units,
         layout.coef_start,
         layout.intercept_start,
         layout.n_coef,
-        layout.n_params,
+        K.TANH,
+        K.SOFTMAX,
+        K.LOG_LOSS,
+        1e-16,
+    )
+    batch_norm = None
+    if bn:
+        batch_norm = K.BatchNorm(
+            layout.n_params,
+            n_hidden,
+            hid_start,
+            running,
+            np.empty(n_hidden),
+            np.empty_like(buffers.acts),
+            0.9,
+            1e-5,
+        )
+    perturb = K.Perturb(masks, mask_start, noise, True, np.empty_like(buffers.acts))
+    loss, _ = K.loss_grad(
+        params,
+        grad,
+        net,
         X,
-        X[0],
-        e,
-        e,
-        False,
         Y,
         np.linspace(0.5, 1.5, n),
         np.arange(n, dtype=np.int64),
         0,
-        buf["x_buf"],
-        buf["y_buf"],
-        buf["sw_buf"],
-        buf["acts"],
-        np.empty_like(buf["acts"]),
-        np.empty_like(buf["acts"]),
-        buf["deltas"],
-        buf["act_start"],
-        K.TANH,
-        K.SOFTMAX,
-        K.LOG_LOSS,
-        0.3,
-        0.0,
-        0.0,
-        1e-16,
-        masks,
-        mask_start,
-        noise,
-        True,
-        bn,
-        hid_start,
-        n_hidden,
-        running,
-        np.empty(n_hidden),
-        0.9,
-        1e-5,
+        buffers,
+        K.Penalty(0.3, 0.0, 0.0),
+        None,
+        batch_norm,
+        perturb,
     )
     return loss, grad
 
@@ -162,7 +155,7 @@ def test_rmsprop_step_matches_formula():
     g = rng.normal(size=6)
     v = rng.uniform(size=6)
     p0, v0 = p.copy(), v.copy()
-    KR.rmsprop_step(p, g, v, 4, 0.01, 0.9, 1e-8, 0.0)
+    K.rmsprop_step(p, g, v, 4, 0.01, 0.9, 1e-8, 0.0)
     v_ref = 0.9 * v0 + 0.1 * g**2
     np.testing.assert_allclose(v, v_ref)
     np.testing.assert_allclose(p, p0 - 0.01 * g / (np.sqrt(v_ref) + 1e-8))
@@ -173,7 +166,7 @@ def test_group_prox_is_block_soft_threshold():
     W = rng.normal(size=(5, 3))
     W[1] *= 0.01
     flat = np.concatenate([W.ravel(), [7.0]])  # trailing intercept untouched
-    KR.group_prox_rows(flat, 5, 3, 0.5, flat, False, 1e-8)
+    K.group_prox_rows(flat, 5, 3, 0.5, flat, False, 1e-8)
     norms = np.linalg.norm(W, axis=1)
     ref = W * np.maximum(0, 1 - 0.5 / norms)[:, None]
     np.testing.assert_allclose(flat[:15].reshape(5, 3), ref)
