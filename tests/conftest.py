@@ -2,8 +2,14 @@
 
 import numpy as np
 import pytest
+from hypothesis import settings
 from sklearn.datasets import load_diabetes
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+# No per-example deadline: the first example of a property test may compile a
+# kernel, and CI shares two cores; a deadline there fails on load, not on code.
+settings.register_profile("skreg", deadline=None)
+settings.load_profile("skreg")
 
 
 @pytest.fixture(scope="session")
