@@ -15,8 +15,6 @@ from sklearn.utils import check_array, check_consistent_length, check_random_sta
 
 from skreg._sklearn import Hidden, Interval, StrOptions, validate_params
 from skreg.linear_model._alpha_grid import alpha_grid
-from skreg.linear_model._cd_solver import solve_enet
-from skreg.linear_model._multitask_solver import solve_multitask
 from skreg.linear_model._preprocess import check_gram, make_layouts
 
 _PATH_PARAMS = {
@@ -263,6 +261,9 @@ def enet_path(
         # Dense data arrives already multiplied by sqrt(sample_weight).
         sample_weight = None
 
+    # The solvers import the kernels and numba: loaded at the first fit.
+    from skreg.linear_model._cd_solver import solve_enet
+
     (layout,) = make_layouts(
         X,
         np.asarray(y, dtype=dtype).reshape(n_samples, 1),
@@ -339,6 +340,8 @@ def _multitask_path(
     selection,
 ):
     """The multi-task elastic net along the grid (dense ``X``, 2-D ``Y``)."""
+    from skreg.linear_model._multitask_solver import solve_multitask
+
     dtype = X.dtype
     X = np.asfortranarray(X)
     Y = np.asfortranarray(Y, dtype=dtype)

@@ -10,8 +10,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
-from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
-
 
 def rescale_sample_weight(sample_weight, n_samples):
     """Rescale weights to sum to ``n_samples``, as scikit-learn's ElasticNet does.
@@ -86,6 +84,10 @@ def check_gram(gram, X_work, dtype):
 
 def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
     """Build one solver layout per target column of ``y_work`` (2-D)."""
+    # Imported here: the layouts import the kernels and numba, which
+    # ``import skreg`` and ``from skreg import Lasso`` do not load.
+    from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
+
     dtype = X_work.dtype
     n_samples, n_features = X_work.shape
     if sp.issparse(X_work):
