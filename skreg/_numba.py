@@ -11,7 +11,7 @@ here, so caching, GIL release and floating-point flags are decided in one place.
 - numba invalidates a cached kernel only when its own source file changes, not
   when a kernel it calls from another file does, nor when these flags change.
   skreg therefore stamps its cache directory with numba's and Python's
-  versions and the size and mtime of every kernel source and of this file;
+  versions and a hash of every kernel source and of this file;
   when the stamp differs (an upgrade, an edited kernel), skreg's ``.nbi`` and
   ``.nbc`` files there are deleted before anything is loaded.
 - Loading a cached kernel skips numba's refresh of its typing and lowering
@@ -25,6 +25,7 @@ here, so caching, GIL release and floating-point flags are decided in one place.
 """
 
 import glob
+import hashlib
 import os
 import sys
 import tempfile
@@ -93,11 +94,18 @@ _checked_dirs = set()
 
 
 def _sources_stamp():
-    """What skreg's compiled kernels depend on, as text."""
+    """What skreg's compiled kernels depend on, as text.
+
+    Sources are identified by their content, as numba identifies them, not by
+    their modification time: a cache built on one machine (a container image,
+    a shared ``NUMBA_CACHE_DIR``) stays valid on another where the same files
+    were installed at another time.
+    """
     lines = [f"numba {numba.__version__}", f"python {sys.version_info[:2]}"]
     for path in sorted(glob.glob(os.path.join(_KERNEL_DIR, "*.py"))) + [__file__]:
-        stat = os.stat(path)
-        lines.append(f"{os.path.basename(path)} {stat.st_size} {stat.st_mtime_ns}")
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:16]
+        lines.append(f"{os.path.basename(path)} {digest}")
     return "\n".join(lines) + "\n"
 
 
