@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/run.py lasso [--quick] [--problems dense-single,cv,...]
     python benchmarks/run.py lasso-basic [--quick]
-    python benchmarks/run.py first-use [--repeats k] [--breakdown] [--no-demo]
+    python benchmarks/run.py first-use [--breakdown] [--no-demo] [--generic]
 
 ``lasso`` runs the five problems of issue 4 (dense-single, dense-path,
 sparse-single, cv, cold-start) against sklearn, celer, skglm, python-glmnet and
@@ -31,7 +31,7 @@ sys.path.insert(1, str(REPO))
 
 import numpy as np  # noqa: E402
 from _cold_start import cold_start  # noqa: E402
-from _first_use import first_use  # noqa: E402
+from _first_use import first_use, portable_cost  # noqa: E402
 from _measure import Row, measure  # noqa: E402
 from _problems import PROBLEMS, tiny_like  # noqa: E402
 from _solvers import DEFAULT_TOL, SOLVERS, Unavailable, import_skreg  # noqa: E402
@@ -290,11 +290,19 @@ def main(argv=None):
     parser.add_argument(
         "--no-demo", action="store_true", help="first-use: skip python -m skreg"
     )
+    parser.add_argument(
+        "--generic",
+        action="store_true",
+        help="first-use: also time Lasso fits with NUMBA_CPU_NAME=generic kernels",
+    )
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
     if args.suite == "first-use":
         lines = first_use(args.repeats, None, args.breakdown, not args.no_demo, log)
+        if args.generic:
+            log("portable kernels: NUMBA_CPU_NAME=generic vs this CPU ...")
+            lines += ["", *portable_cost()]
         print("\n".join([*header(args.quick, args.repeats)[:2], "", *lines]))
         return
 
