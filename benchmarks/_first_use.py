@@ -20,6 +20,7 @@ user would see it.
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -170,28 +171,6 @@ print(json.dumps({{"import": imported - start, "fit": done - fit_start,
                   "cpu": cpu_done - cpu_start, "events": events}}))
 """
 
-# A fresh process that imports a library and fits a small Lasso; the parent
-# takes the process wall time (interpreter start included).
-PROCESS = """
-import time
-start = time.perf_counter()
-import numpy as np
-rng = np.random.default_rng(0)
-X = rng.standard_normal((200, 50))
-y = X[:, :5].sum(axis=1) + rng.standard_normal(200)
-numpy_done = time.perf_counter()
-if {skreg}:
-    import skreg
-    est = skreg.Lasso(alpha=0.1)
-else:
-    from sklearn.linear_model import Lasso
-    est = Lasso(alpha=0.1)
-imported = time.perf_counter()
-est.fit(X, y)
-done = time.perf_counter()
-print(imported - numpy_done, done - imported)
-"""
-
 
 def child_env(cache_dir=None, **extra):
     """The environment of every child: threads pinned, this tree's skreg."""
@@ -207,10 +186,17 @@ def child_env(cache_dir=None, **extra):
     return env
 
 
-def _run(code, cache_dir, timeout=600, **extra_env):
+def run_child(code, cache_dir, timeout=600, args=(), **extra_env):
+    """Run ``python -c code *args`` in a fresh process.
+
+    Returns (the last line of its stdout, the process wall time, the
+    process CPU time); raises RuntimeError with the child's last stderr line
+    when it fails.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *args],
         env=child_env(cache_dir, **extra_env),
         cwd=tempfile.gettempdir(),
         capture_output=True,
@@ -219,10 +205,12 @@ def _run(code, cache_dir, timeout=600, **extra_env):
         timeout=timeout,
     )
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(last)
-    return proc.stdout.strip().splitlines()[-1], wall
+    return proc.stdout.strip().splitlines()[-1], wall, cpu
 
 
 @dataclass
@@ -270,7 +258,7 @@ def run_case(case, repeats, record=True):
     result = Result(case)
     with tempfile.TemporaryDirectory(prefix="skreg-first-use-") as cache_dir:
         try:
-            line, _ = _run(
+            line, *_ = run_child(
                 CHILD.format(data=case.data, fit=case.fit, record=record), cache_dir
             )
             out = json.loads(line)
@@ -278,7 +266,7 @@ def run_case(case, repeats, record=True):
             result.empty_cpu = out["cpu"]
             result.compiled = compiled_kernels(out["events"])
             for _ in range(repeats):
-                line, _ = _run(
+                line, *_ = run_child(
                     CHILD.format(data=case.data, fit=case.fit, record=False),
                     cache_dir,
                 )
@@ -295,14 +283,16 @@ def fresh_process(repeats, cache_dir):
     libraries alternate so that load on the machine hits both alike.
 
     Returns a dict ``{"skreg": array, "sklearn": array}`` of rows
-    ``(process wall, import, fit)`` in seconds.
+    ``(process wall, import, fit, process CPU)`` in seconds.
     """
+    from _cold_start import CHILD  # it imports this module
+
     runs = {"skreg": [], "sklearn": []}
     for _ in range(repeats):
         for library in runs:
-            line, wall = _run(PROCESS.format(skreg=library == "skreg"), cache_dir)
-            imported, fit = map(float, line.split())
-            runs[library].append((wall, imported, fit))
+            line, wall, cpu = run_child(CHILD, cache_dir, args=(library,))
+            out = json.loads(line)
+            runs[library].append((wall, out["import"], out["fit"], cpu))
     return {k: np.array(v) for k, v in runs.items()}
 
 
@@ -416,7 +406,9 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
         f"fresh process: import + small Lasso fit, skreg vs sklearn, {repeats + 2}x ..."
     )
     with tempfile.TemporaryDirectory(prefix="skreg-first-use-") as cache_dir:
-        _run(PROCESS.format(skreg=True), cache_dir)  # fill the cache
+        from _cold_start import first_fit
+
+        first_fit("skreg", cache_dir)  # fill the cache
         proc = fresh_process(repeats + 2, cache_dir)
     sk, ours = (np.median(proc[k], axis=0) for k in ("sklearn", "skreg"))
     ratio = ours[0] / sk[0]
@@ -428,7 +420,9 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
         f"  skreg:   process {ours[0]:.2f} s (import skreg {ours[1]:.3f} s, "
         f"fit {ours[2]:.3f} s)",
         f"  skreg/sklearn process time {ratio:.2f} (<= 1.2) {_verdict(ratio <= 1.2)};"
-        f" import skreg costs {ours[1] - sk[1]:+.3f} s on top of sklearn's",
+        f" process CPU time {ours[3]:.2f} / {sk[3]:.2f} s = {ours[3] / sk[3]:.2f}",
+        f"  import skreg (and skreg.Lasso) costs {ours[1] - sk[1]:+.3f} s on top of "
+        "sklearn's",
     ]
     if demo:
         log("python -m skreg with an empty cache ...")
@@ -493,7 +487,7 @@ def portable_cost(repeats=5, rounds=2):
             for kind in results:
                 cpu = {"NUMBA_CPU_NAME": "generic"} if kind == "generic" else {}
                 code = PORTABLE.replace("{repeats}", str(repeats))
-                line, _ = _run(code, os.path.join(root, kind), **cpu)
+                line, *_ = run_child(code, os.path.join(root, kind), **cpu)
                 results[kind].append(json.loads(line))
     lines = [
         "portable cache: warm Lasso fits (tol 1e-8; float32 1e-4) with "
