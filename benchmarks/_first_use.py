@@ -352,11 +352,11 @@ def breakdown(result):
     """Lines: the kernels one case compiled, slowest own compile time first."""
     per_kernel = {}
     for item in result.compiled:
-        entry = per_kernel.setdefault(item.kernel, [0, 0.0, 0.0, set()])
+        entry = per_kernel.setdefault(item.kernel, [0, 0.0, 0.0, []])
         entry[0] += 1
         entry[1] += item.own
         entry[2] += item.inclusive
-        entry[3].add(", ".join(item.args)[:60])
+        entry[3].append(item.args)
     total = sum(c.inclusive for c in result.compiled if c.depth == 0)
     lines = [
         f"{result.case.name}: {len(result.compiled)} specializations of "
@@ -364,8 +364,19 @@ def breakdown(result):
         f"(fit {result.empty_fit:.2f} s)",
         f"  {'kernel':<34} {'n':>2} {'own [s]':>8} {'with callees':>12}",
     ]
-    for name, (n, own, incl, _) in sorted(per_kernel.items(), key=lambda kv: -kv[1][1]):
+    for name, (n, own, incl, sigs) in sorted(
+        per_kernel.items(), key=lambda kv: -kv[1][1]
+    ):
         lines.append(f"  {name:<34} {n:>2} {own:>8.2f} {incl:>12.2f}")
+        if name.startswith(("arrayobj.", "builtins.")):
+            continue  # numba's own implementations: many unrelated signatures
+        # Where the specializations of one kernel differ: the types to unify.
+        if len({len(s) for s in sigs}) != 1:
+            continue
+        for i, types in enumerate(zip(*sigs, strict=True)):
+            if len(set(types)) > 1:
+                shown = " | ".join(sorted(set(types)))
+                lines.append(f"      argument {i} differs: {shown}"[:96])
     return lines
 
 
