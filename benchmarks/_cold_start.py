@@ -9,16 +9,10 @@ parent also records the process wall time, interpreter start included.
 """
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parent.parent
+from _first_use import run_child
 
 CHILD = """
 import json, sys, time
@@ -40,35 +34,10 @@ print(json.dumps({"import": imported - start, "fit": done - imported}))
 """
 
 
-def _child_env(cache_dir=None):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(REPO), env.get("PYTHONPATH")])
-    )
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"
-    env["NUMBA_NUM_THREADS"] = "1"
-    if cache_dir is not None:
-        env["NUMBA_CACHE_DIR"] = cache_dir
-    return env
-
-
 def first_fit(library, cache_dir=None):
     """Run one fresh process; return (import seconds, fit seconds, process seconds)."""
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, library],
-        env=_child_env(cache_dir),
-        cwd=tempfile.gettempdir(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(last)
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    line, wall, _ = run_child(CHILD, cache_dir, args=(library,))
+    out = json.loads(line)
     return out["import"], out["fit"], wall
 
 

@@ -5,15 +5,17 @@ Usage::
     python benchmarks/run.py lasso [--quick] [--problems dense-single,cv,...]
     python benchmarks/run.py lasso-basic [--quick]
     python benchmarks/run.py matrix [--quick] [--families ...] [--cells ...]
+    python benchmarks/run.py first-use [--breakdown] [--no-demo] [--generic]
 
 ``lasso`` runs the five problems of issue 4 (dense-single, dense-path,
 sparse-single, cv, cold-start) against sklearn, celer, skglm, python-glmnet and
 adelie; ``lasso-basic`` is issue 3's check, skreg against sklearn on one dense
 and one sparse problem; ``matrix`` is issue 12's benchmark matrix at equal
-accuracy (see ``_matrix.py`` for its options). Every timing runs inside
-``threadpool_limits(1)`` with numba's thread count set to 1; the gap column is
-recomputed by the harness from the returned coefficients (see ``_gap.py``),
-never taken from a solver.
+accuracy (see ``_matrix.py`` for its options); ``first-use`` is issue 13's
+first fit in fresh processes with an empty and a warm numba cache (see
+``_first_use.py``). Every timing runs inside ``threadpool_limits(1)`` with
+numba's thread count set to 1; the gap column is recomputed by the harness
+from the returned coefficients (see ``_gap.py``), never taken from a solver.
 Progress goes to stderr; the table to stdout at the end.
 """
 
@@ -31,6 +33,7 @@ sys.path.insert(1, str(REPO))
 
 import numpy as np  # noqa: E402
 from _cold_start import cold_start  # noqa: E402
+from _first_use import first_use, portable_cost  # noqa: E402
 from _measure import Row, measure  # noqa: E402
 from _problems import PROBLEMS, tiny_like  # noqa: E402
 from _solvers import DEFAULT_TOL, SOLVERS, Unavailable, import_skreg  # noqa: E402
@@ -284,7 +287,9 @@ def main(argv=None):
         matrix_main(argv[1:], pinned_environment)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("suite", choices=["lasso", "lasso-basic", "matrix"])
+    parser.add_argument(
+        "suite", choices=["lasso", "lasso-basic", "matrix", "first-use"]
+    )
     parser.add_argument(
         "--quick", action="store_true", help="scaled-down sizes, < 1 min"
     )
@@ -299,9 +304,27 @@ def main(argv=None):
         default=None,
         help="timed runs (default 3, 1 with --quick)",
     )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="first-use: every row's kernels"
+    )
+    parser.add_argument(
+        "--no-demo", action="store_true", help="first-use: skip python -m skreg"
+    )
+    parser.add_argument(
+        "--generic",
+        action="store_true",
+        help="first-use: also time Lasso fits with NUMBA_CPU_NAME=generic kernels",
+    )
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
+    if args.suite == "first-use":
+        lines = first_use(args.repeats, None, args.breakdown, not args.no_demo, log)
+        if args.generic:
+            log("portable kernels: NUMBA_CPU_NAME=generic vs this CPU ...")
+            lines += ["", *portable_cost()]
+        print("\n".join([*header(args.quick, args.repeats)[:2], "", *lines]))
+        return
 
     if args.suite == "lasso-basic":
         names = ["dense-single", "sparse-single"]

@@ -11,9 +11,12 @@ here, so caching, GIL release and floating-point flags are decided in one place.
 - numba invalidates a cached kernel only when its own source file changes, not
   when a kernel it calls from another file does, nor when these flags change.
   skreg therefore stamps its cache directory with numba's and Python's
-  versions and the size and mtime of every kernel source and of this file;
+  versions and a hash of every kernel source and of this file;
   when the stamp differs (an upgrade, an edited kernel), skreg's ``.nbi`` and
   ``.nbc`` files there are deleted before anything is loaded.
+- Loading a cached kernel skips numba's refresh of its typing and lowering
+  registries (only numba's runtime is initialized), which would otherwise
+  be most of a warm-cache first fit.
 - A cache entry that cannot be read (a truncated or corrupt file) is deleted
   and the kernel compiled again, instead of failing the call.
 - ``fastmath`` is an explicit flag set. ``fastmath=True`` would add ``nnan`` and
@@ -22,6 +25,7 @@ here, so caching, GIL release and floating-point flags are decided in one place.
 """
 
 import glob
+import hashlib
 import os
 import sys
 import tempfile
@@ -90,11 +94,18 @@ _checked_dirs = set()
 
 
 def _sources_stamp():
-    """What skreg's compiled kernels depend on, as text."""
+    """What skreg's compiled kernels depend on, as text.
+
+    Sources are identified by their content, as numba identifies them, not by
+    their modification time: a cache built on one machine (a container image,
+    a shared ``NUMBA_CACHE_DIR``) stays valid on another where the same files
+    were installed at another time.
+    """
     lines = [f"numba {numba.__version__}", f"python {sys.version_info[:2]}"]
     for path in sorted(glob.glob(os.path.join(_KERNEL_DIR, "*.py"))) + [__file__]:
-        stat = os.stat(path)
-        lines.append(f"{os.path.basename(path)} {stat.st_size} {stat.st_mtime_ns}")
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:16]
+        lines.append(f"{os.path.basename(path)} {digest}")
     return "\n".join(lines) + "\n"
 
 
@@ -155,10 +166,21 @@ def _harden_cache(dispatcher):
         except OSError:
             pass
     load, save = cache.load_overload, cache.save_overload
+    # numba's public load_overload first refreshes the target context, which
+    # imports and installs every typing and lowering registry: measured, most
+    # of a warm-cache first fit (benchmarks/run.py first-use). A cached kernel
+    # needs only numba's runtime (NRT) to be initialized; a kernel that must
+    # be compiled refreshes the context in numba's compiler anyway.
+    rebuild = getattr(cache, "_load_overload", None)
 
     def load_overload(sig, target_context):
         try:
-            return load(sig, target_context)
+            if rebuild is None:
+                return load(sig, target_context)
+            from numba.core.runtime import rtsys
+
+            rtsys.initialize(target_context)
+            return rebuild(sig, target_context)
         except Exception:  # noqa: BLE001 - any unreadable entry: compile instead
             _discard(index_path)
             return None

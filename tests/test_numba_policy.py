@@ -236,3 +236,53 @@ def test_read_only_package_dir_relocates_cache_in_a_fresh_process(tmp_path):
     assert report["cache"] is True and report["dir"] == str(relocated)
     np.testing.assert_allclose(report["coef"], _expected_coef(), rtol=1e-12)
     assert any(name.endswith(".nbi") for name in _cache_files(relocated))
+
+
+def test_stamp_follows_content_not_modification_time(tmp_path, monkeypatch):
+    """A cache built where the same sources were installed earlier stays valid."""
+    kernels = tmp_path / "_kernels"
+    shutil.copytree(
+        _numba._KERNEL_DIR, kernels, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    monkeypatch.setattr(_numba, "_KERNEL_DIR", str(kernels))
+    before = _numba._sources_stamp()
+    for path in kernels.glob("*.py"):
+        os.utime(path, (1_000_000, 1_000_000))  # installed at another time
+    assert _numba._sources_stamp() == before
+    with open(kernels / "prox.py", "a") as f:
+        f.write("\n# an edit\n")
+    changed = set(_numba._sources_stamp().splitlines()) ^ set(before.splitlines())
+    assert {line.split()[0] for line in changed} == {"prox.py"}
+
+
+def _index_targets(cache):
+    """The (triple, cpu name, cpu features) of every entry in numba's indexes."""
+    import pickle
+
+    targets = set()
+    for index in cache.rglob("*.nbi"):
+        with open(index, "rb") as f:
+            pickle.load(f)  # numba's version
+            _, overloads = pickle.loads(f.read())
+        targets.update(key[1] for key in overloads)
+    return targets
+
+
+@pytest.mark.slow
+def test_generic_cpu_cache_does_not_depend_on_the_host_cpu(tmp_path):
+    """NUMBA_CPU_NAME=generic keys (and compiles) the cache for any x86-64 CPU."""
+    cache = tmp_path / "cache"
+    generic = _env(NUMBA_CACHE_DIR=cache, NUMBA_CPU_NAME="generic")
+    first = _fit_in_fresh_process(generic)
+    assert first["misses"] > 0
+    targets = _index_targets(cache)
+    assert {(cpu, features) for _, cpu, features in targets} == {("generic", "")}
+    np.testing.assert_allclose(first["coef"], _expected_coef(), rtol=1e-10)
+    # A process with the same setting loads every kernel ...
+    second = _fit_in_fresh_process(generic)
+    assert second["misses"] == 0 and second["hits"] > 0
+    np.testing.assert_array_equal(second["coef"], first["coef"])
+    # ... one without it compiles for its own CPU: consumers must set it too.
+    host = _fit_in_fresh_process(_env(NUMBA_CACHE_DIR=cache))
+    assert host["misses"] > 0
+    assert len(_index_targets(cache)) == 2

@@ -17,7 +17,6 @@ from skreg._sklearn import (
 )
 from skreg._validation import check_non_negative_sample_weight
 from skreg.linear_model._base import LinearRegressorBase
-from skreg.linear_model._cd_solver import solve_enet
 from skreg.linear_model._path import enet_path
 from skreg.linear_model._preprocess import (
     center_and_weight,
@@ -227,6 +226,8 @@ class ElasticNet(LinearRegressorBase):
         y_2d = y_work.reshape(n_samples, -1)
         n_targets = y_2d.shape[1]
         layouts = make_layouts(X_work, y_2d, sample_weight, X_offset, precompute)
+        # The solver imports the kernels and numba: loaded at the first fit.
+        from skreg.linear_model._cd_solver import solve_enet
 
         coef = self._initial_coef(n_targets, n_features, X.dtype)
         rng = check_random_state(self.random_state)

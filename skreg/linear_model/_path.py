@@ -15,12 +15,6 @@ from sklearn.utils import check_array, check_consistent_length, check_random_sta
 
 from skreg._sklearn import Hidden, Interval, StrOptions, validate_params
 from skreg.linear_model._alpha_grid import alpha_grid
-from skreg.linear_model._cd_solver import solve_enet
-from skreg.linear_model._multitask_solver import (
-    SparseMultitask,
-    solve_multitask,
-    solve_multitask_sparse,
-)
 from skreg.linear_model._preprocess import check_gram, make_layouts
 
 _PATH_PARAMS = {
@@ -262,6 +256,9 @@ def enet_path(
         # Dense data arrives already multiplied by sqrt(sample_weight).
         sample_weight = None
 
+    # The solvers import the kernels and numba: loaded at the first fit.
+    from skreg.linear_model._cd_solver import solve_enet
+
     (layout,) = make_layouts(
         X,
         np.asarray(y, dtype=dtype).reshape(n_samples, 1),
@@ -385,6 +382,12 @@ def _multitask_path(
     ``sample_weight``, as in the single-task path; dense ``X`` arrives
     centered and weighted already.
     """
+    from skreg.linear_model._multitask_solver import (
+        SparseMultitask,
+        solve_multitask,
+        solve_multitask_sparse,
+    )
+
     dtype = X.dtype
     n_samples, n_features = X.shape
     if sp.issparse(X):

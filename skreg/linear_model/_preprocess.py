@@ -10,10 +10,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
-from skreg._kernels.problems import sparse_column_sums
-from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
-from skreg.linear_model._strategy import resolve_precompute
-
 
 def rescale_sample_weight(sample_weight, n_samples):
     """Rescale weights to sum to ``n_samples``, as scikit-learn's ElasticNet does.
@@ -43,6 +39,8 @@ def center_and_weight(X, y, sample_weight, fit_intercept):
             # Column sums in one compiled pass; mean_variance_axis also computes
             # variances and costs 5-10x more.
             weights = np.ones(0, dtype) if sample_weight is None else sample_weight
+            from skreg._kernels.problems import sparse_column_sums  # numba: lazy
+
             col_sums, _ = sparse_column_sums(
                 X.data, X.indices, X.indptr, weights, sample_weight is not None
             )
@@ -119,6 +117,11 @@ def check_gram(gram, X_work, dtype):
 
 def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
     """Build one solver layout per target column of ``y_work`` (2-D)."""
+    # Imported here: the layouts import the kernels and numba, which
+    # ``import skreg`` and ``from skreg import Lasso`` do not load.
+    from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
+    from skreg.linear_model._strategy import resolve_precompute
+
     dtype = X_work.dtype
     n_samples, n_features = X_work.shape
     if sp.issparse(X_work):
