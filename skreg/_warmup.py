@@ -53,12 +53,19 @@ def _data(n_samples=40, n_features=6, dtype=np.float64, fmt=None, task="reg"):
     return X, y
 
 
+# The CD strategies of skreg.linear_model._strategy, by problem shape: tall
+# dense data runs covariance mode, narrow data scikit-learn's plain CD, wide
+# data (>= 200 features) the working-set kernel.  A warm-up fits each.
+_LINEAR_SHAPES = ((40, 6), (40, 30), (40, 250))
+
+
 def _linear(estimator, fmt, dtype, task="reg", **fit_params):
     def fit():
-        X, y = _data(dtype=dtype, fmt=fmt, task=task)
-        if fit_params.get("sample_weight") is True:
-            fit_params["sample_weight"] = np.linspace(0.5, 2.0, X.shape[0])
-        estimator().fit(X, y, **fit_params)
+        for n_samples, n_features in _LINEAR_SHAPES:
+            X, y = _data(n_samples, n_features, dtype=dtype, fmt=fmt, task=task)
+            if fit_params.get("sample_weight") is True:
+                fit_params["sample_weight"] = np.linspace(0.5, 2.0, X.shape[0])
+            estimator().fit(X, y, **fit_params)
 
     return fit
 

@@ -134,7 +134,7 @@ for name, data in {
 ours = skreg.ElasticNet(alpha=0.05, l1_ratio=0.5, tol=1e-10).fit(X, y)
 ref = sk.ElasticNet(alpha=0.05, l1_ratio=0.5, tol=1e-10).fit(X, y)
 errors["enet"] = float(np.max(np.abs(ours.coef_ - ref.coef_)))
-alphas = [m.LassoCV(cv=3).fit(X, y).alpha_ for m in (skreg, sk)]
+alphas = [m.LassoCV(cv=3, tol=1e-8).fit(X, y).alpha_ for m in (skreg, sk)]
 errors["cv"] = abs(alphas[0] - alphas[1])
 losses = [
     skreg.MLPClassifier(max_iter=3, random_state=0).fit(X, y > 0).loss_,

@@ -83,12 +83,12 @@ def test_fit_works_in_a_process_without_cache(tmp_path):
 
 _FIT_AND_REPORT = """
 import json, numba, numpy as np, skreg, skreg._numba as policy
-from skreg._kernels import cd, gap, prox
+from skreg._kernels import bounds, cd, cd_plain, cd_working_set, gap, problems, prox
 X = np.random.RandomState(0).randn(40, 5)
 y = X @ np.arange(1.0, 6.0)
 coef = skreg.Lasso(alpha=0.01, tol=1e-10).fit(X, y).coef_
 hits = misses = 0
-for module in (cd, gap, prox):
+for module in (bounds, cd, cd_plain, cd_working_set, gap, problems, prox):
     for obj in vars(module).values():
         stats = getattr(obj, "stats", None)
         if stats is not None:
