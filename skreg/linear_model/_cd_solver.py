@@ -185,6 +185,7 @@ def solve_enet(
             INNER_GAP_FRACTION,
             cold_sweep(layout),
             int(min_sweeps),
+            _residual_weights(layout),
         )
     elif random:
         gap, n_iter = _solve_random(
@@ -232,6 +233,14 @@ def solve_enet(
             stacklevel=3,
         )
     return result
+
+
+def _residual_weights(layout):
+    """Sample weights of the residual's inner product, empty for unit weights."""
+    problem = layout.problem
+    if getattr(problem, "weighted", False):
+        return problem.sample_weight
+    return np.empty(0, dtype=layout.dtype)
 
 
 def _solve_random(

@@ -74,6 +74,7 @@ def test_working_sets_reach_the_plain_cd_solution(kind, l2, positive, cold_sweep
         0.3,
         cold_sweep,
         0,
+        np.empty(0),
     )
     assert 0 <= gap <= tol_scaled
     assert 0 < n_sweeps < 10_000
@@ -104,6 +105,7 @@ def test_max_iter_stops_the_solver_with_an_honest_gap():
         0.3,
         False,
         0,
+        np.empty(0),
     )
     assert gap > 0
     assert n_sweeps >= 1
@@ -146,7 +148,9 @@ def test_a_converged_warm_start_still_sweeps_its_support_once(kind, solver):
         gap, n_iter = plain_cd(*common, 1e3, loose, True, 1)
     else:
         bounds = new_bounds(layout.col_norms2, layout.n_samples)
-        gap, n_iter = working_set_cd(*common, loose, True, bounds, 4, 5, 0.3, False, 1)
+        gap, n_iter = working_set_cd(
+            *common, loose, True, bounds, 4, 5, 0.3, False, 1, np.empty(0)
+        )
     assert n_iter == 1
     assert np.any(w[support] != start[support]), "the support moved"
     assert np.all(w[start == 0] == 0), "only the support is swept"
