@@ -43,6 +43,17 @@ rng = np.random.default_rng(0)
 X = sp.random(200, 50, density=0.2, random_state=0, format="{fmt}")
 y = X[:, :5].toarray().sum(axis=1) + rng.standard_normal(200)
 """,
+    # 300 features: the working-set kernel (200 or more), not plain CD.
+    "wide": """
+rng = np.random.default_rng(0)
+X = rng.standard_normal((100, 300))
+y = X[:, :5].sum(axis=1) + rng.standard_normal(100)
+""",
+    "sparse-wide": """
+rng = np.random.default_rng(0)
+X = sp.random(100, 300, density=0.2, random_state=0, format="csc")
+y = X[:, :5].toarray().sum(axis=1) + rng.standard_normal(100)
+""",
     "classification": """
 rng = np.random.default_rng(0)
 X = rng.standard_normal((200, 20))
@@ -94,6 +105,18 @@ CASES = (
         "ElasticNet dense",
         DATA["regression"],
         "skreg.ElasticNet(alpha=0.1, l1_ratio=0.5).fit(X, y)",
+        1.5,
+    ),
+    Case(
+        "Lasso dense 100x300 (working sets)",
+        DATA["wide"],
+        "skreg.Lasso(alpha=0.05).fit(X, y)",
+        1.5,
+    ),
+    Case(
+        "Lasso CSC 100x300 (working sets)",
+        DATA["sparse-wide"],
+        "skreg.Lasso(alpha=0.01).fit(X, y)",
         1.5,
     ),
     Case("LassoCV dense", DATA["regression"], "skreg.LassoCV().fit(X, y)", 2.0),
