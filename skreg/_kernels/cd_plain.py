@@ -84,10 +84,10 @@ def sweep_support(problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap):
             n_support += 1
     xtr = np.empty(0, dtype=w.dtype)
     empty = support[:0]
-    r_norm2, _ = layout_stats(problem, state, w, l2_typed, False, empty, xtr)
+    r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)
     dual = 0.5 * r_norm2 + penalty(w, support, l1, l2) - gap
     layout_sweep(problem, state, w, l1_typed, l2_typed, positive, support)
-    r_norm2, _ = layout_stats(problem, state, w, l2_typed, False, empty, xtr)
+    r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)
     return min(gap, 0.5 * r_norm2 + penalty(w, support, l1, l2) - dual), 1
 
 

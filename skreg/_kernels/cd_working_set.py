@@ -201,7 +201,9 @@ def _try_extrapolation(
         for k in range(point.shape[0]):
             point[k] = max(point[k], 0)
     empty = active[:0]
-    r_norm2, _ = layout_stats(problem, state, w, l2_typed, False, empty, xtr)
+    # subtract_l2 only affects xtr[features], empty here; True everywhere in
+    # this module keeps one specialization of the stats kernel.
+    r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)
     current = 0.5 * r_norm2 + penalty(w, active, l1, l2)
     # The candidate moves a copy of the state: undoing a rejected step by
     # the opposite updates would cancel catastrophically after a wild step.
@@ -211,7 +213,7 @@ def _try_extrapolation(
         j = active[k]
         layout_move(problem, candidate, j, point[k] - w[j])
         w[j] = point[k]
-    r_norm2, _ = layout_stats(problem, candidate, w, l2_typed, False, empty, xtr)
+    r_norm2, _ = layout_stats(problem, candidate, w, l2_typed, True, empty, xtr)
     if 0.5 * r_norm2 + penalty(w, active, l1, l2) < current:
         layout_assign_state(problem, state, candidate)
     else:
@@ -420,7 +422,9 @@ def working_set_cd(
     has_residual = layout_residual(problem, state, residual)
     everything = np.arange(n_features)
     candidates = np.empty(n_features, dtype=np.intp)
-    n_candidates = 0
+    # Not the literal 0: a literal argument compiles a second specialization
+    # of every kernel it is passed to (screen, measured).
+    n_candidates = n_features - n_features
     for j in range(n_features):
         if col_norms2[j] != 0:
             candidates[n_candidates] = j
@@ -432,6 +436,7 @@ def working_set_cd(
     n_sweeps = 0
     best_dual = -np.inf
     certified = np.inf
+    refresh = n_features >= 0  # a runtime True: one specialization of the bounds
     if cold_sweep and max_iter > 0:
         # From w = 0 one plain sweep over every candidate costs about one
         # pass of the gap, and finds most of the support at once instead of
@@ -456,7 +461,7 @@ def working_set_cd(
         if has_residual:
             layout_residual(problem, state, residual)
             r_norm2, r_dot_y = bounded_stats(
-                problem, residual, w, l1, l2_typed, xtr, bounds, True
+                problem, residual, w, l1, l2_typed, xtr, bounds, refresh
             )
         else:
             r_norm2, r_dot_y = layout_stats(
@@ -475,7 +480,7 @@ def working_set_cd(
                 l2_typed,
                 xtr_dual,
                 bounds,
-                False,
+                not refresh,
             )
             best_dual = max(
                 best_dual,

@@ -143,8 +143,11 @@ def _residual_sparse(problem, state, out):
 
 
 def _stats_at_dense(problem, residual, w, l2, features, xtr):
+    # A runtime True, not the literal: the stats kernel then has the one
+    # specialization that layout_stats uses too.
+    subtract_l2 = features.shape[0] >= 0
     return residual_stats_dense(
-        problem.X, problem.y, residual, w, l2, True, features, xtr
+        problem.X, problem.y, residual, w, l2, subtract_l2, features, xtr
     )
 
 
@@ -159,7 +162,10 @@ def _stats_at_sparse(problem, residual, w, l2, features, xtr):
         total += sample_weight[i] * residual[i]
     shift = np.zeros(2, dtype=residual.dtype)
     shift[1] = total
-    return residual_stats_sparse(problem, (residual, shift), w, l2, True, features, xtr)
+    subtract_l2 = features.shape[0] >= 0  # runtime True: see _stats_at_dense
+    return residual_stats_sparse(
+        problem, (residual, shift), w, l2, subtract_l2, features, xtr
+    )
 
 
 def _copy_one(problem, state):
