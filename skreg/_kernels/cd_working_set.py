@@ -44,24 +44,8 @@ class DualCandidate(NamedTuple):
 @njit
 def _subset_gap(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive):
     """Duality gap of the problem restricted to ``features`` (others zero)."""
-    dual_norm = 0.0
-    l1_norm = 0.0
-    l2_norm2 = 0.0
-    for k in range(features.shape[0]):
-        j = features[k]
-        value = xtr[j] if positive else abs(xtr[j])
-        if value > dual_norm:
-            dual_norm = value
-        l1_norm += abs(w[j])
-        l2_norm2 += w[j] * w[j]
-    scale = l1 / dual_norm if dual_norm > l1 else 1.0
-    quadratic = r_norm2 + l2 * l2_norm2
-    return (
-        0.5 * quadratic
-        + l1 * l1_norm
-        + 0.5 * scale * scale * quadratic
-        - (scale * r_dot_y)
-    )
+    primal = 0.5 * r_norm2 + penalty(w, features, l1, l2)
+    return primal - _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive)
 
 
 @njit
