@@ -41,6 +41,16 @@ class DualCandidate(NamedTuple):
     residual_weights: np.ndarray  # sample weights, or empty for unit weights
 
 
+# A start within NEAR_TOLERANCE times the tolerance (a warm start along a
+# path) begins with rounds of FIRST_ROUND_DEPTH sweeps, doubling up to
+# ``depth``: most such subproblems are solved in a few sweeps, and a full
+# round of ``depth`` sweeps before the first gap check would cost more than
+# the solve (LassoCV on make_regression(1000, 1500): 0.086 -> 0.057 s a path).
+# Far from the tolerance, long rounds from the start feed Anderson best.
+FIRST_ROUND_DEPTH = 3
+NEAR_TOLERANCE = 100.0
+
+
 @njit
 def _subset_gap(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive):
     """Duality gap of the problem restricted to ``features`` (others zero)."""
@@ -219,21 +229,24 @@ def _solve_subproblem(
     inner_tol,
     budget,
     depth,
+    first_depth,
     xtr,
     candidate,
 ):
     """CD with Anderson extrapolation on ``working``; returns the sweeps used.
 
-    Each round is one sweep over the working set followed by ``depth`` sweeps
-    over its non-zero coefficients only (glmnet's active-set cycling: zeros
-    rarely move, so most work goes where the coefficients change), then an
-    Anderson step and the subproblem's gap.  When the layout has a residual,
+    Each round is one sweep over the working set followed by sweeps over its
+    non-zero coefficients only (glmnet's active-set cycling: zeros rarely
+    move, so most work goes where the coefficients change), ``first_depth``
+    of them in the first round and twice as many each round up to ``depth``,
+    then an Anderson step and the subproblem's gap.  When the layout has a residual,
     the residuals of the round are extrapolated too (celer's dual
     extrapolation): ``candidate`` (a :class:`DualCandidate`) then holds a dual
     point, often much better than the rescaled residual, for the certificates.
     """
     residual_weights = candidate.residual_weights
     sweeps = 0
+    round_depth = first_depth
     while sweeps < budget:
         layout_sweep(problem, state, w, l1_typed, l2_typed, positive, working)
         sweeps += 1
@@ -242,7 +255,8 @@ def _solve_subproblem(
             if w[working[k]] != 0:
                 n_active += 1
         # Never more sweeps than max_iter allows: n_iter_ <= max_iter.
-        rounds = min(depth, budget - sweeps)
+        rounds = min(round_depth, budget - sweeps)
+        round_depth = min(2 * round_depth, depth)
         if n_active > 0 and rounds > 0:
             active = np.empty(n_active, dtype=np.intp)
             n_active = 0
@@ -519,6 +533,9 @@ def working_set_cd(
             previous[k] = working[k]
         n_previous = n_working
         inner_tol = max(inner_fraction * certified, 0.5 * tol_scaled)
+        first_depth = depth
+        if certified <= NEAR_TOLERANCE * tol_scaled:
+            first_depth = min(FIRST_ROUND_DEPTH, depth)
         n_sweeps += _solve_subproblem(
             problem,
             state,
@@ -532,6 +549,7 @@ def working_set_cd(
             inner_tol,
             max_iter - n_sweeps,
             depth,
+            first_depth,
             xtr,
             candidate,
         )
