@@ -56,6 +56,9 @@ class CDResult:
     # CorrelationBounds of the working-set solver (exact X'r at recent
     # residuals): the next alpha of a path reuses it instead of a full pass.
     stats: object = None
+    # Indices of the non-zero coefficients the solver may have moved (those
+    # of the layout's columns), so a path stores O(support) per alpha.
+    support: np.ndarray = None
 
 
 def convergence_message(gap, tol, l1, *, n_iter=None, max_iter=None, rel_tol=None):
@@ -123,7 +126,9 @@ def solve_enet(
     layout : DenseLayout, GramLayout or SparseLayout
         The preprocessed problem.
     coef : ndarray of shape (n_features,)
-        Warm start, updated in place; dtype must be the layout's.
+        Warm start, updated in place; dtype must be the layout's.  When the
+        layout covers only some ``columns``, the others are left as they are
+        (their columns are zero, so they never move, as in scikit-learn).
     l1, l2 : float
         Penalties already multiplied by the (weighted) number of samples.
     max_iter : int
@@ -155,6 +160,10 @@ def solve_enet(
     -------
     result : CDResult
     """
+    full_coef = coef
+    if layout.columns is not None:
+        # The layout left out columns without entries: solve on the others.
+        coef = full_coef[layout.columns]
     if working_set is None:
         working_set = (
             l1 > 0 and not random and layout.n_features >= WORKING_SET_MIN_FEATURES
@@ -217,7 +226,13 @@ def solve_enet(
             bool(screening and l1 > 0),
             int(min_sweeps),
         )
-    result = CDResult(coef, float(gap), tol_scaled, int(n_iter), stats=stats)
+    support = np.flatnonzero(coef)
+    if layout.columns is not None:
+        full_coef[layout.columns] = coef
+        support = layout.columns[support]
+    result = CDResult(
+        full_coef, float(gap), tol_scaled, int(n_iter), stats=stats, support=support
+    )
     # A NaN or infinite gap (overflow; ||y||^2 itself may be inf) must warn too.
     if warn and not (result.gap <= result.tol and np.isfinite(result.gap)):
         warnings.warn(

@@ -19,6 +19,9 @@ from skreg._kernels.problems import (
 class DenseLayout:
     """``X`` (Fortran order) and ``y`` already centered and weighted."""
 
+    # The problem covers every feature (see SparseLayout.columns).
+    columns = None
+
     def __init__(self, X, y):
         self.dtype = X.dtype
         self.n_samples, self.n_features = X.shape
@@ -39,6 +42,7 @@ class GramLayout:
 
     # Covariance mode never forms the residual.
     n_samples = 0
+    columns = None
 
     def __init__(self, gram, xty, y_norm2):
         gram = np.ascontiguousarray(gram)
@@ -59,11 +63,14 @@ class SparseLayout:
     """CSC ``X`` left uncentered: centering by ``x_mean`` is implicit.
 
     ``y`` is centered, ``sample_weight`` sums to ``n_samples`` (ones when the
-    user gave none).
+    user gave none).  ``columns``, when not None, are the indices among the
+    caller's features of the columns of ``X`` (the others have no entry and
+    were left out); coefficients given to the solver then cover these only.
     """
 
-    def __init__(self, X, y, sample_weight, x_mean):
+    def __init__(self, X, y, sample_weight, x_mean, columns=None):
         dtype = X.dtype
+        self.columns = columns
         self.dtype = dtype
         self.n_samples, self.n_features = X.shape
         weighted = bool(np.any(sample_weight != 1))

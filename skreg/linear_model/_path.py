@@ -282,7 +282,9 @@ def enet_path(
     else:
         path_alphas = np.sort(np.asarray(requested, dtype=np.float64).ravel())[::-1]
     n_path = len(path_alphas)
-    coefs = np.empty((n_features, n_path), dtype=dtype)
+    # Zeros, then each alpha writes its support only: writing whole columns
+    # of a (p, n_alphas) array costs more than the solves on wide data.
+    coefs = np.zeros((n_features, n_path), dtype=dtype)
     dual_gaps = np.empty(n_path)
     n_iters = []
     coef = (
@@ -290,6 +292,10 @@ def enet_path(
         if coef_init is None
         else np.array(coef_init, dtype=dtype).ravel()
     )
+    if layout.columns is not None:
+        # Warm-start values of columns the solver left out never change.
+        frozen = np.setdiff1d(np.flatnonzero(coef), layout.columns)
+        coefs[frozen] = coef[frozen, None]
     rng = check_random_state(random_state)
     n_weight = n_samples if sample_weight is None else float(np.sum(sample_weight))
     warm_stats = None
@@ -309,7 +315,7 @@ def enet_path(
             min_sweeps=PATH_MIN_SWEEPS,
         )
         warm_stats = result.stats
-        coefs[:, i] = coef
+        coefs[result.support, i] = coef[result.support]
         dual_gaps[i] = result.gap / n_samples
         n_iters.append(result.n_iter)
         tol_i = result.tol / n_samples

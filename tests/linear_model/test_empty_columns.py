@@ -1,0 +1,81 @@
+"""Sparse data with empty columns: the solver runs on the stored columns only.
+
+Text-like and one-hot data (and CV folds of them) have many columns without a
+stored entry.  ``make_layouts`` then leaves them out of the problem
+(``_preprocess.EMPTY_COLUMNS_TO_COMPACT``); results must not change.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import linear_model as sk
+
+import skreg
+from skreg.linear_model import _preprocess
+
+
+def _wide_sparse(n_samples=60, n_features=400, n_stored=120, seed=0):
+    """CSC data whose columns outside ``n_stored`` random ones are empty."""
+    rng = np.random.default_rng(seed)
+    stored = np.sort(rng.choice(n_features, n_stored, replace=False))
+    dense = np.zeros((n_samples, n_features))
+    block = rng.standard_normal((n_samples, n_stored))
+    block[rng.random(block.shape) > 0.3] = 0
+    dense[:, stored] = block
+    y = dense[:, stored[:6]] @ np.arange(1.0, 7.0) + 0.1 * rng.standard_normal(
+        n_samples
+    )
+    return sp.csc_matrix(dense), y, stored
+
+
+def test_stored_columns_only_when_many_are_empty():
+    X, _, stored = _wide_sparse()
+    np.testing.assert_array_equal(_preprocess.stored_columns(X), stored)
+    full = sp.csc_matrix(np.ones((5, 8)))
+    assert _preprocess.stored_columns(full) is None
+    # One empty column of eight is below the fraction: nothing is copied.
+    few_empty = full.tolil()
+    few_empty[:, 3] = 0
+    assert _preprocess.stored_columns(sp.csc_matrix(few_empty.tocsc())) is None
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_lasso_on_empty_columns_matches_dense_and_sklearn(fit_intercept):
+    X, y, stored = _wide_sparse()
+    kw = {"alpha": 0.05, "fit_intercept": fit_intercept, "tol": 1e-10}
+    sparse_fit = skreg.Lasso(**kw).fit(X, y)
+    dense_fit = skreg.Lasso(**kw).fit(X.toarray(), y)
+    reference = sk.Lasso(**kw, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(sparse_fit.coef_, dense_fit.coef_, atol=1e-8)
+    np.testing.assert_allclose(sparse_fit.coef_, reference.coef_, atol=1e-6)
+    empty = np.setdiff1d(np.arange(X.shape[1]), stored)
+    assert np.all(sparse_fit.coef_[empty] == 0)
+    assert sparse_fit.coef_.shape == (X.shape[1],)
+
+
+def test_path_with_and_without_compaction_agree(monkeypatch):
+    X, y, _ = _wide_sparse(seed=1)
+    yc = y - y.mean()
+    kw = {"alphas": 20, "eps": 1e-2, "tol": 1e-10}
+    _, compact, _ = skreg.lasso_path(X, yc, **kw)
+    monkeypatch.setattr(_preprocess, "EMPTY_COLUMNS_TO_COMPACT", 2.0)  # never
+    _, full, _ = skreg.lasso_path(X, yc, **kw)
+    np.testing.assert_allclose(compact, full, atol=1e-6)
+    _, reference, _ = sk.lasso_path(X, yc, **kw)
+    np.testing.assert_allclose(compact, reference, atol=1e-6)
+
+
+def test_warm_start_on_an_empty_column_is_left_as_given():
+    # scikit-learn's CD skips zero-norm columns, so a warm-start value there
+    # stays; every point of the path reports it.
+    X, y, stored = _wide_sparse(seed=2)
+    empty = np.setdiff1d(np.arange(X.shape[1]), stored)[0]
+    coef_init = np.zeros(X.shape[1])
+    coef_init[empty] = 0.5
+    alphas, coefs, _ = skreg.lasso_path(
+        X, y - y.mean(), alphas=5, coef_init=coef_init, tol=1e-8
+    )
+    np.testing.assert_array_equal(coefs[empty], np.full(len(alphas), 0.5))
+    others = np.delete(coefs, empty, axis=0)
+    _, reference, _ = skreg.lasso_path(X, y - y.mean(), alphas=5, tol=1e-8)
+    np.testing.assert_allclose(others, np.delete(reference, empty, axis=0), atol=1e-6)
