@@ -27,8 +27,9 @@ def lasso_cd(X, y, w, l1, max_iter, tol):
     tol_scaled = tol * (y @ y)
     xtr = np.empty(n_features)
     gap = np.inf
-    sweep = 0
-    for sweep in range(max_iter):
+    n_sweeps = 0
+    while n_sweeps < max_iter:
+        n_sweeps += 1
         for j in range(n_features):
             if norms2[j] == 0.0:
                 continue
@@ -57,7 +58,7 @@ def lasso_cd(X, y, w, l1, max_iter, tol):
         )
         if gap <= tol_scaled:
             break
-    return gap, sweep + 1
+    return gap, n_sweeps
 
 
 X = np.asfortranarray(X - X.mean(axis=0))  # noqa: F821 - given by the caller
