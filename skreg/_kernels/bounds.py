@@ -84,30 +84,25 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
         radius = np.empty(n_snapshots)
         for k in range(n_snapshots):
             radius[k] = np.sqrt(layout_distance2(problem, residual, snapshots[k]))
-        # 0: known exactly (radius 0), 1: bounded, 2: needs an exact value.
-        kind = np.empty(n_features, dtype=np.uint8)
+        # One pass: known (radius 0) and bounded features get their value
+        # now, those that need an exact value are listed for layout_stats_at.
         exact = np.empty(n_features, dtype=np.intp)
         n_exact = 0
         for j in range(n_features):
             r = radius[snapshot_of[j]]
             if r == 0:
-                kind[j] = 0
-            elif w[j] != 0 or abs(correlations[j]) + col_norms[j] * r > l1:
-                kind[j] = 2
+                xtr[j] = correlations[j] - l2 * w[j]
+                continue
+            bound = abs(correlations[j]) + col_norms[j] * r
+            if w[j] != 0 or bound > l1:
                 exact[n_exact] = j
                 n_exact += 1
             else:
-                kind[j] = 1
+                xtr[j] = bound if correlations[j] >= 0 else -bound
         if n_exact <= FULL_PASS_FRACTION * n_features:
             r_norm2, r_dot_y = layout_stats_at(
                 problem, residual, w, l2, exact[:n_exact], xtr
             )
-            for j in range(n_features):
-                if kind[j] == 0:
-                    xtr[j] = correlations[j] - l2 * w[j]
-                elif kind[j] == 1:
-                    bound = abs(correlations[j]) + col_norms[j] * radius[snapshot_of[j]]
-                    xtr[j] = bound if correlations[j] >= 0 else -bound
             if refresh and n_exact > 0:
                 _remember(bounds, residual, w, l2, exact[:n_exact], xtr)
             return r_norm2, r_dot_y

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from skreg._kernels.bounds import bounded_stats
-from skreg._kernels.cd_plain import penalty, screen, sweep_support
+from skreg._kernels.cd_plain import penalty, sweep_support
 from skreg._kernels.gap import enet_gap
 from skreg._kernels.problems import (
     layout_assign_state,
@@ -313,6 +313,53 @@ def _solve_subproblem(
 
 
 @njit
+def _screen_and_rank(
+    problem,
+    state,
+    w,
+    candidates,
+    n_candidates,
+    xtr,
+    inv_norms,
+    dual_norm,
+    gap,
+    l1,
+    positive,
+    distance,
+):
+    """Gap-safe screening and working-set priorities in one pass.
+
+    ``candidates[:n_candidates]`` is compacted in place (order kept) to the
+    features the gap-safe rule (Fercoq et al. 2015) cannot discard; a
+    discarded non-zero coefficient is set to zero.  ``distance[k]`` receives
+    the kept candidate's distance to its dual constraint, ``-inf`` for the
+    support.  ``gap = inf`` screens nothing.  Returns the new number of
+    candidates and the size of the support.
+    """
+    inv_scale = 1.0 / max(l1, dual_norm)
+    radius = np.sqrt(2.0 * max(gap, 0.0)) / l1
+    kept = 0
+    n_nonzero = 0
+    for k in range(n_candidates):
+        j = candidates[k]
+        magnitude = abs(xtr[j])
+        if (1.0 - magnitude * inv_scale) * inv_norms[j] > radius:
+            if w[j] != 0:
+                layout_move(problem, state, j, -w[j])
+                w[j] = 0
+            continue
+        candidates[kept] = j
+        if w[j] != 0:
+            distance[kept] = -np.inf  # keep the support
+            n_nonzero += 1
+        else:
+            correlation = xtr[j] if positive else magnitude
+            distance[kept] = (1.0 - correlation * inv_scale) * inv_norms[j]
+        kept += 1
+    return kept, n_nonzero
+
+
+@njit
 def kth_smallest(values, k):
     """The ``k``-th smallest of ``values`` (0-based); ``values`` is reordered.
 
@@ -428,6 +475,12 @@ def working_set_cd(
             candidates[n_candidates] = j
             n_candidates += 1
     distance = np.empty(n_features)
+    # 1 / sqrt(||x_j||^2 + l2): every outer iteration scales the dual
+    # distances of all candidates by it, for screening and ranking alike.
+    inv_norms = np.empty(n_features)
+    for k in range(n_candidates):
+        j = candidates[k]
+        inv_norms[j] = 1.0 / np.sqrt(col_norms2[j] + l2)
     working = np.empty(n_features, dtype=np.intp)
     previous = np.empty(n_features, dtype=np.intp)
     n_previous = -1
@@ -497,29 +550,20 @@ def working_set_cd(
             break
         if certified <= tol_scaled or n_sweeps >= max_iter:
             break
-        if screening:
-            n_candidates = screen(
-                problem,
-                state,
-                w,
-                candidates,
-                n_candidates,
-                xtr,
-                dual_norm,
-                certified,
-                l1,
-                l2,
-            )
-        scale = max(l1, dual_norm)
-        n_nonzero = 0
-        for k in range(n_candidates):
-            j = candidates[k]
-            if w[j] != 0:
-                distance[k] = -np.inf  # keep the support
-                n_nonzero += 1
-            else:
-                correlation = xtr[j] if positive else abs(xtr[j])
-                distance[k] = (1.0 - correlation / scale) / np.sqrt(col_norms2[j] + l2)
+        n_candidates, n_nonzero = _screen_and_rank(
+            problem,
+            state,
+            w,
+            candidates,
+            n_candidates,
+            xtr,
+            inv_norms,
+            dual_norm,
+            certified if screening else np.inf,
+            l1,
+            positive,
+            distance,
+        )
         # As in celer and skglm: twice the support, so the set grows only while
         # the support does; a set identical to the last one is doubled instead
         # (its subproblem is already solved).
