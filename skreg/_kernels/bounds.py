@@ -152,5 +152,5 @@ def _remember(bounds, residual, w, l2, features, xtr):
     for j in range(snapshot_of.shape[0]):
         snapshot_of[j] = label[snapshot_of[j]]
     meta[0] = n_used
-    if n_used > MAX_SNAPSHOTS:
+    if n_used >= snapshots.shape[0]:  # no free row for another snapshot
         meta[1] = 0  # the next call makes a full pass
