@@ -125,14 +125,18 @@ def check_gram(gram, X_work, dtype):
 EMPTY_COLUMNS_TO_COMPACT = 0.25
 
 
-def stored_columns(csc):
-    """Indices of the columns of ``csc`` with entries, or None to keep all."""
-    lengths = np.diff(csc.indptr)
-    n_stored = np.count_nonzero(lengths)
-    n_features = lengths.shape[0]
-    if n_stored == 0 or n_features - n_stored < EMPTY_COLUMNS_TO_COMPACT * n_features:
+def stored_columns(csc, x_offset):
+    """Columns of ``csc`` that are not zero once centered, or None to keep all.
+
+    A column without entries is zero after centering unless its offset is
+    not zero (an offset the caller gave, not the column's own mean).
+    """
+    needed = (np.diff(csc.indptr) > 0) | (np.asarray(x_offset) != 0)
+    n_needed = np.count_nonzero(needed)
+    n_features = needed.shape[0]
+    if n_needed == 0 or n_features - n_needed < EMPTY_COLUMNS_TO_COMPACT * n_features:
         return None
-    return np.flatnonzero(lengths)
+    return np.flatnonzero(needed)
 
 
 def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
@@ -152,7 +156,7 @@ def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
         )
         csc = X_work.tocsc()
         csc.sort_indices()
-        columns = stored_columns(csc)
+        columns = stored_columns(csc, X_offset)
         if columns is not None:
             csc = csc[:, columns]
             X_offset = np.asarray(X_offset)[columns]

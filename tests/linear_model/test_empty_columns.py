@@ -30,13 +30,20 @@ def _wide_sparse(n_samples=60, n_features=400, n_stored=120, seed=0):
 
 def test_stored_columns_only_when_many_are_empty():
     X, _, stored = _wide_sparse()
-    np.testing.assert_array_equal(_preprocess.stored_columns(X), stored)
+    no_offset = np.zeros(X.shape[1])
+    np.testing.assert_array_equal(_preprocess.stored_columns(X, no_offset), stored)
+    # An empty column with a non-zero offset is not zero once centered.
+    offset = no_offset.copy()
+    empty = np.setdiff1d(np.arange(X.shape[1]), stored)[0]
+    offset[empty] = 1.0
+    assert empty in _preprocess.stored_columns(X, offset)
     full = sp.csc_matrix(np.ones((5, 8)))
-    assert _preprocess.stored_columns(full) is None
+    assert _preprocess.stored_columns(full, np.zeros(8)) is None
     # One empty column of eight is below the fraction: nothing is copied.
     few_empty = full.tolil()
     few_empty[:, 3] = 0
-    assert _preprocess.stored_columns(sp.csc_matrix(few_empty.tocsc())) is None
+    few_empty = sp.csc_matrix(few_empty.tocsc())
+    assert _preprocess.stored_columns(few_empty, np.zeros(8)) is None
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
