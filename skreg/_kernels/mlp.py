@@ -72,7 +72,15 @@ from skreg._kernels.mlp_types import (  # noqa: F401 - the engine's public names
 )
 from skreg._numba import FASTMATH, njit
 
-_JIT_OPTIONS = {"fastmath": set(FASTMATH), "error_model": "numpy", "nogil": True}
+# Overload implementations are called from kernels only: numba then need not
+# build (and optimize) their Python and C entry points.
+_JIT_OPTIONS = {
+    "fastmath": set(FASTMATH),
+    "error_model": "numpy",
+    "nogil": True,
+    "no_cpython_wrapper": True,
+    "no_cfunc_wrapper": True,
+}
 
 
 # One small kernel per activation, derivative and loss term: the engine
@@ -854,6 +862,34 @@ def apply_mask(src, dst, masks, start):
 # ---------------------------------------------------------------------------
 
 
+def _engine_only(kernel):
+    """``kernel`` compiled once more for the engine's use only.
+
+    Without the Python and C entry points numba builds for every function a
+    Python caller could call (their code is half of a small kernel's), and
+    not cached on its own: the engine's cache entry holds its code.  The
+    public dispatcher stays for Python callers (tests, doctests).
+    """
+    return njit(
+        error_model="numpy",
+        cache=False,
+        no_cpython_wrapper=True,
+        no_cfunc_wrapper=True,
+    )(getattr(kernel, "py_func", kernel))
+
+
+_finish_layer_grad = _engine_only(finish_layer_grad)
+_apply_mask = _engine_only(apply_mask)
+_batch_norm_forward = _engine_only(batch_norm_forward)
+_batch_norm_backward = _engine_only(batch_norm_backward)
+_sparse_rows_dot = _engine_only(sparse_rows_dot)
+_sparse_rows_grad = _engine_only(sparse_rows_grad)
+_sgd_step = _engine_only(sgd_step)
+_adam_step = _engine_only(adam_step)
+_rmsprop_step = _engine_only(rmsprop_step)
+_group_prox_rows = _engine_only(group_prox_rows)
+
+
 def _gather_dense(X, rows, x_buf, n_features, densify):
     nb = rows.shape[0]
     xb = x_buf[: nb * n_features].reshape((nb, n_features))
@@ -901,7 +937,7 @@ def _first_dot_csr(Z, W, X, rows, xb, densify):
     if densify:
         matmul(xb, W, Z)
     else:
-        sparse_rows_dot(Z, W, rows, X.data, X.indices, X.indptr)
+        _sparse_rows_dot(Z, W, rows, X.data, X.indices, X.indptr)
 
 
 def first_layer_dot(Z, W, X, rows, xb, densify):
@@ -920,7 +956,7 @@ def _first_grad_csr(G, D, X, rows, xb, densify):
     if densify:
         matmul(xb.T, D, G)
     else:
-        sparse_rows_grad(G, D, rows, X.data, X.indices, X.indptr)
+        _sparse_rows_grad(G, D, rows, X.data, X.indices, X.indptr)
 
 
 def first_layer_grad(G, D, X, rows, xb, densify):
@@ -932,7 +968,7 @@ def first_layer_grad(G, D, X, rows, xb, densify):
 
 
 def _step_sgd(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
-    sgd_step(
+    _sgd_step(
         params,
         grad,
         opt.velocity,
@@ -944,7 +980,7 @@ def _step_sgd(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0,
     )
     if group_step is not None:
         # SGD's metric is the identity
-        group_prox_rows(
+        _group_prox_rows(
             params,
             n_rows0,
             n_cols0,
@@ -962,7 +998,7 @@ def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0
     root = np.sqrt(1.0 - float(opt.beta_2) ** t)
     lr_t = dt(opt.lr * root / (1.0 - float(opt.beta_1) ** t))
     prox_lr = dt(opt.lr * root)
-    adam_step(
+    _adam_step(
         params,
         grad,
         opt.m,
@@ -976,7 +1012,7 @@ def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0
         l1_scale,
     )
     if group_step is not None:
-        group_prox_rows(
+        _group_prox_rows(
             params,
             n_rows0,
             n_cols0,
@@ -990,9 +1026,9 @@ def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0
 
 def _step_rmsprop(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
     t += 1
-    rmsprop_step(params, grad, opt.v, n_coef, opt.lr, opt.rho, opt.epsilon, l1_scale)
+    _rmsprop_step(params, grad, opt.v, n_coef, opt.lr, opt.rho, opt.epsilon, l1_scale)
     if group_step is not None:
-        group_prox_rows(
+        _group_prox_rows(
             params, n_rows0, n_cols0, opt.lr * group_step, opt.v, True, opt.epsilon
         )
     return t
@@ -1128,7 +1164,7 @@ def _batches(
                     for j in range(n_features):
                         xb[r, j] += perturb.noise[off + j]
             if perturb.mask_start[0] >= 0:
-                apply_mask(
+                _apply_mask(
                     xb, xb, perturb.masks, perturb.mask_start[0] + pos * n_features
                 )
         yb = work.y_buf[: nb * n_out].reshape((nb, n_out))
@@ -1153,7 +1189,7 @@ def _batches(
                 h0 = bn.hid_start[i + 1]
                 H = bn.n_hidden
                 s0 = bn.n_base + h0
-                batch_norm_forward(
+                _batch_norm_forward(
                     Z,
                     sw_b,
                     sw_sum,
@@ -1171,7 +1207,7 @@ def _batches(
             if perturb is not None:
                 if perturb.mask_start[i + 1] >= 0:
                     prev = layer_block(perturb.drop_acts, act_start, i + 1, nb, fo)
-                    apply_mask(
+                    _apply_mask(
                         Z, prev, perturb.masks, perturb.mask_start[i + 1] + pos * fo
                     )
 
@@ -1212,7 +1248,7 @@ def _batches(
                 matmul(layer_block(A_in, act_start, layer - 1, nb, fi).T, D, G)
             else:
                 first_layer_grad(G, D, X, rows, xb, densify)
-            finish_layer_grad(G, gb, W, D, l2, sw_sum)
+            _finish_layer_grad(G, gb, W, D, l2, sw_sum)
             if layer == 1:
                 continue
             A_prev = layer_block(work.acts, act_start, layer - 1, nb, fi)
@@ -1220,7 +1256,7 @@ def _batches(
             matmul(D, W.T, D_prev)
             if perturb is not None:
                 if dropped:
-                    apply_mask(
+                    _apply_mask(
                         D_prev,
                         D_prev,
                         perturb.masks,
@@ -1231,7 +1267,7 @@ def _batches(
                 h0 = bn.hid_start[layer - 1]
                 H = bn.n_hidden
                 s0 = bn.n_base + h0
-                batch_norm_backward(
+                _batch_norm_backward(
                     D_prev,
                     sw_b,
                     layer_block(bn.zhat, act_start, layer - 1, nb, fi),
