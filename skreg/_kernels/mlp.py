@@ -868,7 +868,9 @@ def _engine_only(kernel):
     Without the Python and C entry points numba builds for every function a
     Python caller could call (their code is half of a small kernel's), and
     not cached on its own: the engine's cache entry holds its code.  The
-    public dispatcher stays for Python callers (tests, doctests).
+    public dispatcher stays for Python callers (tests, doctests); the
+    variant must only be called from compiled code (from Python it would
+    crash), so the optimizer steps, which Python code calls too, keep theirs.
     """
     return njit(
         error_model="numpy",
@@ -884,20 +886,12 @@ _batch_norm_forward = _engine_only(batch_norm_forward)
 _batch_norm_backward = _engine_only(batch_norm_backward)
 _sparse_rows_dot = _engine_only(sparse_rows_dot)
 _sparse_rows_grad = _engine_only(sparse_rows_grad)
-_sgd_step = _engine_only(sgd_step)
-_adam_step = _engine_only(adam_step)
-_rmsprop_step = _engine_only(rmsprop_step)
-_group_prox_rows = _engine_only(group_prox_rows)
 
 
-def _gather_dense(X, rows, x_buf, n_features, densify):
-    nb = rows.shape[0]
-    xb = x_buf[: nb * n_features].reshape((nb, n_features))
-    gather_rows(X, rows, xb)
-    return xb
-
-
-def _gather_csr(X, rows, x_buf, n_features, densify):
+def _scatter_csr(X, rows, x_buf, n_features, densify):
+    """The CSR rows ``rows`` scattered into a dense view of ``x_buf`` (when
+    ``densify``: the input is perturbed), else an empty view (the first
+    layer then reads the CSR arrays)."""
     nb = rows.shape[0]
     if not densify:
         return x_buf[:0].reshape((0, 0))
@@ -910,65 +904,13 @@ def _gather_csr(X, rows, x_buf, n_features, densify):
     return xb
 
 
-def gather_input(X, rows, x_buf, n_features, densify):
-    """The batch's inputs as a dense ``(n_rows, n_features)`` view of ``x_buf``.
-
-    Dense ``X``: its rows gathered.  :class:`CSR` ``X``: its rows scattered
-    into zeros when ``densify`` (the input is perturbed), else an empty view
-    (the first layer then reads the CSR arrays).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import gather_input
-    >>> gather_input(np.eye(2), np.array([1]), np.zeros(2), 2, False).tolist()
-    [[0.0, 1.0]]
-    """
-    if isinstance(X, CSR):
-        return _gather_csr(X, rows, x_buf, n_features, densify)
-    return _gather_dense(X, rows, x_buf, n_features, densify)
+_scatter_csr = _engine_only(_scatter_csr)
 
 
-def _first_dot_dense(Z, W, X, rows, xb, densify):
-    matmul(xb, W, Z)
-
-
-def _first_dot_csr(Z, W, X, rows, xb, densify):
-    if densify:
-        matmul(xb, W, Z)
-    else:
-        _sparse_rows_dot(Z, W, rows, X.data, X.indices, X.indptr)
-
-
-def first_layer_dot(Z, W, X, rows, xb, densify):
-    """``Z = X[rows] @ W`` from the gathered ``xb`` or the CSR arrays."""
-    if isinstance(X, CSR):
-        _first_dot_csr(Z, W, X, rows, xb, densify)
-    else:
-        _first_dot_dense(Z, W, X, rows, xb, densify)
-
-
-def _first_grad_dense(G, D, X, rows, xb, densify):
-    matmul(xb.T, D, G)
-
-
-def _first_grad_csr(G, D, X, rows, xb, densify):
-    if densify:
-        matmul(xb.T, D, G)
-    else:
-        _sparse_rows_grad(G, D, rows, X.data, X.indices, X.indptr)
-
-
-def first_layer_grad(G, D, X, rows, xb, densify):
-    """``G = X[rows].T @ D`` from the gathered ``xb`` or the CSR arrays."""
-    if isinstance(X, CSR):
-        _first_grad_csr(G, D, X, rows, xb, densify)
-    else:
-        _first_grad_dense(G, D, X, rows, xb, densify)
-
-
-def _step_sgd(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
-    _sgd_step(
+def _step_sgd(
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
+):
+    sgd_step(
         params,
         grad,
         opt.velocity,
@@ -978,9 +920,10 @@ def _step_sgd(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0,
         opt.nesterov,
         opt.lr * l1_scale,
     )
-    if group_step is not None:
+    if group_alpha is not None:
+        group_step = group_alpha / n_b
         # SGD's metric is the identity
-        _group_prox_rows(
+        group_prox_rows(
             params,
             n_rows0,
             n_cols0,
@@ -992,13 +935,15 @@ def _step_sgd(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0,
     return t
 
 
-def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
+def _step_adam(
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
+):
     dt = params.dtype.type
     t += 1
     root = np.sqrt(1.0 - float(opt.beta_2) ** t)
     lr_t = dt(opt.lr * root / (1.0 - float(opt.beta_1) ** t))
     prox_lr = dt(opt.lr * root)
-    _adam_step(
+    adam_step(
         params,
         grad,
         opt.m,
@@ -1011,8 +956,9 @@ def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0
         opt.epsilon,
         l1_scale,
     )
-    if group_step is not None:
-        _group_prox_rows(
+    if group_alpha is not None:
+        group_step = group_alpha / n_b
+        group_prox_rows(
             params,
             n_rows0,
             n_cols0,
@@ -1024,27 +970,33 @@ def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0
     return t
 
 
-def _step_rmsprop(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
+def _step_rmsprop(
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
+):
     t += 1
-    _rmsprop_step(params, grad, opt.v, n_coef, opt.lr, opt.rho, opt.epsilon, l1_scale)
-    if group_step is not None:
-        _group_prox_rows(
+    rmsprop_step(params, grad, opt.v, n_coef, opt.lr, opt.rho, opt.epsilon, l1_scale)
+    if group_alpha is not None:
+        group_step = group_alpha / n_b
+        group_prox_rows(
             params, n_rows0, n_cols0, opt.lr * group_step, opt.v, True, opt.epsilon
         )
     return t
 
 
 def optimizer_step(
-    opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
 ):
     """One step of the optimizer ``opt`` (:class:`SGD`, :class:`Adam` or
     :class:`RMSprop`), with the proximal steps of the penalties.
 
     ``l1_scale = alpha * l1_ratio / n_b`` scales the L1 soft-threshold (in the
-    optimizer's metric, see :func:`adam_step`); ``group_step = group_alpha /
-    n_b`` (None: no group lasso) the block soft-threshold of the first
-    layer's ``n_rows0`` rows of ``n_cols0`` weights (:func:`group_prox_rows`).  Adam
-    folds its bias corrections into the learning rates as scikit-learn does.
+    optimizer's metric, see :func:`adam_step`); ``group_alpha / n_b``
+    (``group_alpha`` None: no group lasso) the block soft-threshold of the
+    first layer's ``n_rows0`` rows of ``n_cols0`` weights
+    (:func:`group_prox_rows`).  Adam folds its bias corrections into the
+    learning rates as scikit-learn does.  (``group_alpha`` is divided here,
+    not by the caller: a call site per case would compile two
+    specializations.)
 
     Returns
     -------
@@ -1057,7 +1009,7 @@ def optimizer_step(
     >>> from skreg._kernels.mlp import Adam, optimizer_step
     >>> p = np.array([1.0])
     >>> opt = Adam(np.zeros(1), np.zeros(1), 0.1, 0.0, 0.0, 0.0)
-    >>> t = optimizer_step(opt, p, np.array([2.0]), 1, 0.0, None, 1, 1, 0)
+    >>> t = optimizer_step(opt, p, np.array([2.0]), 1, 0.0, None, 1.0, 1, 1, 0)
     >>> t, p
     (1, array([0.9]))
     """
@@ -1067,31 +1019,14 @@ def optimizer_step(
         step = _step_adam
     else:
         step = _step_rmsprop
-    return step(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t)
-
-
-def _is_csr(X):
-    return isinstance(X, types.NamedTuple) and X.instance_class is CSR
-
-
-@overload(gather_input, jit_options=_JIT_OPTIONS, inline="never")
-def _ov_gather_input(X, rows, x_buf, n_features, densify):
-    return _gather_csr if _is_csr(X) else _gather_dense
-
-
-@overload(first_layer_dot, jit_options=_JIT_OPTIONS, inline="never")
-def _ov_first_layer_dot(Z, W, X, rows, xb, densify):
-    return _first_dot_csr if _is_csr(X) else _first_dot_dense
-
-
-@overload(first_layer_grad, jit_options=_JIT_OPTIONS, inline="never")
-def _ov_first_layer_grad(G, D, X, rows, xb, densify):
-    return _first_grad_csr if _is_csr(X) else _first_grad_dense
+    return step(
+        opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
+    )
 
 
 @overload(optimizer_step, jit_options=_JIT_OPTIONS, inline="never")
 def _ov_optimizer_step(
-    opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
 ):
     cls = getattr(opt, "instance_class", None)
     return {SGD: _step_sgd, Adam: _step_adam, RMSprop: _step_rmsprop}.get(cls)
@@ -1103,6 +1038,7 @@ def _batches(
     grad,
     net,
     X,
+    Xs,
     Y,
     sw,
     order,
@@ -1123,7 +1059,8 @@ def _batches(
     another would link and optimize the callee's code again, so one body
     costs about half the cold compilation of two (benchmarks/
     bench_mlp_first_use.py).  ``pos0`` is the epoch position of ``order[0]``
-    (the row of the dropout masks and noise).
+    (the row of the dropout masks and noise).  A dense input comes as ``X``
+    with ``Xs=None``, a :class:`CSR` one as ``Xs`` with ``X=None``.
 
     Returns
     -------
@@ -1156,7 +1093,17 @@ def _batches(
         densify = False
         if perturb is not None:
             densify = perturb.use_noise or perturb.mask_start[0] >= 0
-        xb = gather_input(X, rows, work.x_buf, n_features, densify)
+        # X (dense) or Xs (CSR) is None; numba prunes the branches of an
+        # ``arg is not None`` test on an argument typed None (not those of
+        # ``is None`` on the other), so each layout's code is compiled alone.
+        # The first layer reads the CSR arrays unless the input is perturbed.
+        sparse_first = False
+        if X is not None:
+            xb = work.x_buf[: nb * n_features].reshape((nb, n_features))
+            gather_rows(X, rows, xb)
+        if Xs is not None:
+            xb = _scatter_csr(Xs, rows, work.x_buf, n_features, densify)
+            sparse_first = not densify
         if perturb is not None:
             if perturb.use_noise:
                 for r in range(nb):
@@ -1177,10 +1124,10 @@ def _batches(
             fo = units[i + 1]
             W, b = layer_params(params, units, net.coef_start, net.intercept_start, i)
             Z = layer_block(work.acts, act_start, i + 1, nb, fo)
-            if i == 0:
-                first_layer_dot(Z, W, X, rows, xb, densify)
-            else:
+            if i > 0 or not sparse_first:
                 matmul(prev, W, Z)
+            elif Xs is not None:
+                _sparse_rows_dot(Z, W, rows, Xs.data, Xs.indices, Xs.indptr)
             add_intercept(Z, b)
             if i + 1 == last:
                 activate(Z, net.out)
@@ -1246,8 +1193,10 @@ def _batches(
                     A_in = perturb.drop_acts
             if layer > 1:
                 matmul(layer_block(A_in, act_start, layer - 1, nb, fi).T, D, G)
-            else:
-                first_layer_grad(G, D, X, rows, xb, densify)
+            elif not sparse_first:
+                matmul(xb.T, D, G)
+            elif Xs is not None:
+                _sparse_rows_grad(G, D, rows, Xs.data, Xs.indices, Xs.indptr)
             _finish_layer_grad(G, gb, W, D, l2, sw_sum)
             if layer == 1:
                 continue
@@ -1293,25 +1242,25 @@ def _batches(
             l1_scale = pen.alpha * pen.l1_ratio / sw_sum
             n_rows0 = units[0]
             n_cols0 = units[1]
-            if group_alpha is not None:
-                t = optimizer_step(
-                    opt,
-                    params,
-                    grad,
-                    n_coef,
-                    l1_scale,
-                    group_alpha / sw_sum,
-                    n_rows0,
-                    n_cols0,
-                    t,
-                )
-            else:
-                t = optimizer_step(
-                    opt, params, grad, n_coef, l1_scale, None, n_rows0, n_cols0, t
-                )
+            t = optimizer_step(
+                opt,
+                params,
+                grad,
+                n_coef,
+                l1_scale,
+                group_alpha,
+                sw_sum,
+                n_rows0,
+                n_cols0,
+                t,
+            )
         n_done += 1
         start = stop
     return loss_sum, t, n_done, loss, sw_sum
+
+
+def _split(X):
+    return (None, X) if isinstance(X, CSR) else (X, None)
 
 
 def loss_grad(
@@ -1375,7 +1324,7 @@ def loss_grad(
         params,
         grad,
         net,
-        X,
+        *_split(X),
         Y,
         sw,
         rows,
@@ -1458,7 +1407,7 @@ def run_epoch(
         params,
         grad,
         net,
-        X,
+        *_split(X),
         Y,
         sw,
         order,
