@@ -1320,43 +1320,14 @@ def loss_grad(
     >>> float(loss), float(n_b), grad.tolist()
     (0.0, 2.0, [0.0, 0.0])
     """
-    _, _, _, loss, n_b = _batches(
-        params,
-        grad,
-        net,
-        *_split(X),
-        Y,
-        sw,
-        rows,
-        rows.shape[0],
-        pos,
-        work,
-        pen,
-        None,
-        0,
-        group_alpha,
-        bn,
-        perturb,
-    )
+    head = (params, grad, net, *_split(X), Y, sw)
+    tail = (work, pen, None, 0, group_alpha, bn, perturb)
+    _, _, _, loss, n_b = _batches(*head, rows, rows.shape[0], pos, *tail)
     return loss, n_b
 
 
 def run_epoch(
-    params,
-    grad,
-    net,
-    X,
-    Y,
-    sw,
-    order,
-    batch_size,
-    work,
-    pen,
-    opt,
-    t,
-    group_alpha,
-    bn,
-    perturb,
+    params, grad, net, X, Y, sw, order, batch_size, work, pen, opt, t, *options
 ):
     """One epoch of minibatch SGD, Adam or RMSprop over the rows in ``order``.
 
@@ -1371,8 +1342,8 @@ def run_epoch(
     The arguments are those of :func:`loss_grad`, with the row ``order`` and
     ``batch_size`` instead of the rows and position, plus the optimizer
     ``opt`` (:class:`SGD`, :class:`Adam` or :class:`RMSprop`, updated in
-    place) and its step count ``t``.  ``group_alpha`` (None: off) moves to
-    just before ``bn``.
+    place) and its step count ``t``; ``*options`` are ``group_alpha, bn,
+    perturb``, as in :func:`loss_grad` (None: off).
 
     Returns
     -------
@@ -1403,22 +1374,8 @@ def run_epoch(
     >>> n_done, bool(params[0] > 1.0)
     (2, True)
     """
-    loss_sum, t, n_done, _, _ = _batches(
-        params,
-        grad,
-        net,
-        *_split(X),
-        Y,
-        sw,
-        order,
-        batch_size,
-        0,
-        work,
-        pen,
-        opt,
-        t,
-        group_alpha,
-        bn,
-        perturb,
-    )
+    head = (params, grad, net, *_split(X), Y, sw)
+    # options: group_alpha, bn, perturb (as loss_grad's)
+    tail = (work, pen, opt, t, *options)
+    loss_sum, t, n_done, _, _ = _batches(*head, order, batch_size, 0, *tail)
     return loss_sum, t, n_done

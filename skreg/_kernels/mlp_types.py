@@ -35,45 +35,22 @@ class _Code(NamedTuple):
     """
 
 
-class Identity(_Code):
-    CODE = IDENTITY
+def _code_type(name, code):
+    # module-level names equal to the class names: numba's cache pickles the
+    # types by reference
+    return type(name, (_Code,), {"CODE": code, "__module__": __name__})
 
 
-class Logistic(_Code):
-    CODE = LOGISTIC
-
-
-class Tanh(_Code):
-    CODE = TANH
-
-
-class Relu(_Code):
-    CODE = RELU
-
-
-class Softmax(_Code):
-    CODE = SOFTMAX
-
-
-class Exp(_Code):
-    CODE = EXP
-
-
-class SquaredLoss(_Code):
-    CODE = SQUARED
-
-
-class LogLoss(_Code):
-    CODE = LOG_LOSS
-
-
-class BinaryLogLoss(_Code):
-    CODE = BINARY_LOG_LOSS
-
-
-class PoissonLoss(_Code):
-    CODE = POISSON
-
+Identity = _code_type("Identity", IDENTITY)
+Logistic = _code_type("Logistic", LOGISTIC)
+Tanh = _code_type("Tanh", TANH)
+Relu = _code_type("Relu", RELU)
+Softmax = _code_type("Softmax", SOFTMAX)
+Exp = _code_type("Exp", EXP)
+SquaredLoss = _code_type("SquaredLoss", SQUARED)
+LogLoss = _code_type("LogLoss", LOG_LOSS)
+BinaryLogLoss = _code_type("BinaryLogLoss", BINARY_LOG_LOSS)
+PoissonLoss = _code_type("PoissonLoss", POISSON)
 
 # code -> its type's instance
 ACTIVATIONS = (Identity(), Logistic(), Tanh(), Relu(), Softmax(), Exp())
