@@ -8,8 +8,8 @@ same kernel specializations as real ones, so that cost is paid once, ahead of
 time, where the cache lives:
 
 - the common variants: Lasso/ElasticNet on dense and sparse float64 and
-  float32 data, ``LassoCV``, and the default ``MLPClassifier`` and
-  ``MLPRegressor``;
+  float32 data, ``LassoCV``, and the default ``MLPClassifier`` (several
+  classes and two) and ``MLPRegressor``;
 - ``--all``: every estimator option that selects other kernels (Gram
   matrices, multi-output paths, sample weights, every MLP solver and
   regularization option) in both dtypes, dense and sparse.
@@ -44,6 +44,10 @@ def _data(n_samples=40, n_features=6, dtype=np.float64, fmt=None, task="reg"):
         y = np.column_stack([X[:, 0], X[:, 1] - X[:, 2]]).astype(dtype)
     elif task == "multilabel":
         y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0]).astype(int)
+    elif task == "binary":
+        y = (X[:, 0] > 0).astype(int)
+    elif task == "count":
+        y = np.floor(np.exp(X[:, 0])).astype(dtype)
     else:
         y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 1)
     if fmt is not None:
@@ -107,10 +111,16 @@ def common_variants():
     variants.append(
         Variant("LassoCV dense float64", _linear(skreg.LassoCV, None, np.float64))
     )
+    # The MLP kernels are compiled per output activation and loss (softmax
+    # for several classes, logistic for two): both classifiers.
     variants += [
         Variant(
             "MLPClassifier() float64",
             _mlp(skreg.MLPClassifier, None, np.float64, "clf"),
+        ),
+        Variant(
+            "MLPClassifier() binary float64",
+            _mlp(skreg.MLPClassifier, None, np.float64, "binary"),
         ),
         Variant(
             "MLPRegressor() float64", _mlp(skreg.MLPRegressor, None, np.float64, "reg")
@@ -119,9 +129,13 @@ def common_variants():
     return variants
 
 
-# MLP options that select other code, each switched on alone; the last entry
+# MLP options that select other code, each switched on alone (the hidden
+# activation too: the kernels are compiled per activation); the last entry
 # switches every one on at once.
 _MLP_OPTIONS = (
+    {"activation": "tanh"},
+    {"activation": "logistic"},
+    {"activation": "identity"},
     {"solver": "sgd"},
     {"solver": "rmsprop"},
     {"solver": "lbfgs"},  # l1_ratio needs a stochastic solver
@@ -204,6 +218,14 @@ def all_variants():
                 Variant(
                     f"MLPRegressor() 2 targets {where}",
                     _mlp(skreg.MLPRegressor, fmt, dtype, "reg2"),
+                ),
+                Variant(
+                    f"MLPClassifier() binary {where}",
+                    _mlp(skreg.MLPClassifier, fmt, dtype, "binary"),
+                ),
+                Variant(
+                    f"MLPRegressor(loss='poisson') {where}",
+                    _mlp(skreg.MLPRegressor, fmt, dtype, "count", loss="poisson"),
                 ),
             ]
     seen = set()  # LassoCV dense float64 is a common variant too

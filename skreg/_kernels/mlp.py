@@ -21,11 +21,9 @@ Per-batch work buffers (``x_buf``, ``acts``, ``deltas``) are flat too; the
 block of layer ``l`` (``l >= 1``) starts at ``act_start[l]`` and is viewed as
 ``(n_rows, units[l])`` for the rows of the current batch.
 
-Codes used by every kernel:
-
-- hidden activation: ``IDENTITY=0, LOGISTIC=1, TANH=2, RELU=3``;
-- output activation: the same plus ``SOFTMAX=4, EXP=5``;
-- loss: ``SQUARED=0, LOG_LOSS=1, BINARY_LOG_LOSS=2, POISSON=3``.
+The codes of the activations and losses and the named tuples that group
+the arguments live in :mod:`skreg._kernels.mlp_types` (no numba there, so
+the estimators import without loading numba) and are re-exported here.
 
 Randomness (dropout masks, input noise) is drawn in NumPy by the driver and
 passed in (:class:`Perturb`).
@@ -36,21 +34,176 @@ more importantly, the division no longer carries a zero test that stops LLVM
 from vectorizing the loops (the Adam update is 4x faster with it).
 """
 
-from typing import NamedTuple
-
 import numpy as np
 from numba.core import types
 from numba.extending import overload
 
+from skreg._kernels.mlp_blas import matmul
+from skreg._kernels.mlp_types import (  # noqa: F401 - the engine's public names
+    BINARY_LOG_LOSS,
+    CSR,
+    EXP,
+    IDENTITY,
+    LOG_LOSS,
+    LOGISTIC,
+    POISSON,
+    RELU,
+    SGD,
+    SOFTMAX,
+    SQUARED,
+    TANH,
+    Adam,
+    BatchNorm,
+    BinaryLogLoss,
+    Exp,
+    Logistic,
+    LogLoss,
+    Network,
+    Penalty,
+    Perturb,
+    PoissonLoss,
+    Relu,
+    RMSprop,
+    Softmax,
+    SquaredLoss,
+    Tanh,
+    Work,
+    code_of,
+)
 from skreg._numba import FASTMATH, njit
 
-IDENTITY, LOGISTIC, TANH, RELU, SOFTMAX, EXP = 0, 1, 2, 3, 4, 5
-SQUARED, LOG_LOSS, BINARY_LOG_LOSS, POISSON = 0, 1, 2, 3
+# Overload implementations are called from kernels only: numba then need not
+# build (and optimize) their Python and C entry points.
+_JIT_OPTIONS = {
+    "fastmath": set(FASTMATH),
+    "error_model": "numpy",
+    "nogil": True,
+    "no_cpython_wrapper": True,
+    "no_cfunc_wrapper": True,
+}
 
 
-@njit(error_model="numpy")
+# One small kernel per activation, derivative and loss term: the engine
+# passes the codes as types (mlp_types._Code), and the overloads below
+# compile the loop of a fit's own activations and loss only (a default
+# classifier: ReLU and softmax, of six).  With an ``int`` code every branch
+# is compiled and chosen at run time.  The implementations are plain
+# functions: the overload compiles each once, with _JIT_OPTIONS.
+def _identity(Z, code):
+    pass
+
+
+def _logistic(Z, code):
+    one = Z.dtype.type(1)
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            Z[i, j] = one / (one + np.exp(-Z[i, j]))
+
+
+def _tanh(Z, code):
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            Z[i, j] = np.tanh(Z[i, j])
+
+
+def _relu(Z, code):
+    zero = Z.dtype.type(0)
+    # unconditional store of a select: vectorizes, and keeps NaN (like
+    # np.maximum) because NaN < 0 is false
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            z = Z[i, j]
+            Z[i, j] = zero if z < zero else z
+
+
+def _softmax(Z, code):
+    n, m = Z.shape
+    for i in range(n):
+        zmax = Z[i, 0]
+        for j in range(1, m):
+            if Z[i, j] > zmax:
+                zmax = Z[i, j]
+        s = Z.dtype.type(0)
+        for j in range(m):
+            Z[i, j] = np.exp(Z[i, j] - zmax)
+            s += Z[i, j]
+        for j in range(m):
+            Z[i, j] /= s
+
+
+def _exp(Z, code):
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            Z[i, j] = np.exp(Z[i, j])
+
+
+def _activate_any(Z, code):
+    if code == LOGISTIC:
+        activate(Z, Logistic())
+    elif code == TANH:
+        activate(Z, Tanh())
+    elif code == RELU:
+        activate(Z, Relu())
+    elif code == SOFTMAX:
+        activate(Z, Softmax())
+    elif code == EXP:
+        activate(Z, Exp())
+
+
+def _d_identity(A, D, code):
+    pass
+
+
+def _d_logistic(A, D, code):
+    one = A.dtype.type(1)
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            D[i, j] *= A[i, j] * (one - A[i, j])
+
+
+def _d_tanh(A, D, code):
+    one = A.dtype.type(1)
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            D[i, j] *= one - A[i, j] * A[i, j]
+
+
+def _d_relu(A, D, code):
+    zero = A.dtype.type(0)
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            D[i, j] = zero if A[i, j] == zero else D[i, j]
+
+
+def _derivative_any(A, D, code):
+    if code == LOGISTIC:
+        activation_derivative(A, D, Logistic())
+    elif code == TANH:
+        activation_derivative(A, D, Tanh())
+    elif code == RELU:
+        activation_derivative(A, D, Relu())
+
+
+_ACTIVATE = {
+    IDENTITY: _identity,
+    LOGISTIC: _logistic,
+    TANH: _tanh,
+    RELU: _relu,
+    SOFTMAX: _softmax,
+    EXP: _exp,
+}
+_DERIVATIVE = {
+    IDENTITY: _d_identity,
+    LOGISTIC: _d_logistic,
+    TANH: _d_tanh,
+    RELU: _d_relu,
+}
+
+
 def activate(Z, code):
     """Apply activation ``code`` to the 2-D array ``Z`` in place.
+
+    ``code`` is an ``int`` or a code type (:mod:`skreg._kernels.mlp_types`).
 
     Examples
     --------
@@ -61,43 +214,9 @@ def activate(Z, code):
     >>> Z
     array([[0., 2.]])
     """
-    n, m = Z.shape
-    one = Z.dtype.type(1)
-    zero = Z.dtype.type(0)
-    if code == LOGISTIC:
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] = one / (one + np.exp(-Z[i, j]))
-    elif code == TANH:
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] = np.tanh(Z[i, j])
-    elif code == RELU:
-        # unconditional store of a select: vectorizes, and keeps NaN (like
-        # np.maximum) because NaN < 0 is false
-        for i in range(n):
-            for j in range(m):
-                z = Z[i, j]
-                Z[i, j] = zero if z < zero else z
-    elif code == SOFTMAX:
-        for i in range(n):
-            zmax = Z[i, 0]
-            for j in range(1, m):
-                if Z[i, j] > zmax:
-                    zmax = Z[i, j]
-            s = zero
-            for j in range(m):
-                Z[i, j] = np.exp(Z[i, j] - zmax)
-                s += Z[i, j]
-            for j in range(m):
-                Z[i, j] /= s
-    elif code == EXP:
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] = np.exp(Z[i, j])
+    _ACTIVATE[code_of(code)](Z, code)
 
 
-@njit(error_model="numpy")
 def activation_derivative(A, D, code):
     """Multiply ``D`` in place by the activation's derivative, given output ``A``.
 
@@ -111,21 +230,25 @@ def activation_derivative(A, D, code):
     >>> D
     array([[0.75]])
     """
-    n, m = A.shape
-    one = A.dtype.type(1)
-    zero = A.dtype.type(0)
-    if code == LOGISTIC:
-        for i in range(n):
-            for j in range(m):
-                D[i, j] *= A[i, j] * (one - A[i, j])
-    elif code == TANH:
-        for i in range(n):
-            for j in range(m):
-                D[i, j] *= one - A[i, j] * A[i, j]
-    elif code == RELU:
-        for i in range(n):
-            for j in range(m):
-                D[i, j] = zero if A[i, j] == zero else D[i, j]
+    _DERIVATIVE[code_of(code)](A, D, code)
+
+
+def _is_code_type(code):
+    return isinstance(code, types.NamedTuple) and hasattr(code.instance_class, "CODE")
+
+
+@overload(activate, jit_options=_JIT_OPTIONS)
+def _ov_activate(Z, code):
+    if not _is_code_type(code):
+        return _activate_any
+    return _ACTIVATE[code.instance_class.CODE]
+
+
+@overload(activation_derivative, jit_options=_JIT_OPTIONS)
+def _ov_activation_derivative(A, D, code):
+    if not _is_code_type(code):
+        return _derivative_any
+    return _DERIVATIVE[code.instance_class.CODE]
 
 
 @njit(error_model="numpy")
@@ -135,6 +258,76 @@ def _xlogy(x, y):
     return x * np.log(y)
 
 
+def _squared_term(y, p, one, code, clip_eps):
+    return (y - p) * (y - p)
+
+
+def _log_loss_term(y, p, one, code, clip_eps):
+    p = min(max(p, clip_eps), one - clip_eps)
+    return -_xlogy(y, p)
+
+
+def _binary_log_loss_term(y, p, one, code, clip_eps):
+    p = min(max(p, clip_eps), one - clip_eps)
+    return -(_xlogy(y, p) + _xlogy(one - y, one - p))
+
+
+def _poisson_term(y, p, one, code, clip_eps):
+    return _xlogy(y, y / p) - y + p
+
+
+def _any_term(y, p, one, code, clip_eps):
+    if code == SQUARED:
+        return loss_term(y, p, one, SquaredLoss(), clip_eps)
+    if code == POISSON:
+        return loss_term(y, p, one, PoissonLoss(), clip_eps)
+    if code == LOG_LOSS:
+        return loss_term(y, p, one, LogLoss(), clip_eps)
+    return loss_term(y, p, one, BinaryLogLoss(), clip_eps)
+
+
+_TERMS = {
+    SQUARED: _squared_term,
+    LOG_LOSS: _log_loss_term,
+    BINARY_LOG_LOSS: _binary_log_loss_term,
+    POISSON: _poisson_term,
+}
+
+
+def loss_term(y, p, one, code, clip_eps):
+    """One entry's data loss (the squared error not yet halved).
+
+    ``one`` is 1 in the dtype of ``p``; probabilities are clipped to
+    ``[clip_eps, one - clip_eps]``.
+
+    Examples
+    --------
+    >>> from skreg._kernels.mlp import LOG_LOSS, loss_term
+    >>> round(float(loss_term(1.0, 0.5, 1.0, LOG_LOSS, 1e-16)), 6)
+    0.693147
+    """
+    return _TERMS[code_of(code)](y, p, one, code, clip_eps)
+
+
+@overload(loss_term, jit_options=_JIT_OPTIONS)
+def _ov_loss_term(y, p, one, code, clip_eps):
+    if not _is_code_type(code):
+        return _any_term
+    return _TERMS[code.instance_class.CODE]
+
+
+def _code_value(code):
+    return code
+
+
+@overload(code_of, jit_options=_JIT_OPTIONS)
+def _ov_code_of(code):
+    if not _is_code_type(code):
+        return _code_value
+    value = code.instance_class.CODE
+    return lambda code: value
+
+
 @njit(error_model="numpy")
 def data_loss(Y, P, sw, loss_code, clip_eps):
     """Weighted data loss of predictions ``P`` for targets ``Y``.
@@ -142,7 +335,8 @@ def data_loss(Y, P, sw, loss_code, clip_eps):
     Same definitions and scaling as scikit-learn: the squared error is halved
     and averaged over outputs; the log losses and the Poisson deviance are
     summed over outputs; every loss is a ``sw``-weighted average over rows.
-    Probabilities are clipped to ``[clip_eps, 1 - clip_eps]``.
+    Probabilities are clipped to ``[clip_eps, 1 - clip_eps]``.  ``loss_code``
+    is an ``int`` or a code type (:mod:`skreg._kernels.mlp_types`).
 
     Examples
     --------
@@ -161,21 +355,10 @@ def data_loss(Y, P, sw, loss_code, clip_eps):
         sw_sum += sw[i]
         row = P.dtype.type(0)
         for j in range(m):
-            p = P[i, j]
-            y = Y[i, j]
-            if loss_code == SQUARED:
-                row += (y - p) * (y - p)
-            elif loss_code == LOG_LOSS:
-                p = min(max(p, clip_eps), one - clip_eps)
-                row -= _xlogy(y, p)
-            elif loss_code == BINARY_LOG_LOSS:
-                p = min(max(p, clip_eps), one - clip_eps)
-                row -= _xlogy(y, p) + _xlogy(one - y, one - p)
-            else:
-                row += _xlogy(y, y / p) - y + p
+            row += loss_term(Y[i, j], P[i, j], one, loss_code, clip_eps)
         total += sw[i] * row
     total /= sw_sum
-    if loss_code == SQUARED:
+    if code_of(loss_code) == SQUARED:
         total *= P.dtype.type(0.5) / m
     return total
 
@@ -679,137 +862,36 @@ def apply_mask(src, dst, masks, start):
 # ---------------------------------------------------------------------------
 
 
-class Network(NamedTuple):
-    """Shapes and codes of a network (see the module docstring).
+def _engine_only(kernel):
+    """``kernel`` compiled once more for the engine's use only.
 
-    ``units``: layer sizes; ``coef_start`` / ``intercept_start``: where each
-    layer's weights / intercepts start in ``params``; ``n_coef``: number of
-    weights (``params[:n_coef]``); ``hidden`` / ``out`` / ``loss``: activation
-    and loss codes; ``clip_eps``: probability clipping of the log losses.
+    Without the Python and C entry points numba builds for every function a
+    Python caller could call (their code is half of a small kernel's), and
+    not cached on its own: the engine's cache entry holds its code.  The
+    public dispatcher stays for Python callers (tests, doctests); the
+    variant must only be called from compiled code (from Python it would
+    crash), so the optimizer steps, which Python code calls too, keep theirs.
     """
-
-    units: np.ndarray
-    coef_start: np.ndarray
-    intercept_start: np.ndarray
-    n_coef: int
-    hidden: int
-    out: int
-    loss: int
-    clip_eps: float
+    return njit(
+        error_model="numpy",
+        cache=False,
+        no_cpython_wrapper=True,
+        no_cfunc_wrapper=True,
+    )(getattr(kernel, "py_func", kernel))
 
 
-class Work(NamedTuple):
-    """Per-batch work buffers (flat, see the module docstring).
-
-    ``act_start[l]``: where layer ``l``'s block starts in ``acts`` and
-    ``deltas`` (it depends on the batch size the buffers were made for).
-    """
-
-    x_buf: np.ndarray
-    y_buf: np.ndarray
-    sw_buf: np.ndarray
-    acts: np.ndarray
-    deltas: np.ndarray
-    act_start: np.ndarray
+_finish_layer_grad = _engine_only(finish_layer_grad)
+_apply_mask = _engine_only(apply_mask)
+_batch_norm_forward = _engine_only(batch_norm_forward)
+_batch_norm_backward = _engine_only(batch_norm_backward)
+_sparse_rows_dot = _engine_only(sparse_rows_dot)
+_sparse_rows_grad = _engine_only(sparse_rows_grad)
 
 
-class CSR(NamedTuple):
-    """A CSR input matrix as its three arrays (int64 indices)."""
-
-    data: np.ndarray
-    indices: np.ndarray
-    indptr: np.ndarray
-
-
-class Penalty(NamedTuple):
-    """Penalties of the weights, in the parameters' dtype.
-
-    ``alpha`` and ``l1_ratio``: the elastic net (see :func:`loss_grad`);
-    ``weight_decay``: the decoupled decay applied before each step.  (The
-    group lasso's ``group_alpha`` is an argument of its own, None when off.)
-    """
-
-    alpha: float
-    l1_ratio: float
-    weight_decay: float
-
-
-class SGD(NamedTuple):
-    """Momentum SGD: its velocity and hyper-parameters."""
-
-    velocity: np.ndarray
-    lr: float
-    momentum: float
-    nesterov: bool
-
-
-class Adam(NamedTuple):
-    """Adam: first and second moments and hyper-parameters."""
-
-    m: np.ndarray
-    v: np.ndarray
-    lr: float
-    beta_1: float
-    beta_2: float
-    epsilon: float
-
-
-class RMSprop(NamedTuple):
-    """RMSprop: mean of squared gradients and hyper-parameters."""
-
-    v: np.ndarray
-    lr: float
-    rho: float
-    epsilon: float
-
-
-class BatchNorm(NamedTuple):
-    """Batch normalization of the hidden pre-activations.
-
-    The scales of all ``n_hidden`` hidden units are ``params[n_base:n_base +
-    n_hidden]`` and the shifts follow; ``running`` holds the running means
-    then variances, ``hid_start[l]`` where hidden layer ``l``'s units start;
-    ``std`` and ``zhat`` are work buffers of the backward pass.
-    """
-
-    n_base: int
-    n_hidden: int
-    hid_start: np.ndarray
-    running: np.ndarray
-    std: np.ndarray
-    zhat: np.ndarray
-    momentum: float
-    eps: float
-
-
-class Perturb(NamedTuple):
-    """Dropout masks and input noise of one epoch, drawn in NumPy.
-
-    ``masks`` holds the inverted-dropout multipliers of every row position of
-    the epoch for each layer with a rate (layer ``l``'s block at
-    ``mask_start[l]``, ``-1`` when the layer has no dropout; layer 0 is the
-    input); ``noise`` the Gaussian input noise (used when ``use_noise``);
-    ``drop_acts`` the buffer of the masked hidden activations.
-    """
-
-    masks: np.ndarray
-    mask_start: np.ndarray
-    noise: np.ndarray
-    use_noise: bool
-    drop_acts: np.ndarray
-
-
-_JIT_OPTIONS = {"fastmath": set(FASTMATH), "error_model": "numpy", "nogil": True}
-
-
-def _gather_dense(X, rows, x_buf, n_features, densify):
-    nb = rows.shape[0]
-    xb = x_buf[: nb * n_features].reshape((nb, n_features))
-    gather_rows(X, rows, xb)
-    return xb
-
-
-def _gather_csr(X, rows, x_buf, n_features, densify):
+def _scatter_csr(X, rows, x_buf, n_features, densify):
+    """The CSR rows ``rows`` scattered into a dense view of ``x_buf`` (when
+    ``densify``: the input is perturbed), else an empty view (the first
+    layer then reads the CSR arrays)."""
     nb = rows.shape[0]
     if not densify:
         return x_buf[:0].reshape((0, 0))
@@ -822,64 +904,12 @@ def _gather_csr(X, rows, x_buf, n_features, densify):
     return xb
 
 
-def gather_input(X, rows, x_buf, n_features, densify):
-    """The batch's inputs as a dense ``(n_rows, n_features)`` view of ``x_buf``.
-
-    Dense ``X``: its rows gathered.  :class:`CSR` ``X``: its rows scattered
-    into zeros when ``densify`` (the input is perturbed), else an empty view
-    (the first layer then reads the CSR arrays).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import gather_input
-    >>> gather_input(np.eye(2), np.array([1]), np.zeros(2), 2, False).tolist()
-    [[0.0, 1.0]]
-    """
-    if isinstance(X, CSR):
-        return _gather_csr(X, rows, x_buf, n_features, densify)
-    return _gather_dense(X, rows, x_buf, n_features, densify)
+_scatter_csr = _engine_only(_scatter_csr)
 
 
-def _first_dot_dense(Z, W, X, rows, xb, densify):
-    np.dot(xb, W, Z)
-
-
-def _first_dot_csr(Z, W, X, rows, xb, densify):
-    if densify:
-        np.dot(xb, W, Z)
-    else:
-        sparse_rows_dot(Z, W, rows, X.data, X.indices, X.indptr)
-
-
-def first_layer_dot(Z, W, X, rows, xb, densify):
-    """``Z = X[rows] @ W`` from the gathered ``xb`` or the CSR arrays."""
-    if isinstance(X, CSR):
-        _first_dot_csr(Z, W, X, rows, xb, densify)
-    else:
-        _first_dot_dense(Z, W, X, rows, xb, densify)
-
-
-def _first_grad_dense(G, D, X, rows, xb, densify):
-    np.dot(xb.T, D, G)
-
-
-def _first_grad_csr(G, D, X, rows, xb, densify):
-    if densify:
-        np.dot(xb.T, D, G)
-    else:
-        sparse_rows_grad(G, D, rows, X.data, X.indices, X.indptr)
-
-
-def first_layer_grad(G, D, X, rows, xb, densify):
-    """``G = X[rows].T @ D`` from the gathered ``xb`` or the CSR arrays."""
-    if isinstance(X, CSR):
-        _first_grad_csr(G, D, X, rows, xb, densify)
-    else:
-        _first_grad_dense(G, D, X, rows, xb, densify)
-
-
-def _step_sgd(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
+def _step_sgd(
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
+):
     sgd_step(
         params,
         grad,
@@ -890,7 +920,8 @@ def _step_sgd(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0,
         opt.nesterov,
         opt.lr * l1_scale,
     )
-    if group_step is not None:
+    if group_alpha is not None:
+        group_step = group_alpha / n_b
         # SGD's metric is the identity
         group_prox_rows(
             params,
@@ -904,7 +935,9 @@ def _step_sgd(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0,
     return t
 
 
-def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
+def _step_adam(
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
+):
     dt = params.dtype.type
     t += 1
     root = np.sqrt(1.0 - float(opt.beta_2) ** t)
@@ -923,7 +956,8 @@ def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0
         opt.epsilon,
         l1_scale,
     )
-    if group_step is not None:
+    if group_alpha is not None:
+        group_step = group_alpha / n_b
         group_prox_rows(
             params,
             n_rows0,
@@ -936,10 +970,13 @@ def _step_adam(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0
     return t
 
 
-def _step_rmsprop(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t):
+def _step_rmsprop(
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
+):
     t += 1
     rmsprop_step(params, grad, opt.v, n_coef, opt.lr, opt.rho, opt.epsilon, l1_scale)
-    if group_step is not None:
+    if group_alpha is not None:
+        group_step = group_alpha / n_b
         group_prox_rows(
             params, n_rows0, n_cols0, opt.lr * group_step, opt.v, True, opt.epsilon
         )
@@ -947,16 +984,19 @@ def _step_rmsprop(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_co
 
 
 def optimizer_step(
-    opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
 ):
     """One step of the optimizer ``opt`` (:class:`SGD`, :class:`Adam` or
     :class:`RMSprop`), with the proximal steps of the penalties.
 
     ``l1_scale = alpha * l1_ratio / n_b`` scales the L1 soft-threshold (in the
-    optimizer's metric, see :func:`adam_step`); ``group_step = group_alpha /
-    n_b`` (None: no group lasso) the block soft-threshold of the first
-    layer's ``n_rows0`` rows of ``n_cols0`` weights (:func:`group_prox_rows`).  Adam
-    folds its bias corrections into the learning rates as scikit-learn does.
+    optimizer's metric, see :func:`adam_step`); ``group_alpha / n_b``
+    (``group_alpha`` None: no group lasso) the block soft-threshold of the
+    first layer's ``n_rows0`` rows of ``n_cols0`` weights
+    (:func:`group_prox_rows`).  Adam folds its bias corrections into the
+    learning rates as scikit-learn does.  (``group_alpha`` is divided here,
+    not by the caller: a call site per case would compile two
+    specializations.)
 
     Returns
     -------
@@ -969,7 +1009,7 @@ def optimizer_step(
     >>> from skreg._kernels.mlp import Adam, optimizer_step
     >>> p = np.array([1.0])
     >>> opt = Adam(np.zeros(1), np.zeros(1), 0.1, 0.0, 0.0, 0.0)
-    >>> t = optimizer_step(opt, p, np.array([2.0]), 1, 0.0, None, 1, 1, 0)
+    >>> t = optimizer_step(opt, p, np.array([2.0]), 1, 0.0, None, 1.0, 1, 1, 0)
     >>> t, p
     (1, array([0.9]))
     """
@@ -979,41 +1019,250 @@ def optimizer_step(
         step = _step_adam
     else:
         step = _step_rmsprop
-    return step(opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t)
-
-
-def _is_csr(X):
-    return isinstance(X, types.NamedTuple) and X.instance_class is CSR
-
-
-@overload(gather_input, jit_options=_JIT_OPTIONS, inline="never")
-def _ov_gather_input(X, rows, x_buf, n_features, densify):
-    return _gather_csr if _is_csr(X) else _gather_dense
-
-
-@overload(first_layer_dot, jit_options=_JIT_OPTIONS, inline="never")
-def _ov_first_layer_dot(Z, W, X, rows, xb, densify):
-    return _first_dot_csr if _is_csr(X) else _first_dot_dense
-
-
-@overload(first_layer_grad, jit_options=_JIT_OPTIONS, inline="never")
-def _ov_first_layer_grad(G, D, X, rows, xb, densify):
-    return _first_grad_csr if _is_csr(X) else _first_grad_dense
+    return step(
+        opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
+    )
 
 
 @overload(optimizer_step, jit_options=_JIT_OPTIONS, inline="never")
 def _ov_optimizer_step(
-    opt, params, grad, n_coef, l1_scale, group_step, n_rows0, n_cols0, t
+    opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
 ):
     cls = getattr(opt, "instance_class", None)
     return {SGD: _step_sgd, Adam: _step_adam, RMSprop: _step_rmsprop}.get(cls)
 
 
-# Compiled on its own, not inlined into run_epoch: inlined at numba-IR level
-# (measured: no faster to compile), run_epoch's np.isfinite(loss) test let a
-# NaN batch loss through (tests/neural_network/test_mlp_kernels.py::
-# test_run_epoch_stops_before_a_non_finite_update).
 @njit(error_model="numpy")
+def _batches(
+    params,
+    grad,
+    net,
+    X,
+    Xs,
+    Y,
+    sw,
+    order,
+    batch_size,
+    pos0,
+    work,
+    pen,
+    opt,
+    t,
+    group_alpha,
+    bn,
+    perturb,
+):
+    """The engine: loss and gradient of each batch, then the optimizer's step.
+
+    One compiled function for :func:`run_epoch` and :func:`loss_grad` (which
+    is this with ``opt=None``: one batch, no step): a kernel that called
+    another would link and optimize the callee's code again, so one body
+    costs about half the cold compilation of two (benchmarks/
+    bench_mlp_first_use.py).  ``pos0`` is the epoch position of ``order[0]``
+    (the row of the dropout masks and noise).  A dense input comes as ``X``
+    with ``Xs=None``, a :class:`CSR` one as ``Xs`` with ``X=None``.
+
+    Returns
+    -------
+    loss_sum, t, n_done
+        As :func:`run_epoch`.
+    loss, n_b
+        The last batch's penalized loss and weight sum, as :func:`loss_grad`.
+    """
+    units = net.units
+    act_start = work.act_start
+    last = units.shape[0] - 1
+    n_features = units[0]
+    n_out = units[last]
+    dt = params.dtype.type
+    one = dt(1)
+    zero = dt(0)
+    n_coef = net.n_coef
+    l2 = pen.alpha * (one - pen.l1_ratio)
+    n = order.shape[0]
+    loss_sum = 0.0
+    n_done = 0
+    loss = zero
+    sw_sum = zero
+    start = 0
+    while start < n:
+        stop = min(start + batch_size, n)
+        rows = order[start:stop]
+        nb = stop - start
+        pos = pos0 + start
+        densify = False
+        if perturb is not None:
+            densify = perturb.use_noise or perturb.mask_start[0] >= 0
+        # X (dense) or Xs (CSR) is None; numba prunes the branches of an
+        # ``arg is not None`` test on an argument typed None (not those of
+        # ``is None`` on the other), so each layout's code is compiled alone.
+        # The first layer reads the CSR arrays unless the input is perturbed.
+        sparse_first = False
+        if X is not None:
+            xb = work.x_buf[: nb * n_features].reshape((nb, n_features))
+            gather_rows(X, rows, xb)
+        if Xs is not None:
+            xb = _scatter_csr(Xs, rows, work.x_buf, n_features, densify)
+            sparse_first = not densify
+        if perturb is not None:
+            if perturb.use_noise:
+                for r in range(nb):
+                    off = (pos + r) * n_features
+                    for j in range(n_features):
+                        xb[r, j] += perturb.noise[off + j]
+            if perturb.mask_start[0] >= 0:
+                _apply_mask(
+                    xb, xb, perturb.masks, perturb.mask_start[0] + pos * n_features
+                )
+        yb = work.y_buf[: nb * n_out].reshape((nb, n_out))
+        sw_b = work.sw_buf[:nb]
+        sw_sum = gather_targets(Y, sw, rows, yb, sw_b)
+
+        # forward
+        prev = xb
+        for i in range(last):
+            fo = units[i + 1]
+            W, b = layer_params(params, units, net.coef_start, net.intercept_start, i)
+            Z = layer_block(work.acts, act_start, i + 1, nb, fo)
+            if i > 0 or not sparse_first:
+                matmul(prev, W, Z)
+            elif Xs is not None:
+                _sparse_rows_dot(Z, W, rows, Xs.data, Xs.indices, Xs.indptr)
+            add_intercept(Z, b)
+            if i + 1 == last:
+                activate(Z, net.out)
+                continue
+            if bn is not None:
+                h0 = bn.hid_start[i + 1]
+                H = bn.n_hidden
+                s0 = bn.n_base + h0
+                _batch_norm_forward(
+                    Z,
+                    sw_b,
+                    sw_sum,
+                    params[s0 : s0 + fo],
+                    params[s0 + H : s0 + H + fo],
+                    layer_block(bn.zhat, act_start, i + 1, nb, fo),
+                    bn.std[h0 : h0 + fo],
+                    bn.running[h0 : h0 + fo],
+                    bn.running[H + h0 : H + h0 + fo],
+                    bn.momentum,
+                    bn.eps,
+                )
+            activate(Z, net.hidden)
+            prev = Z
+            if perturb is not None:
+                if perturb.mask_start[i + 1] >= 0:
+                    prev = layer_block(perturb.drop_acts, act_start, i + 1, nb, fo)
+                    _apply_mask(
+                        Z, prev, perturb.masks, perturb.mask_start[i + 1] + pos * fo
+                    )
+
+        A_out = layer_block(work.acts, act_start, last, nb, n_out)
+        loss = data_loss(yb, A_out, sw_b, net.loss, net.clip_eps)
+        loss += penalty(params, net.n_coef, pen.alpha, pen.l1_ratio, sw_sum)
+        if group_alpha is not None:
+            fo0 = units[1]
+            gl = zero
+            for j in range(n_features):
+                s = zero
+                for k in range(fo0):
+                    w = params[j * fo0 + k]
+                    s += w * w
+                gl += np.sqrt(s)
+            loss += group_alpha * gl / sw_sum
+
+        # backward
+        output_delta(
+            A_out, yb, sw_b, layer_block(work.deltas, act_start, last, nb, n_out)
+        )
+        for layer in range(last, 0, -1):
+            fi = units[layer - 1]
+            D = layer_block(work.deltas, act_start, layer, nb, units[layer])
+            W, _ = layer_params(
+                params, units, net.coef_start, net.intercept_start, layer - 1
+            )
+            G, gb = layer_params(
+                grad, units, net.coef_start, net.intercept_start, layer - 1
+            )
+            dropped = False
+            A_in = work.acts
+            if perturb is not None:
+                dropped = perturb.mask_start[layer - 1] >= 0
+                if dropped:
+                    A_in = perturb.drop_acts
+            if layer > 1:
+                matmul(layer_block(A_in, act_start, layer - 1, nb, fi).T, D, G)
+            elif not sparse_first:
+                matmul(xb.T, D, G)
+            elif Xs is not None:
+                _sparse_rows_grad(G, D, rows, Xs.data, Xs.indices, Xs.indptr)
+            _finish_layer_grad(G, gb, W, D, l2, sw_sum)
+            if layer == 1:
+                continue
+            A_prev = layer_block(work.acts, act_start, layer - 1, nb, fi)
+            D_prev = layer_block(work.deltas, act_start, layer - 1, nb, fi)
+            matmul(D, W.T, D_prev)
+            if perturb is not None:
+                if dropped:
+                    _apply_mask(
+                        D_prev,
+                        D_prev,
+                        perturb.masks,
+                        perturb.mask_start[layer - 1] + pos * fi,
+                    )
+            activation_derivative(A_prev, D_prev, net.hidden)
+            if bn is not None:
+                h0 = bn.hid_start[layer - 1]
+                H = bn.n_hidden
+                s0 = bn.n_base + h0
+                _batch_norm_backward(
+                    D_prev,
+                    sw_b,
+                    layer_block(bn.zhat, act_start, layer - 1, nb, fi),
+                    bn.std[h0 : h0 + fi],
+                    params[s0 : s0 + fi],
+                    grad[s0 : s0 + fi],
+                    grad[s0 + H : s0 + H + fi],
+                    sw_sum,
+                )
+
+        # not np.isfinite: numba computes it as ``ord(x - x)``, and with the
+        # reassoc flag LLVM folds ``x - x`` to 0 once the loss's code is in
+        # the same function (a NaN loss then passed).  An ordered compare
+        # with inf is kept by every flag of FASTMATH.
+        if not abs(loss) < np.inf:
+            return float(loss), t, n_done, loss, sw_sum
+        loss_sum += float(loss) * nb
+        if opt is not None:
+            if pen.weight_decay > zero:
+                shrink = one - opt.lr * pen.weight_decay
+                for j in range(n_coef):
+                    params[j] *= shrink
+            l1_scale = pen.alpha * pen.l1_ratio / sw_sum
+            n_rows0 = units[0]
+            n_cols0 = units[1]
+            t = optimizer_step(
+                opt,
+                params,
+                grad,
+                n_coef,
+                l1_scale,
+                group_alpha,
+                sw_sum,
+                n_rows0,
+                n_cols0,
+                t,
+            )
+        n_done += 1
+        start = stop
+    return loss_sum, t, n_done, loss, sw_sum
+
+
+def _split(X):
+    return (None, X) if isinstance(X, CSR) else (X, None)
+
+
 def loss_grad(
     params, grad, net, X, Y, sw, rows, pos, work, pen, group_alpha, bn, perturb
 ):
@@ -1071,154 +1320,14 @@ def loss_grad(
     >>> float(loss), float(n_b), grad.tolist()
     (0.0, 2.0, [0.0, 0.0])
     """
-    units = net.units
-    act_start = work.act_start
-    last = units.shape[0] - 1
-    nb = rows.shape[0]
-    n_features = units[0]
-    n_out = units[last]
-    dt = params.dtype.type
-    zero = dt(0)
-
-    densify = False
-    if perturb is not None:
-        densify = perturb.use_noise or perturb.mask_start[0] >= 0
-    xb = gather_input(X, rows, work.x_buf, n_features, densify)
-    if perturb is not None:
-        if perturb.use_noise:
-            for r in range(nb):
-                off = (pos + r) * n_features
-                for j in range(n_features):
-                    xb[r, j] += perturb.noise[off + j]
-        if perturb.mask_start[0] >= 0:
-            apply_mask(xb, xb, perturb.masks, perturb.mask_start[0] + pos * n_features)
-    yb = work.y_buf[: nb * n_out].reshape((nb, n_out))
-    sw_b = work.sw_buf[:nb]
-    sw_sum = gather_targets(Y, sw, rows, yb, sw_b)
-
-    # forward
-    prev = xb
-    for i in range(last):
-        fo = units[i + 1]
-        W, b = layer_params(params, units, net.coef_start, net.intercept_start, i)
-        Z = layer_block(work.acts, act_start, i + 1, nb, fo)
-        if i == 0:
-            first_layer_dot(Z, W, X, rows, xb, densify)
-        else:
-            np.dot(prev, W, Z)
-        add_intercept(Z, b)
-        if i + 1 == last:
-            activate(Z, net.out)
-            continue
-        if bn is not None:
-            h0 = bn.hid_start[i + 1]
-            H = bn.n_hidden
-            s0 = bn.n_base + h0
-            batch_norm_forward(
-                Z,
-                sw_b,
-                sw_sum,
-                params[s0 : s0 + fo],
-                params[s0 + H : s0 + H + fo],
-                layer_block(bn.zhat, act_start, i + 1, nb, fo),
-                bn.std[h0 : h0 + fo],
-                bn.running[h0 : h0 + fo],
-                bn.running[H + h0 : H + h0 + fo],
-                bn.momentum,
-                bn.eps,
-            )
-        activate(Z, net.hidden)
-        prev = Z
-        if perturb is not None:
-            if perturb.mask_start[i + 1] >= 0:
-                prev = layer_block(perturb.drop_acts, act_start, i + 1, nb, fo)
-                apply_mask(Z, prev, perturb.masks, perturb.mask_start[i + 1] + pos * fo)
-
-    A_out = layer_block(work.acts, act_start, last, nb, n_out)
-    loss = data_loss(yb, A_out, sw_b, net.loss, net.clip_eps)
-    loss += penalty(params, net.n_coef, pen.alpha, pen.l1_ratio, sw_sum)
-    if group_alpha is not None:
-        fo0 = units[1]
-        gl = zero
-        for j in range(n_features):
-            s = zero
-            for k in range(fo0):
-                w = params[j * fo0 + k]
-                s += w * w
-            gl += np.sqrt(s)
-        loss += group_alpha * gl / sw_sum
-
-    # backward
-    output_delta(A_out, yb, sw_b, layer_block(work.deltas, act_start, last, nb, n_out))
-    l2 = pen.alpha * (dt(1) - pen.l1_ratio)
-    for layer in range(last, 0, -1):
-        fi = units[layer - 1]
-        D = layer_block(work.deltas, act_start, layer, nb, units[layer])
-        W, _ = layer_params(
-            params, units, net.coef_start, net.intercept_start, layer - 1
-        )
-        G, gb = layer_params(
-            grad, units, net.coef_start, net.intercept_start, layer - 1
-        )
-        dropped = False
-        A_in = work.acts
-        if perturb is not None:
-            dropped = perturb.mask_start[layer - 1] >= 0
-            if dropped:
-                A_in = perturb.drop_acts
-        if layer > 1:
-            np.dot(layer_block(A_in, act_start, layer - 1, nb, fi).T, D, G)
-        else:
-            first_layer_grad(G, D, X, rows, xb, densify)
-        finish_layer_grad(G, gb, W, D, l2, sw_sum)
-        if layer == 1:
-            continue
-        A_prev = layer_block(work.acts, act_start, layer - 1, nb, fi)
-        D_prev = layer_block(work.deltas, act_start, layer - 1, nb, fi)
-        np.dot(D, W.T, D_prev)
-        if perturb is not None:
-            if dropped:
-                apply_mask(
-                    D_prev,
-                    D_prev,
-                    perturb.masks,
-                    perturb.mask_start[layer - 1] + pos * fi,
-                )
-        activation_derivative(A_prev, D_prev, net.hidden)
-        if bn is not None:
-            h0 = bn.hid_start[layer - 1]
-            H = bn.n_hidden
-            s0 = bn.n_base + h0
-            batch_norm_backward(
-                D_prev,
-                sw_b,
-                layer_block(bn.zhat, act_start, layer - 1, nb, fi),
-                bn.std[h0 : h0 + fi],
-                params[s0 : s0 + fi],
-                grad[s0 : s0 + fi],
-                grad[s0 + H : s0 + H + fi],
-                sw_sum,
-            )
-    return loss, sw_sum
+    head = (params, grad, net, *_split(X), Y, sw)
+    tail = (work, pen, None, 0, group_alpha, bn, perturb)
+    _, _, _, loss, n_b = _batches(*head, rows, rows.shape[0], pos, *tail)
+    return loss, n_b
 
 
-@njit(error_model="numpy")
 def run_epoch(
-    params,
-    grad,
-    net,
-    X,
-    Y,
-    sw,
-    order,
-    batch_size,
-    work,
-    pen,
-    opt,
-    t,
-    group_alpha,
-    bn,
-    perturb,
+    params, grad, net, X, Y, sw, order, batch_size, work, pen, opt, t, *options
 ):
     """One epoch of minibatch SGD, Adam or RMSprop over the rows in ``order``.
 
@@ -1233,8 +1342,8 @@ def run_epoch(
     The arguments are those of :func:`loss_grad`, with the row ``order`` and
     ``batch_size`` instead of the rows and position, plus the optimizer
     ``opt`` (:class:`SGD`, :class:`Adam` or :class:`RMSprop`, updated in
-    place) and its step count ``t``.  ``group_alpha`` (None: off) moves to
-    just before ``bn``.
+    place) and its step count ``t``; ``*options`` are ``group_alpha, bn,
+    perturb``, as in :func:`loss_grad` (None: off).
 
     Returns
     -------
@@ -1265,60 +1374,8 @@ def run_epoch(
     >>> n_done, bool(params[0] > 1.0)
     (2, True)
     """
-    n = order.shape[0]
-    dt = params.dtype.type
-    one = dt(1)
-    zero = dt(0)
-    n_coef = net.n_coef
-    loss_sum = 0.0
-    n_done = 0
-    # not the literal 0: numba would type loss_grad's ``pos`` as Literal[int](0)
-    # for the first batch and compile loss_grad twice
-    start = n - n
-    while start < n:
-        stop = min(start + batch_size, n)
-        rows = order[start:stop]
-        loss, sw_sum = loss_grad(
-            params,
-            grad,
-            net,
-            X,
-            Y,
-            sw,
-            rows,
-            start,
-            work,
-            pen,
-            group_alpha,
-            bn,
-            perturb,
-        )
-        if not np.isfinite(loss):
-            return float(loss), t, n_done
-        loss_sum += float(loss) * (stop - start)
-        if pen.weight_decay > zero:
-            shrink = one - opt.lr * pen.weight_decay
-            for j in range(n_coef):
-                params[j] *= shrink
-        l1_scale = pen.alpha * pen.l1_ratio / sw_sum
-        n_rows0 = net.units[0]
-        n_cols0 = net.units[1]
-        if group_alpha is not None:
-            t = optimizer_step(
-                opt,
-                params,
-                grad,
-                n_coef,
-                l1_scale,
-                group_alpha / sw_sum,
-                n_rows0,
-                n_cols0,
-                t,
-            )
-        else:
-            t = optimizer_step(
-                opt, params, grad, n_coef, l1_scale, None, n_rows0, n_cols0, t
-            )
-        n_done += 1
-        start = stop
+    head = (params, grad, net, *_split(X), Y, sw)
+    # options: group_alpha, bn, perturb (as loss_grad's)
+    tail = (work, pen, opt, t, *options)
+    loss_sum, t, n_done, _, _ = _batches(*head, order, batch_size, 0, *tail)
     return loss_sum, t, n_done

@@ -9,7 +9,14 @@ one specialization of the kernels.
 import numpy as np
 import scipy.sparse as sp
 
-from skreg._kernels.mlp import CSR, Network, Penalty, Work
+from skreg._kernels.mlp_types import (
+    ACTIVATIONS,
+    CSR,
+    LOSSES,
+    Network,
+    Penalty,
+    Work,
+)
 from skreg.neural_network._network import HIDDEN_CODES, OUT_CODES, loss_code
 
 
@@ -54,9 +61,10 @@ def network(layout, activation, out_activation, loss, dtype):
         layout.coef_start,
         layout.intercept_start,
         int(layout.n_coef),
-        HIDDEN_CODES[activation],
-        OUT_CODES[out_activation],
-        loss_code(loss, out_activation),
+        # as code types: the kernels compile these activations and loss only
+        ACTIVATIONS[HIDDEN_CODES[activation]],
+        ACTIVATIONS[OUT_CODES[out_activation]],
+        LOSSES[loss_code(loss, out_activation)],
         dtype.type(np.finfo(dtype).eps),
     )
 

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from skreg._kernels.mlp import CSR, loss_grad
+from skreg._kernels.mlp_types import CSR
 from skreg.neural_network._kernel_inputs import kernel_X, network, penalty, work
 
 
@@ -34,6 +34,8 @@ def fit_lbfgs(est, X, Y, sample_weight, layout, params):
             "the L1 penalty is not differentiable. Use solver='sgd' or 'adam', or "
             "set l1_ratio=0."
         )
+    from skreg._kernels.mlp import loss_grad  # numba loads at the first fit
+
     dtype = params.dtype
     n = X.shape[0]
     Xk = kernel_X(X, dtype)

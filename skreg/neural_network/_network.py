@@ -12,7 +12,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils.extmath import safe_sparse_dot
 
-from skreg._kernels import mlp as K
+from skreg._kernels import mlp_types as K
 
 HIDDEN_CODES = {
     "identity": K.IDENTITY,

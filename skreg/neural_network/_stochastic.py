@@ -15,8 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import shuffle as sk_shuffle
 
-from skreg._kernels import mlp as K
-from skreg._kernels.mlp import CSR, data_loss, run_epoch
+from skreg._kernels import mlp_types as K
 from skreg.neural_network._kernel_inputs import kernel_X, network, penalty, work
 from skreg.neural_network._network import BATCH_NORM_EPSILON, loss_code
 from skreg.neural_network._optimizers import AdamState, RMSpropState, SGDState
@@ -302,7 +301,7 @@ class ValidationSplit:
         Targets as the kernels see them (binarized for classifiers).
     sample_weight : ndarray or None
         Validation sample weights (None when the fit had none).
-    loss_code : int
+    loss_code : int or code type
     clip_eps : float
     """
 
@@ -322,6 +321,8 @@ class ValidationSplit:
         raw = np.ascontiguousarray(model.forward(self.X))
         if raw.dtype != self.Y.dtype:
             raw = raw.astype(self.Y.dtype)
+        from skreg._kernels.mlp import data_loss
+
         loss = float(data_loss(self.Y, raw, self.sw, self.loss_code, self.clip_eps))
         score = model.score_raw(raw, self.y, self.sample_weight)
         return loss, score
@@ -448,6 +449,9 @@ def fit_stochastic(
     >>> est.partial_fit(X, y).n_iter_  # one epoch through fit_stochastic
     1
     """
+    # numba and the kernels load at the first fit, not at import
+    from skreg._kernels.mlp import run_epoch
+
     dtype = params.dtype
     dt = dtype.type
     if not _reuse_optimizer(cfg, hist.optimizer, incremental, params.shape[0]):
@@ -479,7 +483,7 @@ def fit_stochastic(
             model.validation_target(Y_raw[val_idx]),
             np.asarray(Y, dtype=dtype)[val_idx],
             None if cfg.unit_weights else sample_weight[val_idx],
-            lcode,
+            K.LOSSES[lcode],  # the type loss_grad's data_loss compiled for
             clip_eps,
         )
         train_idx = train_idx.astype(np.int64)
@@ -491,7 +495,7 @@ def fit_stochastic(
     batch_size = _batch_size(cfg, n_samples)
     Xk = kernel_X(X, dtype)
     perturbed = needs_perturbation(cfg)
-    dense_input = not isinstance(Xk, CSR) or (
+    dense_input = not isinstance(Xk, K.CSR) or (
         cfg.input_noise > 0 or cfg.input_dropout > 0
     )
     net = network(layout, cfg.activation, cfg.out_activation, cfg.loss, dtype)
