@@ -45,7 +45,7 @@ def x_dot_add(X, data, indices, indptr, sparse, W, Z):
 
 @njit
 def xt_dot(X, data, indices, indptr, sparse, features, V, out):
-    """``out[k, j] = X[:, j] @ V[k]`` for every class ``k`` and ``j`` in ``features``."""
+    """``out[k, j] = X[:, j] @ V[k]`` for every class ``k``, ``j`` in ``features``."""
     n_classes = V.shape[0]
     for j in features:
         for k in range(n_classes):
@@ -122,7 +122,7 @@ def softmax_loss(Z, y, s, P):
 
 @njit
 def softmax_loss_along(Z, c, dz, t, y, s):
-    """The weighted multinomial loss when row ``c`` of ``Z`` moves to ``Z[c] + t*dz``."""
+    """The weighted multinomial loss with row ``c`` of ``Z`` moved to ``Z[c] + t*dz``."""
     n_classes, n_samples = Z.shape
     loss = 0.0
     for i in range(n_samples):

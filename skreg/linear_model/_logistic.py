@@ -288,7 +288,7 @@ class LogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
             raise ValueError(
                 "This solver needs samples of at least 2 classes"
                 " in the data, but the data contains only one"
-                " class: %r" % self.classes_[0]
+                f" class: {self.classes_[0]!r}"
             )
         n_features = X.shape[1]
         y_encoded = np.searchsorted(self.classes_, y)

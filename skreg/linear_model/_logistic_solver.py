@@ -297,9 +297,8 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
     d = np.zeros(design.n_features)
     xd = np.zeros(design.n_samples)
     db = np.zeros(1 if problem.fit_intercept else 0)
-    newton_cd(
-        *design.args(), ws, lips, w, d, xd, g, h, l1, l2, db, MAX_CD_PASSES, inner_tol, CD_REL_TOL
-    )
+    newton_cd(*design.args(), ws, lips, w, d, xd, g, h, l1, l2, db,
+              MAX_CD_PASSES, inner_tol, CD_REL_TOL)
     w_ws, d_ws, l1_ws, l2_ws = w[ws], d[ws], l1[ws], l2[ws]
 
     def pen(t):
@@ -447,7 +446,7 @@ def logistic_path(
         objective (divided by ``C``) of the all-zero model.
     max_iter : int
         Proximal-Newton steps per ``C``, at most.
-    coef_init : ndarray of shape (K_or_1, n_features) or (K_or_1, n_features + 1), default=None
+    coef_init : ndarray of shape (K_or_1, n_features [+ 1]), default=None
         Starting coefficients (the last column, if present, is the intercept).
     multinomial : bool
         Softmax loss over ``K`` classes (``True``) or binary logistic loss.
@@ -499,7 +498,8 @@ def logistic_path(
                 stacklevel=3,
             )
         if multinomial and fit_intercept:
-            b -= b.mean()  # the softmax is unchanged; scikit-learn's intercepts sum to 0
+            # The softmax is unchanged; scikit-learn's intercepts sum to 0.
+            b -= b.mean()
         coefs[m] = W
         intercepts[m] = b
         n_iters[m] = n_iter
