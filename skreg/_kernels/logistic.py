@@ -122,7 +122,7 @@ def softmax_loss(Z, y, s, P):
 
 @njit
 def softmax_loss_along(Z, c, dz, t, y, s):
-    """The weighted multinomial loss with row ``c`` of ``Z`` moved to ``Z[c] + t*dz``."""
+    """The weighted multinomial loss with row ``c`` of ``Z`` at ``Z[c] + t*dz``."""
     n_classes, n_samples = Z.shape
     loss = 0.0
     for i in range(n_samples):

@@ -302,8 +302,9 @@ class LogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         n_rows = n_classes if multinomial else 1
         coef_init = None
         if self.warm_start and hasattr(self, "coef_"):
-            coef = np.asarray(self.coef_.todense() if hasattr(self.coef_, "todense")
-                              else self.coef_)
+            coef = np.asarray(
+                self.coef_.todense() if hasattr(self.coef_, "todense") else self.coef_
+            )
             if coef.shape == (n_rows, n_features):
                 coef_init = np.hstack([coef, np.reshape(self.intercept_, (n_rows, 1))])
         coefs, intercepts, n_iters = logistic_path(

@@ -202,9 +202,7 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2):
     """
     primal = loss + _penalty(W, l1, l2)
     Pd, XtTd = (
-        _feasible_for_intercept(problem, P, XtT)
-        if problem.fit_intercept
-        else (P, XtT)
+        _feasible_for_intercept(problem, P, XtT) if problem.fit_intercept else (P, XtT)
     )
     l1_only = (l2 == 0) & (l1 > 0)
     scale = 1.0
@@ -297,8 +295,22 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
     d = np.zeros(design.n_features)
     xd = np.zeros(design.n_samples)
     db = np.zeros(1 if problem.fit_intercept else 0)
-    newton_cd(*design.args(), ws, lips, w, d, xd, g, h, l1, l2, db,
-              MAX_CD_PASSES, inner_tol, CD_REL_TOL)
+    newton_cd(
+        *design.args(),
+        ws,
+        lips,
+        w,
+        d,
+        xd,
+        g,
+        h,
+        l1,
+        l2,
+        db,
+        MAX_CD_PASSES,
+        inner_tol,
+        CD_REL_TOL,
+    )
     w_ws, d_ws, l1_ws, l2_ws = w[ws], d[ws], l1[ws], l2[ws]
 
     def pen(t):
