@@ -228,13 +228,14 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2):
 
 
 def _newton_decrement(problem, P, XtT, features):
-    from skreg._kernels.logistic import weighted_col_sq
+    from skreg._kernels.logistic import curvatures
 
     total = 0.0
     curv = np.empty(features.size)
+    unused = np.empty(features.size)
     for k in range(P.shape[0]):
         h = problem.s * P[k] * (1.0 - P[k])
-        weighted_col_sq(*problem.design.args(), features, h, curv)
+        curvatures(*problem.design.args(), features, h, curv, unused)
         g2 = XtT[k, features] ** 2
         ok = curv > 0
         total += float(np.sum(g2[ok] / (2.0 * curv[ok])))
@@ -274,7 +275,7 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
         newton_cd,
         softmax_loss,
         softmax_loss_along,
-        weighted_col_sq,
+        curvatures,
     )
 
     design = problem.design
@@ -290,7 +291,8 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
         h = np.empty(design.n_samples)
         loss = binary_derivatives(Z[0], problem.Y[0], s, g, h)
     lips = np.empty(ws.size)
-    weighted_col_sq(*design.args(), ws, h, lips)
+    hx = np.empty(ws.size)
+    curvatures(*design.args(), ws, h, lips, hx)
     w = state.W[c]
     d = np.zeros(design.n_features)
     xd = np.zeros(design.n_samples)
@@ -299,6 +301,7 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
         *design.args(),
         ws,
         lips,
+        hx,
         w,
         d,
         xd,
