@@ -272,10 +272,10 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
     from skreg._kernels.logistic import (
         binary_derivatives,
         binary_loss_along,
+        curvatures,
         newton_cd,
         softmax_loss,
         softmax_loss_along,
-        curvatures,
     )
 
     design = problem.design
