@@ -65,6 +65,12 @@ LINEAR_TARGETS = [
         lambda m, **kw: m.ElasticNetCV(cv=3, alphas=5, tol=1e-10, **kw),
         {"max_iter": 0},
     ),
+    Target(
+        "LogisticRegression",
+        "classifier",
+        lambda m, **kw: m.LogisticRegression(**{"tol": 1e-10, "max_iter": 1000, **kw}),
+        {"C": -1.0},
+    ),
     Target("lasso_path", "path", lambda m: m.lasso_path, {"eps": -1.0}),
     Target("enet_path", "path", lambda m: m.enet_path, {"l1_ratio": 2.0}),
 ]
@@ -200,6 +206,8 @@ CASES = {
             # 3-fold cross-validation needs 3 samples; sklearn says so too.
             "LassoCV": Expect(Raises(ValueError, r"n_splits=3 .* n_samples=1")),
             "ElasticNetCV": Expect(Raises(ValueError, r"n_splits=3 .* n_samples=1")),
+            # One sample is one class.
+            "LogisticRegression": Expect(Raises(ValueError, r"at least 2 classes")),
         },
     ),
     "one_feature": (
@@ -332,7 +340,10 @@ CASES = {
     ),
     "continuous_y_for_classifier": (
         lambda X, y, t, d: Call(X, y + 0.5),
-        {"MLPClassifier": Expect(Raises(ValueError, r"Unknown label type"))},
+        {
+            "MLPClassifier": Expect(Raises(ValueError, r"Unknown label type")),
+            "LogisticRegression": Expect(Raises(ValueError, r"Unknown label type")),
+        },
     ),
 }
 
