@@ -689,7 +689,7 @@ def analyse(task, results):
             )
         if ladder:
             row["objective"] = ladder[-1].objective
-            row["nnz"] = ladder[-1].extra["nnz"]
+            row["nnz"] = ladder[-1].extra.get("nnz", "")
         rows.append(row)
     skreg = next((r for r in rows if r["solver"] == "skreg"), None)
     for level in task.levels:
