@@ -19,6 +19,7 @@ _LOCATION = {
     "ElasticNetCV": "skreg.linear_model",
     "Lasso": "skreg.linear_model",
     "LassoCV": "skreg.linear_model",
+    "LogisticRegression": "skreg.linear_model",
     "enet_path": "skreg.linear_model",
     "lasso_path": "skreg.linear_model",
     "MLPClassifier": "skreg.neural_network",
@@ -30,6 +31,7 @@ __all__ = [
     "ElasticNetCV",
     "Lasso",
     "LassoCV",
+    "LogisticRegression",
     "MLPClassifier",
     "MLPRegressor",
     "__version__",
@@ -43,6 +45,7 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ loads these
         ElasticNetCV,
         Lasso,
         LassoCV,
+        LogisticRegression,
         enet_path,
         lasso_path,
     )

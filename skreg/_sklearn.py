@@ -49,3 +49,13 @@ __all__ = [
 from sklearn.utils._param_validation import Options  # noqa: E402
 
 __all__ += ["Options"]
+
+# Appended for skreg.linear_model.LogisticRegression: scikit-learn's classifier
+# mixins (decision_function, predict, score, sparsify/densify) live in a
+# private module.
+from sklearn.linear_model._base import (  # noqa: E402
+    LinearClassifierMixin,
+    SparseCoefMixin,
+)
+
+__all__ += ["LinearClassifierMixin", "SparseCoefMixin"]

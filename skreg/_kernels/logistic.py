@@ -1,0 +1,229 @@
+"""Kernels of the proximal-Newton logistic solver (binary and multinomial).
+
+``X`` reaches every kernel in one of two layouts, told apart at run time by
+``sparse`` so each kernel compiles once per dtype: a Fortran-ordered dense
+array (then ``data``, ``indices``, ``indptr`` are unused placeholders) or the
+arrays of a CSC matrix with int32 indices (then ``X`` is a placeholder).  ``X``
+keeps its own dtype (float32 or float64); every vector the solver updates
+(coefficients, linear predictors, gradients, Hessian weights) is float64, and
+sums run in float64.
+"""
+
+import math
+
+from skreg._numba import njit
+
+
+@njit
+def col_dot(X, data, indices, indptr, sparse, j, v):
+    """Return ``X[:, j] @ v`` in float64."""
+    total = 0.0
+    if sparse:
+        for idx in range(indptr[j], indptr[j + 1]):
+            total += data[idx] * v[indices[idx]]
+    else:
+        for i in range(X.shape[0]):
+            total += X[i, j] * v[i]
+    return total
+
+
+@njit
+def x_dot_add(X, data, indices, indptr, sparse, W, Z):
+    """``Z[k] += X @ W[k]`` for every class ``k``, skipping zero coefficients."""
+    for j in range(W.shape[1]):
+        for k in range(W.shape[0]):
+            a = W[k, j]
+            if a == 0.0:
+                continue
+            if sparse:
+                for idx in range(indptr[j], indptr[j + 1]):
+                    Z[k, indices[idx]] += a * data[idx]
+            else:
+                for i in range(X.shape[0]):
+                    Z[k, i] += a * X[i, j]
+
+
+@njit
+def xt_dot(X, data, indices, indptr, sparse, features, V, out):
+    """``out[k, j] = X[:, j] @ V[k]`` for every class ``k``, ``j`` in ``features``."""
+    n_classes = V.shape[0]
+    for j in features:
+        for k in range(n_classes):
+            out[k, j] = col_dot(X, data, indices, indptr, sparse, j, V[k])
+
+
+@njit
+def weighted_col_sq(X, data, indices, indptr, sparse, features, h, out):
+    """``out[m] = sum_i h_i X[i, features[m]]**2``: the Newton curvature per feature."""
+    for m in range(features.shape[0]):
+        j = features[m]
+        total = 0.0
+        if sparse:
+            for idx in range(indptr[j], indptr[j + 1]):
+                total += h[indices[idx]] * data[idx] * data[idx]
+        else:
+            for i in range(X.shape[0]):
+                total += h[i] * X[i, j] * X[i, j]
+        out[m] = total
+
+
+@njit
+def binary_derivatives(z, y, s, g, h):
+    """Fill the gradient ``g`` and Hessian ``h`` of the weighted logistic loss in ``z``.
+
+    ``y`` is 0/1; returns the loss ``sum_i s_i (log(1 + exp(z_i)) - y_i z_i)``.
+    """
+    loss = 0.0
+    for i in range(z.shape[0]):
+        zi = z[i]
+        e = math.exp(-abs(zi))
+        if zi >= 0:
+            p = 1.0 / (1.0 + e)
+        else:
+            p = e / (1.0 + e)
+        g[i] = s[i] * (p - y[i])
+        h[i] = s[i] * p * (1.0 - p)
+        loss += s[i] * (math.log1p(e) + max(zi, 0.0) - y[i] * zi)
+    return loss
+
+
+@njit
+def binary_loss_along(z, dz, t, y, s):
+    """The weighted logistic loss at ``z + t * dz``."""
+    loss = 0.0
+    for i in range(z.shape[0]):
+        zi = z[i] + t * dz[i]
+        loss += s[i] * (math.log1p(math.exp(-abs(zi))) + max(zi, 0.0) - y[i] * zi)
+    return loss
+
+
+@njit
+def softmax_loss(Z, y, s, P):
+    """Fill ``P[k, i]`` with the softmax of ``Z[:, i]``; return the weighted loss.
+
+    ``Z`` and ``P`` are (n_classes, n_samples); ``y`` holds class indices.
+    """
+    n_classes, n_samples = Z.shape
+    loss = 0.0
+    for i in range(n_samples):
+        zmax = Z[0, i]
+        for k in range(1, n_classes):
+            zmax = max(zmax, Z[k, i])
+        total = 0.0
+        for k in range(n_classes):
+            e = math.exp(Z[k, i] - zmax)
+            P[k, i] = e
+            total += e
+        for k in range(n_classes):
+            P[k, i] /= total
+        loss += s[i] * (math.log(total) + zmax - Z[y[i], i])
+    return loss
+
+
+@njit
+def softmax_loss_along(Z, c, dz, t, y, s):
+    """The weighted multinomial loss with row ``c`` of ``Z`` at ``Z[c] + t*dz``."""
+    n_classes, n_samples = Z.shape
+    loss = 0.0
+    for i in range(n_samples):
+        zc = Z[c, i] + t * dz[i]
+        zmax = zc
+        for k in range(n_classes):
+            if k != c:
+                zmax = max(zmax, Z[k, i])
+        total = math.exp(zc - zmax)
+        for k in range(n_classes):
+            if k != c:
+                total += math.exp(Z[k, i] - zmax)
+        zy = zc if y[i] == c else Z[y[i], i]
+        loss += s[i] * (math.log(total) + zmax - zy)
+    return loss
+
+
+@njit
+def newton_cd(
+    X,
+    data,
+    indices,
+    indptr,
+    sparse,
+    ws,
+    lips,
+    w,
+    d,
+    xd,
+    g,
+    h,
+    l1,
+    l2,
+    db,
+    max_passes,
+    tol,
+    rel_tol,
+):
+    """Coordinate descent on the quadratic model of the loss around ``w``.
+
+    Minimizes over ``d`` (features ``ws`` only, plus the intercept step
+    ``db[0]`` when ``db`` has one entry)::
+
+        g @ xd + 1/2 sum_i h_i xd_i**2 + sum_j l1_j |w_j + d_j| + l2_j/2 (w_j + d_j)**2
+
+    where ``xd = X d + db`` is kept up to date in place. ``lips[m]`` is the
+    curvature ``sum_i h_i X[i, ws[m]]**2``.  A pass's progress is its largest
+    ``lips_j * |step_j|``, a bound on the model's KKT violation at the start of
+    the pass; stops once it is at most ``tol`` or ``rel_tol`` times the first
+    pass's, or after ``max_passes``.  Returns the passes run.
+    """
+    n_samples = xd.shape[0]
+    hsum = 0.0
+    if db.shape[0] > 0:
+        for i in range(n_samples):
+            hsum += h[i]
+    resid = g + h * xd
+    n_passes = 0
+    first = 0.0
+    while n_passes < max_passes:
+        n_passes += 1
+        biggest = 0.0
+        if db.shape[0] > 0 and hsum > 0.0:
+            step = 0.0
+            for i in range(n_samples):
+                step += resid[i]
+            step = -step / hsum
+            db[0] += step
+            for i in range(n_samples):
+                xd[i] += step
+                resid[i] += h[i] * step
+            biggest = max(biggest, hsum * abs(step))
+        for m in range(ws.shape[0]):
+            j = ws[m]
+            denom = lips[m] + l2[j]
+            if denom <= 0.0:
+                continue
+            old = w[j] + d[j]
+            grad = col_dot(X, data, indices, indptr, sparse, j, resid)
+            u = lips[m] * old - grad
+            if u > l1[j]:
+                new = (u - l1[j]) / denom
+            elif u < -l1[j]:
+                new = (u + l1[j]) / denom
+            else:
+                new = 0.0
+            step = new - old
+            if step != 0.0:
+                d[j] += step
+                if sparse:
+                    for idx in range(indptr[j], indptr[j + 1]):
+                        i = indices[idx]
+                        xd[i] += step * data[idx]
+                        resid[i] += h[i] * step * data[idx]
+                else:
+                    for i in range(n_samples):
+                        xd[i] += step * X[i, j]
+                        resid[i] += h[i] * step * X[i, j]
+                biggest = max(biggest, lips[m] * abs(step))
+        if n_passes == 1:
+            first = biggest
+        if biggest <= max(tol, rel_tol * first):
+            break
+    return n_passes

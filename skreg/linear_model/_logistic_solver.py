@@ -1,0 +1,518 @@
+"""Proximal-Newton coordinate descent for L1 / elastic-net logistic regression.
+
+The problem, for classes ``k`` (one row for the binary loss, ``K`` for the
+multinomial one), is scikit-learn's objective divided by ``C``::
+
+    sum_i s_i loss_i(Z_i) + sum_j pf_j (l1_ratio |W_kj| + (1 - l1_ratio)/2 W_kj**2) / C
+
+with ``Z = W X' + b`` and the intercept ``b`` unpenalized.
+
+Outer loop (one working set each):
+
+1. the full gradient ``X' G`` (one pass over ``X``), the certified duality gap
+   (see :func:`duality_gap`) and the stopping test ``gap <= tol * P(0)``,
+   where ``P(0) = sum_i s_i log(K)`` is the objective of the all-zero model
+   (``K = 2`` for the binary loss);
+2. a working set: the features with a non-zero coefficient plus the largest
+   violators of the optimality (KKT) conditions, ``max(10, 2 * n_nonzero)``
+   features in all (celer's and skglm's rule);
+3. proximal-Newton steps on the working set until its largest KKT violation is
+   below 0.3 times the largest one of the full problem (skglm's rule): a
+   quadratic model of the loss (IRLS weights ``p(1-p)``), coordinate descent
+   on it (kernel :func:`~skreg._kernels.logistic.newton_cd`), then a
+   backtracking line search on the true objective.  The multinomial loss
+   takes glmnet's route: one such step per class, cycling the classes, each
+   with the diagonal of that class's Hessian block.
+
+``n_iter`` counts proximal-Newton steps (for the multinomial loss, cycles
+over the classes), the unit of ``max_iter``.
+"""
+
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import entr
+from sklearn.exceptions import ConvergenceWarning
+
+# Working-set growth: at least this many features, else twice the support
+# (celer's and skglm's defaults).
+WS_MIN = 10
+# Proximal-Newton steps on a working set stop once its KKT violation is below
+# this fraction of the full problem's violation when the set was built (skglm).
+WS_REDUCTION = 0.3
+# Coordinate-descent passes on one quadratic model, at most, and the progress
+# (relative to the first pass) at which they stop.  Otherwise they stop when
+# the model's KKT violation is a tenth of the working set's target.
+MAX_CD_PASSES = 50
+CD_REL_TOL = 1e-3
+# Armijo constant and the number of halvings of the line search.
+ARMIJO = 1e-4
+MAX_HALVINGS = 30
+
+
+class Design(NamedTuple):
+    """``X`` as the kernels read it (see :mod:`skreg._kernels.logistic`)."""
+
+    X: np.ndarray
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    sparse: bool
+    n_samples: int
+    n_features: int
+
+    def args(self):
+        return self.X, self.data, self.indices, self.indptr, self.sparse
+
+
+class Problem(NamedTuple):
+    """Data of one fit that does not depend on ``C``."""
+
+    design: Design
+    y: np.ndarray  # class indices (int64); 0/1 for the binary loss
+    Y: np.ndarray  # (n_rows, n_samples) float64: targets per row of Z
+    s: np.ndarray  # sample weights, float64
+    masses: np.ndarray  # (K,) weight of each class (K = 2 for the binary loss)
+    Xts: np.ndarray  # X' s
+    XtsY: np.ndarray  # (n_rows, n_features): X' (s * Y[k])
+    multinomial: bool
+    fit_intercept: bool
+
+
+def make_design(X):
+    """Normalize ``X`` to the kernels' layouts without touching the caller's array.
+
+    Dense ``X`` becomes Fortran-ordered (copied only if it is not already);
+    sparse ``X`` becomes CSC with canonical int32 indices (CSR is converted,
+    CSC is copied only when it has duplicates or int64 indices).
+    """
+    n_samples, n_features = X.shape
+    if sp.issparse(X):
+        csc = X.tocsc()
+        if not csc.has_canonical_format:
+            csc = csc.copy() if csc is X else csc
+            csc.sum_duplicates()
+        dtype = csc.dtype
+        return Design(
+            np.empty((2, 2), dtype=dtype, order="F"),  # placeholder, never read
+            np.ascontiguousarray(csc.data),
+            np.ascontiguousarray(csc.indices, dtype=np.int32),
+            np.ascontiguousarray(csc.indptr, dtype=np.int32),
+            True,
+            n_samples,
+            n_features,
+        )
+    X = np.asfortranarray(X)
+    return Design(
+        X,
+        np.empty(0, dtype=X.dtype),
+        np.empty(0, dtype=np.int32),
+        np.zeros(1, dtype=np.int32),
+        False,
+        n_samples,
+        n_features,
+    )
+
+
+def make_problem(X, y_encoded, sample_weight, fit_intercept, multinomial):
+    """Build the :class:`Problem` of ``X`` and integer labels ``y_encoded``."""
+    from skreg._kernels.logistic import xt_dot
+
+    design = make_design(X)
+    n_samples, n_features = design.n_samples, design.n_features
+    y = np.asarray(y_encoded, dtype=np.int64)
+    if sample_weight is None:
+        s = np.ones(n_samples)
+    else:
+        s = np.array(sample_weight, dtype=np.float64)
+    n_classes = int(y.max()) + 1 if multinomial else 2
+    if multinomial:
+        Y = np.zeros((n_classes, n_samples))
+        Y[y, np.arange(n_samples)] = 1.0
+    else:
+        Y = (y == 1).astype(np.float64)[None, :]
+    masses = np.bincount(y, weights=s, minlength=n_classes).astype(np.float64)
+    all_features = np.arange(n_features, dtype=np.int64)
+    Xts = np.zeros((1, n_features))
+    xt_dot(*design.args(), all_features, s[None, :], Xts)
+    XtsY = np.zeros((Y.shape[0], n_features))
+    xt_dot(*design.args(), all_features, np.ascontiguousarray(s * Y), XtsY)
+    return Problem(design, y, Y, s, masses, Xts[0], XtsY, multinomial, fit_intercept)
+
+
+def _penalty(W, l1, l2):
+    return float(np.sum(np.abs(W) @ l1) + 0.5 * np.sum((W * W) @ l2))
+
+
+def _derivatives(problem, Z):
+    """Loss, probabilities ``P`` (per row of ``Z``) and ``G = s * (P - Y)``."""
+    from skreg._kernels.logistic import binary_derivatives, softmax_loss
+
+    if problem.multinomial:
+        P = np.empty_like(Z)
+        loss = softmax_loss(Z, problem.y, problem.s, P)
+        return loss, P, problem.s * (P - problem.Y)
+    G = np.empty_like(Z)
+    H = np.empty_like(Z)
+    loss = binary_derivatives(Z[0], problem.Y[0], problem.s, G[0], H[0])
+    return loss, problem.Y + G / np.where(problem.s > 0, problem.s, 1.0), G
+
+
+def _feasible_for_intercept(problem, P, XtT):
+    """Mix the dual point so that it satisfies the intercept's constraint.
+
+    With an intercept the dual needs ``sum_i s_i (Y_ik - Pd_ik) = 0`` for
+    every class.  ``Pd_i = (1 - a) P_i + a c`` with one probability vector
+    ``c`` and the smallest ``a`` that keeps ``c >= 0`` does it exactly.
+    """
+    s = problem.s
+    masses = problem.masses
+    if problem.multinomial:
+        P_all = P
+    else:
+        P_all = np.vstack([1.0 - P, P])  # rows in class order: 0, 1
+    excess = P_all @ s - masses
+    positive = excess > 0
+    if not np.any(positive):
+        return P, XtT
+    a = float(np.max(excess[positive] / (masses[positive] + excess[positive])))
+    if a <= 0.0:
+        return P, XtT
+    c = np.maximum(a * masses - (1.0 - a) * excess, 0.0)
+    c /= c.sum()
+    c_rows = c if problem.multinomial else c[1:]
+    Pd = (1.0 - a) * P + a * c_rows[:, None]
+    XtTd = (1.0 - a) * XtT + a * (problem.XtsY - c_rows[:, None] * problem.Xts)
+    return Pd, XtTd
+
+
+def duality_gap(problem, W, loss, P, XtT, l1, l2):
+    """Certified duality gap at ``(W, b)``; returns ``(gap, primal)``.
+
+    ``XtT = X' (s * (Y - P))`` is minus the gradient.  The dual point is
+    ``s * (Y - P)``, made feasible for the intercept (see
+    :func:`_feasible_for_intercept`) and rescaled as in celer so that
+    ``|X_j' theta| <= l1_j`` on the features with a pure L1 penalty.
+    Features with no penalty at all (``pf_j = 0`` or ``C = inf``) have the
+    dual constraint ``X_j' theta = 0``, which no rescaling reaches; for them
+    the gap adds the Newton decrement ``g_j**2 / (2 h_j)`` instead (an
+    estimate, not a bound).
+    """
+    primal = loss + _penalty(W, l1, l2)
+    Pd, XtTd = (
+        _feasible_for_intercept(problem, P, XtT) if problem.fit_intercept else (P, XtT)
+    )
+    l1_only = (l2 == 0) & (l1 > 0)
+    scale = 1.0
+    if np.any(l1_only):
+        scale = max(1.0, float(np.max(np.abs(XtTd[:, l1_only]) / l1[l1_only])))
+    if scale > 1.0:
+        Pd = problem.Y - (problem.Y - Pd) / scale
+        XtTd = XtTd / scale
+    if problem.multinomial:
+        entropy = entr(Pd).sum(axis=0)
+    else:
+        entropy = entr(Pd[0]) + entr(1.0 - Pd[0])
+    dual = float(problem.s @ entropy)
+    ridge = l2 > 0
+    if np.any(ridge):
+        excess = np.maximum(np.abs(XtTd[:, ridge]) - l1[ridge], 0.0)
+        dual -= float(np.sum(excess * excess / (2.0 * l2[ridge])))
+    gap = max(primal - dual, 0.0)
+    free = np.flatnonzero((l1 == 0) & (l2 == 0))
+    if free.size:
+        gap += _newton_decrement(problem, P, XtT, free)
+    return gap, primal
+
+
+def _newton_decrement(problem, P, XtT, features):
+    from skreg._kernels.logistic import weighted_col_sq
+
+    total = 0.0
+    curv = np.empty(features.size)
+    for k in range(P.shape[0]):
+        h = problem.s * P[k] * (1.0 - P[k])
+        weighted_col_sq(*problem.design.args(), features, h, curv)
+        g2 = XtT[k, features] ** 2
+        ok = curv > 0
+        total += float(np.sum(g2[ok] / (2.0 * curv[ok])))
+        if np.any(~ok & (g2 > 0)):
+            return np.inf
+    return total
+
+
+def kkt_violation(W, grad, l1, l2):
+    """Distance of ``-grad`` to the subdifferential of the penalty, per entry."""
+    v = grad + l2 * W
+    return np.where(
+        W != 0, np.abs(v + l1 * np.sign(W)), np.maximum(np.abs(v) - l1, 0.0)
+    )
+
+
+class _State:
+    """Iterate of the solver: coefficients, intercepts, linear predictors."""
+
+    def __init__(self, problem, W, b):
+        from skreg._kernels.logistic import x_dot_add
+
+        self.W = W
+        self.b = b
+        self.Z = np.repeat(b[:, None], problem.design.n_samples, axis=1)
+        x_dot_add(*problem.design.args(), W, self.Z)
+
+
+def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
+    """One proximal-Newton step on row ``c`` of ``W``, features ``ws``.
+
+    Returns the accepted step size (0 when the model found no descent).
+    """
+    from skreg._kernels.logistic import (
+        binary_derivatives,
+        binary_loss_along,
+        newton_cd,
+        softmax_loss,
+        softmax_loss_along,
+        weighted_col_sq,
+    )
+
+    design = problem.design
+    s = problem.s
+    Z = state.Z
+    if problem.multinomial:
+        P = np.empty_like(Z)
+        loss = softmax_loss(Z, problem.y, s, P)
+        g = s * (P[c] - problem.Y[c])
+        h = s * P[c] * (1.0 - P[c])
+    else:
+        g = np.empty(design.n_samples)
+        h = np.empty(design.n_samples)
+        loss = binary_derivatives(Z[0], problem.Y[0], s, g, h)
+    lips = np.empty(ws.size)
+    weighted_col_sq(*design.args(), ws, h, lips)
+    w = state.W[c]
+    d = np.zeros(design.n_features)
+    xd = np.zeros(design.n_samples)
+    db = np.zeros(1 if problem.fit_intercept else 0)
+    newton_cd(
+        *design.args(),
+        ws,
+        lips,
+        w,
+        d,
+        xd,
+        g,
+        h,
+        l1,
+        l2,
+        db,
+        MAX_CD_PASSES,
+        inner_tol,
+        CD_REL_TOL,
+    )
+    w_ws, d_ws, l1_ws, l2_ws = w[ws], d[ws], l1[ws], l2[ws]
+
+    def pen(t):
+        v = w_ws + t * d_ws
+        return float(l1_ws @ np.abs(v) + 0.5 * (l2_ws @ (v * v)))
+
+    if not np.any(d_ws) and not np.any(db):
+        return 0.0
+    pen0 = pen(0.0)
+    # Near the optimum the predicted decrease is below rounding (it may even
+    # come out positive); the slack then accepts a step that does not raise
+    # the objective by more than rounding, so the iterates still converge.
+    decrease = min(float(g @ xd) + pen(1.0) - pen0, 0.0)
+    f0 = loss + pen0
+    slack = 1e-13 * abs(f0)
+    t = 1.0
+    for _ in range(MAX_HALVINGS):
+        if problem.multinomial:
+            f_t = softmax_loss_along(Z, c, xd, t, problem.y, s)
+        else:
+            f_t = binary_loss_along(Z[0], xd, t, problem.Y[0], s)
+        f_t += pen(t)
+        if f_t <= f0 + ARMIJO * t * decrease + slack:
+            break
+        t *= 0.5
+    else:
+        return 0.0
+    w[ws] += t * d_ws
+    if problem.fit_intercept:
+        state.b[c] += t * db[0]
+    Z[c] += t * xd
+    return t
+
+
+def _gradient(problem, state, features):
+    """Loss, probabilities and ``X' (s * (Y - P))`` on ``features``."""
+    from skreg._kernels.logistic import xt_dot
+
+    loss, P, G = _derivatives(problem, state.Z)
+    XtT = np.zeros((G.shape[0], problem.design.n_features))
+    xt_dot(*problem.design.args(), features, np.ascontiguousarray(-G), XtT)
+    return loss, P, XtT
+
+
+def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
+    """Minimize the objective for one ``C`` from ``(W, b)`` (updated in place).
+
+    ``l1`` and ``l2`` are per-feature penalty strengths (``pf * l1_ratio / C``
+    and ``pf * (1 - l1_ratio) / C``).  Returns ``(n_iter, gap, tolerance)``.
+    """
+    n_features = problem.design.n_features
+    n_rows = W.shape[0]
+    all_features = np.arange(n_features, dtype=np.int64)
+    n_classes = problem.masses.size
+    tolerance = tol * float(np.sum(problem.s)) * np.log(n_classes)
+    state = _State(problem, W, b)
+    n_iter = 0
+    gap = np.inf
+    while True:
+        loss, P, XtT = _gradient(problem, state, all_features)
+        gap, primal = duality_gap(problem, W, loss, P, XtT, l1, l2)
+        if verbose:
+            print(
+                f"[skreg logistic] iter {n_iter:4d}  objective {primal:.10e}  "
+                f"gap {gap:.3e}  tolerance {tolerance:.3e}"
+            )
+        if gap <= tolerance or n_iter >= max_iter:
+            break
+        violation = kkt_violation(W, -XtT, l1, l2).max(axis=0)
+        support = np.flatnonzero(np.any(W != 0, axis=0))
+        ws_size = min(n_features, max(WS_MIN, 2 * support.size))
+        score = violation.copy()
+        score[support] = np.inf
+        if ws_size < n_features:
+            ws = np.argpartition(-score, ws_size - 1)[:ws_size]
+            ws = ws[score[ws] > 0]
+        else:
+            ws = np.flatnonzero(score > 0)
+        ws = np.sort(ws).astype(np.int64)
+        target = WS_REDUCTION * float(violation.max())
+        inner_tol = 0.1 * target
+        while n_iter < max_iter:
+            n_iter += 1
+            moved = 0.0
+            for c in range(n_rows):
+                moved += _newton_step(problem, state, c, ws, l1, l2, inner_tol)
+            if moved == 0.0 or ws.size == 0:
+                break
+            _, _, XtT_ws = _gradient(problem, state, ws)
+            ws_violation = kkt_violation(W[:, ws], -XtT_ws[:, ws], l1[ws], l2[ws])
+            if float(ws_violation.max()) <= target:
+                break
+        if ws.size == 0 and not problem.fit_intercept:
+            break
+    return n_iter, gap, tolerance
+
+
+def _initial_intercept(problem):
+    masses = np.maximum(problem.masses, 1e-300)
+    logm = np.log(masses)
+    if problem.multinomial:
+        return logm - logm.mean()
+    return np.array([logm[1] - logm[0]])
+
+
+def logistic_path(
+    X,
+    y_encoded,
+    *,
+    Cs,
+    l1_ratio,
+    fit_intercept,
+    sample_weight,
+    penalty_factor,
+    tol,
+    max_iter,
+    coef_init=None,
+    multinomial,
+    verbose=0,
+):
+    """Fit L1 / elastic-net logistic regression along a grid of ``C``.
+
+    Each ``C`` starts from the solution at the previous one (warm start).
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data, float64 or float32 (kept as is; never modified).
+    y_encoded : ndarray of shape (n_samples,)
+        Class indices ``0 .. K-1``; for the binary loss, ``1`` is the
+        positive class.
+    Cs : sequence of float
+        Inverse regularization strengths, in the order they are fitted;
+        ``np.inf`` means no penalty.
+    l1_ratio : float
+        Share of the L1 part of the penalty, in ``[0, 1]``.
+    fit_intercept : bool
+        Whether to fit (unpenalized) intercepts.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Weights of the samples (class weights already multiplied in).
+    penalty_factor : ndarray of shape (n_features,) or None
+        Per-feature penalty weights (``0``: unpenalized); ``None`` is all ones.
+    tol : float
+        Stop when the duality gap is at most ``tol * sum(s) * log(K)``, the
+        objective (divided by ``C``) of the all-zero model.
+    max_iter : int
+        Proximal-Newton steps per ``C``, at most.
+    coef_init : ndarray of shape (K_or_1, n_features [+ 1]), default=None
+        Starting coefficients (the last column, if present, is the intercept).
+    multinomial : bool
+        Softmax loss over ``K`` classes (``True``) or binary logistic loss.
+    verbose : int, default=0
+        Print the objective and gap at each working set.
+
+    Returns
+    -------
+    coefs : ndarray of shape (n_Cs, K_or_1, n_features)
+    intercepts : ndarray of shape (n_Cs, K_or_1)
+    n_iters : ndarray of shape (n_Cs,)
+        Proximal-Newton steps run for each ``C``.
+    """
+    problem = make_problem(X, y_encoded, sample_weight, fit_intercept, multinomial)
+    n_features = problem.design.n_features
+    n_rows = problem.Y.shape[0]
+    pf = (
+        np.ones(n_features)
+        if penalty_factor is None
+        else np.asarray(penalty_factor, dtype=np.float64)
+    )
+    W = np.zeros((n_rows, n_features))
+    b = np.zeros(n_rows)
+    if coef_init is not None:
+        coef_init = np.asarray(coef_init, dtype=np.float64).reshape(n_rows, -1)
+        W[:] = coef_init[:, :n_features]
+        if fit_intercept and coef_init.shape[1] > n_features:
+            b[:] = coef_init[:, n_features]
+    elif fit_intercept:
+        b[:] = _initial_intercept(problem)
+    Cs = np.asarray(Cs, dtype=np.float64)
+    coefs = np.zeros((Cs.size, n_rows, n_features))
+    intercepts = np.zeros((Cs.size, n_rows))
+    n_iters = np.zeros(Cs.size, dtype=np.int32)
+    for m, C in enumerate(Cs):
+        inv_C = 0.0 if np.isinf(C) else 1.0 / C
+        l1 = pf * (l1_ratio * inv_C)
+        l2 = pf * ((1.0 - l1_ratio) * inv_C)
+        n_iter, gap, tolerance = solve(
+            problem, W, b, l1, l2, tol, max_iter, verbose=verbose
+        )
+        if not gap <= tolerance:
+            warnings.warn(
+                f"skreg's logistic solver did not converge for C={C!r}: duality "
+                f"gap {gap:.3e} > tolerance {tolerance:.3e} (tol={tol!r} times "
+                f"the objective of the all-zero model) after max_iter={max_iter} "
+                "Newton steps. Increase max_iter, loosen tol or scale the data.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if multinomial and fit_intercept:
+            # The softmax is unchanged; scikit-learn's intercepts sum to 0.
+            b -= b.mean()
+        coefs[m] = W
+        intercepts[m] = b
+        n_iters[m] = n_iter
+    return coefs, intercepts, n_iters
