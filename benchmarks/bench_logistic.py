@@ -404,9 +404,9 @@ def make_tasks(quick):
     Xb, yb = load_breast_cancer(return_X_y=True)
     Xb = StandardScaler().fit_transform(Xb)
     for name, X, y, l1_ratio, C, ref in (
-        ("fidelity-bc-l1", Xb, yb, 1.0, 1.0, "saga"),
-        ("fidelity-bc-en", Xb, yb, 0.5, 1.0, "saga"),
-        ("fidelity-digits-l1", Xd, yd, 1.0, 0.1, "saga"),
+        ("fidelity-bc-l1", Xb, yb, 1.0, 1.0, "saga-tight"),
+        ("fidelity-bc-en", Xb, yb, 0.5, 1.0, "saga-tight"),
+        ("fidelity-digits-l1", Xd, yd, 1.0, 0.1, "saga-tight"),
         ("fidelity-digits-l2", Xd, yd, 0.0, 1.0, "lbfgs"),
     ):
         tasks[name] = Task(name, "fidelity", X, y, C, l1_ratio, True, (ref, "skreg"))
@@ -442,9 +442,10 @@ def _with_tol(tol, **ladder_kwargs):
     return {} if tol is None else {"tol": tol, **ladder_kwargs}
 
 
-def sklearn_solver(solver):
+def sklearn_solver(solver, max_iter=None):
     LogisticRegression = _import("sklearn.linear_model").LogisticRegression
-    max_iter = {"saga": 5000, "liblinear": 10000, "lbfgs": 100000}[solver]
+    if max_iter is None:
+        max_iter = {"saga": 5000, "liblinear": 10000, "lbfgs": 100000}[solver]
 
     def fit(task, tol):
         if solver == "liblinear" and task.fit_intercept:
@@ -560,6 +561,9 @@ def cv_solver(LogisticRegressionCV, **kwargs):
 SOLVERS = {
     "liblinear": lambda: sklearn_solver("liblinear"),
     "saga": lambda: sklearn_solver("saga"),
+    # The references of the fidelity tasks: saga needed 100000 epochs to
+    # reach 1e-8 of the optimum on breast_cancer L1 at C=1 (5000: 1.8e-4).
+    "saga-tight": lambda: sklearn_solver("saga", max_iter=100000),
     "lbfgs": lambda: sklearn_solver("lbfgs"),
     "celer": celer_solver,
     "skglm": skglm_solver,
@@ -620,7 +624,7 @@ def run_solver(name, task, cap):
     except Exception as exc:  # one broken solver must not hide the others
         return runs, f"failed: {type(exc).__name__}: {exc}"[:160]
     ladder = (1e-10,) if task.kind == "fidelity" else tol_ladder()
-    if task.kind == "fidelity" and name in ("saga", "lbfgs"):
+    if task.kind == "fidelity" and name in ("saga-tight", "lbfgs"):
         ladder = (1e-12,)  # the reference: as tight as sklearn goes
     note = ""
     try:
@@ -869,6 +873,11 @@ def target_lines(tasks, analyses, results):
             out.append(
                 f"  4. {name}: (P_skreg - P_{task.solvers[0]})/|P| = {fmt(rel, '.1e')} "
                 f"(<= {FIDELITY_TOL:g}) {verdict(rel <= FIDELITY_TOL, rel)}"
+                + (
+                    " (skreg lower: the reference is not converged)"
+                    if rel < -FIDELITY_TOL
+                    else ""
+                )
             )
     return out
 
