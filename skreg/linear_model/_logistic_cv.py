@@ -135,9 +135,9 @@ class LogisticRegressionCV(LogisticRegression):
         Proximal-Newton steps of every fit, shape (n_folds, n_l1_ratios,
         n_cs), or (1, n_folds, n_cs[, n_l1_ratios]) with legacy attributes.
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during :term:`fit` (string names only).
+        Names of features seen during ``fit`` (string names only).
 
     See Also
     --------
