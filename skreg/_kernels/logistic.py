@@ -53,18 +53,27 @@ def xt_dot(X, data, indices, indptr, sparse, features, V, out):
 
 
 @njit
-def weighted_col_sq(X, data, indices, indptr, sparse, features, h, out):
-    """``out[m] = sum_i h_i X[i, features[m]]**2``: the Newton curvature per feature."""
+def curvatures(X, data, indices, indptr, sparse, features, h, lips, hx):
+    """Newton curvature ``lips[m] = sum_i h_i X[i, j]**2`` and ``hx[m] = h @ X[:, j]``.
+
+    ``j = features[m]``; ``hx`` is what centering for the intercept needs.
+    """
     for m in range(features.shape[0]):
         j = features[m]
-        total = 0.0
+        sq = 0.0
+        lin = 0.0
         if sparse:
             for idx in range(indptr[j], indptr[j + 1]):
-                total += h[indices[idx]] * data[idx] * data[idx]
+                hv = h[indices[idx]] * data[idx]
+                lin += hv
+                sq += hv * data[idx]
         else:
             for i in range(X.shape[0]):
-                total += h[i] * X[i, j] * X[i, j]
-        out[m] = total
+                hv = h[i] * X[i, j]
+                lin += hv
+                sq += hv * X[i, j]
+        lips[m] = sq
+        hx[m] = lin
 
 
 @njit
@@ -149,6 +158,7 @@ def newton_cd(
     sparse,
     ws,
     lips,
+    hx,
     w,
     d,
     xd,
@@ -163,46 +173,51 @@ def newton_cd(
 ):
     """Coordinate descent on the quadratic model of the loss around ``w``.
 
-    Minimizes over ``d`` (features ``ws`` only, plus the intercept step
-    ``db[0]`` when ``db`` has one entry)::
+    Minimizes over ``d`` (features ``ws`` only) and, when ``db`` has one
+    entry, the intercept step ``db[0]``::
 
         g @ xd + 1/2 sum_i h_i xd_i**2 + sum_j l1_j |w_j + d_j| + l2_j/2 (w_j + d_j)**2
 
-    where ``xd = X d + db`` is kept up to date in place. ``lips[m]`` is the
-    curvature ``sum_i h_i X[i, ws[m]]**2``.  A pass's progress is its largest
-    ``lips_j * |step_j|``, a bound on the model's KKT violation at the start of
-    the pass; stops once it is at most ``tol`` or ``rel_tol`` times the first
-    pass's, or after ``max_passes``.  Returns the passes run.
+    with ``xd = X d + db`` (``d`` and ``xd`` come in as zeros).  ``lips`` and
+    ``hx`` are :func:`curvatures` of ``ws``.  The intercept is kept at its
+    optimum for the current ``d`` throughout, which amounts to centering each
+    column with the weights ``h``: without it, CD crawls on uncentered data
+    (a feature and the intercept that move together).  The centering costs a
+    scalar per update, so sparse columns stay sparse.
+
+    A pass's progress is its largest ``curvature_j * |step_j|``, a bound on
+    the model's KKT violation at the start of the pass; stops once it is at
+    most ``tol`` or ``rel_tol`` times the first pass's, or after
+    ``max_passes``.  Returns the passes run.
     """
     n_samples = xd.shape[0]
+    intercept = db.shape[0] > 0
     hsum = 0.0
-    if db.shape[0] > 0:
-        for i in range(n_samples):
-            hsum += h[i]
-    resid = g + h * xd
+    gsum = 0.0
+    for i in range(n_samples):
+        hsum += h[i]
+        gsum += g[i]
+    intercept = intercept and hsum > 0.0
+    # resid = g + h * (X d) + h * shift: the model's gradient in xd, with the
+    # intercept step ``shift`` making sum(resid) zero.
+    resid = g.copy()
+    shift = -gsum / hsum if intercept else 0.0
     n_passes = 0
     first = 0.0
     while n_passes < max_passes:
         n_passes += 1
         biggest = 0.0
-        if db.shape[0] > 0 and hsum > 0.0:
-            step = 0.0
-            for i in range(n_samples):
-                step += resid[i]
-            step = -step / hsum
-            db[0] += step
-            for i in range(n_samples):
-                xd[i] += step
-                resid[i] += h[i] * step
-            biggest = max(biggest, hsum * abs(step))
         for m in range(ws.shape[0]):
             j = ws[m]
-            denom = lips[m] + l2[j]
+            curv = lips[m]
+            if intercept:
+                curv = max(curv - hx[m] * hx[m] / hsum, 0.0)
+            denom = curv + l2[j]
             if denom <= 0.0:
                 continue
             old = w[j] + d[j]
-            grad = col_dot(X, data, indices, indptr, sparse, j, resid)
-            u = lips[m] * old - grad
+            grad = col_dot(X, data, indices, indptr, sparse, j, resid) + shift * hx[m]
+            u = curv * old - grad
             if u > l1[j]:
                 new = (u - l1[j]) / denom
             elif u < -l1[j]:
@@ -221,9 +236,15 @@ def newton_cd(
                     for i in range(n_samples):
                         xd[i] += step * X[i, j]
                         resid[i] += h[i] * step * X[i, j]
-                biggest = max(biggest, lips[m] * abs(step))
+                if intercept:
+                    shift -= step * hx[m] / hsum
+                biggest = max(biggest, denom * abs(step))
         if n_passes == 1:
             first = biggest
         if biggest <= max(tol, rel_tol * first):
             break
+    if intercept:
+        db[0] = shift
+        for i in range(n_samples):
+            xd[i] += shift
     return n_passes
