@@ -38,7 +38,6 @@ Progress goes to stderr; the table and the target lines to stdout.
 import argparse
 import json
 import sys
-import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -358,30 +357,25 @@ def make_tasks(quick):
     binary = ("liblinear", "saga", "celer", "skglm", "glmnet", "skreg")
     multi = ("saga", "glmnet", "skreg")
 
+    def l1_task(name, X, y, factor, fit_intercept, solvers, levels):
+        C = factor * c_min(X, y, len(np.unique(y)), fit_intercept)
+        tasks[name] = Task(name, "single", X, y, C, 1.0, fit_intercept, solvers, levels)
+
     n, p = (2000, 3000) if quick else (20000, 30000)
     X = text_X(n, p, 2e-3)
     y = text_labels(X, 2, 100)
-    C = C_FACTOR_BINARY * c_min(X, y, 2, fit_intercept=False)
-    tasks["binary-text-l1"] = Task(
-        "binary-text-l1", "single", X, y, C, 1.0, False, binary, BINARY_LEVELS
-    )
+    l1_task("binary-text-l1", X, y, C_FACTOR_BINARY, False, binary, BINARY_LEVELS)
 
     Xd, yd = load_digits(return_X_y=True)
     Xd = Xd / 16.0
     if quick:
         Xd, yd = Xd[:600], yd[:600]
-    C = C_FACTOR * c_min(Xd, yd, 10, fit_intercept=True)
-    tasks["digits-multi-l1"] = Task(
-        "digits-multi-l1", "single", Xd, yd, C, 1.0, True, multi, MULTI_LEVELS
-    )
+    l1_task("digits-multi-l1", Xd, yd, C_FACTOR, True, multi, MULTI_LEVELS)
 
     n, p = (1000, 2000) if quick else (5000, 10000)
     X = text_X(n, p, 5e-3)
     y = text_labels(X, 10, 30)
-    C = C_FACTOR * c_min(X, y, 10, fit_intercept=True)
-    tasks["text10-multi-l1"] = Task(
-        "text10-multi-l1", "single", X, y, C, 1.0, True, multi, MULTI_LEVELS
-    )
+    l1_task("text10-multi-l1", X, y, C_FACTOR, True, multi, MULTI_LEVELS)
 
     # sklearn's saga CV took 13 s at tol 1e-4 on 500x1000: 1000x2000 keeps
     # its ladder within minutes.
@@ -594,15 +588,9 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def _timed(fit, task, tol):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # loose rungs warn about convergence
-        start = time.perf_counter()
-        out = fit(task, tol)
-        return time.perf_counter() - start, out
-
-
 def one_run(name, fit, task, tol):
+    from _matrix_run import _timed  # fit(task, tol) timed, warnings silenced
+
     seconds, out = _timed(fit, task, tol)
     times = [seconds]
     while seconds < SHORT and len(times) < REPEATS:

@@ -88,6 +88,34 @@ MLP_TARGETS = [
     ),
 ]
 
+LOGISTIC_TARGETS = [
+    Target(
+        "LogisticRegression",
+        "classifier",
+        lambda m, **kw: m.LogisticRegression(**{"tol": 1e-10, "max_iter": 1000, **kw}),
+        {"C": -1.0},
+    ),
+    Target(
+        "LogisticRegressionCV",
+        "classifier",
+        lambda m, **kw: m.LogisticRegressionCV(
+            **{
+                # Not Cs=3's C=1e4: on 20 samples sklearn's lbfgs stops short of
+                # the optimum there and one prediction differs.
+                "Cs": (0.01, 0.1, 1.0),
+                "cv": 3,
+                "l1_ratios": (0.0,),
+                "scoring": "neg_log_loss",
+                "use_legacy_attributes": False,
+                "tol": 1e-10,
+                "max_iter": 1000,
+                **kw,
+            }
+        ),
+        {"Cs": 0},
+    ),
+]
+
 # ---------------------------------------------------------------------------
 # Outcomes.
 
@@ -200,6 +228,9 @@ CASES = {
             # 3-fold cross-validation needs 3 samples; sklearn says so too.
             "LassoCV": Expect(Raises(ValueError, r"n_splits=3 .* n_samples=1")),
             "ElasticNetCV": Expect(Raises(ValueError, r"n_splits=3 .* n_samples=1")),
+            # One sample is one class.
+            "LogisticRegression": Expect(Raises(ValueError, r"at least 2 classes")),
+            "LogisticRegressionCV": Expect(Raises(ValueError, r"at least 2 classes")),
         },
     ),
     "one_feature": (
@@ -465,8 +496,15 @@ def test_bad_input_mlp(case, target, tmp_path):
     _check(case, target, tmp_path)
 
 
+@pytest.mark.parametrize("case, target", _matrix(LOGISTIC_TARGETS))
+def test_bad_input_logistic(case, target, tmp_path):
+    _check(case, target, tmp_path)
+
+
 def test_matrix_covers_every_public_estimator_and_function():
-    covered = {target.name for target in LINEAR_TARGETS + MLP_TARGETS}
+    covered = {
+        target.name for target in LINEAR_TARGETS + MLP_TARGETS + LOGISTIC_TARGETS
+    }
     public = {name for name in skreg.__all__ if not name.startswith("_")}
     assert covered == public
     # Every input row applies to at least one target, and the matrix is full.
