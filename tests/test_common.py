@@ -38,7 +38,13 @@ ESTIMATORS = _all_estimators()
 
 def test_every_public_estimator_is_checked():
     names = {type(est).__name__ for est in ESTIMATORS}
-    assert {"Lasso", "ElasticNet", "LassoCV", "ElasticNetCV"} <= names
+    assert {
+        "Lasso",
+        "ElasticNet",
+        "LassoCV",
+        "ElasticNetCV",
+        "LogisticRegression",
+    } <= names
     assert {"MLPClassifier", "MLPRegressor"} <= names
 
 

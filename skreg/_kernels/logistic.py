@@ -11,20 +11,37 @@ sums run in float64.
 
 import math
 
-from skreg._numba import njit
+import numpy as np
+
+from skreg._numba import FASTMATH, njit
+
+# Sums over a sparse column (tens of entries gathered from ``v``) run faster
+# in order than vectorized: without ``reassoc`` X' v on a 20000x30000 CSC
+# matrix at density 2e-3 took 1.5 ms against 2.7 ms with it (scipy: 1.6 ms).
+# Kernels that loop over sparse columns are therefore compiled without it;
+# their dense columns go through ``dense_dot``, which keeps it.  The sparse
+# loops are inlined (``col_dot``): a call per column cost another 0.6 ms there.
+SPARSE_FASTMATH = set(FASTMATH - {"reassoc"})
 
 
 @njit
+def dense_dot(X, j, v):
+    """Return ``X[:, j] @ v`` in float64 (vectorized: the column is contiguous)."""
+    total = 0.0
+    for i in range(X.shape[0]):
+        total += X[i, j] * v[i]
+    return total
+
+
+@njit(inline="always", fastmath=SPARSE_FASTMATH)
 def col_dot(X, data, indices, indptr, sparse, j, v):
     """Return ``X[:, j] @ v`` in float64."""
-    total = 0.0
     if sparse:
-        for idx in range(indptr[j], indptr[j + 1]):
-            total += data[idx] * v[indices[idx]]
-    else:
-        for i in range(X.shape[0]):
-            total += X[i, j] * v[i]
-    return total
+        total = 0.0
+        for idx in range(np.int64(indptr[j]), np.int64(indptr[j + 1])):
+            total += data[idx] * v[np.int64(indices[idx])]
+        return total
+    return dense_dot(X, j, v)
 
 
 @njit
@@ -43,16 +60,29 @@ def x_dot_add(X, data, indices, indptr, sparse, W, Z):
                     Z[k, i] += a * X[i, j]
 
 
-@njit
+@njit(fastmath=SPARSE_FASTMATH)
 def xt_dot(X, data, indices, indptr, sparse, features, V, out):
     """``out[k, j] = X[:, j] @ V[k]`` for every class ``k``, ``j`` in ``features``."""
-    n_classes = V.shape[0]
-    for j in features:
-        for k in range(n_classes):
-            out[k, j] = col_dot(X, data, indices, indptr, sparse, j, V[k])
+    for k in range(V.shape[0]):
+        v = V[k]
+        for m in range(features.shape[0]):
+            j = features[m]
+            out[k, j] = col_dot(X, data, indices, indptr, sparse, j, v)
 
 
 @njit
+def dense_curvature(X, j, h):
+    """``(sum_i h_i X[i, j]**2, sum_i h_i X[i, j])``, vectorized."""
+    sq = 0.0
+    lin = 0.0
+    for i in range(X.shape[0]):
+        hv = h[i] * X[i, j]
+        lin += hv
+        sq += hv * X[i, j]
+    return sq, lin
+
+
+@njit(fastmath=SPARSE_FASTMATH)
 def curvatures(X, data, indices, indptr, sparse, features, h, lips, hx):
     """Newton curvature ``lips[m] = sum_i h_i X[i, j]**2`` and ``hx[m] = h @ X[:, j]``.
 
@@ -60,18 +90,15 @@ def curvatures(X, data, indices, indptr, sparse, features, h, lips, hx):
     """
     for m in range(features.shape[0]):
         j = features[m]
-        sq = 0.0
-        lin = 0.0
         if sparse:
-            for idx in range(indptr[j], indptr[j + 1]):
-                hv = h[indices[idx]] * data[idx]
+            sq = 0.0
+            lin = 0.0
+            for idx in range(np.int64(indptr[j]), np.int64(indptr[j + 1])):
+                hv = h[np.int64(indices[idx])] * data[idx]
                 lin += hv
                 sq += hv * data[idx]
         else:
-            for i in range(X.shape[0]):
-                hv = h[i] * X[i, j]
-                lin += hv
-                sq += hv * X[i, j]
+            sq, lin = dense_curvature(X, j, h)
         lips[m] = sq
         hx[m] = lin
 
@@ -149,7 +176,7 @@ def softmax_loss_along(Z, c, dz, t, y, s):
     return loss
 
 
-@njit
+@njit(fastmath=SPARSE_FASTMATH)
 def newton_cd(
     X,
     data,

@@ -53,6 +53,9 @@ WS_REDUCTION = 0.3
 # the model's KKT violation is a tenth of the working set's target.
 MAX_CD_PASSES = 50
 CD_REL_TOL = 1e-3
+# Up to this many unpenalized features, their Newton decrement is computed
+# with the exact Hessian block (see _newton_decrement).
+FREE_BLOCK_MAX = 500
 # Armijo constant and the number of halvings of the line search.
 ARMIJO = 1e-4
 MAX_HALVINGS = 30
@@ -204,8 +207,8 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2):
     ``|X_j' theta| <= l1_j`` on the features with a pure L1 penalty.
     Features with no penalty at all (``pf_j = 0`` or ``C = inf``) have the
     dual constraint ``X_j' theta = 0``, which no rescaling reaches; for them
-    the gap adds the Newton decrement ``g_j**2 / (2 h_j)`` instead (an
-    estimate, not a bound).
+    the gap adds their Newton decrement instead (an estimate of the distance
+    to the optimum, not a bound; see :func:`_newton_decrement`).
     """
     primal = loss + _penalty(W, l1, l2)
     Pd, XtTd = (
@@ -234,14 +237,45 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2):
     return gap, primal
 
 
+def _free_columns(design, features):
+    """Dense copy of the columns ``features`` of ``X`` (float64)."""
+    if design.sparse:
+        csc = sp.csc_matrix(
+            (design.data, design.indices, design.indptr),
+            shape=(design.n_samples, design.n_features),
+        )
+        return csc[:, features].toarray().astype(np.float64)
+    return np.asarray(design.X[:, features], dtype=np.float64)
+
+
 def _newton_decrement(problem, P, XtT, features):
+    """``g' H^+ g / 2`` over the unpenalized features (and the intercept).
+
+    The Hessian block is formed exactly when there are at most
+    ``FREE_BLOCK_MAX`` such features; on correlated features its diagonal
+    alone underestimates the distance to the optimum by orders of magnitude
+    (breast_cancer's first five features: 1e-8 against 1e-6).  Beyond that,
+    the diagonal is used.  Multinomial classes are taken one at a time.
+    """
     from skreg._kernels.logistic import curvatures
 
+    s = problem.s
     total = 0.0
+    if features.size <= FREE_BLOCK_MAX:
+        A = _free_columns(problem.design, features)
+        if problem.fit_intercept:
+            A = np.hstack([A, np.ones((A.shape[0], 1))])
+        for k in range(P.shape[0]):
+            h = s * P[k] * (1.0 - P[k])
+            g = A.T @ (s * (P[k] - problem.Y[k]))
+            H = A.T @ (h[:, None] * A)
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+            total += 0.5 * float(g @ step)
+        return total
     curv = np.empty(features.size)
     unused = np.empty(features.size)
     for k in range(P.shape[0]):
-        h = problem.s * P[k] * (1.0 - P[k])
+        h = s * P[k] * (1.0 - P[k])
         curvatures(*problem.design.args(), features, h, curv, unused)
         g2 = XtT[k, features] ** 2
         ok = curv > 0

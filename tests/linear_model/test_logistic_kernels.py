@@ -1,0 +1,152 @@
+"""The logistic kernels against NumPy references, compiled and (in a
+subprocess) with ``NUMBA_DISABLE_JIT=1``, so their pure-Python reading is
+checked too."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import logsumexp, softmax
+
+from skreg._kernels.logistic import (
+    binary_derivatives,
+    binary_loss_along,
+    curvatures,
+    newton_cd,
+    softmax_loss,
+    softmax_loss_along,
+    x_dot_add,
+    xt_dot,
+)
+from skreg.linear_model._logistic_solver import make_design
+
+
+def _data(layout, dtype=np.float64, n=40, p=12, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, p)
+    X[rng.rand(n, p) < 0.6] = 0.0
+    X = X.astype(dtype)
+    if layout == "sparse":
+        return X, make_design(sp.csr_matrix(X))
+    return X, make_design(X)
+
+
+@pytest.mark.parametrize("layout", ["dense", "sparse"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_products(layout, dtype):
+    X, design = _data(layout, dtype)
+    rng = np.random.RandomState(1)
+    V = rng.randn(3, X.shape[0])
+    features = np.array([0, 3, 5, 11], dtype=np.int64)
+    out = np.zeros((3, X.shape[1]))
+    xt_dot(*design.args(), features, V, out)
+    expected = np.zeros_like(out)
+    expected[:, features] = V @ X[:, features].astype(np.float64)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+    W = rng.randn(3, X.shape[1])
+    W[:, ::2] = 0.0
+    Z = np.ones((3, X.shape[0]))
+    x_dot_add(*design.args(), W, Z)
+    np.testing.assert_allclose(Z, 1.0 + W @ X.T.astype(np.float64), rtol=1e-12)
+
+    h = rng.rand(X.shape[0])
+    lips = np.empty(features.size)
+    hx = np.empty(features.size)
+    curvatures(*design.args(), features, h, lips, hx)
+    Xf = X[:, features].astype(np.float64)
+    np.testing.assert_allclose(lips, h @ Xf**2, rtol=1e-12)
+    np.testing.assert_allclose(hx, h @ Xf, rtol=1e-12)
+
+
+def test_losses():
+    rng = np.random.RandomState(0)
+    z = rng.randn(50) * 30  # large margins: the stable forms matter
+    y = (rng.rand(50) < 0.5).astype(np.float64)
+    s = rng.rand(50)
+    g = np.empty(50)
+    h = np.empty(50)
+    loss = binary_derivatives(z, y, s, g, h)
+    p = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(loss, s @ (np.logaddexp(0, z) - y * z), rtol=1e-12)
+    np.testing.assert_allclose(g, s * (p - y), rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(h, s * p * (1 - p), rtol=1e-8, atol=1e-300)
+    dz = rng.randn(50)
+    expected = s @ (np.logaddexp(0, z + 0.3 * dz) - y * (z + 0.3 * dz))
+    np.testing.assert_allclose(binary_loss_along(z, dz, 0.3, y, s), expected)
+
+    Z = rng.randn(4, 50) * 10
+    yk = rng.randint(0, 4, 50)
+    P = np.empty_like(Z)
+    loss = softmax_loss(Z, yk, s, P)
+    ref = s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(50)])
+    np.testing.assert_allclose(loss, ref, rtol=1e-12)
+    np.testing.assert_allclose(P, softmax(Z, axis=0), rtol=1e-10)
+    Z2 = Z.copy()
+    Z2[2] += 0.5 * dz
+    ref2 = s @ (logsumexp(Z2, axis=0) - Z2[yk, np.arange(50)])
+    np.testing.assert_allclose(softmax_loss_along(Z, 2, dz, 0.5, yk, s), ref2)
+
+
+def _model_objective(Xf, d, db, w, g, h, l1, l2):
+    xd = Xf @ d + db
+    v = w + d
+    return g @ xd + 0.5 * h @ xd**2 + l1 @ np.abs(v) + 0.5 * l2 @ v**2
+
+
+@pytest.mark.parametrize("layout", ["dense", "sparse"])
+@pytest.mark.parametrize("intercept", [False, True])
+def test_newton_cd_solves_the_quadratic_model(layout, intercept):
+    X, design = _data(layout)
+    n, p = X.shape
+    rng = np.random.RandomState(2)
+    ws = np.arange(p, dtype=np.int64)
+    w = rng.randn(p) * (rng.rand(p) < 0.5)
+    g = rng.randn(n)
+    h = rng.rand(n) + 0.1
+    l1 = np.full(p, 0.5)
+    l2 = np.full(p, 0.1)
+    lips = np.empty(p)
+    hx = np.empty(p)
+    curvatures(*design.args(), ws, h, lips, hx)
+    d = np.zeros(p)
+    xd = np.zeros(n)
+    db = np.zeros(1 if intercept else 0)
+    passes = newton_cd(
+        *design.args(), ws, lips, hx, w, d, xd, g, h, l1, l2, db, 1000, 1e-13, 0.0
+    )
+    assert 1 < passes < 1000
+    b = db[0] if intercept else 0.0
+    np.testing.assert_allclose(xd, X @ d + b, atol=1e-12)
+    # optimality of the model: KKT on features, zero derivative in the intercept
+    resid = g + h * xd
+    grad = X.T @ resid + l2 * (w + d)
+    v = w + d
+    viol = np.where(
+        v != 0, np.abs(grad + l1 * np.sign(v)), np.maximum(0, np.abs(grad) - l1)
+    )
+    assert viol.max() < 1e-9
+    if intercept:
+        assert abs(resid.sum()) < 1e-9
+    # and the model went down from d = 0
+    f0 = _model_objective(X, np.zeros(p), 0.0, w, g, h, l1, l2)
+    assert _model_objective(X, d, b, w, g, h, l1, l2) < f0 - 1e-3
+
+
+@pytest.mark.skipif(
+    os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="already without JIT"
+)
+def test_kernels_without_jit():
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert " passed" in proc.stdout
