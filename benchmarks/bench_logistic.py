@@ -612,7 +612,11 @@ def run_solver(name, task, cap):
         fit = loader(task, name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit(task.small(), 1e-3)  # compile, import, caches
+            # Compile, import, caches; two tolerances, as skglm compiled
+            # another kernel at its first tol=1e-3 fit after a 1e-3 warm-up on
+            # the slice (14 s in a timed run of the full binary-text task).
+            for tol in (1e-3, 1e-8):
+                fit(task.small(), tol)
     except Unavailable as exc:
         return runs, str(exc)
     except Exception as exc:  # one broken solver must not hide the others
