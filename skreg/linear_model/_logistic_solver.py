@@ -389,14 +389,21 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
     return t
 
 
-def _gradient(problem, state, features):
-    """Loss, probabilities and ``X' (s * (Y - P))`` on ``features``."""
+def _gradient(problem, state, features, known=None):
+    """Loss, probabilities and ``X' (s * (Y - P))`` on ``features``.
+
+    ``known`` is an earlier result at the same point, whose columns are kept.
+    """
     from skreg._kernels.logistic import xt_dot
 
-    loss, P, G = _derivatives(problem, state.Z)
-    XtT = np.zeros((G.shape[0], problem.design.n_features))
-    xt_dot(*problem.design.args(), features, np.ascontiguousarray(-G), XtT)
-    return loss, P, XtT
+    if known is None:
+        loss, P, minus_G = _derivatives(problem, state.Z)
+        minus_G = np.ascontiguousarray(-minus_G)
+        XtT = np.zeros((minus_G.shape[0], problem.design.n_features))
+    else:
+        loss, P, minus_G, XtT = known
+    xt_dot(*problem.design.args(), features, minus_G, XtT)
+    return loss, P, minus_G, XtT
 
 
 def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
@@ -414,8 +421,18 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
     n_iter = 0
     gap = np.inf
     ws_size = 0
+    known = None  # the gradient on the working set, when the point has not moved
+    ws = np.empty(0, dtype=np.int64)
     while True:
-        loss, P, XtT = _gradient(problem, state, all_features)
+        if known is None:
+            loss, P, _, XtT = _gradient(problem, state, all_features)
+        else:
+            outside = np.ones(n_features, dtype=bool)
+            outside[ws] = False
+            loss, P, _, XtT = _gradient(
+                problem, state, np.flatnonzero(outside).astype(np.int64), known
+            )
+            known = None
         gap, primal = duality_gap(problem, W, loss, P, XtT, l1, l2)
         if verbose:
             print(
@@ -447,9 +464,11 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
                 moved += _newton_step(problem, state, c, ws, l1, l2, inner_tol)
             if moved == 0.0 or ws.size == 0:
                 break
-            _, _, XtT_ws = _gradient(problem, state, ws)
-            ws_violation = kkt_violation(W[:, ws], -XtT_ws[:, ws], l1[ws], l2[ws])
+            gradient = _gradient(problem, state, ws)
+            XtT_ws = gradient[3][:, ws]
+            ws_violation = kkt_violation(W[:, ws], -XtT_ws, l1[ws], l2[ws])
             if float(ws_violation.max()) <= target:
+                known = gradient
                 break
         if ws.size == 0 and not problem.fit_intercept:
             break
