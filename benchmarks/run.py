@@ -6,6 +6,7 @@ Usage::
     python benchmarks/run.py lasso-basic [--quick]
     python benchmarks/run.py matrix [--quick] [--families ...] [--cells ...]
     python benchmarks/run.py first-use [--breakdown] [--no-demo] [--generic]
+    python benchmarks/run.py logistic [--quick] [--json FILE] [--tasks ...]
 
 ``lasso`` runs the five problems of issue 4 (dense-single, dense-path,
 sparse-single, cv, cold-start) against sklearn, celer, skglm, python-glmnet and
@@ -13,9 +14,11 @@ adelie; ``lasso-basic`` is issue 3's check, skreg against sklearn on one dense
 and one sparse problem; ``matrix`` is issue 12's benchmark matrix at equal
 accuracy (see ``_matrix.py`` for its options); ``first-use`` is issue 13's
 first fit in fresh processes with an empty and a warm numba cache (see
-``_first_use.py``). Every timing runs inside ``threadpool_limits(1)`` with
-numba's thread count set to 1; the gap column is recomputed by the harness
-from the returned coefficients (see ``_gap.py``), never taken from a solver.
+``_first_use.py``); ``logistic`` is issue 15's sparse logistic regression at
+equal accuracy (see ``bench_logistic.py``). Every timing runs inside
+``threadpool_limits(1)`` with numba's thread count set to 1; the gap column is
+recomputed by the harness from the returned coefficients (see ``_gap.py``),
+never taken from a solver.
 Progress goes to stderr; the table to stdout at the end.
 """
 
@@ -277,18 +280,24 @@ def targets(rows, basic=False):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+
+    def pinned_environment():
+        with threadpool_limits(limits=1):  # every pool loaded by now, as timed
+            return environment()
+
     if argv[:1] == ["matrix"]:
         from _matrix import main as matrix_main
 
-        def pinned_environment():
-            with threadpool_limits(limits=1):  # every pool loaded by now, as timed
-                return environment()
-
         matrix_main(argv[1:], pinned_environment)
+        return
+    if argv[:1] == ["logistic"]:
+        from bench_logistic import main as logistic_main
+
+        logistic_main(argv[1:], pinned_environment)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "suite", choices=["lasso", "lasso-basic", "matrix", "first-use"]
+        "suite", choices=["lasso", "lasso-basic", "matrix", "first-use", "logistic"]
     )
     parser.add_argument(
         "--quick", action="store_true", help="scaled-down sizes, < 1 min"

@@ -12,6 +12,7 @@ def reset_threads(gallery_conf, fname):
 ORDER = [
     "plot_regularization_path.py",
     "plot_lasso_cv.py",
+    "plot_logistic_text.py",
     "plot_mlp_sparse_weights.py",
     "plot_mlp_feature_selection.py",
     "plot_mlp_early_stopping.py",

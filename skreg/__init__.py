@@ -20,6 +20,7 @@ _LOCATION = {
     "Lasso": "skreg.linear_model",
     "LassoCV": "skreg.linear_model",
     "LogisticRegression": "skreg.linear_model",
+    "LogisticRegressionCV": "skreg.linear_model",
     "enet_path": "skreg.linear_model",
     "lasso_path": "skreg.linear_model",
     "MLPClassifier": "skreg.neural_network",
@@ -32,6 +33,7 @@ __all__ = [
     "Lasso",
     "LassoCV",
     "LogisticRegression",
+    "LogisticRegressionCV",
     "MLPClassifier",
     "MLPRegressor",
     "__version__",
@@ -46,6 +48,7 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ loads these
         Lasso,
         LassoCV,
         LogisticRegression,
+        LogisticRegressionCV,
         enet_path,
         lasso_path,
     )

@@ -59,3 +59,19 @@ from sklearn.linear_model._base import (  # noqa: E402
 )
 
 __all__ += ["LinearClassifierMixin", "SparseCoefMixin"]
+
+# Appended for skreg.linear_model.LogisticRegressionCV: scikit-learn's metadata
+# routing helpers and per-fold slicing of fit parameters.
+from sklearn.utils.metadata_routing import (  # noqa: E402
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.validation import _check_method_params  # noqa: E402
+
+__all__ += [
+    "_check_method_params",
+    "_raise_for_params",
+    "_routing_enabled",
+    "process_routing",
+]

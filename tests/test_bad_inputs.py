@@ -71,6 +71,25 @@ LINEAR_TARGETS = [
         lambda m, **kw: m.LogisticRegression(**{"tol": 1e-10, "max_iter": 1000, **kw}),
         {"C": -1.0},
     ),
+    Target(
+        "LogisticRegressionCV",
+        "classifier",
+        lambda m, **kw: m.LogisticRegressionCV(
+            **{
+                # Not Cs=3's C=1e4: on 20 samples sklearn's lbfgs stops short of
+                # the optimum there and one prediction differs.
+                "Cs": (0.01, 0.1, 1.0),
+                "cv": 3,
+                "l1_ratios": (0.0,),
+                "scoring": "neg_log_loss",
+                "use_legacy_attributes": False,
+                "tol": 1e-10,
+                "max_iter": 1000,
+                **kw,
+            }
+        ),
+        {"Cs": 0},
+    ),
     Target("lasso_path", "path", lambda m: m.lasso_path, {"eps": -1.0}),
     Target("enet_path", "path", lambda m: m.enet_path, {"l1_ratio": 2.0}),
 ]
@@ -208,6 +227,7 @@ CASES = {
             "ElasticNetCV": Expect(Raises(ValueError, r"n_splits=3 .* n_samples=1")),
             # One sample is one class.
             "LogisticRegression": Expect(Raises(ValueError, r"at least 2 classes")),
+            "LogisticRegressionCV": Expect(Raises(ValueError, r"at least 2 classes")),
         },
     ),
     "one_feature": (
@@ -343,6 +363,7 @@ CASES = {
         {
             "MLPClassifier": Expect(Raises(ValueError, r"Unknown label type")),
             "LogisticRegression": Expect(Raises(ValueError, r"Unknown label type")),
+            "LogisticRegressionCV": Expect(Raises(ValueError, r"Unknown label type")),
         },
     ),
 }
