@@ -128,7 +128,9 @@ def plain_cd(
             )
         return gap, 0
     active = np.empty(n_features, dtype=np.intp)
-    n_active = 0
+    # Not the literal 0: numba would compile a second specialization of
+    # screen for it (first-use breakdown: Literal[int](0) | int64).
+    n_active = n_features - n_features
     for j in range(n_features):
         if col_norms2[j] != 0:
             active[n_active] = j
