@@ -305,6 +305,41 @@ def test_d10_lassocv_default_tol_picks_within_one_step_of_tight_tol(shape):
     assert abs(_grid_index(default) - _grid_index(tight)) <= 1
 
 
+# Small p > n problems where the held-out error is ~100x below ||y||^2 / n:
+# tol * ||y||^2 alone left LassoCV 2-10 grid steps from its tol=1e-8 choice
+# (60x150 seed 3: 10 steps; 100x400 seed 2: 4 steps).
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "n_samples, n_features, seed",
+    [(60, 150, 3), (60, 150, 0), (50, 100, 2), (80, 300, 2), (100, 400, 2)],
+)
+def test_d10_small_p_greater_than_n_picks_within_one_step(n_samples, n_features, seed):
+    X, y = make_regression(
+        n_samples, n_features, n_informative=10, noise=5, random_state=seed
+    )
+    default = skreg.LassoCV(cv=8).fit(X, y)
+    tight = skreg.LassoCV(cv=8, tol=1e-8).fit(X, y)
+    assert abs(_grid_index(default) - _grid_index(tight)) <= 1
+
+
+def test_d10_path_gap_is_relative_to_the_primal():
+    # Each alpha of a path also reaches PATH_GAP * tol times its objective.
+    from skreg.linear_model._path import PATH_GAP
+
+    X, y = make_regression(60, 150, n_informative=10, noise=5, random_state=3)
+    X, y = X - X.mean(0), y - y.mean()
+    tol = 1e-4
+    alphas, coefs, gaps = skreg.lasso_path(X, y, tol=tol)
+    n = len(y)
+    residual = y[:, None] - X @ coefs
+    primal = 0.5 * (residual**2).sum(0) / n + alphas * np.abs(coefs).sum(0)
+    floor = 1e-2 * tol * (y @ y) / n
+    bound = np.minimum(tol * (y @ y) / n, np.maximum(PATH_GAP * tol * primal, floor))
+    assert np.all(gaps <= bound * (1 + 1e-9))
+    # The relative bound is the binding one at small alphas: the test needs it.
+    assert np.any(bound < 0.1 * tol * (y @ y) / n)
+
+
 @pytest.mark.parametrize(
     "name, params", [("LassoCV", {}), ("ElasticNetCV", {"l1_ratio": 1.0})]
 )

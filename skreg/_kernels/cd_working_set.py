@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from skreg._kernels.bounds import bounded_stats
-from skreg._kernels.cd_plain import penalty, sweep_support
+from skreg._kernels.cd_plain import gap_target, penalty, sweep_support
 from skreg._kernels.gap import enet_gap
 from skreg._kernels.problems import (
     layout_assign_state,
@@ -438,7 +438,7 @@ def working_set_cd(
     depth,
     inner_fraction,
     cold_sweep,
-    min_sweeps,
+    path_gap,
     residual_weights,
 ):
     """Minimize ``1/2 ||r||^2 + l1 ||w||_1 + l2/2 ||w||^2`` over ``w`` in place.
@@ -447,9 +447,11 @@ def working_set_cd(
     (unscaled, compare with ``tol_scaled``) and the sweeps made over working
     sets.  ``l1``, ``l2`` and ``tol_scaled`` are float64; ``l1_typed`` and
     ``l2_typed`` are the penalties in the data's precision.  ``bounds`` carries
-    correlation references across calls (the alphas of a path).  With
-    ``min_sweeps`` 1 a start that already meets the tolerance still gets one
-    sweep over its support (:func:`skreg._kernels.cd_plain.sweep_support`).
+    correlation references across calls (the alphas of a path).  A path
+    passes ``path_gap`` > 0 (0 otherwise): the gap must also reach ``path_gap``
+    times the primal (:func:`skreg._kernels.cd_plain.gap_target`), and a start
+    that already does still gets one sweep over its support
+    (:func:`skreg._kernels.cd_plain.sweep_support`).
     ``residual_weights`` are the sample weights of the residual's inner
     product (the sparse layout's), or an empty array for unit weights.
     """
@@ -542,13 +544,14 @@ def working_set_cd(
         # xtr and dual_norm still describe the current residual, as screening
         # and ranking need; only the certificate uses the best dual point.
         certified = primal - best_dual
-        if certified <= tol_scaled and n_sweeps < min_sweeps:
+        target = gap_target(tol_scaled, primal, path_gap)
+        if certified <= target and path_gap > 0 and n_sweeps == 0:
             certified, swept = sweep_support(
                 problem, state, w, l1, l2, l1_typed, l2_typed, positive, certified
             )
             n_sweeps += swept
             break
-        if certified <= tol_scaled or n_sweeps >= max_iter:
+        if certified <= target or n_sweeps >= max_iter:
             break
         n_candidates, n_nonzero = _screen_and_rank(
             problem,
@@ -576,9 +579,9 @@ def working_set_cd(
         for k in range(n_working):
             previous[k] = working[k]
         n_previous = n_working
-        inner_tol = max(inner_fraction * certified, 0.5 * tol_scaled)
+        inner_tol = max(inner_fraction * certified, 0.5 * target)
         first_depth = depth
-        if certified <= NEAR_TOLERANCE * tol_scaled:
+        if certified <= NEAR_TOLERANCE * target:
             first_depth = min(FIRST_ROUND_DEPTH, depth)
         n_sweeps += _solve_subproblem(
             problem,

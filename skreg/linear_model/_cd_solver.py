@@ -23,7 +23,13 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from skreg._kernels.bounds import new_bounds
-from skreg._kernels.cd_plain import full_gap, plain_cd, screen, sweep_support
+from skreg._kernels.cd_plain import (
+    full_gap,
+    gap_target,
+    plain_cd,
+    screen,
+    sweep_support,
+)
 from skreg._kernels.cd_working_set import working_set_cd
 from skreg._kernels.problems import layout_sweep
 from skreg.linear_model._strategy import cold_sweep
@@ -117,7 +123,7 @@ def solve_enet(
     working_set=None,
     warm_stats=None,
     warn=True,
-    min_sweeps=0,
+    path_gap=0.0,
 ):
     """Minimize ``1/2 ||y - Xw||^2 + l1 ||w||_1 + l2/2 ||w||^2`` in place.
 
@@ -151,10 +157,11 @@ def solve_enet(
         alpha of a path); saves most of the first pass over ``X``.
     warn : bool
         Raise ``ConvergenceWarning`` when the tolerance is not reached.
-    min_sweeps : {0, 1}
-        1: a warm start that already meets the tolerance still gets one
-        sweep, as in scikit-learn's solver.  Paths need it (see
-        ``skreg.linear_model._path.PATH_MIN_SWEEPS``).
+    path_gap : float
+        0 for a single fit.  A path passes a positive value: each solve must
+        also bring the gap to ``path_gap`` times its primal objective, and a
+        warm start that already meets the tolerance still gets one sweep, as
+        in scikit-learn's solver (see ``skreg.linear_model._path.PATH_GAP``).
 
     Returns
     -------
@@ -193,7 +200,7 @@ def solve_enet(
             ANDERSON_DEPTH,
             INNER_GAP_FRACTION,
             cold_sweep(layout),
-            int(min_sweeps),
+            float(path_gap),
             _residual_weights(layout),
         )
     elif random:
@@ -208,7 +215,7 @@ def solve_enet(
             positive,
             rng,
             screening,
-            min_sweeps,
+            path_gap,
         )
     else:
         gap, n_iter = plain_cd(
@@ -224,7 +231,7 @@ def solve_enet(
             float(tol),
             float(tol_scaled),
             bool(screening and l1 > 0),
-            int(min_sweeps),
+            float(path_gap),
         )
     support = np.flatnonzero(coef)
     if layout.columns is not None:
@@ -259,7 +266,7 @@ def _residual_weights(layout):
 
 
 def _solve_random(
-    layout, state, coef, l1, l2, max_iter, tol, positive, rng, screening, min_sweeps
+    layout, state, coef, l1, l2, max_iter, tol, positive, rng, screening, path_gap
 ):
     """scikit-learn's CD with ``selection='random'``.
 
@@ -273,9 +280,11 @@ def _solve_random(
     xtr = np.empty(layout.n_features, dtype=layout.dtype)
     tol_scaled = tol * layout.y_norm2
     screening = screening and l1 > 0
-    gap, dual_norm = full_gap(problem, state, coef, l1, l2, l2_typed, positive, xtr)
-    if gap <= tol_scaled:
-        if min_sweeps > 0 and l1 > 0:
+    gap, dual_norm, primal = full_gap(
+        problem, state, coef, l1, l2, l2_typed, positive, xtr
+    )
+    if gap <= gap_target(tol_scaled, primal, path_gap):
+        if path_gap > 0 and l1 > 0:
             return sweep_support(
                 problem, state, coef, l1, l2, l1_typed, l2_typed, positive, gap
             )
@@ -294,10 +303,10 @@ def _solve_random(
             problem, state, coef, l1_typed, l2_typed, positive, order
         )
         if max_abs_w == 0 or max_delta / max_abs_w <= tol or n_iter == max_iter - 1:
-            gap, dual_norm = full_gap(
+            gap, dual_norm, primal = full_gap(
                 problem, state, coef, l1, l2, l2_typed, positive, xtr
             )
-            if gap <= tol_scaled:
+            if gap <= gap_target(tol_scaled, primal, path_gap):
                 break
             if screening:
                 n_active = screen(

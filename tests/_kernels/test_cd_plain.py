@@ -41,7 +41,7 @@ def _solve(X, y, sw, kind, alpha, l1_ratio, positive, screening):
         1e-12,
         1e-12 * layout.y_norm2,
         screening,
-        0,
+        0.0,
     )
     return w, gap, n_iter, layout.y_norm2
 

@@ -41,7 +41,7 @@ def _plain(layout, l1, l2, positive):
         tol,
         tol * layout.y_norm2,
         True,
-        0,
+        0.0,
     )
     return w
 
@@ -73,7 +73,7 @@ def test_working_sets_reach_the_plain_cd_solution(kind, l2, positive, cold_sweep
         5,
         0.3,
         cold_sweep,
-        0,
+        0.0,
         np.empty(0),
     )
     assert 0 <= gap <= tol_scaled
@@ -104,7 +104,7 @@ def test_max_iter_stops_the_solver_with_an_honest_gap():
         5,
         0.3,
         False,
-        0,
+        0.0,
         np.empty(0),
     )
     assert gap > 0
@@ -136,7 +136,7 @@ def test_anderson_point_refuses_a_non_finite_sequence():
 @pytest.mark.parametrize("kind", ["dense", "gram", "sparse"])
 @pytest.mark.parametrize("solver", ["plain", "working_set"])
 def test_a_converged_warm_start_still_sweeps_its_support_once(kind, solver):
-    """min_sweeps=1: one sweep over the support, the certificate kept valid."""
+    """A path (path_gap > 0): one sweep over the support, the certificate kept valid."""
     layout = _layout(kind)
     l1 = 2.0
     w = _plain(layout, 1.05 * l1, 0.0, False)  # a nearby alpha's solution
@@ -145,11 +145,11 @@ def test_a_converged_warm_start_still_sweeps_its_support_once(kind, solver):
     loose = 1e3 * layout.y_norm2  # the start meets it already
     common = (layout.problem, layout.start(w), w, l1, 0.0, l1, 0.0, False, 100)
     if solver == "plain":
-        gap, n_iter = plain_cd(*common, 1e3, loose, True, 1)
+        gap, n_iter = plain_cd(*common, 1e3, loose, True, 1e3)
     else:
         bounds = new_bounds(layout.col_norms2, layout.n_samples)
         gap, n_iter = working_set_cd(
-            *common, loose, True, bounds, 4, 5, 0.3, False, 1, np.empty(0)
+            *common, loose, True, bounds, 4, 5, 0.3, False, 1e3, np.empty(0)
         )
     assert n_iter == 1
     assert np.any(w[support] != start[support]), "the support moved"

@@ -86,7 +86,7 @@ def test_screening_never_drops_a_feature_of_the_optimum(wide_problem, alpha, noi
     state = layout.start(rough)
     xtr = np.empty(p)
     everything = np.arange(p)
-    gap, dual_norm = full_gap(
+    gap, dual_norm, _ = full_gap(
         layout.problem, state, rough, alpha * n, 0.0, 0.0, False, xtr
     )
     active = everything.copy()
