@@ -24,6 +24,16 @@ start = time.perf_counter()
 if sys.argv[1] == "skreg":
     import skreg
     est = skreg.Lasso(alpha=0.1)
+elif sys.argv[1] == "numba-floor":
+    # The least a numba Lasso with scikit-learn's API can load: scikit-learn,
+    # numba and one cached kernel (benchmarks/_numba_floor.py).
+    import runpy
+    import numba
+    import sklearn.linear_model
+    class est:
+        def fit(X, y):
+            floor = sys.argv[2] + "/_numba_floor.py"
+            runpy.run_path(floor, init_globals={"X": X, "y": y})
 else:
     from sklearn.linear_model import Lasso
     est = Lasso(alpha=0.1)

@@ -317,15 +317,18 @@ def fresh_process(repeats, cache_dir):
     ``cache_dir`` must already hold skreg's compiled Lasso kernels. The two
     libraries alternate so that load on the machine hits both alike.
 
-    Returns a dict ``{"skreg": array, "sklearn": array}`` of rows
-    ``(process wall, import, fit, process CPU)`` in seconds.
+    Returns a dict ``{"skreg": array, "sklearn": array, "numba-floor": array}``
+    of rows ``(process wall, import, fit, process CPU)`` in seconds; the
+    numba floor imports scikit-learn and numba and loads one cached Lasso
+    kernel, the least a numba-compiled drop-in can do.
     """
     from _cold_start import CHILD  # it imports this module
 
-    runs = {"skreg": [], "sklearn": []}
+    runs = {"skreg": [], "sklearn": [], "numba-floor": []}
+    here = str(Path(__file__).resolve().parent)
     for _ in range(repeats):
         for library in runs:
-            line, wall, cpu = run_child(CHILD, cache_dir, args=(library,))
+            line, wall, cpu = run_child(CHILD, cache_dir, args=(library, here))
             out = json.loads(line)
             runs[library].append((wall, out["import"], out["fit"], cpu))
     return {k: np.array(v) for k, v in runs.items()}
@@ -468,8 +471,11 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
         from _cold_start import first_fit
 
         first_fit("skreg", cache_dir)  # fill the cache
+        run_child(CHILD, cache_dir, args=("numba-floor", str(Path(__file__).parent)))
         proc = fresh_process(repeats + 2, cache_dir)
-    sk, ours = (np.median(proc[k], axis=0) for k in ("sklearn", "skreg"))
+    sk, ours, floor = (
+        np.median(proc[k], axis=0) for k in ("sklearn", "skreg", "numba-floor")
+    )
     ratio = ours[0] / sk[0]
     lines += [
         f"warm cache, fresh process: import + first small Lasso fit (median of "
@@ -482,6 +488,10 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
         f" process CPU time {ours[3]:.2f} / {sk[3]:.2f} s = {ours[3] / sk[3]:.2f}",
         f"  import skreg (and skreg.Lasso) costs {ours[1] - sk[1]:+.3f} s on top of "
         "sklearn's",
+        f"  numba floor: process {floor[0]:.2f} s (import sklearn + numba + one "
+        f"cached kernel {floor[1]:.3f} s, fit {floor[2]:.3f} s) = "
+        f"{floor[0] / sk[0]:.2f}x sklearn, CPU {floor[3] / sk[3]:.2f}x; skreg = "
+        f"{ours[0] / floor[0]:.2f}x the floor",
     ]
     if demo:
         log("python -m skreg with an empty cache ...")
