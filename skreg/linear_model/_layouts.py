@@ -103,6 +103,7 @@ class SparseLayout:
         sparse_columns_axpy(
             problem.data, problem.indices, problem.indptr, support, -w[support], raw
         )
-        shift = np.array([problem.x_mean @ w, 0], dtype=self.dtype)
+        # Over the support only: a warm start is sparse, a cold one all zero.
+        shift = np.array([problem.x_mean[support] @ w[support], 0], dtype=self.dtype)
         shift[1] = problem.sample_weight @ (raw + shift[0])
         return (np.ascontiguousarray(raw, dtype=self.dtype), shift)
