@@ -5,6 +5,10 @@ coordinates listed in ``order`` (the working set, a permutation, or random
 draws), update ``w`` and the layout's running state in place, and return
 ``(max |delta w_j|, max |w_j|)`` over the visited coordinates, the quantities of
 scikit-learn's cheap convergence test.
+
+``penalty_factor`` weighs coordinate ``j``'s penalty (threshold ``l1 pf_j``,
+ridge term ``l2 pf_j``); an empty array means all ones.  A factor of exactly
+one leaves ``l1`` and ``l2`` bit for bit, so the default fit is unchanged.
 """
 
 from skreg._kernels.prox import enet_coordinate_update
@@ -12,11 +16,13 @@ from skreg._numba import njit
 
 
 @njit
-def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order):
+def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_factor):
     """Sweep over Fortran-ordered dense ``X``; ``residual = y - X w`` in place."""
     n_samples = X.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
+    weighted = penalty_factor.shape[0] > 0
+    one = l1 - l1 + 1
     for k in range(order.shape[0]):
         j = order[k]
         if col_norms2[j] == 0.0:
@@ -26,7 +32,10 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order):
         for i in range(n_samples):
             correlation += X[i, j] * residual[i]
         correlation += w_j * col_norms2[j]
-        new_w_j = enet_coordinate_update(correlation, l1, col_norms2[j] + l2, positive)
+        pf_j = penalty_factor[j] if weighted else one
+        new_w_j = enet_coordinate_update(
+            correlation, l1 * pf_j, col_norms2[j] + l2 * pf_j, positive
+        )
         if new_w_j != w_j:
             step = w_j - new_w_j
             for i in range(n_samples):
@@ -38,11 +47,13 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order):
 
 
 @njit
-def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order):
+def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order, penalty_factor):
     """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``."""
     n_features = gram.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
+    weighted = penalty_factor.shape[0] > 0
+    one = l1 - l1 + 1
     for k in range(order.shape[0]):
         j = order[k]
         g_jj = gram[j, j]
@@ -50,7 +61,10 @@ def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order):
             continue
         w_j = w[j]
         correlation = xty[j] - gram_w[j] + g_jj * w_j
-        new_w_j = enet_coordinate_update(correlation, l1, g_jj + l2, positive)
+        pf_j = penalty_factor[j] if weighted else one
+        new_w_j = enet_coordinate_update(
+            correlation, l1 * pf_j, g_jj + l2 * pf_j, positive
+        )
         if new_w_j != w_j:
             step = new_w_j - w_j
             # gram is symmetric, so row j is column j and reads contiguously.
@@ -81,6 +95,9 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     sample_weight, weighted = problem.sample_weight, problem.weighted
     x_mean, col_wsum, col_norms2 = problem.x_mean, problem.col_wsum, problem.col_norms2
     total_weight = problem.total_weight
+    penalty_factor = problem.penalty.factor
+    weighted_penalty = penalty_factor.shape[0] > 0
+    one = l1 - l1 + 1
     raw_residual, shift = state
     max_delta = l1 - l1
     max_abs_w = l1 - l1
@@ -100,7 +117,10 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
                 correlation += data[p] * raw_residual[indices[p]]
         correlation += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
         correlation += w_j * col_norms2[j]
-        new_w_j = enet_coordinate_update(correlation, l1, col_norms2[j] + l2, positive)
+        pf_j = penalty_factor[j] if weighted_penalty else one
+        new_w_j = enet_coordinate_update(
+            correlation, l1 * pf_j, col_norms2[j] + l2 * pf_j, positive
+        )
         if new_w_j != w_j:
             step = new_w_j - w_j
             for p in range(start, end):
