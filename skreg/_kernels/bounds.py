@@ -83,7 +83,6 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
     # its ridge term is l2 pf_j w_j (empty factors: all ones).
     factor = problem.penalty.factor
     weighted = factor.shape[0] > 0
-    one = l2 - l2 + 1
     n_snapshots = meta[0]
     if meta[1] == 1:
         radius = np.empty(n_snapshots)
@@ -95,12 +94,13 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
         n_exact = 0
         for j in range(n_features):
             r = radius[snapshot_of[j]]
-            pf_j = factor[j] if weighted else one
+            # l2 * pf_j, l1 * pf_j in the data's precision (no float64 one).
+            l2_j = l2 * factor[j] if weighted else l2
             if r == 0:
-                xtr[j] = correlations[j] - l2 * pf_j * w[j]
+                xtr[j] = correlations[j] - l2_j * w[j]
                 continue
             bound = abs(correlations[j]) + col_norms[j] * r
-            if w[j] != 0 or bound > l1 * pf_j:
+            if w[j] != 0 or bound > (l1 * factor[j] if weighted else l1):
                 exact[n_exact] = j
                 n_exact += 1
             else:
@@ -120,8 +120,8 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
         for j in range(n_features):
             snapshot_of[j] = 0
             # Coefficients with l2 > 0 add -l2 pf w to xtr; the reference keeps X'r.
-            pf_j = factor[j] if weighted else one
-            correlations[j] = xtr[j] + l2 * pf_j * w[j]
+            l2_j = l2 * factor[j] if weighted else l2
+            correlations[j] = xtr[j] + l2_j * w[j]
         meta[0] = 1
         meta[1] = 1
     return r_norm2, r_dot_y
@@ -137,15 +137,14 @@ def _remember(bounds, residual, w, l2, features, xtr, factor):
     )
     meta = bounds.meta
     weighted = factor.shape[0] > 0
-    one = l2 - l2 + 1
     new = meta[0]
     for i in range(residual.shape[0]):
         snapshots[new, i] = residual[i]
     for k in range(features.shape[0]):
         j = features[k]
         snapshot_of[j] = new
-        pf_j = factor[j] if weighted else one
-        correlations[j] = xtr[j] + l2 * pf_j * w[j]
+        l2_j = l2 * factor[j] if weighted else l2
+        correlations[j] = xtr[j] + l2_j * w[j]
     # Relabel the snapshots still referenced, in order, and compact them.
     used = np.zeros(new + 1, dtype=np.intp)
     for j in range(snapshot_of.shape[0]):

@@ -7,8 +7,8 @@ draws), update ``w`` and the layout's running state in place, and return
 scikit-learn's cheap convergence test.
 
 ``penalty_factor`` weighs coordinate ``j``'s penalty (threshold ``l1 pf_j``,
-ridge term ``l2 pf_j``); an empty array means all ones.  A factor of exactly
-one leaves ``l1`` and ``l2`` bit for bit, so the default fit is unchanged.
+ridge term ``l2 pf_j``); an empty array means all ones and leaves the
+arithmetic, in the data's precision, exactly as without factors.
 """
 
 from skreg._kernels.prox import enet_coordinate_update
@@ -22,7 +22,6 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
     max_delta = l1 - l1
     max_abs_w = l1 - l1
     weighted = penalty_factor.shape[0] > 0
-    one = l1 - l1 + 1
     for k in range(order.shape[0]):
         j = order[k]
         if col_norms2[j] == 0.0:
@@ -32,9 +31,13 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
         for i in range(n_samples):
             correlation += X[i, j] * residual[i]
         correlation += w_j * col_norms2[j]
-        pf_j = penalty_factor[j] if weighted else one
+        threshold, ridge = l1, l2
+        if weighted:
+            # Not ``pf_j = 1`` in the default: a literal one is float64 and
+            # would move float32 sweeps to float64 rounding.
+            threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
         new_w_j = enet_coordinate_update(
-            correlation, l1 * pf_j, col_norms2[j] + l2 * pf_j, positive
+            correlation, threshold, col_norms2[j] + ridge, positive
         )
         if new_w_j != w_j:
             step = w_j - new_w_j
@@ -53,7 +56,6 @@ def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order, penalty_factor)
     max_delta = l1 - l1
     max_abs_w = l1 - l1
     weighted = penalty_factor.shape[0] > 0
-    one = l1 - l1 + 1
     for k in range(order.shape[0]):
         j = order[k]
         g_jj = gram[j, j]
@@ -61,10 +63,12 @@ def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order, penalty_factor)
             continue
         w_j = w[j]
         correlation = xty[j] - gram_w[j] + g_jj * w_j
-        pf_j = penalty_factor[j] if weighted else one
-        new_w_j = enet_coordinate_update(
-            correlation, l1 * pf_j, g_jj + l2 * pf_j, positive
-        )
+        threshold, ridge = l1, l2
+        if weighted:
+            # Not ``pf_j = 1`` in the default: a literal one is float64 and
+            # would move float32 sweeps to float64 rounding.
+            threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
+        new_w_j = enet_coordinate_update(correlation, threshold, g_jj + ridge, positive)
         if new_w_j != w_j:
             step = new_w_j - w_j
             # gram is symmetric, so row j is column j and reads contiguously.
@@ -97,7 +101,6 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     total_weight = problem.total_weight
     penalty_factor = problem.penalty.factor
     weighted_penalty = penalty_factor.shape[0] > 0
-    one = l1 - l1 + 1
     raw_residual, shift = state
     max_delta = l1 - l1
     max_abs_w = l1 - l1
@@ -117,9 +120,13 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
                 correlation += data[p] * raw_residual[indices[p]]
         correlation += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
         correlation += w_j * col_norms2[j]
-        pf_j = penalty_factor[j] if weighted_penalty else one
+        threshold, ridge = l1, l2
+        if weighted_penalty:
+            # Not ``pf_j = 1`` in the default: a literal one is float64 and
+            # would move float32 sweeps to float64 rounding.
+            threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
         new_w_j = enet_coordinate_update(
-            correlation, l1 * pf_j, col_norms2[j] + l2 * pf_j, positive
+            correlation, threshold, col_norms2[j] + ridge, positive
         )
         if new_w_j != w_j:
             step = new_w_j - w_j
