@@ -108,6 +108,9 @@ class _ProgressMixin:
         # scikit-learn takes sqrt(sample_weight) and fails later with
         # "Input contains NaN", which names neither input nor cause.
         check_non_negative_sample_weight(sample_weight)
+        # The grid with penalty factors is computed before scikit-learn's fit
+        # validates the parameters: validate first, with its errors.
+        self._validate_params()
         grids = self._penalty_factor_grids(X, y, sample_weight)
         if grids is None:
             return self._fit(X, y, sample_weight, **params)
