@@ -91,7 +91,8 @@ def _kernel_calls(X, k_threads, n_sweeps):
 
     def work(k):
         residual = np.ones(X.shape[0])
-        cd_sweep_dense(X, residual, outs[k], norms, 1e-3, 0.0, False, order)
+        no_pf = np.empty(0)  # penalty factors: all ones
+        cd_sweep_dense(X, residual, outs[k], norms, 1e-3, 0.0, False, order, no_pf)
 
     if k_threads == 1:
         for k in range(2):

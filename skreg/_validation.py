@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["check_non_negative_sample_weight"]
+__all__ = ["check_non_negative_sample_weight", "check_penalty_factor"]
 
 
 def check_non_negative_sample_weight(sample_weight):
@@ -55,3 +55,60 @@ def check_non_negative_sample_weight(sample_weight):
             f"{float(np.min(values))!r})."
         )
     return sample_weight
+
+
+def check_penalty_factor(penalty_factor, n_features):
+    """Validate glmnet's ``penalty.factor``: one weight per feature, finite, >= 0.
+
+    Shared by every estimator of the coordinate-descent family (Lasso,
+    ElasticNet, their CV and paths, LogisticRegression(CV)), so they accept
+    and refuse the same values with the same messages.
+
+    Parameters
+    ----------
+    penalty_factor : None or array-like of shape (n_features,)
+        Per-feature multiplier of the penalty; None means all ones.
+    n_features : int
+        Number of features of ``X``.
+
+    Returns
+    -------
+    penalty_factor : None or ndarray of shape (n_features,), float64
+        None when given None, else a new float64 array.
+
+    Raises
+    ------
+    ValueError
+        If the shape is not ``(n_features,)`` or a value is negative, NaN or
+        infinite; the message names ``penalty_factor``.
+
+    Examples
+    --------
+    >>> from skreg._validation import check_penalty_factor
+    >>> check_penalty_factor([1, 0, 2], 3)
+    array([1., 0., 2.])
+    >>> check_penalty_factor([1, -1], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: penalty_factor must be finite and non-negative, got min=-1.0, max=1.0
+    """
+    if penalty_factor is None:
+        return None
+    try:
+        pf = np.array(penalty_factor, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"penalty_factor must be an array of numbers, got {penalty_factor!r}"
+        ) from exc
+    if pf.shape != (n_features,):
+        raise ValueError(
+            "penalty_factor must have shape (n_features,) = "
+            f"({n_features},), got shape {pf.shape}"
+        )
+    # NaN fails both comparisons, so ``not (pf >= 0)`` catches it too.
+    if not np.all(pf >= 0) or not np.all(pf < np.inf):
+        raise ValueError(
+            "penalty_factor must be finite and non-negative, got "
+            f"min={float(np.min(pf))!r}, max={float(np.max(pf))!r}"
+        )
+    return pf

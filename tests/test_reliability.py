@@ -320,8 +320,11 @@ def test_a_running_kernel_does_not_block_other_python_threads():
     norms = (X**2).sum(axis=0)
     # One call sweeping the columns many times: about 0.3 s of compiled code.
     order = np.tile(np.arange(50), 8000)
-    args = (X, residual, w, norms, 1e-3, 0.0, False, order)
-    cd_sweep_dense(X, residual.copy(), w.copy(), norms, 1e-3, 0.0, False, order[:5])
+    no_pf = np.empty(0)  # penalty factors: all ones
+    args = (X, residual, w, norms, 1e-3, 0.0, False, order, no_pf)
+    cd_sweep_dense(
+        X, residual.copy(), w.copy(), norms, 1e-3, 0.0, False, order[:5], no_pf
+    )
     stall, duration = _longest_stall_of_this_thread(cd_sweep_dense, args)
     assert duration > 0.1
     assert stall < 0.5 * duration, (stall, duration)

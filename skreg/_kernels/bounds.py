@@ -79,6 +79,10 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
         bounds.snapshots,
     )
     col_norms, meta = bounds.col_norms, bounds.meta
+    # Penalty factors: feature j binds when |x_j'r| / pf_j exceeds l1, and
+    # its ridge term is l2 pf_j w_j (empty factors: all ones).
+    factor = problem.penalty.factor
+    weighted = factor.shape[0] > 0
     n_snapshots = meta[0]
     if meta[1] == 1:
         radius = np.empty(n_snapshots)
@@ -90,11 +94,13 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
         n_exact = 0
         for j in range(n_features):
             r = radius[snapshot_of[j]]
+            # l2 * pf_j, l1 * pf_j in the data's precision (no float64 one).
+            l2_j = l2 * factor[j] if weighted else l2
             if r == 0:
-                xtr[j] = correlations[j] - l2 * w[j]
+                xtr[j] = correlations[j] - l2_j * w[j]
                 continue
             bound = abs(correlations[j]) + col_norms[j] * r
-            if w[j] != 0 or bound > l1:
+            if w[j] != 0 or bound > (l1 * factor[j] if weighted else l1):
                 exact[n_exact] = j
                 n_exact += 1
             else:
@@ -104,7 +110,7 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
                 problem, residual, w, l2, exact[:n_exact], xtr
             )
             if refresh and n_exact > 0:
-                _remember(bounds, residual, w, l2, exact[:n_exact], xtr)
+                _remember(bounds, residual, w, l2, exact[:n_exact], xtr, factor)
             return r_norm2, r_dot_y
     everything = np.arange(n_features)
     r_norm2, r_dot_y = layout_stats_at(problem, residual, w, l2, everything, xtr)
@@ -113,15 +119,16 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
             snapshots[0, i] = residual[i]
         for j in range(n_features):
             snapshot_of[j] = 0
-            # Coefficients with l2 > 0 add -l2 w to xtr; the reference keeps X'r.
-            correlations[j] = xtr[j] + l2 * w[j]
+            # Coefficients with l2 > 0 add -l2 pf w to xtr; the reference keeps X'r.
+            l2_j = l2 * factor[j] if weighted else l2
+            correlations[j] = xtr[j] + l2_j * w[j]
         meta[0] = 1
         meta[1] = 1
     return r_norm2, r_dot_y
 
 
 @njit
-def _remember(bounds, residual, w, l2, features, xtr):
+def _remember(bounds, residual, w, l2, features, xtr, factor):
     """Make ``residual`` the reference of ``features``; drop unused snapshots."""
     correlations, snapshot_of, snapshots = (
         bounds.correlations,
@@ -129,13 +136,15 @@ def _remember(bounds, residual, w, l2, features, xtr):
         bounds.snapshots,
     )
     meta = bounds.meta
+    weighted = factor.shape[0] > 0
     new = meta[0]
     for i in range(residual.shape[0]):
         snapshots[new, i] = residual[i]
     for k in range(features.shape[0]):
         j = features[k]
         snapshot_of[j] = new
-        correlations[j] = xtr[j] + l2 * w[j]
+        l2_j = l2 * factor[j] if weighted else l2
+        correlations[j] = xtr[j] + l2_j * w[j]
     # Relabel the snapshots still referenced, in order, and compact them.
     used = np.zeros(new + 1, dtype=np.intp)
     for j in range(snapshot_of.shape[0]):

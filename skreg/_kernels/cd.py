@@ -5,6 +5,10 @@ coordinates listed in ``order`` (the working set, a permutation, or random
 draws), update ``w`` and the layout's running state in place, and return
 ``(max |delta w_j|, max |w_j|)`` over the visited coordinates, the quantities of
 scikit-learn's cheap convergence test.
+
+``penalty_factor`` weighs coordinate ``j``'s penalty (threshold ``l1 pf_j``,
+ridge term ``l2 pf_j``); an empty array means all ones and leaves the
+arithmetic, in the data's precision, exactly as without factors.
 """
 
 from skreg._kernels.prox import enet_coordinate_update
@@ -12,11 +16,12 @@ from skreg._numba import njit
 
 
 @njit
-def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order):
+def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_factor):
     """Sweep over Fortran-ordered dense ``X``; ``residual = y - X w`` in place."""
     n_samples = X.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
+    weighted = penalty_factor.shape[0] > 0
     for k in range(order.shape[0]):
         j = order[k]
         if col_norms2[j] == 0.0:
@@ -26,7 +31,14 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order):
         for i in range(n_samples):
             correlation += X[i, j] * residual[i]
         correlation += w_j * col_norms2[j]
-        new_w_j = enet_coordinate_update(correlation, l1, col_norms2[j] + l2, positive)
+        threshold, ridge = l1, l2
+        if weighted:
+            # Not ``pf_j = 1`` in the default: a literal one is float64 and
+            # would move float32 sweeps to float64 rounding.
+            threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
+        new_w_j = enet_coordinate_update(
+            correlation, threshold, col_norms2[j] + ridge, positive
+        )
         if new_w_j != w_j:
             step = w_j - new_w_j
             for i in range(n_samples):
@@ -38,11 +50,12 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order):
 
 
 @njit
-def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order):
+def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order, penalty_factor):
     """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``."""
     n_features = gram.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
+    weighted = penalty_factor.shape[0] > 0
     for k in range(order.shape[0]):
         j = order[k]
         g_jj = gram[j, j]
@@ -50,7 +63,12 @@ def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order):
             continue
         w_j = w[j]
         correlation = xty[j] - gram_w[j] + g_jj * w_j
-        new_w_j = enet_coordinate_update(correlation, l1, g_jj + l2, positive)
+        threshold, ridge = l1, l2
+        if weighted:
+            # Not ``pf_j = 1`` in the default: a literal one is float64 and
+            # would move float32 sweeps to float64 rounding.
+            threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
+        new_w_j = enet_coordinate_update(correlation, threshold, g_jj + ridge, positive)
         if new_w_j != w_j:
             step = new_w_j - w_j
             # gram is symmetric, so row j is column j and reads contiguously.
@@ -81,6 +99,8 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     sample_weight, weighted = problem.sample_weight, problem.weighted
     x_mean, col_wsum, col_norms2 = problem.x_mean, problem.col_wsum, problem.col_norms2
     total_weight = problem.total_weight
+    penalty_factor = problem.penalty.factor
+    weighted_penalty = penalty_factor.shape[0] > 0
     raw_residual, shift = state
     max_delta = l1 - l1
     max_abs_w = l1 - l1
@@ -100,7 +120,14 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
                 correlation += data[p] * raw_residual[indices[p]]
         correlation += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
         correlation += w_j * col_norms2[j]
-        new_w_j = enet_coordinate_update(correlation, l1, col_norms2[j] + l2, positive)
+        threshold, ridge = l1, l2
+        if weighted_penalty:
+            # Not ``pf_j = 1`` in the default: a literal one is float64 and
+            # would move float32 sweeps to float64 rounding.
+            threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
+        new_w_j = enet_coordinate_update(
+            correlation, threshold, col_norms2[j] + ridge, positive
+        )
         if new_w_j != w_j:
             step = new_w_j - w_j
             for p in range(start, end):

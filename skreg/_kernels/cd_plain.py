@@ -35,30 +35,71 @@ def gap_target(tol_scaled, primal, path_gap):
     return tol_scaled
 
 
+# Inlined into its two callers (full_gap, working_set_cd) at numba-IR level:
+# a fit without penalty factors then compiles no kernel of its own for it
+# (first-use signature count unchanged, measured with SKREG_NUMBA_CACHE=0).
+@njit(inline="always")
+def fit_unpenalized(problem, state, w, l2_typed, positive, xtr):
+    """Minimize exactly over the unpenalized features (``pf_j = 0``) as a block.
+
+    Afterwards ``X_U'r = 0`` (to rounding), the dual constraint of these
+    features, so the rescaled residual is dual feasible: the gap is a
+    certificate and gap-safe screening stays safe.  One least-squares step
+    with the pseudo-inverse of ``X_U'X_U`` (computed once per layout); with
+    ``positive`` it is clipped at zero (then only a descent step).  Costs
+    ``|U|`` column passes; nothing without unpenalized features.
+    """
+    unpenalized = problem.penalty.unpenalized
+    n_unpenalized = unpenalized.shape[0]
+    if n_unpenalized == 0:
+        return
+    inverse = problem.penalty.unpenalized_inv
+    layout_stats(problem, state, w, l2_typed, True, unpenalized, xtr)
+    for a in range(n_unpenalized):
+        delta = 0.0
+        for b in range(n_unpenalized):
+            delta += inverse[a, b] * xtr[unpenalized[b]]
+        j = unpenalized[a]
+        old = w[j]
+        w[j] = max(old + delta, 0.0) if positive else old + delta
+        step = w[j] - old  # in w's dtype, as the layout's state
+        if step != 0:
+            layout_move(problem, state, j, step)
+
+
 @njit
 def full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr):
+    fit_unpenalized(problem, state, w, l2_typed, positive, xtr)
     everything = np.arange(w.shape[0])
     r_norm2, r_dot_y = layout_stats(
         problem, state, w, l2_typed, l1 > 0, everything, xtr
     )
-    gap, dual_norm = enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive)
-    return gap, dual_norm, 0.5 * r_norm2 + penalty(w, everything, l1, l2)
+    gap, dual_norm = enet_gap(
+        w, xtr, r_norm2, r_dot_y, l1, l2, positive, problem.penalty, problem.col_norms2
+    )
+    primal = 0.5 * r_norm2 + penalty(w, everything, l1, l2, problem.penalty.factor)
+    return gap, dual_norm, primal
 
 
 @njit
 def screen(problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2):
     """Gap-safe rule: drop provably-zero features; return the new active count.
 
-    ``active[:n_active]`` is compacted in place, keeping its order.
+    ``active[:n_active]`` is compacted in place, keeping its order.  With
+    penalty factors feature ``j``'s constraint is ``|x_j'theta| <= pf_j``;
+    unpenalized features are never dropped.
     """
     col_norms2 = problem.col_norms2
+    factor = problem.penalty.factor
+    weighted = factor.shape[0] > 0
     scale = max(l1, dual_norm)
     radius = np.sqrt(2.0 * max(gap, 0.0)) / l1
     kept = 0
     for k in range(n_active):
         j = active[k]
-        distance = (1.0 - abs(xtr[j]) / scale) / np.sqrt(col_norms2[j] + l2)
-        if distance <= radius:
+        pf_j = factor[j] if weighted else 1.0
+        distance = (pf_j - abs(xtr[j]) / scale) / np.sqrt(col_norms2[j] + l2 * pf_j)
+        if distance <= radius or pf_j == 0:
             active[kept] = j
             kept += 1
         elif w[j] != 0:
@@ -68,12 +109,18 @@ def screen(problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2):
 
 
 @njit
-def penalty(w, features, l1, l2):
-    """``l1 ||w_F||_1 + l2/2 ||w_F||^2`` over the ``features`` F, in float64."""
+def penalty(w, features, l1, l2, factor):
+    """``sum_F pf_j (l1 |w_j| + l2/2 w_j^2)`` over the ``features`` F, in float64.
+
+    ``factor`` holds the ``pf_j`` (empty: all ones).
+    """
+    weighted = factor.shape[0] > 0
     total = 0.0
     for k in range(features.shape[0]):
-        value = w[features[k]]
-        total += l1 * abs(value) + 0.5 * l2 * value * value
+        j = features[k]
+        value = w[j]
+        term = l1 * abs(value) + 0.5 * l2 * value * value
+        total += factor[j] * term if weighted else term
     return total
 
 
@@ -103,10 +150,11 @@ def sweep_support(problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap):
     xtr = np.empty(0, dtype=w.dtype)
     empty = support[:0]
     r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)
-    dual = 0.5 * r_norm2 + penalty(w, support, l1, l2) - gap
+    factor = problem.penalty.factor
+    dual = 0.5 * r_norm2 + penalty(w, support, l1, l2, factor) - gap
     layout_sweep(problem, state, w, l1_typed, l2_typed, positive, support)
     r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)
-    return min(gap, 0.5 * r_norm2 + penalty(w, support, l1, l2) - dual), 1
+    return min(gap, 0.5 * r_norm2 + penalty(w, support, l1, l2, factor) - dual), 1
 
 
 @njit

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from skreg._kernels.bounds import bounded_stats
-from skreg._kernels.cd_plain import gap_target, penalty, sweep_support
+from skreg._kernels.cd_plain import fit_unpenalized, gap_target, penalty, sweep_support
 from skreg._kernels.gap import enet_gap
 from skreg._kernels.problems import (
     layout_assign_state,
@@ -52,10 +52,11 @@ NEAR_TOLERANCE = 100.0
 
 
 @njit
-def _subset_gap(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive):
+def _subset_gap(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor):
     """Duality gap of the problem restricted to ``features`` (others zero)."""
-    primal = 0.5 * r_norm2 + penalty(w, features, l1, l2)
-    return primal - _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive)
+    primal = 0.5 * r_norm2 + penalty(w, features, l1, l2, factor)
+    dual = _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor)
+    return primal - dual
 
 
 @njit
@@ -165,22 +166,38 @@ def dual_value(problem, residual, w, l1, l2, l2_typed, positive, features, xtr):
     feature).
     """
     r_norm2, r_dot_y = layout_stats_at(problem, residual, w, l2_typed, features, xtr)
-    return _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive)
+    factor = problem.penalty.factor
+    return _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor)
 
 
 @njit
-def _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive):
+def _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor):
+    """Dual value at the rescaled residual; penalty factors as in ``enet_gap``.
+
+    Unpenalized features (``pf_j = 0``) are left out of the dual norm and
+    their ``w_j x_j'r`` terms make it the dual of the problem with them fixed.
+    """
+    weighted = factor.shape[0] > 0
     dual_norm = 0.0
     w_norm2 = 0.0
+    fixed = 0.0
     for k in range(features.shape[0]):
         j = features[k]
         value = xtr[j] if positive else abs(xtr[j])
+        if weighted:
+            pf_j = factor[j]
+            if pf_j == 0:
+                fixed += w[j] * xtr[j]
+                continue
+            value /= pf_j
+            w_norm2 += pf_j * w[j] * w[j]
+        else:
+            w_norm2 += w[j] * w[j]
         if value > dual_norm:
             dual_norm = value
-        w_norm2 += w[j] * w[j]
     scale = l1 / dual_norm if dual_norm > l1 else 1.0
     quadratic = r_norm2 + l2 * w_norm2
-    return -0.5 * scale * scale * quadratic + scale * r_dot_y
+    return -0.5 * scale * scale * quadratic + scale * (r_dot_y - fixed)
 
 
 @njit
@@ -198,7 +215,8 @@ def _try_extrapolation(
     # subtract_l2 only affects xtr[features], empty here; True everywhere in
     # this module keeps one specialization of the stats kernel.
     r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)
-    current = 0.5 * r_norm2 + penalty(w, active, l1, l2)
+    factor = problem.penalty.factor
+    current = 0.5 * r_norm2 + penalty(w, active, l1, l2, factor)
     # The candidate moves a copy of the state: undoing a rejected step by
     # the opposite updates would cancel catastrophically after a wild step.
     candidate = layout_copy_state(problem, state)
@@ -208,7 +226,7 @@ def _try_extrapolation(
         layout_move(problem, candidate, j, point[k] - w[j])
         w[j] = point[k]
     r_norm2, _ = layout_stats(problem, candidate, w, l2_typed, True, empty, xtr)
-    if 0.5 * r_norm2 + penalty(w, active, l1, l2) < current:
+    if 0.5 * r_norm2 + penalty(w, active, l1, l2, factor) < current:
         layout_assign_state(problem, state, candidate)
     else:
         for k in range(active.shape[0]):
@@ -245,6 +263,7 @@ def _solve_subproblem(
     point, often much better than the rescaled residual, for the certificates.
     """
     residual_weights = candidate.residual_weights
+    factor = problem.penalty.factor
     sweeps = 0
     round_depth = first_depth
     while sweeps < budget:
@@ -292,9 +311,9 @@ def _solve_subproblem(
                 problem, state, w, active, iterates, l1, l2, l2_typed, positive, xtr
             )
         r_norm2, r_dot_y = layout_stats(problem, state, w, l2_typed, True, working, xtr)
-        gap = _subset_gap(w, xtr, working, r_norm2, r_dot_y, l1, l2, positive)
+        gap = _subset_gap(w, xtr, working, r_norm2, r_dot_y, l1, l2, positive, factor)
         if gap > inner_tol and candidate.valid[0] == 1:
-            primal = 0.5 * r_norm2 + penalty(w, working, l1, l2)
+            primal = 0.5 * r_norm2 + penalty(w, working, l1, l2, factor)
             dual = dual_value(
                 problem,
                 candidate.residual,
@@ -338,12 +357,23 @@ def _screen_and_rank(
     """
     inv_scale = 1.0 / max(l1, dual_norm)
     radius = np.sqrt(2.0 * max(gap, 0.0)) / l1
+    factor = problem.penalty.factor
+    weighted = factor.shape[0] > 0
     kept = 0
     n_nonzero = 0
     for k in range(n_candidates):
         j = candidates[k]
         magnitude = abs(xtr[j])
-        if (1.0 - magnitude * inv_scale) * inv_norms[j] > radius:
+        # Feature j's dual constraint is |x_j'theta| <= pf_j (all ones by
+        # default); unpenalized features (pf_j = 0) stay in every working set.
+        pf_j = factor[j] if weighted else 1.0
+        if pf_j == 0:
+            candidates[kept] = j
+            distance[kept] = -np.inf
+            n_nonzero += 1 if w[j] != 0 else 0
+            kept += 1
+            continue
+        if (pf_j - magnitude * inv_scale) * inv_norms[j] > radius:
             if w[j] != 0:
                 layout_move(problem, state, j, -w[j])
                 w[j] = 0
@@ -354,7 +384,7 @@ def _screen_and_rank(
             n_nonzero += 1
         else:
             correlation = xtr[j] if positive else magnitude
-            distance[kept] = (1.0 - correlation * inv_scale) * inv_norms[j]
+            distance[kept] = (pf_j - correlation * inv_scale) * inv_norms[j]
         kept += 1
     return kept, n_nonzero
 
@@ -480,9 +510,12 @@ def working_set_cd(
     # 1 / sqrt(||x_j||^2 + l2): every outer iteration scales the dual
     # distances of all candidates by it, for screening and ranking alike.
     inv_norms = np.empty(n_features)
+    factor = problem.penalty.factor
+    weighted = factor.shape[0] > 0
     for k in range(n_candidates):
         j = candidates[k]
-        inv_norms[j] = 1.0 / np.sqrt(col_norms2[j] + l2)
+        pf_j = factor[j] if weighted else 1.0
+        inv_norms[j] = 1.0 / np.sqrt(col_norms2[j] + l2 * pf_j)
     working = np.empty(n_features, dtype=np.intp)
     previous = np.empty(n_features, dtype=np.intp)
     n_previous = -1
@@ -510,7 +543,11 @@ def working_set_cd(
                 candidates[:n_candidates],
             )
             n_sweeps += 1
+    # The extrapolated dual point meets no unpenalized feature's constraint
+    # x_j'theta = 0: with such features only the projected residual certifies.
+    use_candidate = problem.penalty.unpenalized.shape[0] == 0
     while True:
+        fit_unpenalized(problem, state, w, l2_typed, positive, xtr)
         if has_residual:
             layout_residual(problem, state, residual)
             r_norm2, r_dot_y = bounded_stats(
@@ -520,11 +557,14 @@ def working_set_cd(
             r_norm2, r_dot_y = layout_stats(
                 problem, state, w, l2_typed, True, everything, xtr
             )
-        gap, dual_norm = enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive)
-        primal = 0.5 * r_norm2 + penalty(w, everything, l1, l2)
+        gap, dual_norm = enet_gap(
+            w, xtr, r_norm2, r_dot_y, l1, l2, positive, problem.penalty, col_norms2
+        )
+        primal = 0.5 * r_norm2 + penalty(w, everything, l1, l2, factor)
         best_dual = max(best_dual, primal - gap)
         # The extrapolated dual costs a pass over X: only when it can matter.
-        if candidate.valid[0] == 1 and primal - best_dual > tol_scaled:
+        useful = primal - best_dual > tol_scaled
+        if use_candidate and candidate.valid[0] == 1 and useful:
             r2, ry = bounded_stats(
                 problem,
                 candidate.residual,
@@ -538,7 +578,7 @@ def working_set_cd(
             best_dual = max(
                 best_dual,
                 _rescaled_dual(
-                    candidate.w, xtr_dual, everything, r2, ry, l1, l2, positive
+                    candidate.w, xtr_dual, everything, r2, ry, l1, l2, positive, factor
                 ),
             )
         # xtr and dual_norm still describe the current residual, as screening

@@ -11,21 +11,74 @@ scikit-learn), the ridge dual when ``l1 == 0`` (formulation B) and the squared
 gradient norm for ordinary least squares.  The scalar statistics are summed in
 float64 even for float32 data, and :func:`enet_gap` is called with float64
 scalars: the gap is a small difference of large sums.
+
+With penalty factors ``pf`` (glmnet's ``penalty.factor``) the penalty is
+``sum_j pf_j (l1 |w_j| + l2/2 w_j^2)`` and ``xtr_j = x_j'r - l2 pf_j w_j``; the
+dual constraint of feature ``j`` is ``|x_j'theta - l2 pf_j w_j| <= l1 pf_j``, so
+the dual norm is ``max |xtr_j| / pf_j`` over ``pf_j > 0``.  An unpenalized
+feature (``pf_j = 0``) has the constraint ``x_j'theta = 0``: it is left out of
+the dual norm, and its terms make the gap that of the problem with ``w_U``
+held fixed (``+ s w_j x_j'r``, exact for that problem), plus the decrease
+one exact step on ``w_j`` alone would still give (zero exactly when
+``w_j`` is optimal).  The solvers minimize over the unpenalized block just
+before each gap (:func:`skreg._kernels.cd_plain.fit_unpenalized`), so both
+terms are then at rounding level and the gap certifies the full problem.
 """
 
 from skreg._numba import njit
 
 
 @njit
-def enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive):
+def enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive, penalty, col_norms2):
     """Return ``(gap, dual_norm)`` from the residual statistics.
 
-    ``xtr`` must hold ``X'r - l2 w`` for the elastic net (``l1 > 0``) and ``X'r``
-    when ``l1 == 0``.  ``dual_norm`` is ``max_j |xtr_j|`` (``max_j xtr_j`` with
-    ``positive``), or ``||X'r||^2`` when ``l1 == 0``.
+    ``xtr`` must hold ``X'r - l2 pf w`` for the elastic net (``l1 > 0``) and
+    ``X'r`` when ``l1 == 0``.  ``dual_norm`` is ``max_j |xtr_j| / pf_j``
+    (``max_j xtr_j / pf_j`` with ``positive``) over penalized features, or
+    ``||X'r||^2`` when ``l1 == 0``.  ``penalty`` is the problem's
+    :class:`skreg._kernels.problems.PenaltyWeights`; ``col_norms2`` the
+    squared column norms (read for unpenalized features only).
     """
     n_features = w.shape[0]
+    factor = penalty.factor
     zero = l1 - l1
+    if factor.shape[0] > 0:
+        # Penalty factors: written out here rather than in a helper, so the
+        # default (empty factors) compiles no extra kernel.
+        w_l1_norm = zero
+        w_l2_norm2 = zero
+        dual_norm = zero
+        grad_norm2 = zero
+        fixed = zero  # sum over unpenalized j of w_j x_j'r
+        decrement = zero  # the gain of one exact step on each unpenalized w_j
+        for j in range(n_features):
+            pf_j = factor[j]
+            if pf_j > 0:
+                w_l1_norm += pf_j * abs(w[j])
+                w_l2_norm2 += pf_j * w[j] * w[j]
+                if l1 > 0:
+                    value = (xtr[j] if positive else abs(xtr[j])) / pf_j
+                    if value > dual_norm:
+                        dual_norm = value
+                else:
+                    grad_norm2 += xtr[j] * xtr[j] / pf_j
+            else:
+                fixed += w[j] * xtr[j]
+                if col_norms2[j] > 0:
+                    step = xtr[j] / col_norms2[j]
+                    if positive and step < -w[j]:
+                        step = -w[j]
+                    decrement += xtr[j] * step - 0.5 * col_norms2[j] * step * step
+        if l1 > 0:
+            scale = l1 / dual_norm if dual_norm > l1 else zero + 1
+            quadratic = r_norm2 + l2 * w_l2_norm2
+            primal = 0.5 * quadratic + l1 * w_l1_norm
+            dual = -0.5 * scale * scale * quadratic + scale * (r_dot_y - fixed)
+            return primal - dual + decrement, dual_norm
+        if l2 > 0:
+            gap = r_norm2 + 0.5 * l2 * w_l2_norm2 - r_dot_y + grad_norm2 / (2 * l2)
+            return gap + fixed + decrement, grad_norm2
+        # l1 = l2 = 0 (least squares): the factors do not enter.
     w_l2_norm2 = zero
     if l2 > 0:
         for j in range(n_features):
@@ -53,7 +106,9 @@ def enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive):
 
 
 @njit
-def residual_stats_dense(X, y, residual, w, l2, subtract_l2, features, xtr):
+def residual_stats_dense(
+    X, y, residual, w, l2, subtract_l2, features, xtr, penalty_factor
+):
     """Fill ``xtr = X'r (- l2 w)`` and return ``(||r||^2, r'y)`` for dense ``X``.
 
     Only the entries of ``xtr`` listed in ``features`` are computed (a working
@@ -61,12 +116,14 @@ def residual_stats_dense(X, y, residual, w, l2, subtract_l2, features, xtr):
     """
     n_samples = X.shape[0]
     zero = l2 - l2
+    weighted = penalty_factor.shape[0] > 0
     for k in range(features.shape[0]):
         j = features[k]
         acc = zero
         for i in range(n_samples):
             acc += X[i, j] * residual[i]
-        xtr[j] = acc - l2 * w[j] if subtract_l2 else acc
+        l2_j = l2 * penalty_factor[j] if weighted else l2
+        xtr[j] = acc - l2_j * w[j] if subtract_l2 else acc
     # float64 sums: the gap is a difference of these, float32 sums would drown
     # a tight tolerance in rounding noise.
     r_norm2 = 0.0
@@ -78,7 +135,9 @@ def residual_stats_dense(X, y, residual, w, l2, subtract_l2, features, xtr):
 
 
 @njit
-def residual_stats_gram(gram_w, xty, y_norm2, w, l2, subtract_l2, features, xtr):
+def residual_stats_gram(
+    gram_w, xty, y_norm2, w, l2, subtract_l2, features, xtr, penalty_factor
+):
     """Statistics in covariance mode from ``gram_w = X'X w`` and ``xty = X'y``."""
     n_features = w.shape[0]
     w_xty = 0.0
@@ -86,10 +145,12 @@ def residual_stats_gram(gram_w, xty, y_norm2, w, l2, subtract_l2, features, xtr)
     for j in range(n_features):
         w_xty += w[j] * xty[j]
         w_gram_w += w[j] * gram_w[j]
+    weighted = penalty_factor.shape[0] > 0
     for k in range(features.shape[0]):
         j = features[k]
         grad = xty[j] - gram_w[j]
-        xtr[j] = grad - l2 * w[j] if subtract_l2 else grad
+        l2_j = l2 * penalty_factor[j] if weighted else l2
+        xtr[j] = grad - l2_j * w[j] if subtract_l2 else grad
     r_norm2 = y_norm2 - 2 * w_xty + w_gram_w
     r_dot_y = y_norm2 - w_xty
     return r_norm2, r_dot_y
@@ -106,6 +167,8 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
     sample_weight, weighted = problem.sample_weight, problem.weighted
     x_mean, col_wsum, y = problem.x_mean, problem.col_wsum, problem.y
     raw_residual, shift = state
+    penalty_factor = problem.penalty.factor
+    weighted_penalty = penalty_factor.shape[0] > 0
     zero = l2 - l2
     for k in range(features.shape[0]):
         j = features[k]
@@ -118,7 +181,8 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
             for p in range(indptr[j], indptr[j + 1]):
                 acc += data[p] * raw_residual[indices[p]]
         acc += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
-        xtr[j] = acc - l2 * w[j] if subtract_l2 else acc
+        l2_j = l2 * penalty_factor[j] if weighted_penalty else l2
+        xtr[j] = acc - l2_j * w[j] if subtract_l2 else acc
     r_norm2 = 0.0
     r_dot_y = 0.0
     for i in range(y.shape[0]):

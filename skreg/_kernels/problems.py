@@ -11,7 +11,10 @@ named-tuple class, so a dense fit compiles only the dense kernels::
     SparseProblem  state (raw_residual, shift)    residual = raw_residual + shift[0]
 
 The sparse layout centres ``X`` implicitly (``x_mean``) and carries sample
-weights; ``shift[1]`` holds ``sum_i sw_i r_i``.
+weights; ``shift[1]`` holds ``sum_i sw_i r_i``.  Every problem carries its
+:class:`PenaltyWeights` (glmnet's ``penalty.factor``), empty arrays for the
+default all-ones weights: the same numba type either way, so weights compile
+no specialization of their own.
 """
 
 from typing import NamedTuple
@@ -29,12 +32,52 @@ from skreg._kernels.gap import (
 from skreg._numba import njit
 
 
+class PenaltyWeights(NamedTuple):
+    """Per-feature penalty factors ``pf``: the penalty is
+    ``sum_j pf_j (l1 |w_j| + l2/2 w_j^2)``.
+
+    ``factor`` is empty for all ones (the default, read by no kernel loop).
+    ``unpenalized`` lists the features with ``pf_j = 0`` and
+    ``unpenalized_inv`` is the pseudo-inverse of their Gram block ``X_U'X_U``:
+    before each certificate the solver minimizes over that block exactly
+    (:func:`skreg._kernels.cd_plain.fit_unpenalized`), so the residual meets
+    their dual constraint ``x_j'r = 0`` and the gap and screening stay safe.
+    """
+
+    factor: np.ndarray  # (n_features,) in the data's dtype, or (0,)
+    unpenalized: np.ndarray  # intp (n_unpenalized,)
+    unpenalized_inv: np.ndarray  # float64 (n_unpenalized, n_unpenalized)
+
+
+def penalty_weights(penalty_factor, dtype, unpenalized_gram=None):
+    """:class:`PenaltyWeights` from a validated ``penalty_factor`` (or None).
+
+    ``unpenalized_gram(indices)`` returns ``X_U'X_U`` of the layout's
+    (centred, weighted) design for the features with a zero factor.
+    """
+    if penalty_factor is None:
+        return PenaltyWeights(
+            np.empty(0, dtype=dtype),
+            np.empty(0, dtype=np.intp),
+            np.empty((0, 0)),
+        )
+    factor = np.ascontiguousarray(penalty_factor, dtype=dtype)
+    unpenalized = np.flatnonzero(factor == 0).astype(np.intp)
+    inverse = np.empty((0, 0))
+    if unpenalized.size:
+        gram = np.asarray(unpenalized_gram(unpenalized), dtype=np.float64)
+        # pinv: collinear unpenalized columns still get a least-squares step.
+        inverse = np.ascontiguousarray(np.linalg.pinv(gram, hermitian=True))
+    return PenaltyWeights(factor, unpenalized, inverse)
+
+
 class DenseProblem(NamedTuple):
     """Fortran-ordered ``X`` and ``y``, already centred and weighted."""
 
     X: np.ndarray
     y: np.ndarray
     col_norms2: np.ndarray
+    penalty: PenaltyWeights
 
 
 class GramProblem(NamedTuple):
@@ -44,6 +87,7 @@ class GramProblem(NamedTuple):
     xty: np.ndarray
     col_norms2: np.ndarray
     y_norm2: float
+    penalty: PenaltyWeights
 
 
 class SparseProblem(NamedTuple):
@@ -64,6 +108,7 @@ class SparseProblem(NamedTuple):
     col_norms2: np.ndarray
     y: np.ndarray
     total_weight: float
+    penalty: PenaltyWeights
 
 
 # ---------------------------------------------------------------- per layout
@@ -71,13 +116,29 @@ class SparseProblem(NamedTuple):
 
 def _sweep_dense(problem, state, w, l1, l2, positive, order):
     return cd_sweep_dense(
-        problem.X, state[0], w, problem.col_norms2, l1, l2, positive, order
+        problem.X,
+        state[0],
+        w,
+        problem.col_norms2,
+        l1,
+        l2,
+        positive,
+        order,
+        problem.penalty.factor,
     )
 
 
 def _sweep_gram(problem, state, w, l1, l2, positive, order):
     return cd_sweep_gram(
-        problem.gram, problem.xty, w, state[0], l1, l2, positive, order
+        problem.gram,
+        problem.xty,
+        w,
+        state[0],
+        l1,
+        l2,
+        positive,
+        order,
+        problem.penalty.factor,
     )
 
 
@@ -87,13 +148,29 @@ def _sweep_sparse(problem, state, w, l1, l2, positive, order):
 
 def _stats_dense(problem, state, w, l2, subtract_l2, features, xtr):
     return residual_stats_dense(
-        problem.X, problem.y, state[0], w, l2, subtract_l2, features, xtr
+        problem.X,
+        problem.y,
+        state[0],
+        w,
+        l2,
+        subtract_l2,
+        features,
+        xtr,
+        problem.penalty.factor,
     )
 
 
 def _stats_gram(problem, state, w, l2, subtract_l2, features, xtr):
     return residual_stats_gram(
-        state[0], problem.xty, problem.y_norm2, w, l2, subtract_l2, features, xtr
+        state[0],
+        problem.xty,
+        problem.y_norm2,
+        w,
+        l2,
+        subtract_l2,
+        features,
+        xtr,
+        problem.penalty.factor,
     )
 
 
@@ -147,7 +224,15 @@ def _stats_at_dense(problem, residual, w, l2, features, xtr):
     # specialization that layout_stats uses too.
     subtract_l2 = features.shape[0] >= 0
     return residual_stats_dense(
-        problem.X, problem.y, residual, w, l2, subtract_l2, features, xtr
+        problem.X,
+        problem.y,
+        residual,
+        w,
+        l2,
+        subtract_l2,
+        features,
+        xtr,
+        problem.penalty.factor,
     )
 
 

@@ -15,7 +15,7 @@ from skreg._sklearn import (
     _fit_context,
     validate_data,
 )
-from skreg._validation import check_non_negative_sample_weight
+from skreg._validation import check_non_negative_sample_weight, check_penalty_factor
 from skreg.linear_model._base import LinearRegressorBase
 from skreg.linear_model._path import enet_path
 from skreg.linear_model._preprocess import (
@@ -32,11 +32,12 @@ class ElasticNet(LinearRegressorBase):
     Minimizes the objective function::
 
         1 / (2 * n_samples) * ||y - Xw - b||^2_2
-        + alpha * l1_ratio * ||w||_1
-        + 0.5 * alpha * (1 - l1_ratio) * ||w||^2_2
+        + alpha * l1_ratio * sum_j pf_j |w_j|
+        + 0.5 * alpha * (1 - l1_ratio) * sum_j pf_j w_j^2
 
-    by coordinate descent with numba kernels and gap-safe screening.  Parameters,
-    attributes, stopping rule and warnings are those of
+    where ``pf`` is ``penalty_factor`` (all ones by default: scikit-learn's
+    objective), by coordinate descent with numba kernels and gap-safe
+    screening.  Parameters, attributes, stopping rule and warnings are those of
     :class:`sklearn.linear_model.ElasticNet`.
 
     Parameters
@@ -73,6 +74,14 @@ class ElasticNet(LinearRegressorBase):
         Seed of the random coordinate selection when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit coordinates in order, or at random (with replacement).
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multiplier of both penalty terms (glmnet's
+        ``penalty.factor``); None means all ones. 0 leaves a feature
+        unpenalized (it is fitted with the intercept, never screened out);
+        values must be finite and non-negative. Unlike glmnet, skreg does not
+        rescale the factors to sum to ``n_features``: to reproduce a glmnet
+        fit pass ``pf * n_features / pf.sum()``. Each target of a 2-D ``y``
+        uses the same factors.
 
     Attributes
     ----------
@@ -124,6 +133,7 @@ class ElasticNet(LinearRegressorBase):
         "positive": ["boolean"],
         "random_state": ["random_state"],
         "selection": [StrOptions({"cyclic", "random"})],
+        "penalty_factor": ["array-like", None],
     }
 
     path = staticmethod(enet_path)
@@ -142,6 +152,7 @@ class ElasticNet(LinearRegressorBase):
         positive=False,
         random_state=None,
         selection="cyclic",
+        penalty_factor=None,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -154,6 +165,7 @@ class ElasticNet(LinearRegressorBase):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.penalty_factor = penalty_factor
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, check_input=True):
@@ -196,6 +208,7 @@ class ElasticNet(LinearRegressorBase):
         )
         y = check_array(y, copy=False, dtype=X.dtype.type, ensure_2d=False)
         n_samples, n_features = X.shape
+        penalty_factor = check_penalty_factor(self.penalty_factor, n_features)
 
         if isinstance(sample_weight, numbers.Number):
             sample_weight = None
@@ -225,7 +238,14 @@ class ElasticNet(LinearRegressorBase):
                 precompute = check_gram(precompute, X_work, X.dtype)
         y_2d = y_work.reshape(n_samples, -1)
         n_targets = y_2d.shape[1]
-        layouts = make_layouts(X_work, y_2d, sample_weight, X_offset, precompute)
+        layouts = make_layouts(
+            X_work,
+            y_2d,
+            sample_weight,
+            X_offset,
+            precompute,
+            penalty_factor=penalty_factor,
+        )
         # The solver imports the kernels and numba: loaded at the first fit.
         from skreg.linear_model._cd_solver import solve_enet
 
@@ -287,8 +307,9 @@ class Lasso(ElasticNet):
 
     Minimizes::
 
-        (1 / (2 * n_samples)) * ||y - Xw - b||^2_2 + alpha * ||w||_1
+        (1 / (2 * n_samples)) * ||y - Xw - b||^2_2 + alpha * sum_j pf_j |w_j|
 
+    with ``pf`` the ``penalty_factor`` (all ones by default: ``alpha * ||w||_1``),
     by coordinate descent; the same model as :class:`sklearn.linear_model.Lasso`
     with the same parameters, attributes and stopping rule.
 
@@ -316,6 +337,10 @@ class Lasso(ElasticNet):
         Seed of the random coordinate selection when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit coordinates in order, or at random.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multiplier of the L1 penalty (glmnet's ``penalty.factor``);
+        None means all ones, 0 leaves a feature unpenalized. Not rescaled as
+        glmnet does (see :class:`ElasticNet`).
 
     Attributes
     ----------
@@ -370,6 +395,7 @@ class Lasso(ElasticNet):
         positive=False,
         random_state=None,
         selection="cyclic",
+        penalty_factor=None,
     ):
         super().__init__(
             alpha=alpha,
@@ -383,4 +409,5 @@ class Lasso(ElasticNet):
             positive=positive,
             random_state=random_state,
             selection=selection,
+            penalty_factor=penalty_factor,
         )

@@ -11,13 +11,16 @@ GIL, and each fold warm-starts along its own path.
 import sys
 import threading
 import time
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.linear_model import ElasticNetCV as _SklearnElasticNetCV
 from sklearn.linear_model import LassoCV as _SklearnLassoCV
 from sklearn.model_selection import check_cv
+from sklearn.utils import check_array
 
-from skreg._validation import check_non_negative_sample_weight
+from skreg._validation import check_non_negative_sample_weight, check_penalty_factor
+from skreg.linear_model._alpha_grid import alpha_grid
 from skreg.linear_model._coordinate_descent import ElasticNet, Lasso
 from skreg.linear_model._cv_ties import refit_on_ties
 from skreg.linear_model._path import enet_path, lasso_path
@@ -105,6 +108,85 @@ class _ProgressMixin:
         # scikit-learn takes sqrt(sample_weight) and fails later with
         # "Input contains NaN", which names neither input nor cause.
         check_non_negative_sample_weight(sample_weight)
+        # The grid with penalty factors is computed before scikit-learn's fit
+        # validates the parameters: validate first, with its errors.
+        self._validate_params()
+        grids = self._penalty_factor_grids(X, y, sample_weight)
+        if grids is None:
+            return self._fit(X, y, sample_weight, **params)
+        if len(grids) > 1:
+            return self._fit_each_l1_ratio(X, y, sample_weight, grids, **params)
+        requested = self.alphas
+        # scikit-learn's grid ignores the factors: pass skreg's explicitly.
+        self.alphas = grids[0]
+        try:
+            self._fit(X, y, sample_weight, **params)
+        finally:
+            self.alphas = requested
+        return self
+
+    def _penalty_factor_grids(self, X, y, sample_weight):
+        """The automatic grid of each l1_ratio with ``penalty_factor``, or None.
+
+        scikit-learn computes its grid from ``X'y``; with penalty factors it
+        must start at the alpha where every penalized coefficient is zero
+        (:func:`skreg.linear_model._alpha_grid.alpha_max`).
+        """
+        if self.penalty_factor is None or not isinstance(self.alphas, Integral):
+            return None
+        X_checked = check_array(
+            X, accept_sparse="csc", dtype=[np.float64, np.float32], input_name="X"
+        )
+        pf = check_penalty_factor(self.penalty_factor, X_checked.shape[1])
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim != 1:
+            return None  # scikit-learn's own error for 2-D y comes first
+        if isinstance(sample_weight, Real) or sample_weight is None:
+            sample_weight = None
+        else:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        return [
+            alpha_grid(
+                X_checked,
+                y,
+                l1_ratio=l1_ratio,
+                fit_intercept=self.fit_intercept,
+                eps=self.eps,
+                n_alphas=self.alphas,
+                sample_weight=sample_weight,
+                positive=self.positive,
+                penalty_factor=pf,
+            )
+            for l1_ratio in np.atleast_1d(getattr(self, "l1_ratio", 1.0))
+        ]
+
+    def _fit_each_l1_ratio(self, X, y, sample_weight, grids, **params):
+        """Several l1_ratios with penalty factors: one search per l1_ratio.
+
+        scikit-learn shares an explicit grid across l1_ratios, while each
+        l1_ratio has its own automatic grid; so each gets its own search (on
+        the same folds) and the best one is kept, as scikit-learn would.
+        """
+        requested_alphas, requested_ratios = self.alphas, self.l1_ratio
+        runs = []
+        try:
+            ratios = np.atleast_1d(requested_ratios)
+            for l1_ratio, grid in zip(ratios, grids, strict=True):
+                self.alphas, self.l1_ratio = grid, l1_ratio
+                self._fit(X, y, sample_weight, **params)
+                best = float(np.min(np.mean(self.mse_path_, axis=-1)))
+                runs.append((best, dict(vars(self))))
+        finally:
+            self.alphas, self.l1_ratio = requested_alphas, requested_ratios
+        best_run = min(range(len(runs)), key=lambda k: runs[k][0])
+        for name, value in runs[best_run][1].items():
+            if name not in ("alphas", "l1_ratio"):
+                setattr(self, name, value)
+        self.alphas_ = np.asarray(grids)
+        self.mse_path_ = np.stack([state["mse_path_"] for _, state in runs])
+        return self
+
+    def _fit(self, X, y, sample_weight, **params):
         if not self.verbose:
             super().fit(X, y, sample_weight=sample_weight, **params)
             refit_on_ties(self, X, y, sample_weight)
@@ -186,6 +268,11 @@ class LassoCV(_ProgressMixin, _SklearnLassoCV):
         Seed of the random coordinate selection when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Order in which coordinates are visited.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multiplier of the penalty (glmnet's ``penalty.factor``,
+        not rescaled), passed to every path and to the refit; None means all
+        ones, 0 leaves a feature unpenalized. The automatic grid then starts
+        at the smallest alpha at which every penalized coefficient is zero.
 
     Attributes
     ----------
@@ -224,7 +311,46 @@ class LassoCV(_ProgressMixin, _SklearnLassoCV):
     (100, 5)
     """
 
+    _parameter_constraints: dict = {
+        **_SklearnLassoCV._parameter_constraints,
+        "penalty_factor": ["array-like", None],
+    }
     path = staticmethod(lasso_path)
+
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        cv=None,
+        verbose=False,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        penalty_factor=None,
+    ):
+        super().__init__(
+            eps=eps,
+            alphas=alphas,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            copy_X=copy_X,
+            cv=cv,
+            verbose=verbose,
+            n_jobs=n_jobs,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+        )
+        self.penalty_factor = penalty_factor
 
     def _get_estimator(self):
         return Lasso()
@@ -267,6 +393,13 @@ class ElasticNetCV(_ProgressMixin, _SklearnElasticNetCV):
         Seed of the random coordinate selection when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Order in which coordinates are visited.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multiplier of both penalty terms (glmnet's
+        ``penalty.factor``, not rescaled), passed to every path and to the
+        refit; None means all ones, 0 leaves a feature unpenalized. The
+        automatic grid of each l1_ratio then starts at the smallest alpha at
+        which every penalized coefficient is zero; with several l1_ratios each
+        is searched on its own grid and the best is kept.
 
     Attributes
     ----------
@@ -307,7 +440,48 @@ class ElasticNetCV(_ProgressMixin, _SklearnElasticNetCV):
     [29. 96.]
     """
 
+    _parameter_constraints: dict = {
+        **_SklearnElasticNetCV._parameter_constraints,
+        "penalty_factor": ["array-like", None],
+    }
     path = staticmethod(enet_path)
+
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        cv=None,
+        copy_X=True,
+        verbose=0,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        penalty_factor=None,
+    ):
+        super().__init__(
+            l1_ratio=l1_ratio,
+            eps=eps,
+            alphas=alphas,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            cv=cv,
+            copy_X=copy_X,
+            verbose=verbose,
+            n_jobs=n_jobs,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+        )
+        self.penalty_factor = penalty_factor
 
     def _get_estimator(self):
         return ElasticNet()

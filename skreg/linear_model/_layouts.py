@@ -2,6 +2,8 @@
 
 Each layout builds its named problem type (:mod:`skreg._kernels.problems`)
 once and the state tuple CD keeps up to date for a warm start (``start``).
+``penalty_factor`` (validated, one per column of the layout, or None) becomes
+the problem's :class:`skreg._kernels.problems.PenaltyWeights`.
 The kernels do the arithmetic; these classes only prepare arrays for them.
 """
 
@@ -12,6 +14,7 @@ from skreg._kernels.problems import (
     DenseProblem,
     GramProblem,
     SparseProblem,
+    penalty_weights,
     sparse_column_sums,
 )
 
@@ -22,12 +25,15 @@ class DenseLayout:
     # The problem covers every feature (see SparseLayout.columns).
     columns = None
 
-    def __init__(self, X, y):
+    def __init__(self, X, y, penalty_factor=None):
         self.dtype = X.dtype
         self.n_samples, self.n_features = X.shape
         self.col_norms2 = np.einsum("ij,ij->j", X, X).astype(X.dtype, copy=False)
         self.y_norm2 = float(y @ y)
-        self.problem = DenseProblem(X, y, self.col_norms2)
+        penalty = penalty_weights(
+            penalty_factor, X.dtype, lambda u: X[:, u].T @ X[:, u]
+        )
+        self.problem = DenseProblem(X, y, self.col_norms2, penalty)
 
     def start(self, w):
         """State ``(residual,)`` for the coefficients ``w``."""
@@ -44,14 +50,17 @@ class GramLayout:
     n_samples = 0
     columns = None
 
-    def __init__(self, gram, xty, y_norm2):
+    def __init__(self, gram, xty, y_norm2, penalty_factor=None):
         gram = np.ascontiguousarray(gram)
         self.xty = np.ascontiguousarray(xty)
         self.dtype = gram.dtype
         self.n_features = gram.shape[0]
         self.col_norms2 = np.ascontiguousarray(np.diag(gram))
         self.y_norm2 = float(y_norm2)
-        self.problem = GramProblem(gram, self.xty, self.col_norms2, self.y_norm2)
+        penalty = penalty_weights(penalty_factor, gram.dtype, lambda u: gram[u][:, u])
+        self.problem = GramProblem(
+            gram, self.xty, self.col_norms2, self.y_norm2, penalty
+        )
 
     def start(self, w):
         """State ``(gram_w,)`` with ``gram_w = X'X w``."""
@@ -68,7 +77,7 @@ class SparseLayout:
     were left out); coefficients given to the solver then cover these only.
     """
 
-    def __init__(self, X, y, sample_weight, x_mean, columns=None):
+    def __init__(self, X, y, sample_weight, x_mean, columns=None, penalty_factor=None):
         dtype = X.dtype
         self.columns = columns
         self.dtype = dtype
@@ -82,6 +91,11 @@ class SparseLayout:
         norms = col_wsq - 2 * x_mean * col_wsum + x_mean.astype(np.float64) ** 2 * total
         self.col_norms2 = np.maximum(norms, 0).astype(dtype)
         self.y_norm2 = float(y @ (sample_weight * y))
+
+        def unpenalized_gram(u):
+            centred = X[:, u].toarray() - x_mean[u]
+            return centred.T @ (sample_weight[:, None] * centred)
+
         self.problem = SparseProblem(
             X.data,
             X.indices,
@@ -93,6 +107,7 @@ class SparseLayout:
             self.col_norms2,
             y,
             total,
+            penalty_weights(penalty_factor, dtype, unpenalized_gram),
         )
 
     def start(self, w):

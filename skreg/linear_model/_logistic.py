@@ -19,7 +19,7 @@ from skreg._sklearn import (
     check_is_fitted,
     validate_data,
 )
-from skreg._validation import check_non_negative_sample_weight
+from skreg._validation import check_non_negative_sample_weight, check_penalty_factor
 from skreg.linear_model._logistic_solver import logistic_path
 
 
@@ -329,20 +329,7 @@ class LogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         return self
 
     def _check_penalty_factor(self, n_features):
-        if self.penalty_factor is None:
-            return None
-        pf = np.asarray(self.penalty_factor, dtype=np.float64)
-        if pf.shape != (n_features,):
-            raise ValueError(
-                "penalty_factor must have shape (n_features,) = "
-                f"({n_features},), got shape {pf.shape}"
-            )
-        if not np.all(np.isfinite(pf)) or np.any(pf < 0):
-            raise ValueError(
-                "penalty_factor must be finite and non-negative, got "
-                f"min={pf.min()!r}, max={pf.max()!r}"
-            )
-        return pf
+        return check_penalty_factor(self.penalty_factor, n_features)
 
     def predict_proba(self, X):
         """Probability estimates, columns in the order of ``classes_``.

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_array, check_consistent_length, check_random_state
 
 from skreg._sklearn import Hidden, Interval, StrOptions, validate_params
+from skreg._validation import check_penalty_factor
 from skreg.linear_model._alpha_grid import alpha_grid
 from skreg.linear_model._preprocess import check_gram, make_layouts
 
@@ -38,6 +39,7 @@ _PATH_PARAMS = {
     "verbose": ["verbose"],
     "return_n_iter": ["boolean"],
     "positive": ["boolean"],
+    "penalty_factor": ["array-like", None],
 }
 
 
@@ -94,6 +96,7 @@ def enet_path(
     return_n_iter=False,
     positive=False,
     check_input=True,
+    penalty_factor=None,
     **params,
 ):
     """Compute the elastic net path with coordinate descent.
@@ -101,8 +104,10 @@ def enet_path(
     For each alpha the objective is::
 
         1 / (2 * n_samples) * ||y - Xw||^2_2
-        + alpha * l1_ratio * ||w||_1
-        + 0.5 * alpha * (1 - l1_ratio) * ||w||^2_2
+        + alpha * l1_ratio * sum_j pf_j |w_j|
+        + 0.5 * alpha * (1 - l1_ratio) * sum_j pf_j w_j^2
+
+    with ``pf`` the ``penalty_factor`` (all ones by default).
 
     No intercept is fitted: center ``X`` and ``y`` beforehand (or pass
     ``X_offset`` for sparse ``X``, as the estimators do).
@@ -141,6 +146,12 @@ def enet_path(
         Force the coefficients to be non-negative.
     check_input : bool, default=True
         Validate ``X``, ``y``, ``Xy`` and the Gram matrix.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multiplier of both penalty terms (glmnet's
+        ``penalty.factor``, not rescaled); None means all ones, 0 leaves a
+        feature unpenalized. The automatic grid then starts at the smallest
+        alpha at which every penalized coefficient is zero. Not supported
+        with 2-D ``y`` (the multi-task path).
     **params : kwargs
         ``tol``, ``max_iter``, ``random_state``, ``selection``,
         ``sample_weight`` (sparse ``X``), ``X_offset`` and ``X_scale``
@@ -216,9 +227,16 @@ def enet_path(
     y = np.asarray(y)
     dtype = X.dtype
     n_samples, n_features = X.shape
+    penalty_factor = check_penalty_factor(penalty_factor, n_features)
     if y.ndim != 1 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
+        if penalty_factor is not None:
+            raise ValueError(
+                "penalty_factor is not supported with 2-D y (the multi-task "
+                "path); fit one target at a time, or use Lasso/ElasticNet, "
+                "which apply the same penalty_factor to every target."
+            )
         if positive:
             raise ValueError(
                 "positive=True is not allowed for multi-output (y.ndim != 1)"
@@ -266,6 +284,7 @@ def enet_path(
         x_mean.astype(dtype),
         precompute,
         Xy=Xy,
+        penalty_factor=penalty_factor,
     )
     if isinstance(requested, Integral):
         path_alphas = alpha_grid(
@@ -278,6 +297,7 @@ def enet_path(
             n_alphas=requested,
             positive=positive,
             sample_weight=sample_weight,
+            penalty_factor=penalty_factor,
         )
     else:
         path_alphas = np.sort(np.asarray(requested, dtype=np.float64).ravel())[::-1]
@@ -491,12 +511,14 @@ def lasso_path(
     verbose=False,
     return_n_iter=False,
     positive=False,
+    penalty_factor=None,
     **params,
 ):
     """Compute the Lasso path with coordinate descent.
 
     The objective at each alpha is ``(1 / (2 * n_samples)) * ||y - Xw||^2_2 +
-    alpha * ||w||_1``; this is :func:`enet_path` with ``l1_ratio=1``.
+    alpha * sum_j pf_j |w_j|`` (``pf`` the ``penalty_factor``, all ones by
+    default); this is :func:`enet_path` with ``l1_ratio=1``.
 
     Parameters
     ----------
@@ -526,6 +548,8 @@ def lasso_path(
         Whether to return the number of sweeps per alpha.
     positive : bool, default=False
         Force the coefficients to be non-negative.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multiplier of the L1 penalty; see :func:`enet_path`.
     **params : kwargs
         Passed to :func:`enet_path`.
 
@@ -571,5 +595,6 @@ def lasso_path(
         verbose=verbose,
         return_n_iter=return_n_iter,
         positive=positive,
+        penalty_factor=penalty_factor,
         **params,
     )

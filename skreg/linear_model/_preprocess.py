@@ -139,8 +139,14 @@ def stored_columns(csc, x_offset):
     return np.flatnonzero(needed)
 
 
-def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
-    """Build one solver layout per target column of ``y_work`` (2-D)."""
+def make_layouts(
+    X_work, y_work, sample_weight, X_offset, precompute, Xy=None, penalty_factor=None
+):
+    """Build one solver layout per target column of ``y_work`` (2-D).
+
+    ``penalty_factor`` (validated, or None for all ones) is shared by every
+    target.
+    """
     # Imported here: the layouts import the kernels and numba, which
     # ``import skreg`` and ``from skreg import Lasso`` do not load.
     from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
@@ -160,8 +166,17 @@ def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
         if columns is not None:
             csc = csc[:, columns]
             X_offset = np.asarray(X_offset)[columns]
+            if penalty_factor is not None:
+                penalty_factor = penalty_factor[columns]
         return [
-            SparseLayout(csc, np.ascontiguousarray(y_work[:, k]), sw, X_offset, columns)
+            SparseLayout(
+                csc,
+                np.ascontiguousarray(y_work[:, k]),
+                sw,
+                X_offset,
+                columns,
+                penalty_factor=penalty_factor,
+            )
             for k in range(y_work.shape[1])
         ]
     precompute = resolve_precompute(precompute, n_samples, n_features, False)
@@ -169,7 +184,7 @@ def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
         gram = np.ascontiguousarray(X_work.T @ X_work)
     elif precompute is False or precompute is None:
         return [
-            DenseLayout(X_work, np.ascontiguousarray(y_work[:, k]))
+            DenseLayout(X_work, np.ascontiguousarray(y_work[:, k]), penalty_factor)
             for k in range(y_work.shape[1])
         ]
     else:
@@ -178,6 +193,6 @@ def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
         Xy = X_work.T @ y_work
     Xy = np.asarray(Xy, dtype=dtype).reshape(n_features, -1)
     return [
-        GramLayout(gram, Xy[:, k], y_work[:, k] @ y_work[:, k])
+        GramLayout(gram, Xy[:, k], y_work[:, k] @ y_work[:, k], penalty_factor)
         for k in range(y_work.shape[1])
     ]

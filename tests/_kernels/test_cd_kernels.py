@@ -16,8 +16,12 @@ from skreg._kernels.gap import (
     residual_stats_gram,
     residual_stats_sparse,
 )
-from skreg._kernels.problems import SparseProblem
+from skreg._kernels.problems import SparseProblem, penalty_weights
 from skreg._kernels.prox import enet_coordinate_update, soft_threshold
+
+# Empty penalty factors: all ones, the default of every estimator.
+NO_PF = np.empty(0)
+NO_PENALTY = penalty_weights(None, np.float64)
 
 
 def reference_sweep(X, y, w, l1, l2, positive, order, sample_weight=None, x_mean=None):
@@ -81,7 +85,7 @@ def test_dense_sweep_matches_reference(problem, positive, l2):
     w = w0.copy()
     residual = y - X @ w
     norms = (X**2).sum(axis=0)
-    delta, wmax = cd_sweep_dense(X, residual, w, norms, 2.0, l2, positive, order)
+    delta, wmax = cd_sweep_dense(X, residual, w, norms, 2.0, l2, positive, order, NO_PF)
     expected = reference_sweep(X, y, w0, 2.0, l2, positive, order)
     np.testing.assert_allclose(w, expected, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(residual, y - X @ w, atol=1e-12)
@@ -94,10 +98,10 @@ def test_gram_sweep_matches_dense_sweep(problem):
     order = np.arange(8)
     w_dense, w_gram = w0.copy(), w0.copy()
     residual = y - X @ w0
-    cd_sweep_dense(X, residual, w_dense, (X**2).sum(0), 1.5, 0.5, False, order)
+    cd_sweep_dense(X, residual, w_dense, (X**2).sum(0), 1.5, 0.5, False, order, NO_PF)
     gram = np.ascontiguousarray(X.T @ X)
     gram_w = gram @ w_gram
-    cd_sweep_gram(gram, X.T @ y, w_gram, gram_w, 1.5, 0.5, False, order)
+    cd_sweep_gram(gram, X.T @ y, w_gram, gram_w, 1.5, 0.5, False, order, NO_PF)
     np.testing.assert_allclose(w_gram, w_dense, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gram_w, gram @ w_gram, atol=1e-12)
 
@@ -130,6 +134,7 @@ def test_sparse_sweep_matches_reference_with_implicit_centering(problem, weighte
         norms,
         yc,
         float(sw.sum()),
+        NO_PENALTY,
     )
     cd_sweep_sparse(
         sparse,
@@ -154,19 +159,29 @@ def test_gap_all_layouts_match_reference(problem, positive, l2):
     expected = reference_gap(X, y, w, l1, l2, positive)
     xtr = np.empty(8)
     residual = y - X @ w
-    r2, ry = residual_stats_dense(X, y, residual, w, l2, True, np.arange(8), xtr)
-    gap_dense, _ = enet_gap(w, xtr, r2, ry, l1, l2, positive)
+    r2, ry = residual_stats_dense(X, y, residual, w, l2, True, np.arange(8), xtr, NO_PF)
+    gap_dense, _ = enet_gap(w, xtr, r2, ry, l1, l2, positive, NO_PENALTY, NO_PF)
     gram = np.ascontiguousarray(X.T @ X)
     r2, ry = residual_stats_gram(
-        gram @ w, X.T @ y, y @ y, w, l2, True, np.arange(8), xtr
+        gram @ w, X.T @ y, y @ y, w, l2, True, np.arange(8), xtr, NO_PF
     )
-    gap_gram, _ = enet_gap(w, xtr, r2, ry, l1, l2, positive)
+    gap_gram, _ = enet_gap(w, xtr, r2, ry, l1, l2, positive, NO_PENALTY, NO_PF)
     Xs = sp.csc_matrix(X)
     ones, zeros = np.ones(30), np.zeros(8)
     raw = y - X @ w
     shift = np.array([0.0, raw.sum()])
     sparse = SparseProblem(
-        Xs.data, Xs.indices, Xs.indptr, ones, False, zeros, ones @ X, zeros, y, 30.0
+        Xs.data,
+        Xs.indices,
+        Xs.indptr,
+        ones,
+        False,
+        zeros,
+        ones @ X,
+        zeros,
+        y,
+        30.0,
+        NO_PENALTY,
     )
     r2, ry = residual_stats_sparse(
         sparse,
@@ -177,7 +192,7 @@ def test_gap_all_layouts_match_reference(problem, positive, l2):
         np.arange(8),
         xtr,
     )
-    gap_sparse, _ = enet_gap(w, xtr, r2, ry, l1, l2, positive)
+    gap_sparse, _ = enet_gap(w, xtr, r2, ry, l1, l2, positive, NO_PENALTY, NO_PF)
     for gap in (gap_dense, gap_gram, gap_sparse):
         assert gap == pytest.approx(expected, rel=1e-10)
         assert gap >= 0
@@ -187,15 +202,19 @@ def test_gap_ridge_and_ols_formulations(problem):
     X, y, w = problem
     residual = y - X @ w
     xtr = np.empty(8)
-    r2, ry = residual_stats_dense(X, y, residual, w, 2.0, False, np.arange(8), xtr)
-    gap_ols, grad2 = enet_gap(w, xtr, r2, ry, 0.0, 0.0, False)
+    r2, ry = residual_stats_dense(
+        X, y, residual, w, 2.0, False, np.arange(8), xtr, NO_PF
+    )
+    gap_ols, grad2 = enet_gap(w, xtr, r2, ry, 0.0, 0.0, False, NO_PENALTY, NO_PF)
     assert gap_ols == pytest.approx(np.sum((X.T @ residual) ** 2))
-    gap_ridge, _ = enet_gap(w, xtr, r2, ry, 0.0, 2.0, False)
+    gap_ridge, _ = enet_gap(w, xtr, r2, ry, 0.0, 2.0, False, NO_PENALTY, NO_PF)
     # Ridge optimum: gap must vanish there.
     w_star = np.linalg.solve(X.T @ X + 2.0 * np.eye(8), X.T @ y)
     residual = y - X @ w_star
-    r2, ry = residual_stats_dense(X, y, residual, w_star, 2.0, False, np.arange(8), xtr)
-    gap_star, _ = enet_gap(w_star, xtr, r2, ry, 0.0, 2.0, False)
+    r2, ry = residual_stats_dense(
+        X, y, residual, w_star, 2.0, False, np.arange(8), xtr, NO_PF
+    )
+    gap_star, _ = enet_gap(w_star, xtr, r2, ry, 0.0, 2.0, False, NO_PENALTY, NO_PF)
     assert gap_ridge > 1e-3
     assert abs(gap_star) < 1e-9
 
@@ -207,10 +226,12 @@ def test_float32_kernels_stay_float32(problem):
     norms = (X32**2).sum(0)
     one = np.float32(1.0)
     delta, wmax = cd_sweep_dense(
-        X32, residual, w32, norms, one, one, False, np.arange(8)
+        X32, residual, w32, norms, one, one, False, np.arange(8), np.empty(0, one.dtype)
     )
     assert w32.dtype == np.float32 and residual.dtype == np.float32
     w64 = w.copy()
-    cd_sweep_dense(X, y - X @ w64, w64, (X**2).sum(0), 1.0, 1.0, False, np.arange(8))
+    cd_sweep_dense(
+        X, y - X @ w64, w64, (X**2).sum(0), 1.0, 1.0, False, np.arange(8), NO_PF
+    )
     np.testing.assert_allclose(w32, w64, rtol=1e-4, atol=1e-5)
     assert delta >= 0 and wmax > 0

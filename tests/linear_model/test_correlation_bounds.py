@@ -79,8 +79,11 @@ def test_bounds_hold_and_gap_is_exact(sparse, weighted, l2):
     assert np.all(np.abs(exact_xtr[skipped]) <= np.abs(xtr[skipped]) * (1 + 1e-12))
     assert np.all(np.abs(xtr[skipped]) <= l1)
     # ... so the gap from them is the gap of the full pass.
-    gap, dual_norm = enet_gap(w1, xtr, *stats, l1, l2, False)
-    ref_gap, ref_norm = enet_gap(w1, exact_xtr, *exact_stats, l1, l2, False)
+    penalty, norms = layout.problem.penalty, layout.col_norms2
+    gap, dual_norm = enet_gap(w1, xtr, *stats, l1, l2, False, penalty, norms)
+    ref_gap, ref_norm = enet_gap(
+        w1, exact_xtr, *exact_stats, l1, l2, False, penalty, norms
+    )
     assert gap == pytest.approx(ref_gap, rel=1e-10, abs=1e-12)
     assert max(dual_norm, l1) == pytest.approx(max(ref_norm, l1), rel=1e-12)
 
