@@ -7,6 +7,8 @@ draws), update ``w`` and the layout's running state in place, and return
 scikit-learn's cheap convergence test.
 """
 
+import numpy as np
+
 from skreg._kernels.prox import enet_coordinate_update
 from skreg._numba import njit
 
@@ -38,20 +40,30 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order):
 
 
 @njit
-def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order):
-    """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``."""
+def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
+    """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``.
+
+    ``problem`` is a :class:`skreg._kernels.problems.GramProblem` and ``state``
+    is ``(gram_w,)``.  A coefficient reads only ``gram_w[j]`` and the diagonal
+    (``col_norms2``) to move; row ``j`` of ``gram`` is needed only once it
+    does, so a lazily built Gram matrix gets that row here if it has none.
+    """
+    gram, xty, col_norms2 = problem.gram, problem.xty, problem.col_norms2
+    gram_w = state[0]
     n_features = gram.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
     for k in range(order.shape[0]):
         j = order[k]
-        g_jj = gram[j, j]
+        g_jj = col_norms2[j]
         if g_jj == 0.0:
             continue
         w_j = w[j]
         correlation = xty[j] - gram_w[j] + g_jj * w_j
         new_w_j = enet_coordinate_update(correlation, l1, g_jj + l2, positive)
         if new_w_j != w_j:
+            if not problem.filled[j]:
+                gram_fill_rows(problem, order[k : k + 1])
             step = new_w_j - w_j
             # gram is symmetric, so row j is column j and reads contiguously.
             for m in range(n_features):
@@ -60,6 +72,45 @@ def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order):
         max_delta = max(max_delta, abs(new_w_j - w_j))
         max_abs_w = max(max_abs_w, abs(new_w_j))
     return max_delta, max_abs_w
+
+
+@njit
+def gram_fill_rows(problem, features):
+    """Compute the rows ``gram[j] = x_j'X`` of ``features`` that are not filled.
+
+    One BLAS product ``X[:, missing]' X`` for all of them: on tall data each
+    product streams ``X`` once, so a batch costs about what one row does.
+    The diagonal is set to ``col_norms2`` so that the sweeps, which read the
+    diagonal there, and the rows agree to the last bit.
+    """
+    gram, X, filled, col_norms2 = (
+        problem.gram,
+        problem.X,
+        problem.filled,
+        problem.col_norms2,
+    )
+    missing = np.empty(features.shape[0], dtype=np.intp)
+    count = 0
+    for k in range(features.shape[0]):
+        j = features[k]
+        if not filled[j]:
+            filled[j] = True  # now, so that a feature listed twice comes once
+            missing[count] = j
+            count += 1
+    if count == 0:
+        return
+    n_samples = X.shape[0]
+    block = np.empty((count, n_samples), dtype=X.dtype)  # C order: rows are x_j
+    for k in range(count):
+        j = missing[k]
+        for i in range(n_samples):
+            block[k, i] = X[i, j]
+    rows = np.dot(block, X)
+    for k in range(count):
+        j = missing[k]
+        for m in range(gram.shape[1]):
+            gram[j, m] = rows[k, m]
+        gram[j, j] = col_norms2[j]
 
 
 @njit

@@ -20,7 +20,12 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
-from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse
+from skreg._kernels.cd import (
+    cd_sweep_dense,
+    cd_sweep_gram,
+    cd_sweep_sparse,
+    gram_fill_rows,
+)
 from skreg._kernels.gap import (
     residual_stats_dense,
     residual_stats_gram,
@@ -38,12 +43,23 @@ class DenseProblem(NamedTuple):
 
 
 class GramProblem(NamedTuple):
-    """Covariance mode: ``gram = X'X`` (C order), ``xty = X'y`` and ``||y||^2``."""
+    """Covariance mode: ``gram = X'X`` (C order), ``xty = X'y`` and ``||y||^2``.
+
+    The rows of ``gram`` may be built lazily (glmnet's covariance mode): row
+    ``j`` is valid where ``filled[j]``, and the others are computed from the
+    processed design ``X`` (Fortran order) when feature ``j`` first moves or
+    enters a working set (:func:`layout_prepare`).  A solution with support
+    ``S`` then costs ``n p |S|`` instead of ``n p^2``.  ``filled`` and ``gram``
+    are the only arrays of a problem that solvers write to; a complete Gram
+    matrix has ``filled`` all True and an ``X`` with no rows.
+    """
 
     gram: np.ndarray
     xty: np.ndarray
     col_norms2: np.ndarray
     y_norm2: float
+    X: np.ndarray
+    filled: np.ndarray
 
 
 class SparseProblem(NamedTuple):
@@ -76,9 +92,7 @@ def _sweep_dense(problem, state, w, l1, l2, positive, order):
 
 
 def _sweep_gram(problem, state, w, l1, l2, positive, order):
-    return cd_sweep_gram(
-        problem.gram, problem.xty, w, state[0], l1, l2, positive, order
-    )
+    return cd_sweep_gram(problem, state, w, l1, l2, positive, order)
 
 
 def _sweep_sparse(problem, state, w, l1, l2, positive, order):
@@ -109,6 +123,8 @@ def _move_dense(problem, state, j, delta):
 
 
 def _move_gram(problem, state, j, delta):
+    if not problem.filled[j]:
+        gram_fill_rows(problem, np.full(1, j))
     gram = problem.gram
     gram_w = state[0]
     for m in range(gram.shape[0]):
@@ -122,6 +138,14 @@ def _move_sparse(problem, state, j, delta):
         raw_residual[indices[p]] -= delta * data[p]
     shift[0] += delta * problem.x_mean[j]
     shift[1] -= delta * (problem.col_wsum[j] - problem.x_mean[j] * problem.total_weight)
+
+
+def _prepare_none(problem, features):
+    pass
+
+
+def _prepare_gram(problem, features):
+    gram_fill_rows(problem, features)
 
 
 def _residual_dense(problem, state, out):
@@ -195,6 +219,7 @@ def _distance2_sparse(problem, a, b):
 
 _OPERATIONS = {
     DenseProblem: {
+        "prepare": _prepare_none,
         "sweep": _sweep_dense,
         "stats": _stats_dense,
         "move": _move_dense,
@@ -204,6 +229,7 @@ _OPERATIONS = {
         "copy_state": _copy_one,
     },
     GramProblem: {
+        "prepare": _prepare_gram,
         "sweep": _sweep_gram,
         "stats": _stats_gram,
         "move": _move_gram,
@@ -213,6 +239,7 @@ _OPERATIONS = {
         "copy_state": _copy_one,
     },
     SparseProblem: {
+        "prepare": _prepare_none,
         "sweep": _sweep_sparse,
         "stats": _stats_sparse,
         "move": _move_sparse,
@@ -232,6 +259,15 @@ def layout_sweep(problem, state, w, l1, l2, positive, order):
     return _OPERATIONS[type(problem)]["sweep"](
         problem, state, w, l1, l2, positive, order
     )
+
+
+def layout_prepare(problem, features):
+    """Make ``features`` ready to move: the Gram rows of a lazy Gram matrix.
+
+    Batched, so that a working set costs one product instead of one per
+    feature; a no-op for the layouts with a residual.
+    """
+    _OPERATIONS[type(problem)]["prepare"](problem, features)
 
 
 def layout_stats(problem, state, w, l2, subtract_l2, features, xtr):
@@ -283,6 +319,11 @@ def _operation(problem_type, name):
 @overload(layout_sweep)
 def _layout_sweep_compiled(problem, state, w, l1, l2, positive, order):
     return _operation(problem, "sweep")
+
+
+@overload(layout_prepare)
+def _layout_prepare_compiled(problem, features):
+    return _operation(problem, "prepare")
 
 
 @overload(layout_stats)

@@ -7,7 +7,11 @@ The kernels do the arithmetic; these classes only prepare arrays for them.
 
 import numpy as np
 
-from skreg._kernels.cd import dense_columns_axpy, sparse_columns_axpy
+from skreg._kernels.cd import (
+    dense_columns_axpy,
+    gram_fill_rows,
+    sparse_columns_axpy,
+)
 from skreg._kernels.problems import (
     DenseProblem,
     GramProblem,
@@ -38,25 +42,39 @@ class DenseLayout:
 
 
 class GramLayout:
-    """Covariance mode: ``gram = X'X`` and ``xty = X'y`` of the processed data."""
+    """Covariance mode: ``gram = X'X`` and ``xty = X'y`` of the processed data.
+
+    With ``X`` (the processed design) the Gram matrix is built lazily: ``gram``
+    is then an uninitialized ``(p, p)`` array whose rows ``filled`` marks (both
+    may be shared by the layouts of several targets of the same ``X``), and
+    ``col_norms2`` are ``X``'s squared column norms.
+    """
 
     # Covariance mode never forms the residual.
     n_samples = 0
     columns = None
 
-    def __init__(self, gram, xty, y_norm2):
+    def __init__(self, gram, xty, y_norm2, X=None, filled=None):
         gram = np.ascontiguousarray(gram)
         self.xty = np.ascontiguousarray(xty)
         self.dtype = gram.dtype
         self.n_features = gram.shape[0]
-        self.col_norms2 = np.ascontiguousarray(np.diag(gram))
+        if X is None:
+            self.col_norms2 = np.ascontiguousarray(np.diag(gram))
+            X = np.empty((0, self.n_features), dtype=self.dtype, order="F")
+            filled = np.ones(self.n_features, dtype=np.bool_)
+        else:
+            self.col_norms2 = np.einsum("ij,ij->j", X, X).astype(self.dtype, copy=False)
         self.y_norm2 = float(y_norm2)
-        self.problem = GramProblem(gram, self.xty, self.col_norms2, self.y_norm2)
+        self.problem = GramProblem(
+            gram, self.xty, self.col_norms2, self.y_norm2, X, filled
+        )
 
     def start(self, w):
         """State ``(gram_w,)`` with ``gram_w = X'X w``."""
         support = np.flatnonzero(w)
-        return (self.problem.gram[:, support] @ w[support],)
+        gram_fill_rows(self.problem, support)
+        return (self.problem.gram[support].T @ w[support],)
 
 
 class SparseLayout:

@@ -165,19 +165,26 @@ def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
             for k in range(y_work.shape[1])
         ]
     precompute = resolve_precompute(precompute, n_samples, n_features, False)
-    if precompute is True:
-        gram = np.ascontiguousarray(X_work.T @ X_work)
-    elif precompute is False or precompute is None:
+    if precompute is False or precompute is None:
         return [
             DenseLayout(X_work, np.ascontiguousarray(y_work[:, k]))
             for k in range(y_work.shape[1])
         ]
-    else:
-        gram = precompute
     if Xy is None:
         Xy = X_work.T @ y_work
     Xy = np.asarray(Xy, dtype=dtype).reshape(n_features, -1)
-    return [
-        GramLayout(gram, Xy[:, k], y_work[:, k] @ y_work[:, k])
-        for k in range(y_work.shape[1])
-    ]
+    y_norms2 = np.einsum("ij,ij->j", y_work, y_work)
+    if isinstance(precompute, str) and precompute == "lazy":
+        # One array of rows for every target: they share X.
+        gram = np.empty((n_features, n_features), dtype=dtype)
+        filled = np.zeros(n_features, dtype=np.bool_)
+        X_work = np.asfortranarray(X_work)
+        return [
+            GramLayout(gram, Xy[:, k], y_norms2[k], X=X_work, filled=filled)
+            for k in range(y_work.shape[1])
+        ]
+    if precompute is True:
+        gram = np.ascontiguousarray(X_work.T @ X_work)
+    else:
+        gram = precompute
+    return [GramLayout(gram, Xy[:, k], y_norms2[k]) for k in range(y_work.shape[1])]
