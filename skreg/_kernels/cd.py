@@ -106,10 +106,13 @@ def gram_fill_rows(problem, features):
         for i in range(n_samples):
             block[k, i] = X[i, j]
     rows = np.dot(block, X)
+    # Implicit centering: (x_j - mu_j 1)'(x_m - mu_m 1) = x_j'x_m - n mu_j mu_m.
+    x_mean = problem.x_mean
     for k in range(count):
         j = missing[k]
+        shift = n_samples * x_mean[j]
         for m in range(gram.shape[1]):
-            gram[j, m] = rows[k, m]
+            gram[j, m] = rows[k, m] - shift * x_mean[m]
         gram[j, j] = col_norms2[j]
 
 

@@ -51,7 +51,9 @@ class GramProblem(NamedTuple):
     enters a working set (:func:`layout_prepare`).  A solution with support
     ``S`` then costs ``n p |S|`` instead of ``n p^2``.  ``filled`` and ``gram``
     are the only arrays of a problem that solvers write to; a complete Gram
-    matrix has ``filled`` all True and an ``X`` with no rows.
+    matrix has ``filled`` all True and an ``X`` with no rows.  ``X`` may be
+    left uncentered (no copy of the caller's data): ``x_mean`` then holds its
+    column means and the rows are those of ``X - x_mean`` (zeros otherwise).
     """
 
     gram: np.ndarray
@@ -60,6 +62,7 @@ class GramProblem(NamedTuple):
     y_norm2: float
     X: np.ndarray
     filled: np.ndarray
+    x_mean: np.ndarray
 
 
 class SparseProblem(NamedTuple):
@@ -399,3 +402,17 @@ def sparse_column_sums(data, indices, indptr, sample_weight, weighted):
         col_wsum[j] = total
         col_wsq[j] = squares
     return col_wsum, col_wsq
+
+
+@njit
+def centered_column_norms2(X, x_mean):
+    """``||X[:, j] - x_mean[j]||^2`` for every column of Fortran-ordered ``X``."""
+    n_samples, n_features = X.shape
+    norms2 = np.empty(n_features, dtype=X.dtype)
+    for j in range(n_features):
+        total = 0.0
+        for i in range(n_samples):
+            d = X[i, j] - x_mean[j]
+            total += d * d
+        norms2[j] = total
+    return norms2

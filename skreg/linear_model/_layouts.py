@@ -16,6 +16,7 @@ from skreg._kernels.problems import (
     DenseProblem,
     GramProblem,
     SparseProblem,
+    centered_column_norms2,
     sparse_column_sums,
 )
 
@@ -47,14 +48,17 @@ class GramLayout:
     With ``X`` (the processed design) the Gram matrix is built lazily: ``gram``
     is then an uninitialized ``(p, p)`` array whose rows ``filled`` marks (both
     may be shared by the layouts of several targets of the same ``X``), and
-    ``col_norms2`` are ``X``'s squared column norms.
+    ``col_norms2`` are ``X``'s squared column norms.  With ``x_mean``, ``X``
+    is uncentered and the rows are centered implicitly (no copy of ``X``).
     """
 
     # Covariance mode never forms the residual.
     n_samples = 0
     columns = None
 
-    def __init__(self, gram, xty, y_norm2, X=None, filled=None):
+    def __init__(
+        self, gram, xty, y_norm2, X=None, filled=None, x_mean=None, col_norms2=None
+    ):
         gram = np.ascontiguousarray(gram)
         self.xty = np.ascontiguousarray(xty)
         self.dtype = gram.dtype
@@ -63,11 +67,18 @@ class GramLayout:
             self.col_norms2 = np.ascontiguousarray(np.diag(gram))
             X = np.empty((0, self.n_features), dtype=self.dtype, order="F")
             filled = np.ones(self.n_features, dtype=np.bool_)
+        if x_mean is None:
+            x_mean = np.zeros(self.n_features, dtype=self.dtype)
+            if X.shape[0] > 0:
+                self.col_norms2 = np.einsum("ij,ij->j", X, X).astype(self.dtype)
+        elif col_norms2 is None:
+            # The centered norms in one pass, without cancellation.
+            self.col_norms2 = centered_column_norms2(X, x_mean)
         else:
-            self.col_norms2 = np.einsum("ij,ij->j", X, X).astype(self.dtype, copy=False)
+            self.col_norms2 = col_norms2
         self.y_norm2 = float(y_norm2)
         self.problem = GramProblem(
-            gram, self.xty, self.col_norms2, self.y_norm2, X, filled
+            gram, self.xty, self.col_norms2, self.y_norm2, X, filled, x_mean
         )
 
     def start(self, w):

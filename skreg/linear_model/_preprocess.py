@@ -25,12 +25,15 @@ def rescale_sample_weight(sample_weight, n_samples):
     return sample_weight * (n_samples / total)
 
 
-def center_and_weight(X, y, sample_weight, fit_intercept):
+def center_and_weight(X, y, sample_weight, fit_intercept, center_dense=True):
     """Return ``(X_work, y_work, X_offset, y_offset)``.
 
     ``y_work`` is always a new array (centered when ``fit_intercept``); dense
     ``X_work`` is a new Fortran array when centering or weighting is needed and
-    ``X`` itself otherwise (it is then only read).
+    ``X`` itself otherwise (it is then only read).  With ``center_dense``
+    False (no sample weights), dense ``X`` is left uncentered as well, for
+    a layout that centers implicitly by ``X_offset`` (``make_layouts`` with
+    ``centered=False``).
     """
     dtype = X.dtype
     n_features = X.shape[1]
@@ -59,6 +62,8 @@ def center_and_weight(X, y, sample_weight, fit_intercept):
         y_work = np.array(y, dtype=dtype, copy=True)
     if sp.issparse(X):
         return X, y_work, X_offset, y_offset
+    if not center_dense and sample_weight is None:
+        return np.asfortranarray(X), y_work, X_offset, y_offset
     if fit_intercept:
         X_work = np.asfortranarray(X - X_offset)
     else:
@@ -139,10 +144,27 @@ def stored_columns(csc, x_offset):
     return np.flatnonzero(needed)
 
 
-def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
-    """Build one solver layout per target column of ``y_work`` (2-D)."""
+# Implicit centering of a lazy Gram matrix subtracts n * mean_j * mean_k from
+# the raw x_j'x_k; it is used while every centered squared column norm keeps
+# at least this fraction of the raw one, so the rounding of the difference
+# stays below 1e4 * eps relative (else X is centered by a copy, as usual).
+IMPLICIT_CENTERING_MIN_FRACTION = 1e-4
+
+
+def make_layouts(
+    X_work, y_work, sample_weight, X_offset, precompute, Xy=None, centered=True
+):
+    """Build one solver layout per target column of ``y_work`` (2-D).
+
+    ``centered=False``: dense ``X_work`` is the caller's uncentered (and
+    unweighted) ``X`` and ``X_offset`` its column means
+    (``center_and_weight(..., center_dense=False)``).  A Gram layout then
+    centers its rows implicitly instead of copying ``X``; a dense layout gets
+    the centered copy.
+    """
     # Imported here: the layouts import the kernels and numba, which
     # ``import skreg`` and ``from skreg import Lasso`` do not load.
+    from skreg._kernels.problems import centered_column_norms2
     from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
     from skreg.linear_model._strategy import resolve_precompute
 
@@ -165,6 +187,17 @@ def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
             for k in range(y_work.shape[1])
         ]
     precompute = resolve_precompute(precompute, n_samples, n_features, False)
+    x_mean = norms2 = None
+    if not centered:
+        lazy = isinstance(precompute, str) and precompute == "lazy"
+        X_offset = np.ascontiguousarray(X_offset, dtype=dtype)
+        if lazy or precompute is True:
+            norms2 = centered_column_norms2(X_work, X_offset)
+            raw_norms2 = norms2 + n_samples * X_offset.astype(np.float64) ** 2
+            if np.all(norms2 >= IMPLICIT_CENTERING_MIN_FRACTION * raw_norms2):
+                x_mean = X_offset
+        if x_mean is None:
+            X_work = np.asfortranarray(X_work - X_offset)
     if precompute is False or precompute is None:
         return [
             DenseLayout(X_work, np.ascontiguousarray(y_work[:, k]))
@@ -180,11 +213,24 @@ def make_layouts(X_work, y_work, sample_weight, X_offset, precompute, Xy=None):
         filled = np.zeros(n_features, dtype=np.bool_)
         X_work = np.asfortranarray(X_work)
         return [
-            GramLayout(gram, Xy[:, k], y_norms2[k], X=X_work, filled=filled)
+            GramLayout(
+                gram,
+                Xy[:, k],
+                y_norms2[k],
+                X=X_work,
+                filled=filled,
+                x_mean=x_mean,
+                col_norms2=norms2,
+            )
             for k in range(y_work.shape[1])
         ]
     if precompute is True:
         gram = np.ascontiguousarray(X_work.T @ X_work)
+        if x_mean is not None:
+            # Implicit centering: X_c'X_c = X'X - n mean mean', the diagonal
+            # from the centered norms (no cancellation there).
+            gram -= n_samples * np.outer(x_mean, x_mean)
+            gram[np.diag_indices(n_features)] = norms2
     else:
         gram = precompute
     return [GramLayout(gram, Xy[:, k], y_norms2[k]) for k in range(y_work.shape[1])]

@@ -108,13 +108,25 @@ def test_gram_sweep_matches_dense_sweep(problem, lazy):
         rows = np.full_like(gram, np.nan)
         filled = np.zeros(8, dtype=np.bool_)
         problem_gram = GramProblem(
-            rows, X.T @ y, np.diag(gram).copy(), y @ y, np.asfortranarray(X), filled
+            rows,
+            X.T @ y,
+            np.diag(gram).copy(),
+            y @ y,
+            np.asfortranarray(X),
+            filled,
+            np.zeros(8),
         )
     else:
         rows = gram
         no_rows = np.empty((0, 8))
         problem_gram = GramProblem(
-            gram, X.T @ y, np.diag(gram).copy(), y @ y, no_rows, np.ones(8, bool)
+            gram,
+            X.T @ y,
+            np.diag(gram).copy(),
+            y @ y,
+            no_rows,
+            np.ones(8, bool),
+            np.zeros(8),
         )
     cd_sweep_gram(problem_gram, (gram_w,), w_gram, 1.5, 0.5, False, order)
     np.testing.assert_allclose(w_gram, w_dense, rtol=1e-12, atol=1e-14)
@@ -136,7 +148,7 @@ def test_gram_fill_rows_batches_missing_rows_once():
     filled[4] = True
     rows[4] = -1.0  # a filled row is never recomputed
     norms = np.einsum("ij,ij->j", X, X)
-    problem = GramProblem(rows, X.T @ X[:, 0], norms, 1.0, X, filled)
+    problem = GramProblem(rows, X.T @ X[:, 0], norms, 1.0, X, filled, np.zeros(6))
     gram_fill_rows(problem, np.array([1, 4, 3, 1]))
     np.testing.assert_array_equal(filled, [False, True, False, True, True, False])
     np.testing.assert_allclose(rows[[1, 3]], gram[[1, 3]], rtol=1e-12)

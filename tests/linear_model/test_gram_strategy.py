@@ -20,7 +20,8 @@ from skreg.linear_model._strategy import AUTO_GRAM_MAX_FEATURES, resolve_precomp
     "precompute, n_samples, n_features, sparse, expected",
     [
         # The default (False): covariance mode on tall dense data only.
-        (False, 50_000, 200, False, "lazy"),
+        (False, 50_000, 200, False, True),
+        (False, 50_000, 300, False, "lazy"),
         (False, 2000, 500, False, "lazy"),
         (False, 1000, 100, False, True),  # small p: the complete matrix
         (False, 1000, 600, False, False),  # n < 2 p
@@ -28,7 +29,7 @@ from skreg.linear_model._strategy import AUTO_GRAM_MAX_FEATURES, resolve_precomp
         (False, 500, 5000, False, False),
         (False, 50_000, 200, True, False),  # sparse: never
         # scikit-learn's 'auto': n > p.
-        ("auto", 301, 300, False, "lazy"),
+        ("auto", 401, 400, False, True),
         ("auto", 101, 100, False, True),
         ("auto", 300, 300, False, False),
         # The user's True is the complete matrix, whatever the shape.
@@ -188,3 +189,37 @@ def test_lazy_gram_fills_only_rows_that_enter():
     )
     assert result.gap <= result.tol
     np.testing.assert_allclose(w_lazy, w_dense, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("offset", [3.0, 1e4])
+@pytest.mark.parametrize("shape", [(800, 300), (600, 100)], ids=["lazy", "complete"])
+def test_gram_centers_implicitly_without_copying_x(force_mode, offset, shape):
+    X, y = _design(*shape, seed=8)
+    X = np.asfortranarray(X - X.mean(0) + offset)
+    X_before = X.copy()
+    mode = resolve_precompute(False, *shape, False)
+    assert mode == ("lazy" if shape[1] == 300 else True)
+    X_work, y_work, x_offset, _ = center_and_weight(X, y, None, True, False)
+    assert X_work is X  # Fortran float64: not even a copy
+    (layout,) = make_layouts(
+        X_work, y_work[:, None], None, x_offset, False, centered=False
+    )
+    Xc = X - X.mean(0)
+    np.testing.assert_allclose(layout.col_norms2, (Xc**2).sum(0), rtol=1e-10)
+    if mode is True:
+        np.testing.assert_allclose(
+            layout.problem.gram, Xc.T @ Xc, rtol=1e-7, atol=1e-9 * shape[0]
+        )
+    elif offset == 3.0:
+        # The rows are centered from the caller's X itself.
+        assert layout.problem.X is X
+        np.testing.assert_allclose(layout.problem.x_mean, x_offset)
+    else:
+        # A mean 1e4 times the spread would cancel: X is centered by a copy.
+        assert layout.problem.X is not X
+        assert not layout.problem.x_mean.any()
+    models = _fit_all_modes(
+        force_mode, lambda: skreg.Lasso(alpha=0.02, tol=1e-12, max_iter=10**5), X, y
+    )
+    _assert_same(models, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(X, X_before)
