@@ -11,6 +11,8 @@ ridge term ``l2 pf_j``); an empty array means all ones and leaves the
 arithmetic, in the data's precision, exactly as without factors.
 """
 
+import numpy as np
+
 from skreg._kernels.prox import enet_coordinate_update
 from skreg._numba import njit
 
@@ -50,15 +52,25 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
 
 
 @njit
-def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order, penalty_factor):
-    """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``."""
+def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
+    """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``.
+
+    ``problem`` is a :class:`skreg._kernels.problems.GramProblem` and ``state``
+    is ``(gram_w,)``.  A coefficient reads only ``gram_w[j]`` and the diagonal
+    (``col_norms2``) to move; row ``j`` of ``gram`` is needed only once it
+    does, so a lazily built Gram matrix gets that row here if it has none.
+    ``problem.penalty.factor`` weighs the penalties as in the other sweeps.
+    """
+    gram, xty, col_norms2 = problem.gram, problem.xty, problem.col_norms2
+    penalty_factor = problem.penalty.factor
+    gram_w = state[0]
     n_features = gram.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
     weighted = penalty_factor.shape[0] > 0
     for k in range(order.shape[0]):
         j = order[k]
-        g_jj = gram[j, j]
+        g_jj = col_norms2[j]
         if g_jj == 0.0:
             continue
         w_j = w[j]
@@ -70,6 +82,8 @@ def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order, penalty_factor)
             threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
         new_w_j = enet_coordinate_update(correlation, threshold, g_jj + ridge, positive)
         if new_w_j != w_j:
+            if not problem.filled[j]:
+                gram_fill_rows(problem, order[k : k + 1])
             step = new_w_j - w_j
             # gram is symmetric, so row j is column j and reads contiguously.
             for m in range(n_features):
@@ -78,6 +92,48 @@ def cd_sweep_gram(gram, xty, w, gram_w, l1, l2, positive, order, penalty_factor)
         max_delta = max(max_delta, abs(new_w_j - w_j))
         max_abs_w = max(max_abs_w, abs(new_w_j))
     return max_delta, max_abs_w
+
+
+@njit
+def gram_fill_rows(problem, features):
+    """Compute the rows ``gram[j] = x_j'X`` of ``features`` that are not filled.
+
+    One BLAS product ``X[:, missing]' X`` for all of them: on tall data each
+    product streams ``X`` once, so a batch costs about what one row does.
+    The diagonal is set to ``col_norms2`` so that the sweeps, which read the
+    diagonal there, and the rows agree to the last bit.
+    """
+    gram, X, filled, col_norms2 = (
+        problem.gram,
+        problem.X,
+        problem.filled,
+        problem.col_norms2,
+    )
+    missing = np.empty(features.shape[0], dtype=np.intp)
+    count = 0
+    for k in range(features.shape[0]):
+        j = features[k]
+        if not filled[j]:
+            filled[j] = True  # now, so that a feature listed twice comes once
+            missing[count] = j
+            count += 1
+    if count == 0:
+        return
+    n_samples = X.shape[0]
+    block = np.empty((count, n_samples), dtype=X.dtype)  # C order: rows are x_j
+    for k in range(count):
+        j = missing[k]
+        for i in range(n_samples):
+            block[k, i] = X[i, j]
+    rows = np.dot(block, X)
+    # Implicit centering: (x_j - mu_j 1)'(x_m - mu_m 1) = x_j'x_m - n mu_j mu_m.
+    x_mean = problem.x_mean
+    for k in range(count):
+        j = missing[k]
+        shift = n_samples * x_mean[j]
+        for m in range(gram.shape[1]):
+            gram[j, m] = rows[k, m] - shift * x_mean[m]
+        gram[j, j] = col_norms2[j]
 
 
 @njit

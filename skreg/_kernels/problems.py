@@ -23,7 +23,12 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
-from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse
+from skreg._kernels.cd import (
+    cd_sweep_dense,
+    cd_sweep_gram,
+    cd_sweep_sparse,
+    gram_fill_rows,
+)
 from skreg._kernels.gap import (
     residual_stats_dense,
     residual_stats_gram,
@@ -81,12 +86,26 @@ class DenseProblem(NamedTuple):
 
 
 class GramProblem(NamedTuple):
-    """Covariance mode: ``gram = X'X`` (C order), ``xty = X'y`` and ``||y||^2``."""
+    """Covariance mode: ``gram = X'X`` (C order), ``xty = X'y`` and ``||y||^2``.
+
+    The rows of ``gram`` may be built lazily (glmnet's covariance mode): row
+    ``j`` is valid where ``filled[j]``, and the others are computed from the
+    processed design ``X`` (Fortran order) when feature ``j`` first moves or
+    enters a working set (:func:`layout_prepare`).  A solution with support
+    ``S`` then costs ``n p |S|`` instead of ``n p^2``.  ``filled`` and ``gram``
+    are the only arrays of a problem that solvers write to; a complete Gram
+    matrix has ``filled`` all True and an ``X`` with no rows.  ``X`` may be
+    left uncentered (no copy of the caller's data): ``x_mean`` then holds its
+    column means and the rows are those of ``X - x_mean`` (zeros otherwise).
+    """
 
     gram: np.ndarray
     xty: np.ndarray
     col_norms2: np.ndarray
     y_norm2: float
+    X: np.ndarray
+    filled: np.ndarray
+    x_mean: np.ndarray
     penalty: PenaltyWeights
 
 
@@ -129,17 +148,7 @@ def _sweep_dense(problem, state, w, l1, l2, positive, order):
 
 
 def _sweep_gram(problem, state, w, l1, l2, positive, order):
-    return cd_sweep_gram(
-        problem.gram,
-        problem.xty,
-        w,
-        state[0],
-        l1,
-        l2,
-        positive,
-        order,
-        problem.penalty.factor,
-    )
+    return cd_sweep_gram(problem, state, w, l1, l2, positive, order)
 
 
 def _sweep_sparse(problem, state, w, l1, l2, positive, order):
@@ -186,6 +195,8 @@ def _move_dense(problem, state, j, delta):
 
 
 def _move_gram(problem, state, j, delta):
+    if not problem.filled[j]:
+        gram_fill_rows(problem, np.full(1, j))
     gram = problem.gram
     gram_w = state[0]
     for m in range(gram.shape[0]):
@@ -199,6 +210,14 @@ def _move_sparse(problem, state, j, delta):
         raw_residual[indices[p]] -= delta * data[p]
     shift[0] += delta * problem.x_mean[j]
     shift[1] -= delta * (problem.col_wsum[j] - problem.x_mean[j] * problem.total_weight)
+
+
+def _prepare_none(problem, features):
+    pass
+
+
+def _prepare_gram(problem, features):
+    gram_fill_rows(problem, features)
 
 
 def _residual_dense(problem, state, out):
@@ -280,6 +299,7 @@ def _distance2_sparse(problem, a, b):
 
 _OPERATIONS = {
     DenseProblem: {
+        "prepare": _prepare_none,
         "sweep": _sweep_dense,
         "stats": _stats_dense,
         "move": _move_dense,
@@ -289,6 +309,7 @@ _OPERATIONS = {
         "copy_state": _copy_one,
     },
     GramProblem: {
+        "prepare": _prepare_gram,
         "sweep": _sweep_gram,
         "stats": _stats_gram,
         "move": _move_gram,
@@ -298,6 +319,7 @@ _OPERATIONS = {
         "copy_state": _copy_one,
     },
     SparseProblem: {
+        "prepare": _prepare_none,
         "sweep": _sweep_sparse,
         "stats": _stats_sparse,
         "move": _move_sparse,
@@ -317,6 +339,15 @@ def layout_sweep(problem, state, w, l1, l2, positive, order):
     return _OPERATIONS[type(problem)]["sweep"](
         problem, state, w, l1, l2, positive, order
     )
+
+
+def layout_prepare(problem, features):
+    """Make ``features`` ready to move: the Gram rows of a lazy Gram matrix.
+
+    Batched, so that a working set costs one product instead of one per
+    feature; a no-op for the layouts with a residual.
+    """
+    _OPERATIONS[type(problem)]["prepare"](problem, features)
 
 
 def layout_stats(problem, state, w, l2, subtract_l2, features, xtr):
@@ -368,6 +399,11 @@ def _operation(problem_type, name):
 @overload(layout_sweep)
 def _layout_sweep_compiled(problem, state, w, l1, l2, positive, order):
     return _operation(problem, "sweep")
+
+
+@overload(layout_prepare)
+def _layout_prepare_compiled(problem, features):
+    return _operation(problem, "prepare")
 
 
 @overload(layout_stats)
@@ -443,3 +479,17 @@ def sparse_column_sums(data, indices, indptr, sample_weight, weighted):
         col_wsum[j] = total
         col_wsq[j] = squares
     return col_wsum, col_wsq
+
+
+@njit
+def centered_column_norms2(X, x_mean):
+    """``||X[:, j] - x_mean[j]||^2`` for every column of Fortran-ordered ``X``."""
+    n_samples, n_features = X.shape
+    norms2 = np.empty(n_features, dtype=X.dtype)
+    for j in range(n_features):
+        total = 0.0
+        for i in range(n_samples):
+            d = X[i, j] - x_mean[j]
+            total += d * d
+        norms2[j] = total
+    return norms2

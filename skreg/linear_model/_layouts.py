@@ -9,11 +9,16 @@ The kernels do the arithmetic; these classes only prepare arrays for them.
 
 import numpy as np
 
-from skreg._kernels.cd import dense_columns_axpy, sparse_columns_axpy
+from skreg._kernels.cd import (
+    dense_columns_axpy,
+    gram_fill_rows,
+    sparse_columns_axpy,
+)
 from skreg._kernels.problems import (
     DenseProblem,
     GramProblem,
     SparseProblem,
+    centered_column_norms2,
     penalty_weights,
     sparse_column_sums,
 )
@@ -44,28 +49,70 @@ class DenseLayout:
 
 
 class GramLayout:
-    """Covariance mode: ``gram = X'X`` and ``xty = X'y`` of the processed data."""
+    """Covariance mode: ``gram = X'X`` and ``xty = X'y`` of the processed data.
+
+    With ``X`` (the processed design) the Gram matrix is built lazily: ``gram``
+    is then an uninitialized ``(p, p)`` array whose rows ``filled`` marks (both
+    may be shared by the layouts of several targets of the same ``X``), and
+    ``col_norms2`` are ``X``'s squared column norms.  With ``x_mean``, ``X``
+    is uncentered and the rows are centered implicitly (no copy of ``X``).
+    """
 
     # Covariance mode never forms the residual.
     n_samples = 0
     columns = None
 
-    def __init__(self, gram, xty, y_norm2, penalty_factor=None):
+    def __init__(
+        self,
+        gram,
+        xty,
+        y_norm2,
+        X=None,
+        filled=None,
+        x_mean=None,
+        col_norms2=None,
+        penalty_factor=None,
+    ):
         gram = np.ascontiguousarray(gram)
         self.xty = np.ascontiguousarray(xty)
         self.dtype = gram.dtype
         self.n_features = gram.shape[0]
-        self.col_norms2 = np.ascontiguousarray(np.diag(gram))
+        if X is None:
+            self.col_norms2 = np.ascontiguousarray(np.diag(gram))
+            X = np.empty((0, self.n_features), dtype=self.dtype, order="F")
+            filled = np.ones(self.n_features, dtype=np.bool_)
+        if x_mean is None:
+            x_mean = np.zeros(self.n_features, dtype=self.dtype)
+            if X.shape[0] > 0:
+                self.col_norms2 = np.einsum("ij,ij->j", X, X).astype(self.dtype)
+        elif col_norms2 is None:
+            # The centered norms in one pass, without cancellation.
+            self.col_norms2 = centered_column_norms2(X, x_mean)
+        else:
+            self.col_norms2 = col_norms2
         self.y_norm2 = float(y_norm2)
-        penalty = penalty_weights(penalty_factor, gram.dtype, lambda u: gram[u][:, u])
-        self.problem = GramProblem(
-            gram, self.xty, self.col_norms2, self.y_norm2, penalty
+        penalty = penalty_weights(
+            penalty_factor,
+            gram.dtype,
+            lambda u: self._unpenalized_gram(gram, X, x_mean, u),
         )
+        self.problem = GramProblem(
+            gram, self.xty, self.col_norms2, self.y_norm2, X, filled, x_mean, penalty
+        )
+
+    @staticmethod
+    def _unpenalized_gram(gram, X, x_mean, features):
+        """``X_U'X_U`` of the unpenalized features, from X when rows are lazy."""
+        if X.shape[0] == 0:
+            return gram[features][:, features]
+        block = X[:, features] - x_mean[features]
+        return block.T @ block
 
     def start(self, w):
         """State ``(gram_w,)`` with ``gram_w = X'X w``."""
         support = np.flatnonzero(w)
-        return (self.problem.gram[:, support] @ w[support],)
+        gram_fill_rows(self.problem, support)
+        return (self.problem.gram[support].T @ w[support],)
 
 
 class SparseLayout:

@@ -25,12 +25,15 @@ def rescale_sample_weight(sample_weight, n_samples):
     return sample_weight * (n_samples / total)
 
 
-def center_and_weight(X, y, sample_weight, fit_intercept):
+def center_and_weight(X, y, sample_weight, fit_intercept, center_dense=True):
     """Return ``(X_work, y_work, X_offset, y_offset)``.
 
     ``y_work`` is always a new array (centered when ``fit_intercept``); dense
     ``X_work`` is a new Fortran array when centering or weighting is needed and
-    ``X`` itself otherwise (it is then only read).
+    ``X`` itself otherwise (it is then only read).  With ``center_dense``
+    False (no sample weights), dense ``X`` is left uncentered as well, for
+    a layout that centers implicitly by ``X_offset`` (``make_layouts`` with
+    ``centered=False``).
     """
     dtype = X.dtype
     n_features = X.shape[1]
@@ -59,6 +62,8 @@ def center_and_weight(X, y, sample_weight, fit_intercept):
         y_work = np.array(y, dtype=dtype, copy=True)
     if sp.issparse(X):
         return X, y_work, X_offset, y_offset
+    if not center_dense and sample_weight is None:
+        return np.asfortranarray(X), y_work, X_offset, y_offset
     if fit_intercept:
         X_work = np.asfortranarray(X - X_offset)
     else:
@@ -139,16 +144,35 @@ def stored_columns(csc, x_offset):
     return np.flatnonzero(needed)
 
 
+# Implicit centering of a lazy Gram matrix subtracts n * mean_j * mean_k from
+# the raw x_j'x_k; it is used while every centered squared column norm keeps
+# at least this fraction of the raw one, so the rounding of the difference
+# stays below 1e4 * eps relative (else X is centered by a copy, as usual).
+IMPLICIT_CENTERING_MIN_FRACTION = 1e-4
+
+
 def make_layouts(
-    X_work, y_work, sample_weight, X_offset, precompute, Xy=None, penalty_factor=None
+    X_work,
+    y_work,
+    sample_weight,
+    X_offset,
+    precompute,
+    Xy=None,
+    centered=True,
+    penalty_factor=None,
 ):
     """Build one solver layout per target column of ``y_work`` (2-D).
 
-    ``penalty_factor`` (validated, or None for all ones) is shared by every
-    target.
+    ``centered=False``: dense ``X_work`` is the caller's uncentered (and
+    unweighted) ``X`` and ``X_offset`` its column means
+    (``center_and_weight(..., center_dense=False)``).  A Gram layout then
+    centers its rows implicitly instead of copying ``X``; a dense layout gets
+    the centered copy.  ``penalty_factor`` (validated, or None for all ones)
+    is shared by every target.
     """
     # Imported here: the layouts import the kernels and numba, which
     # ``import skreg`` and ``from skreg import Lasso`` do not load.
+    from skreg._kernels.problems import centered_column_norms2
     from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
     from skreg.linear_model._strategy import resolve_precompute
 
@@ -180,19 +204,54 @@ def make_layouts(
             for k in range(y_work.shape[1])
         ]
     precompute = resolve_precompute(precompute, n_samples, n_features, False)
-    if precompute is True:
-        gram = np.ascontiguousarray(X_work.T @ X_work)
-    elif precompute is False or precompute is None:
+    x_mean = norms2 = None
+    if not centered:
+        lazy = isinstance(precompute, str) and precompute == "lazy"
+        X_offset = np.ascontiguousarray(X_offset, dtype=dtype)
+        if lazy or precompute is True:
+            norms2 = centered_column_norms2(X_work, X_offset)
+            raw_norms2 = norms2 + n_samples * X_offset.astype(np.float64) ** 2
+            if np.all(norms2 >= IMPLICIT_CENTERING_MIN_FRACTION * raw_norms2):
+                x_mean = X_offset
+        if x_mean is None:
+            X_work = np.asfortranarray(X_work - X_offset)
+    if precompute is False or precompute is None:
         return [
             DenseLayout(X_work, np.ascontiguousarray(y_work[:, k]), penalty_factor)
             for k in range(y_work.shape[1])
         ]
-    else:
-        gram = precompute
     if Xy is None:
         Xy = X_work.T @ y_work
     Xy = np.asarray(Xy, dtype=dtype).reshape(n_features, -1)
+    y_norms2 = np.einsum("ij,ij->j", y_work, y_work)
+    if isinstance(precompute, str) and precompute == "lazy":
+        # One array of rows for every target: they share X.
+        gram = np.empty((n_features, n_features), dtype=dtype)
+        filled = np.zeros(n_features, dtype=np.bool_)
+        X_work = np.asfortranarray(X_work)
+        return [
+            GramLayout(
+                gram,
+                Xy[:, k],
+                y_norms2[k],
+                X=X_work,
+                filled=filled,
+                x_mean=x_mean,
+                col_norms2=norms2,
+                penalty_factor=penalty_factor,
+            )
+            for k in range(y_work.shape[1])
+        ]
+    if precompute is True:
+        gram = np.ascontiguousarray(X_work.T @ X_work)
+        if x_mean is not None:
+            # Implicit centering: X_c'X_c = X'X - n mean mean', the diagonal
+            # from the centered norms (no cancellation there).
+            gram -= n_samples * np.outer(x_mean, x_mean)
+            gram[np.diag_indices(n_features)] = norms2
+    else:
+        gram = precompute
     return [
-        GramLayout(gram, Xy[:, k], y_work[:, k] @ y_work[:, k], penalty_factor)
+        GramLayout(gram, Xy[:, k], y_norms2[k], penalty_factor=penalty_factor)
         for k in range(y_work.shape[1])
     ]

@@ -8,22 +8,39 @@ carries the measurement that chose it; the broad check is
 
 from skreg._kernels.problems import SparseProblem
 
-# Covariance updates cost n_samples * n_features**2 once (BLAS), then every
-# coordinate update costs n_features instead of n_samples.  On tall dense
-# problems (5000x50, 10000x50 in the matrix) that is 3-7x faster; the Gram
-# matrix only pays back when p**2 is small next to the CD work it saves, so
-# skreg chooses it by itself only below this many features.
-AUTO_GRAM_MAX_FEATURES = 300
+# Covariance updates make every coordinate update cost n_features instead of
+# n_samples, and a full-gap pass n_features instead of n_samples * n_features.
+# The Gram matrix is built lazily (glmnet's covariance mode): row j, n * p
+# flops in one BLAS product per working set, only once feature j enters, so a
+# solution with support S costs n * p * |S| to set up, not n * p**2.  Then it
+# pays whenever n_samples is a few times n_features: measured on the matrix
+# (benchmarks/run.py matrix, issue 12 notes) on 50000x200 (where the complete
+# Gram matrix alone cost more than sklearn's whole fit) and 2000x500
+# equicorrelated (6-8x faster than residual updates at alpha_max/1000, 416
+# non-zeros).  The cap bounds the memory of the (untouched until filled)
+# p x p array; the ratio keeps it at most half of X's.
+AUTO_GRAM_MAX_FEATURES = 1000
 AUTO_GRAM_MIN_RATIO = 2  # n_samples >= 2 * n_features
+# Below this many features the whole Gram matrix is cheap (one BLAS call that
+# exploits symmetry) and a large support would fill its rows in several
+# batches, each reading X: 1000x100 AR(1) at alpha_max/10 took 0.9 ms
+# complete, 1.5 ms lazy; 50000x200 at alpha_max/1000 (144 non-zeros) 74 ms
+# complete, 150 ms lazy, while at alpha_max/10 (14 non-zeros) complete and
+# lazy are within 10% once X is centered implicitly.
+LAZY_GRAM_MIN_FEATURES = 300
 
 
 def resolve_precompute(precompute, n_samples, n_features, sparse):
-    """Whether to build the Gram matrix, from the ``precompute`` parameter.
+    """How to use the Gram matrix, from the ``precompute`` parameter.
 
+    Returns ``True`` (build the complete Gram matrix), ``"lazy"`` (build its
+    rows as features enter), ``False`` (no Gram matrix) or the user's array.
     ``True`` / an array: the user's choice.  ``'auto'``: scikit-learn's rule
-    (``n_samples > n_features``).  ``False`` (the estimators' default): skreg
-    still uses covariance updates on tall dense data with few features, where
-    they are faster at the same certified gap.
+    (``n_samples > n_features``), the complete matrix: a path of many alphas
+    uses most rows, and one product for all of them costs less than rows built
+    alpha after alpha (50000x200, 100 alphas: 64 ms complete, 200 ms lazy).
+    ``False`` (the estimators' default): skreg still uses covariance updates
+    on tall dense data, where they are faster at the same certified gap.
     """
     if sparse:
         return False
@@ -33,10 +50,12 @@ def resolve_precompute(precompute, n_samples, n_features, sparse):
         return n_samples > n_features
     if precompute:
         return True
-    return (
+    if (
         n_features <= AUTO_GRAM_MAX_FEATURES
         and n_samples >= AUTO_GRAM_MIN_RATIO * n_features
-    )
+    ):
+        return "lazy" if n_features >= LAZY_GRAM_MIN_FEATURES else True
+    return False
 
 
 def cold_sweep(layout):

@@ -9,14 +9,19 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse
+from skreg._kernels.cd import (
+    cd_sweep_dense,
+    cd_sweep_gram,
+    cd_sweep_sparse,
+    gram_fill_rows,
+)
 from skreg._kernels.gap import (
     enet_gap,
     residual_stats_dense,
     residual_stats_gram,
     residual_stats_sparse,
 )
-from skreg._kernels.problems import SparseProblem, penalty_weights
+from skreg._kernels.problems import GramProblem, SparseProblem, penalty_weights
 from skreg._kernels.prox import enet_coordinate_update, soft_threshold
 
 # Empty penalty factors: all ones, the default of every estimator.
@@ -93,7 +98,8 @@ def test_dense_sweep_matches_reference(problem, positive, l2):
     assert delta >= 0
 
 
-def test_gram_sweep_matches_dense_sweep(problem):
+@pytest.mark.parametrize("lazy", [False, True])
+def test_gram_sweep_matches_dense_sweep(problem, lazy):
     X, y, w0 = problem
     order = np.arange(8)
     w_dense, w_gram = w0.copy(), w0.copy()
@@ -101,9 +107,62 @@ def test_gram_sweep_matches_dense_sweep(problem):
     cd_sweep_dense(X, residual, w_dense, (X**2).sum(0), 1.5, 0.5, False, order, NO_PF)
     gram = np.ascontiguousarray(X.T @ X)
     gram_w = gram @ w_gram
-    cd_sweep_gram(gram, X.T @ y, w_gram, gram_w, 1.5, 0.5, False, order, NO_PF)
+    if lazy:
+        # Rows of the features that move are filled from X during the sweep.
+        rows = np.full_like(gram, np.nan)
+        filled = np.zeros(8, dtype=np.bool_)
+        problem_gram = GramProblem(
+            rows,
+            X.T @ y,
+            np.diag(gram).copy(),
+            y @ y,
+            np.asfortranarray(X),
+            filled,
+            np.zeros(8),
+            NO_PENALTY,
+        )
+    else:
+        rows = gram
+        no_rows = np.empty((0, 8))
+        problem_gram = GramProblem(
+            gram,
+            X.T @ y,
+            np.diag(gram).copy(),
+            y @ y,
+            no_rows,
+            np.ones(8, bool),
+            np.zeros(8),
+            NO_PENALTY,
+        )
+    cd_sweep_gram(problem_gram, (gram_w,), w_gram, 1.5, 0.5, False, order)
     np.testing.assert_allclose(w_gram, w_dense, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gram_w, gram @ w_gram, atol=1e-12)
+    moved = w_gram != w0
+    assert moved.any()
+    if lazy:
+        # Exactly the rows of the coefficients that moved were computed.
+        np.testing.assert_array_equal(filled, moved)
+        np.testing.assert_allclose(rows[moved], gram[moved], rtol=1e-12)
+
+
+def test_gram_fill_rows_batches_missing_rows_once():
+    rng = np.random.RandomState(0)
+    X = np.asfortranarray(rng.randn(40, 6))
+    gram = np.ascontiguousarray(X.T @ X)
+    rows = np.full_like(gram, np.nan)
+    filled = np.zeros(6, dtype=np.bool_)
+    filled[4] = True
+    rows[4] = -1.0  # a filled row is never recomputed
+    norms = np.einsum("ij,ij->j", X, X)
+    problem = GramProblem(
+        rows, X.T @ X[:, 0], norms, 1.0, X, filled, np.zeros(6), NO_PENALTY
+    )
+    gram_fill_rows(problem, np.array([1, 4, 3, 1]))
+    np.testing.assert_array_equal(filled, [False, True, False, True, True, False])
+    np.testing.assert_allclose(rows[[1, 3]], gram[[1, 3]], rtol=1e-12)
+    assert rows[1, 1] == norms[1] and rows[3, 3] == norms[3]
+    np.testing.assert_array_equal(rows[4], -1.0)
+    assert np.isnan(rows[[0, 2, 5]]).all()
 
 
 @pytest.mark.parametrize("weighted", [False, True])

@@ -14,7 +14,7 @@ from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram
 from skreg._kernels.cd_plain import full_gap, plain_cd
 from skreg._kernels.cd_working_set import working_set_cd
 from skreg._kernels.gap import enet_gap, residual_stats_dense
-from skreg._kernels.problems import penalty_weights
+from skreg._kernels.problems import GramProblem, penalty_weights
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 PF = np.array([1.0, 0.5, 2.0, 0.0, 1.5, 0.25, 3.0, 0.0])
@@ -55,7 +55,17 @@ def test_weighted_sweeps_match_reference(problem, positive):
     gram = np.ascontiguousarray(X.T @ X)
     w_gram = w0.copy()
     gram_w = gram @ w_gram
-    cd_sweep_gram(gram, X.T @ y, w_gram, gram_w, 2.0, 1.5, positive, order, PF)
+    problem_gram = GramProblem(
+        gram,
+        X.T @ y,
+        np.diag(gram).copy(),
+        y @ y,
+        np.empty((0, 8)),
+        np.ones(8, bool),
+        np.zeros(8),
+        penalty_weights(PF, np.float64, lambda u: gram[u][:, u]),
+    )
+    cd_sweep_gram(problem_gram, (gram_w,), w_gram, 2.0, 1.5, positive, order)
     np.testing.assert_allclose(w_gram, expected, rtol=1e-12, atol=1e-14)
 
 
