@@ -282,3 +282,22 @@ def test_logistic_uses_the_shared_validator():
         skreg.LogisticRegression(penalty_factor=np.ones(3)).fit(X, y)
     with pytest.raises(ValueError, match="penalty_factor must be finite"):
         skreg.LogisticRegression(penalty_factor=np.full(30, np.nan)).fit(X, y)
+
+
+@pytest.mark.parametrize("n_features", [100, 400])  # complete and lazy Gram rows
+def test_factors_in_covariance_mode_match_residual_mode(n_features):
+    # Tall dense data is solved with covariance updates (lazy rows from 300
+    # features on, X centred implicitly); sparse input never is.  Unpenalized
+    # features need X_U'X_U from the lazy rows' uncentred X.
+    rng = np.random.RandomState(0)
+    X = rng.randn(3 * n_features, n_features) + 5.0  # means far from zero
+    y = X[:, :6] @ np.arange(1.0, 7.0) + rng.randn(X.shape[0])
+    pf = rng.uniform(0.5, 2.0, n_features)
+    pf[[1, 7]] = 0.0
+    dense = skreg.Lasso(alpha=0.1, penalty_factor=pf, **TIGHT).fit(X, y)
+    reference = skreg.Lasso(alpha=0.1, penalty_factor=pf, **TIGHT).fit(
+        sp.csc_matrix(X), y
+    )
+    np.testing.assert_allclose(dense.coef_, reference.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(dense.intercept_, reference.intercept_, rtol=1e-7)
+    assert dense.coef_[7] != 0 and np.count_nonzero(dense.coef_) < n_features // 2
