@@ -157,23 +157,84 @@ def softmax_loss(Z, y, s, P):
 
 
 @njit
-def softmax_loss_along(Z, c, dz, t, y, s):
-    """The weighted multinomial loss with row ``c`` of ``Z`` at ``Z[c] + t*dz``."""
+def softmax_cache(Z, m, E):
+    """``m[i] = max_k Z[k, i]`` and ``E = exp(Z - m)``: the multinomial state
+    that :func:`class_derivatives` reads, so one class costs ``O(n)`` exps."""
+    n_classes, n_samples = Z.shape
+    for i in range(n_samples):
+        zmax = Z[0, i]
+        for k in range(1, n_classes):
+            zmax = max(zmax, Z[k, i])
+        m[i] = zmax
+        for k in range(n_classes):
+            E[k, i] = math.exp(Z[k, i] - zmax)
+
+
+@njit
+def class_derivatives(Z, m, E, c, y, s, rest, g, h):
+    """Derivatives of the multinomial loss in row ``c`` of ``Z``, other rows fixed.
+
+    ``m``, ``E`` are :func:`softmax_cache` of ``Z``.  Fills
+    ``rest[i] = sum_{k != c} E[k, i]`` (what :func:`class_loss_along`
+    needs), the gradient ``g = s * (p - [y == c])`` and the Hessian
+    ``h = s * p * (1 - p)`` of the softmax probability ``p`` of class ``c``;
+    returns the weighted loss.  One log per sample: ``p = E[c] / sum_k E[k]``.
+    """
     n_classes, n_samples = Z.shape
     loss = 0.0
     for i in range(n_samples):
-        zc = Z[c, i] + t * dz[i]
-        zmax = zc
+        r = 0.0
         for k in range(n_classes):
             if k != c:
-                zmax = max(zmax, Z[k, i])
-        total = math.exp(zc - zmax)
-        for k in range(n_classes):
-            if k != c:
-                total += math.exp(Z[k, i] - zmax)
-        zy = zc if y[i] == c else Z[y[i], i]
-        loss += s[i] * (math.log(total) + zmax - zy)
+                r += E[k, i]
+        rest[i] = r
+        total = r + E[c, i]
+        p = E[c, i] / total
+        q = r / total  # 1 - p without cancellation
+        if y[i] == c:
+            g[i] = -s[i] * q
+        else:
+            g[i] = s[i] * p
+        h[i] = s[i] * p * q
+        loss += s[i] * (math.log(total) + m[i] - Z[y[i], i])
     return loss
+
+
+@njit
+def class_loss_along(Z, m, c, dz, t, rest, y, s):
+    """The weighted multinomial loss with row ``c`` of ``Z`` at ``Z[c] + t*dz``.
+
+    ``m`` and ``rest`` come from :func:`class_derivatives` at ``Z``.
+    """
+    loss = 0.0
+    for i in range(Z.shape[1]):
+        zc = Z[c, i] + t * dz[i]
+        v = zc - m[i]
+        if v > 0.0:  # scale by exp(zc), not exp(m), so nothing overflows
+            lse = zc + math.log(1.0 + rest[i] * math.exp(-v))
+        else:
+            lse = m[i] + math.log(rest[i] + math.exp(v))
+        zy = zc if y[i] == c else Z[y[i], i]
+        loss += s[i] * (lse - zy)
+    return loss
+
+
+@njit
+def class_update(Z, m, E, c, dz, t):
+    """``Z[c] += t * dz`` and the :func:`softmax_cache` ``m``, ``E`` with it."""
+    n_classes, n_samples = Z.shape
+    for i in range(n_samples):
+        zc = Z[c, i] + t * dz[i]
+        Z[c, i] = zc
+        v = zc - m[i]
+        if v > 0.0:  # a new maximum: rescale so that E stays <= 1
+            f = math.exp(-v)
+            for k in range(n_classes):
+                E[k, i] *= f
+            m[i] = zc
+            E[c, i] = 1.0
+        else:
+            E[c, i] = math.exp(v)
 
 
 @njit(fastmath=SPARSE_FASTMATH)

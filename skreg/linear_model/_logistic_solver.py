@@ -305,8 +305,24 @@ class _State:
 
         self.W = W
         self.b = b
-        self.Z = np.repeat(b[:, None], problem.design.n_samples, axis=1)
+        n_samples = problem.design.n_samples
+        self.Z = np.repeat(b[:, None], n_samples, axis=1)
         x_dot_add(*problem.design.args(), W, self.Z)
+        # The multinomial loss keeps exp(Z - max) per sample (see
+        # refresh_softmax), so that a step on one class costs O(n) exps, not
+        # the O(K n) of a fresh softmax.
+        self.multinomial = problem.multinomial
+        if self.multinomial:
+            self.m = np.empty(n_samples)
+            self.E = np.empty_like(self.Z)
+            self.rest = np.empty(n_samples)
+
+    def refresh_softmax(self):
+        """Recompute the multinomial cache from ``Z`` (once per cycle)."""
+        from skreg._kernels.logistic import softmax_cache
+
+        if self.multinomial:
+            softmax_cache(self.Z, self.m, self.E)
 
 
 def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
@@ -317,23 +333,21 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
     from skreg._kernels.logistic import (
         binary_derivatives,
         binary_loss_along,
+        class_derivatives,
+        class_loss_along,
+        class_update,
         curvatures,
         newton_cd,
-        softmax_loss,
-        softmax_loss_along,
     )
 
     design = problem.design
     s = problem.s
     Z = state.Z
+    g = np.empty(design.n_samples)
+    h = np.empty(design.n_samples)
     if problem.multinomial:
-        P = np.empty_like(Z)
-        loss = softmax_loss(Z, problem.y, s, P)
-        g = s * (P[c] - problem.Y[c])
-        h = s * P[c] * (1.0 - P[c])
+        loss = class_derivatives(Z, state.m, state.E, c, problem.y, s, state.rest, g, h)
     else:
-        g = np.empty(design.n_samples)
-        h = np.empty(design.n_samples)
         loss = binary_derivatives(Z[0], problem.Y[0], s, g, h)
     lips = np.empty(ws.size)
     hx = np.empty(ws.size)
@@ -377,7 +391,7 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
     t = 1.0
     for _ in range(MAX_HALVINGS):
         if problem.multinomial:
-            f_t = softmax_loss_along(Z, c, xd, t, problem.y, s)
+            f_t = class_loss_along(Z, state.m, c, xd, t, state.rest, problem.y, s)
         else:
             f_t = binary_loss_along(Z[0], xd, t, problem.Y[0], s)
         f_t += pen(t)
@@ -389,7 +403,10 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
     w[ws] += t * d_ws
     if problem.fit_intercept:
         state.b[c] += t * db[0]
-    Z[c] += t * xd
+    if problem.multinomial:
+        class_update(Z, state.m, state.E, c, xd, t)
+    else:
+        Z[c] += t * xd
     return t
 
 
@@ -464,6 +481,7 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
         while n_iter < max_iter:
             n_iter += 1
             moved = 0.0
+            state.refresh_softmax()
             for c in range(n_rows):
                 moved += _newton_step(problem, state, c, ws, l1, l2, inner_tol)
             if moved == 0.0 or ws.size == 0:

@@ -14,10 +14,13 @@ from scipy.special import logsumexp, softmax
 from skreg._kernels.logistic import (
     binary_derivatives,
     binary_loss_along,
+    class_derivatives,
+    class_loss_along,
+    class_update,
     curvatures,
     newton_cd,
+    softmax_cache,
     softmax_loss,
-    softmax_loss_along,
     x_dot_add,
     xt_dot,
 )
@@ -85,10 +88,39 @@ def test_losses():
     ref = s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(50)])
     np.testing.assert_allclose(loss, ref, rtol=1e-12)
     np.testing.assert_allclose(P, softmax(Z, axis=0), rtol=1e-10)
-    Z2 = Z.copy()
-    Z2[2] += 0.5 * dz
-    ref2 = s @ (logsumexp(Z2, axis=0) - Z2[yk, np.arange(50)])
-    np.testing.assert_allclose(softmax_loss_along(Z, 2, dz, 0.5, yk, s), ref2)
+
+
+def test_class_kernels_match_the_softmax():
+    """One class's derivatives and losses from the cached exp(Z - max), and the
+    cache kept through updates (large steps included: no overflow)."""
+    rng = np.random.RandomState(3)
+    K, n = 4, 60
+    Z = rng.randn(K, n) * 10
+    yk = rng.randint(0, K, n)
+    s = rng.rand(n)
+    m, E, rest = np.empty(n), np.empty((K, n)), np.empty(n)
+    softmax_cache(Z, m, E)
+    np.testing.assert_allclose(m, Z.max(axis=0))
+    np.testing.assert_allclose(E, np.exp(Z - Z.max(axis=0)), rtol=1e-14)
+    g, h = np.empty(n), np.empty(n)
+    for c, dz in ((2, rng.randn(n)), (0, 800.0 * rng.randn(n)), (3, rng.randn(n))):
+        loss = class_derivatives(Z, m, E, c, yk, s, rest, g, h)
+        P = softmax(Z, axis=0)
+        ref = s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(n)])
+        np.testing.assert_allclose(loss, ref, rtol=1e-12)
+        others = np.delete(P, c, axis=0).sum(0)
+        expected_g = np.where(yk == c, -s * others, s * P[c])  # 1 - p, no cancelling
+        np.testing.assert_allclose(g, expected_g, rtol=1e-10, atol=1e-300)
+        np.testing.assert_allclose(h, s * P[c] * others, rtol=1e-10, atol=1e-300)
+        Z2 = Z.copy()
+        Z2[c] += 0.5 * dz
+        ref2 = s @ (logsumexp(Z2, axis=0) - Z2[yk, np.arange(n)])
+        along = class_loss_along(Z, m, c, dz, 0.5, rest, yk, s)
+        np.testing.assert_allclose(along, ref2, rtol=1e-12)
+        class_update(Z, m, E, c, dz, 0.5)
+        np.testing.assert_array_equal(Z, Z2)
+        assert np.all(E <= 1.0) and np.all(m >= Z.max(axis=0))
+        np.testing.assert_allclose(E, np.exp(Z - m), rtol=1e-12, atol=1e-300)
 
 
 def _model_objective(Xf, d, db, w, g, h, l1, l2):
