@@ -274,8 +274,10 @@ def newton_cd(
     scalar per update, so sparse columns stay sparse.
 
     A pass's progress is its largest ``curvature_j * |step_j|``, a bound on
-    the model's KKT violation at the start of the pass; stops once it is at
-    most ``tol`` or ``rel_tol`` times the first pass's, or after
+    the model's KKT violation at the start of the pass.  After a pass over all
+    of ``ws``, passes visit only the non-zero coordinates until their progress
+    is at most ``tol`` or ``rel_tol`` times the first pass's, then a full
+    pass again; stops when a full pass makes that little progress, or after
     ``max_passes``.  Returns the passes run.
     """
     n_samples = xd.shape[0]
@@ -292,11 +294,14 @@ def newton_cd(
     shift = -gsum / hsum if intercept else 0.0
     n_passes = 0
     first = 0.0
+    full = True  # a pass over all of ws, else over its non-zero coordinates
     while n_passes < max_passes:
         n_passes += 1
         biggest = 0.0
         for m in range(ws.shape[0]):
             j = ws[m]
+            if not full and w[j] + d[j] == 0.0:
+                continue
             curv = lips[m]
             if intercept:
                 curv = max(curv - hx[m] * hx[m] / hsum, 0.0)
@@ -329,8 +334,12 @@ def newton_cd(
                 biggest = max(biggest, denom * abs(step))
         if n_passes == 1:
             first = biggest
-        if biggest <= max(tol, rel_tol * first):
+        converged = biggest <= max(tol, rel_tol * first)
+        if full and converged:
             break
+        # glmnet's cycling: once the non-zero coordinates have converged, a
+        # full pass checks the others (most of ws stays at zero throughout).
+        full = converged
     if intercept:
         db[0] = shift
         for i in range(n_samples):
