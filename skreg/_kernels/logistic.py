@@ -63,11 +63,49 @@ def x_dot_add(X, data, indices, indptr, sparse, W, Z):
 @njit(fastmath=SPARSE_FASTMATH)
 def xt_dot(X, data, indices, indptr, sparse, features, V, out):
     """``out[k, j] = X[:, j] @ V[k]`` for every class ``k``, ``j`` in ``features``."""
-    for k in range(V.shape[0]):
+    n_rows = V.shape[0]
+    if sparse and n_rows > 1:
+        # One gather of sample i reads all classes from one row of V'
+        # (10 classes, 5000x10000 at density 5e-3: 1.1 against 2.9 ms by class).
+        VT = np.ascontiguousarray(V.T)
+        acc = np.empty(n_rows)
+        for m in range(features.shape[0]):
+            j = features[m]
+            acc[:] = 0.0
+            for idx in range(np.int64(indptr[j]), np.int64(indptr[j + 1])):
+                x = data[idx]
+                row = VT[np.int64(indices[idx])]
+                for k in range(n_rows):
+                    acc[k] += x * row[k]
+            for k in range(n_rows):
+                out[k, j] = acc[k]
+        return
+    for k in range(n_rows):
         v = V[k]
         for m in range(features.shape[0]):
             j = features[m]
             out[k, j] = col_dot(X, data, indices, indptr, sparse, j, v)
+
+
+@njit
+def column_sums(X, data, indices, indptr, sparse, sq, lin):
+    """``sq[j] = ||X[:, j]||**2`` and ``lin[j] = sum(X[:, j])`` for every column
+    (no gather, unlike :func:`curvatures` with unit weights)."""
+    for j in range(sq.shape[0]):
+        a = 0.0
+        b = 0.0
+        if sparse:
+            for idx in range(np.int64(indptr[j]), np.int64(indptr[j + 1])):
+                v = np.float64(data[idx])
+                a += v * v
+                b += v
+        else:
+            for i in range(X.shape[0]):
+                v = np.float64(X[i, j])
+                a += v * v
+                b += v
+        sq[j] = a
+        lin[j] = b
 
 
 @njit

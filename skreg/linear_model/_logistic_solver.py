@@ -248,13 +248,12 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2):
 
 def column_norms(problem):
     """``||X_j||``, centered when there is an intercept (see :func:`screen`)."""
-    from skreg._kernels.logistic import curvatures
+    from skreg._kernels.logistic import column_sums
 
     design = problem.design
-    features = np.arange(design.n_features, dtype=np.int64)
     sq = np.empty(design.n_features)
     lin = np.empty(design.n_features)
-    curvatures(*design.args(), features, np.ones(design.n_samples), sq, lin)
+    column_sums(*design.args(), sq, lin)
     if problem.fit_intercept:
         sq -= lin * lin / design.n_samples
     return np.sqrt(np.maximum(sq, 0.0))
