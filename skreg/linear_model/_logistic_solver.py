@@ -64,6 +64,11 @@ CD_REL_TOL = 1e-3
 FREE_BLOCK_MAX = 500
 # Gap-safe screening of features (see screen); off only to test it.
 GAP_SAFE_SCREENING = True
+# Anderson extrapolation of the multinomial class cycles: the last
+# ANDERSON_MEMORY + 1 iterates on one working set (skglm uses 5).  The class
+# cycles converge linearly (digits L1 at 4 C_min: the gap falls 0.55 times a
+# cycle, with or without tighter inner solves): the classes are coupled.
+ANDERSON_MEMORY = 5
 # Armijo constant and the number of halvings of the line search.
 ARMIJO = 1e-4
 MAX_HALVINGS = 30
@@ -178,8 +183,10 @@ def _derivatives(problem, Z):
     return loss, problem.Y + G / np.where(problem.s > 0, problem.s, 1.0), G
 
 
-def _feasible_for_intercept(problem, P, XtT):
+def _feasible_for_intercept(problem, P, XtT, cols):
     """Mix the dual point so that it satisfies the intercept's constraint.
+
+    ``XtT`` holds the features ``cols`` (an index or a slice).
 
     With an intercept the dual needs ``sum_i s_i (Y_ik - Pd_ik) = 0`` for
     every class.  ``Pd_i = (1 - a) P_i + a c`` with one probability vector
@@ -202,12 +209,16 @@ def _feasible_for_intercept(problem, P, XtT):
     c /= c.sum()
     c_rows = c if problem.multinomial else c[1:]
     Pd = (1.0 - a) * P + a * c_rows[:, None]
-    XtTd = (1.0 - a) * XtT + a * (problem.XtsY - c_rows[:, None] * problem.Xts)
+    XtsY, Xts = problem.XtsY[:, cols], problem.Xts[cols]
+    XtTd = (1.0 - a) * XtT + a * (XtsY - c_rows[:, None] * Xts)
     return Pd, XtTd
 
 
-def duality_gap(problem, W, loss, P, XtT, l1, l2):
+def duality_gap(problem, W, loss, P, XtT, l1, l2, cols=slice(None)):
     """Certified duality gap at ``(W, b)``; returns ``(gap, primal, XtTd)``.
+
+    Only the features ``cols`` (an index or a slice; the others are screened
+    out, see :func:`screen`) are in the problem.
 
     ``XtT = X' (s * (Y - P))`` is minus the gradient.  The dual point is
     ``s * (Y - P)``, made feasible for the intercept (see
@@ -217,11 +228,14 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2):
     dual constraint ``X_j' theta = 0``, which no rescaling reaches; for them
     the gap adds their Newton decrement instead (an estimate of the distance
     to the optimum, not a bound; see :func:`_newton_decrement`).
-    ``XtTd = X' theta`` of the dual point, for :func:`screen`.
+    ``XtTd = X' theta`` of the dual point on ``cols``, for :func:`screen`.
     """
     primal = loss + _penalty(W, l1, l2)
+    XtT_all, XtT, l1, l2 = XtT, XtT[:, cols], l1[cols], l2[cols]
     Pd, XtTd = (
-        _feasible_for_intercept(problem, P, XtT) if problem.fit_intercept else (P, XtT)
+        _feasible_for_intercept(problem, P, XtT, cols)
+        if problem.fit_intercept
+        else (P, XtT)
     )
     l1_only = (l2 == 0) & (l1 > 0)
     scale = 1.0
@@ -242,7 +256,8 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2):
     gap = max(primal - dual, 0.0)
     free = np.flatnonzero((l1 == 0) & (l2 == 0))
     if free.size:
-        gap += _newton_decrement(problem, P, XtT, free)
+        free_features = np.arange(W.shape[1], dtype=np.int64)[cols][free]
+        gap += _newton_decrement(problem, P, XtT_all, free_features)
     return gap, primal, XtTd
 
 
@@ -259,7 +274,7 @@ def column_norms(problem):
     return np.sqrt(np.maximum(sq, 0.0))
 
 
-def screen(problem, gap, primal, XtTd, norms, l1, active):
+def screen(problem, gap, primal, XtTd, norms, l1):
     """Features whose coefficients are zero at the optimum (gap-safe rule).
 
     The dual objective ``D(theta) = sum_i s_i H(Y_i - theta_i / s_i)`` (``H``
@@ -272,15 +287,15 @@ def screen(problem, gap, primal, XtTd, norms, l1, active):
     dual points sum to zero over the samples, so the centered ``||X_j||``
     serves.  The screened features drop out of the problem: its optimum, and
     the dual optimum, are unchanged, and the gap of the reduced problem still
-    bounds the suboptimality.  Returns the mask of features to drop among
-    ``active``.
+    bounds the suboptimality.  ``XtTd``, ``norms`` and ``l1`` hold the
+    features still in the problem; returns the mask of those to drop.
     """
     mu = (1.0 if problem.multinomial else 4.0) / float(problem.s.max())
     # Rounding in the gap (a difference of two numbers of the size of the
     # objective) must not shrink the sphere.
     radius = np.sqrt(2.0 * (gap + 1e-10 * abs(primal)) / mu)
     score = np.abs(XtTd).max(axis=0) + radius * norms
-    return active & (score < l1 * (1.0 - 1e-9))
+    return score < l1 * (1.0 - 1e-9)
 
 
 def _free_columns(design, features):
@@ -360,10 +375,11 @@ class _State:
             self.rest = np.empty(n_samples)
 
     def drop(self, problem, features):
-        """Set the coefficients of the features in the mask ``features`` to 0."""
+        """Set the coefficients of ``features`` (indices) to 0."""
         from skreg._kernels.logistic import x_dot_add
 
-        removed = np.where(features[None, :], -self.W, 0.0)
+        removed = np.zeros_like(self.W)
+        removed[:, features] = -self.W[:, features]
         x_dot_add(*problem.design.args(), removed, self.Z)
         self.W[:, features] = 0.0
 
@@ -460,6 +476,74 @@ def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
     return t
 
 
+class _Anderson:
+    """Anderson extrapolation of the iterates ``(W, b)`` (as in skglm).
+
+    Every ``memory + 1`` iterates, the combination ``sum_m c_m x_m``
+    (``sum c = 1``) that minimizes the norm of the combined differences
+    ``sum_m c_m (x_m - x_{m-1})`` is proposed; the caller keeps it only if it
+    lowers the objective (see :func:`_try_extrapolated`).  Only the features
+    non-zero in some iterate take part, whatever the working sets were.
+    """
+
+    def __init__(self, memory):
+        self.memory = memory
+        self.points = []
+
+    def propose(self, W, b):
+        """Record ``(W, b)``; return ``(features, W[:, features], b)``
+        extrapolated, or None."""
+        self.points.append((W.copy(), b.copy()))
+        if len(self.points) <= self.memory:
+            return None
+        Ws = np.array([w for w, _ in self.points])
+        bs = np.array([b for _, b in self.points])
+        self.points = []
+        features = np.flatnonzero(np.any(Ws != 0, axis=(0, 1)))
+        points = np.hstack([Ws[:, :, features].reshape(len(Ws), -1), bs])
+        U = np.diff(points, axis=0)
+        try:
+            z = np.linalg.solve(U @ U.T, np.ones(self.memory))
+        except np.linalg.LinAlgError:
+            return None
+        if not (np.all(np.isfinite(z)) and abs(z.sum()) > 0.0):
+            return None
+        x = (z / z.sum()) @ points[1:]
+        n_rows = b.size
+        W_f = x[: n_rows * features.size].reshape(n_rows, features.size)
+        return features, W_f, x[-n_rows:]
+
+
+def _try_extrapolated(problem, state, guess, objective, l1, l2, active):
+    """Move to ``guess = (ws, W_ws, b)`` if its objective is below ``objective``.
+
+    Features screened out since (not in the sorted ``active``) stay at zero.
+    """
+    from skreg._kernels.logistic import softmax_loss, x_dot_add
+
+    ws, W_ws, b = guess
+    kept = np.isin(ws, active, assume_unique=True)
+    ws, W_ws = ws[kept], W_ws[:, kept]
+    if not problem.fit_intercept:
+        b = state.b
+    W_new = state.W.copy()
+    W_new[:, ws] = W_ws
+    delta = np.zeros_like(W_new)
+    delta[:, ws] = W_ws - state.W[:, ws]
+    Z = state.Z + (b - state.b)[:, None]
+    x_dot_add(*problem.design.args(), delta, Z)
+    if problem.multinomial:
+        loss = softmax_loss(Z, problem.y, problem.s, np.empty_like(Z))
+    else:
+        loss = _derivatives(problem, Z)[0]
+    if not loss + _penalty(W_new, l1, l2) < objective:
+        return False
+    state.W[:] = W_new
+    state.b[:] = b
+    state.Z[:] = Z
+    return True
+
+
 def _gradient(problem, state, features, known=None):
     """Loss, probabilities and ``X' (s * (Y - P))`` on ``features``.
 
@@ -497,28 +581,31 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
     # Gap-safe screening (see screen) needs a certified gap: not with
     # unpenalized features, whose part of the gap is an estimate.
     screening = GAP_SAFE_SCREENING and bool(np.all(l1 > 0))
-    active = np.ones(n_features, dtype=bool)
     active_features = all_features
     norms = None
+    anderson = (
+        _Anderson(ANDERSON_MEMORY)
+        if problem.multinomial and ANDERSON_MEMORY > 0
+        else None
+    )
     while True:
         if known is None:
             loss, P, _, XtT = _gradient(problem, state, active_features)
         else:
-            outside = active.copy()
-            outside[ws] = False
-            loss, P, _, XtT = _gradient(
-                problem, state, np.flatnonzero(outside).astype(np.int64), known
-            )
+            outside = np.setdiff1d(active_features, ws, assume_unique=True)
+            loss, P, _, XtT = _gradient(problem, state, outside, known)
             known = None
-        gap, primal, XtTd = duality_gap(problem, W, loss, P, XtT, l1, l2)
+        # the features in the problem: a slice while none is screened out
+        cols = active_features if active_features.size < n_features else slice(None)
+        gap, primal, XtTd = duality_gap(problem, W, loss, P, XtT, l1, l2, cols)
         if screening and gap > tolerance:
             if norms is None:
                 norms = column_norms(problem)
-            dropped = screen(problem, gap, primal, XtTd, norms, l1, active)
+            dropped = screen(problem, gap, primal, XtTd, norms[cols], l1[cols])
             if np.any(dropped):
-                active &= ~dropped
-                active_features = np.flatnonzero(active).astype(np.int64)
-                XtT[:, dropped] = 0.0  # out of the (reduced) problem
+                dropped = np.arange(n_features)[cols][dropped]
+                active_features = np.setdiff1d(active_features, dropped)
+                cols = active_features
                 if np.any(W[:, dropped]):
                     # They are zero at the optimum: put them there now.
                     state.drop(problem, dropped)
@@ -532,19 +619,22 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
             )
         if gap <= tolerance or n_iter >= max_iter:
             break
-        violation = kkt_violation(W, -XtT, l1, l2).max(axis=0)
-        support = np.flatnonzero(np.any(W != 0, axis=0))
+        # working set: the support and the largest KKT violators, in cols
+        W_cols = W[:, cols]
+        violation = kkt_violation(W_cols, -XtT[:, cols], l1[cols], l2[cols]).max(axis=0)
         score = violation.copy()
+        support = np.any(W_cols != 0, axis=0)
         score[support] = np.inf
+        n_support = int(np.count_nonzero(support))
         n_candidates = int(np.count_nonzero(score > 0))
-        ws_size = max(WS_MIN, 2 * support.size, min(WS_GROWTH * ws_size, n_candidates))
-        ws_size = min(n_features, ws_size)
-        if ws_size < n_features:
+        ws_size = max(WS_MIN, 2 * n_support, min(WS_GROWTH * ws_size, n_candidates))
+        ws_size = min(score.size, ws_size)
+        if ws_size < score.size:
             ws = np.argpartition(-score, ws_size - 1)[:ws_size]
             ws = ws[score[ws] > 0]
         else:
             ws = np.flatnonzero(score > 0)
-        ws = np.sort(ws).astype(np.int64)
+        ws = np.sort(np.arange(n_features)[cols][ws]).astype(np.int64)
         target = WS_REDUCTION * float(violation.max())
         inner_tol = 0.1 * target
         while n_iter < max_iter:
@@ -556,6 +646,13 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
             if moved == 0.0 or ws.size == 0:
                 break
             gradient = _gradient(problem, state, ws)
+            guess = None if anderson is None else anderson.propose(W, b)
+            if guess is not None:
+                objective = gradient[0] + _penalty(W, l1, l2)
+                if _try_extrapolated(
+                    problem, state, guess, objective, l1, l2, active_features
+                ):
+                    gradient = _gradient(problem, state, ws)
             XtT_ws = gradient[3][:, ws]
             ws_violation = kkt_violation(W[:, ws], -XtT_ws, l1[ws], l2[ws])
             if float(ws_violation.max()) <= target:

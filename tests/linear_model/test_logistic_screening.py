@@ -93,9 +93,8 @@ def test_screen_drops_only_zeros_of_the_optimum(
     loss, P, _, XtT = solver._gradient(problem, state, all_features)
     gap, primal, XtTd = solver.duality_gap(problem, W, loss, P, XtT, l1, l2)
     assert gap > 1e-5  # not at the optimum: the sphere is not a dot
-    active = np.ones(X.shape[1], dtype=bool)
     norms = solver.column_norms(problem)
-    dropped = solver.screen(problem, gap, primal, XtTd, norms, l1, active)
-    assert 10 < dropped.sum() < X.shape[1]
+    dropped = solver.screen(problem, gap, primal, XtTd, norms, l1)
+    assert 0 < dropped.sum() < X.shape[1]
     assert np.count_nonzero(np.any(exact != 0, axis=0)) > 10
     assert not np.any(exact[:, dropped])
