@@ -383,3 +383,121 @@ def newton_cd(
         for i in range(n_samples):
             xd[i] += shift
     return n_passes
+
+
+@njit
+def _penalty_along(w, d, ws, l1, l2, t):
+    """``sum_{j in ws} l1_j |w_j + t d_j| + l2_j/2 (w_j + t d_j)**2``."""
+    total = 0.0
+    for m in range(ws.shape[0]):
+        j = ws[m]
+        v = w[j] + t * d[j]
+        total += l1[j] * abs(v) + 0.5 * l2[j] * v * v
+    return total
+
+
+@njit
+def newton_cycle(
+    X,
+    data,
+    indices,
+    indptr,
+    sparse,
+    ws,
+    W,
+    b,
+    Z,
+    m,
+    E,
+    multinomial,
+    y,
+    y01,
+    s,
+    l1,
+    l2,
+    fit_intercept,
+    max_passes,
+    tol,
+    rel_tol,
+    armijo,
+    max_halvings,
+):
+    """One proximal-Newton step on each row ``c`` of ``W`` in turn (features ``ws``).
+
+    For row ``c``: the derivatives of the loss in ``Z[c]`` (binary loss from
+    ``Z[0]`` and the 0/1 labels ``y01``; multinomial from the cache ``m``,
+    ``E`` of :func:`softmax_cache`, updated here, and the class indices
+    ``y``), the quadratic model solved by :func:`newton_cd`, then a
+    backtracking (Armijo) line search on the true objective; ``W``, ``b``
+    and ``Z`` take the accepted step.  Returns the sum of the step sizes
+    (0: no row moved).
+    """
+    n_rows, n_samples = Z.shape
+    n_features = W.shape[1]
+    g = np.empty(n_samples)
+    h = np.empty(n_samples)
+    rest = np.empty(n_samples)
+    lips = np.empty(ws.shape[0])
+    hx = np.empty(ws.shape[0])
+    d = np.zeros(n_features)
+    xd = np.empty(n_samples)
+    db = np.zeros(1 if fit_intercept else 0)
+    moved = 0.0
+    for c in range(n_rows):
+        if multinomial:
+            loss = class_derivatives(Z, m, E, c, y, s, rest, g, h)
+        else:
+            loss = binary_derivatives(Z[0], y01, s, g, h)
+        curvatures(X, data, indices, indptr, sparse, ws, h, lips, hx)
+        w = W[c]
+        for k in range(ws.shape[0]):
+            d[ws[k]] = 0.0
+        xd[:] = 0.0
+        db[:] = 0.0
+        newton_cd(
+            X, data, indices, indptr, sparse, ws, lips, hx, w, d, xd, g, h, l1, l2,
+            db, max_passes, tol, rel_tol,
+        )  # fmt: skip
+        still = True
+        for k in range(ws.shape[0]):
+            if d[ws[k]] != 0.0:
+                still = False
+                break
+        if still and (db.shape[0] == 0 or db[0] == 0.0):
+            continue
+        pen0 = _penalty_along(w, d, ws, l1, l2, 0.0)
+        # Near the optimum the predicted decrease is below rounding (it may
+        # even come out positive); the slack then accepts a step that does not
+        # raise the objective by more than rounding, so the iterates converge.
+        gxd = 0.0
+        for i in range(n_samples):
+            gxd += g[i] * xd[i]
+        decrease = min(gxd + _penalty_along(w, d, ws, l1, l2, 1.0) - pen0, 0.0)
+        f0 = loss + pen0
+        slack = 1e-13 * abs(f0)
+        t = 1.0
+        accepted = False
+        for _ in range(max_halvings):
+            if multinomial:
+                f_t = class_loss_along(Z, m, c, xd, t, rest, y, s)
+            else:
+                f_t = binary_loss_along(Z[0], xd, t, y01, s)
+            f_t += _penalty_along(w, d, ws, l1, l2, t)
+            if f_t <= f0 + armijo * t * decrease + slack:
+                accepted = True
+                break
+            t *= 0.5
+        if not accepted:
+            continue
+        for k in range(ws.shape[0]):
+            j = ws[k]
+            w[j] += t * d[j]
+        if fit_intercept:
+            b[c] += t * db[0]
+        if multinomial:
+            class_update(Z, m, E, c, xd, t)
+        else:
+            for i in range(n_samples):
+                Z[0, i] += t * xd[i]
+        moved += t
+    return moved

@@ -369,10 +369,8 @@ class _State:
         # refresh_softmax), so that a step on one class costs O(n) exps, not
         # the O(K n) of a fresh softmax.
         self.multinomial = problem.multinomial
-        if self.multinomial:
-            self.m = np.empty(n_samples)
-            self.E = np.empty_like(self.Z)
-            self.rest = np.empty(n_samples)
+        self.m = np.empty(n_samples if self.multinomial else 0)
+        self.E = np.empty_like(self.Z) if self.multinomial else np.empty((0, 0))
 
     def drop(self, problem, features):
         """Set the coefficients of ``features`` (indices) to 0."""
@@ -391,89 +389,36 @@ class _State:
             softmax_cache(self.Z, self.m, self.E)
 
 
-def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
-    """One proximal-Newton step on row ``c`` of ``W``, features ``ws``.
+def _newton_cycle(problem, state, ws, l1, l2, inner_tol):
+    """One proximal-Newton step per row of ``W`` (each class in turn), features
+    ``ws``, in one kernel call (:func:`~skreg._kernels.logistic.newton_cycle`).
 
-    Returns the accepted step size (0 when the model found no descent).
+    Returns the sum of the accepted step sizes (0 when nothing moved).
     """
-    from skreg._kernels.logistic import (
-        binary_derivatives,
-        binary_loss_along,
-        class_derivatives,
-        class_loss_along,
-        class_update,
-        curvatures,
-        newton_cd,
-    )
+    from skreg._kernels.logistic import newton_cycle
 
-    design = problem.design
-    s = problem.s
-    Z = state.Z
-    g = np.empty(design.n_samples)
-    h = np.empty(design.n_samples)
-    if problem.multinomial:
-        loss = class_derivatives(Z, state.m, state.E, c, problem.y, s, state.rest, g, h)
-    else:
-        loss = binary_derivatives(Z[0], problem.Y[0], s, g, h)
-    lips = np.empty(ws.size)
-    hx = np.empty(ws.size)
-    curvatures(*design.args(), ws, h, lips, hx)
-    w = state.W[c]
-    d = np.zeros(design.n_features)
-    xd = np.zeros(design.n_samples)
-    db = np.zeros(1 if problem.fit_intercept else 0)
-    newton_cd(
-        *design.args(),
+    state.refresh_softmax()
+    return newton_cycle(
+        *problem.design.args(),
         ws,
-        lips,
-        hx,
-        w,
-        d,
-        xd,
-        g,
-        h,
+        state.W,
+        state.b,
+        state.Z,
+        state.m,
+        state.E,
+        problem.multinomial,
+        problem.y,
+        problem.Y[0],
+        problem.s,
         l1,
         l2,
-        db,
+        problem.fit_intercept,
         MAX_CD_PASSES,
         inner_tol,
         CD_REL_TOL,
+        ARMIJO,
+        MAX_HALVINGS,
     )
-    w_ws, d_ws, l1_ws, l2_ws = w[ws], d[ws], l1[ws], l2[ws]
-
-    def pen(t):
-        v = w_ws + t * d_ws
-        return float(l1_ws @ np.abs(v) + 0.5 * (l2_ws @ (v * v)))
-
-    if not np.any(d_ws) and not np.any(db):
-        return 0.0
-    pen0 = pen(0.0)
-    # Near the optimum the predicted decrease is below rounding (it may even
-    # come out positive); the slack then accepts a step that does not raise
-    # the objective by more than rounding, so the iterates still converge.
-    decrease = min(float(g @ xd) + pen(1.0) - pen0, 0.0)
-    f0 = loss + pen0
-    slack = 1e-13 * abs(f0)
-    t = 1.0
-    for _ in range(MAX_HALVINGS):
-        if problem.multinomial:
-            f_t = class_loss_along(Z, state.m, c, xd, t, state.rest, problem.y, s)
-        else:
-            f_t = binary_loss_along(Z[0], xd, t, problem.Y[0], s)
-        f_t += pen(t)
-        if f_t <= f0 + ARMIJO * t * decrease + slack:
-            break
-        t *= 0.5
-    else:
-        return 0.0
-    w[ws] += t * d_ws
-    if problem.fit_intercept:
-        state.b[c] += t * db[0]
-    if problem.multinomial:
-        class_update(Z, state.m, state.E, c, xd, t)
-    else:
-        Z[c] += t * xd
-    return t
 
 
 class _Anderson:
@@ -568,7 +513,6 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
     and ``pf * (1 - l1_ratio) / C``).  Returns ``(n_iter, gap, tolerance)``.
     """
     n_features = problem.design.n_features
-    n_rows = W.shape[0]
     all_features = np.arange(n_features, dtype=np.int64)
     n_classes = problem.masses.size
     tolerance = tol * float(np.sum(problem.s)) * np.log(n_classes)
@@ -639,10 +583,7 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
         inner_tol = 0.1 * target
         while n_iter < max_iter:
             n_iter += 1
-            moved = 0.0
-            state.refresh_softmax()
-            for c in range(n_rows):
-                moved += _newton_step(problem, state, c, ws, l1, l2, inner_tol)
+            moved = _newton_cycle(problem, state, ws, l1, l2, inner_tol)
             if moved == 0.0 or ws.size == 0:
                 break
             gradient = _gradient(problem, state, ws)
