@@ -462,12 +462,12 @@ class _Anderson:
 def _try_extrapolated(problem, state, guess, objective, l1, l2, active):
     """Move to ``guess = (ws, W_ws, b)`` if its objective is below ``objective``.
 
-    Features screened out since (not in the sorted ``active``) stay at zero.
+    Features screened out since (``active[j]`` false) stay at zero.
     """
     from skreg._kernels.logistic import softmax_loss, x_dot_add
 
     ws, W_ws, b = guess
-    kept = np.isin(ws, active, assume_unique=True)
+    kept = active[ws]
     ws, W_ws = ws[kept], W_ws[:, kept]
     if not problem.fit_intercept:
         b = state.b
@@ -525,6 +525,7 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
     # Gap-safe screening (see screen) needs a certified gap: not with
     # unpenalized features, whose part of the gap is an estimate.
     screening = GAP_SAFE_SCREENING and bool(np.all(l1 > 0))
+    active = np.ones(n_features, dtype=bool)  # not screened out
     active_features = all_features
     norms = None
     anderson = (
@@ -536,7 +537,9 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
         if known is None:
             loss, P, _, XtT = _gradient(problem, state, active_features)
         else:
-            outside = np.setdiff1d(active_features, ws, assume_unique=True)
+            outside = active.copy()
+            outside[ws] = False
+            outside = np.flatnonzero(outside)
             loss, P, _, XtT = _gradient(problem, state, outside, known)
             known = None
         # the features in the problem: a slice while none is screened out
@@ -548,7 +551,8 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
             dropped = screen(problem, gap, primal, XtTd, norms[cols], l1[cols])
             if np.any(dropped):
                 dropped = np.arange(n_features)[cols][dropped]
-                active_features = np.setdiff1d(active_features, dropped)
+                active[dropped] = False
+                active_features = np.flatnonzero(active)
                 cols = active_features
                 if np.any(W[:, dropped]):
                     # They are zero at the optimum: put them there now.
@@ -590,9 +594,7 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
             guess = None if anderson is None else anderson.propose(W, b)
             if guess is not None:
                 objective = gradient[0] + _penalty(W, l1, l2)
-                if _try_extrapolated(
-                    problem, state, guess, objective, l1, l2, active_features
-                ):
+                if _try_extrapolated(problem, state, guess, objective, l1, l2, active):
                     gradient = _gradient(problem, state, ws)
             XtT_ws = gradient[3][:, ws]
             ws_violation = kkt_violation(W[:, ws], -XtT_ws, l1[ws], l2[ws])
