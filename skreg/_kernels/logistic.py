@@ -413,6 +413,10 @@ def newton_cycle(
     y,
     y01,
     s,
+    known,
+    known_loss,
+    known_g,
+    known_h,
     l1,
     l2,
     fit_intercept,
@@ -429,8 +433,9 @@ def newton_cycle(
     ``E`` of :func:`softmax_cache`, updated here, and the class indices
     ``y``), the quadratic model solved by :func:`newton_cd`, then a
     backtracking (Armijo) line search on the true objective; ``W``, ``b``
-    and ``Z`` take the accepted step.  Returns the sum of the step sizes
-    (0: no row moved).
+    and ``Z`` take the accepted step.  With ``known``, the binary loss's
+    derivatives at ``Z`` are ``known_loss``, ``known_g``, ``known_h``.
+    Returns the sum of the step sizes (0: no row moved).
     """
     n_rows, n_samples = Z.shape
     n_features = W.shape[1]
@@ -446,6 +451,10 @@ def newton_cycle(
     for c in range(n_rows):
         if multinomial:
             loss = class_derivatives(Z, m, E, c, y, s, rest, g, h)
+        elif known:
+            loss = known_loss
+            g[:] = known_g
+            h[:] = known_h
         else:
             loss = binary_derivatives(Z[0], y01, s, g, h)
         curvatures(X, data, indices, indptr, sparse, ws, h, lips, hx)

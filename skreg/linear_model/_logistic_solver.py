@@ -170,17 +170,18 @@ def _penalty(W, l1, l2):
 
 
 def _derivatives(problem, Z):
-    """Loss, probabilities ``P`` (per row of ``Z``) and ``G = s * (P - Y)``."""
+    """Loss, probabilities ``P`` (per row of ``Z``), ``G = s * (P - Y)`` and,
+    for the binary loss, the Hessian weights ``s * P * (1 - P)`` (else None)."""
     from skreg._kernels.logistic import binary_derivatives, softmax_loss
 
     if problem.multinomial:
         P = np.empty_like(Z)
         loss = softmax_loss(Z, problem.y, problem.s, P)
-        return loss, P, problem.s * (P - problem.Y)
+        return loss, P, problem.s * (P - problem.Y), None
     G = np.empty_like(Z)
     H = np.empty_like(Z)
     loss = binary_derivatives(Z[0], problem.Y[0], problem.s, G[0], H[0])
-    return loss, problem.Y + G / np.where(problem.s > 0, problem.s, 1.0), G
+    return loss, problem.Y + G / np.where(problem.s > 0, problem.s, 1.0), G, H
 
 
 def _feasible_for_intercept(problem, P, XtT, cols):
@@ -369,6 +370,7 @@ class _State:
         # refresh_softmax), so that a step on one class costs O(n) exps, not
         # the O(K n) of a fresh softmax.
         self.multinomial = problem.multinomial
+        self.derivatives = None  # see _gradient and _newton_cycle
         self.m = np.empty(n_samples if self.multinomial else 0)
         self.E = np.empty_like(self.Z) if self.multinomial else np.empty((0, 0))
 
@@ -376,6 +378,7 @@ class _State:
         """Set the coefficients of ``features`` (indices) to 0."""
         from skreg._kernels.logistic import x_dot_add
 
+        self.derivatives = None
         removed = np.zeros_like(self.W)
         removed[:, features] = -self.W[:, features]
         x_dot_add(*problem.design.args(), removed, self.Z)
@@ -398,6 +401,10 @@ def _newton_cycle(problem, state, ws, l1, l2, inner_tol):
     from skreg._kernels.logistic import newton_cycle
 
     state.refresh_softmax()
+    # the binary loss's derivatives at this point, when _gradient made them
+    known = state.derivatives
+    state.derivatives = None
+    loss, g, h = (np.nan, np.empty(0), np.empty(0)) if known is None else known
     return newton_cycle(
         *problem.design.args(),
         ws,
@@ -410,6 +417,10 @@ def _newton_cycle(problem, state, ws, l1, l2, inner_tol):
         problem.y,
         problem.Y[0],
         problem.s,
+        known is not None,
+        loss,
+        g,
+        h,
         l1,
         l2,
         problem.fit_intercept,
@@ -483,6 +494,7 @@ def _try_extrapolated(problem, state, guess, objective, l1, l2, active):
         loss = _derivatives(problem, Z)[0]
     if not loss + _penalty(W_new, l1, l2) < objective:
         return False
+    state.derivatives = None
     state.W[:] = W_new
     state.b[:] = b
     state.Z[:] = Z
@@ -497,8 +509,10 @@ def _gradient(problem, state, features, known=None):
     from skreg._kernels.logistic import xt_dot
 
     if known is None:
-        loss, P, minus_G = _derivatives(problem, state.Z)
-        minus_G = np.ascontiguousarray(-minus_G)
+        loss, P, G, H = _derivatives(problem, state.Z)
+        if H is not None:  # the next binary Newton step starts here
+            state.derivatives = (loss, G[0], H[0])
+        minus_G = np.ascontiguousarray(-G)
         XtT = np.zeros((minus_G.shape[0], problem.design.n_features))
     else:
         loss, P, minus_G, XtT = known
