@@ -195,6 +195,30 @@ def softmax_loss(Z, y, s, P):
 
 
 @njit
+def _entr(x):
+    if x > 0.0:
+        return -x * math.log(x)
+    if x == 0.0:
+        return 0.0
+    return -np.inf
+
+
+@njit
+def weighted_entropy(P, s, binary):
+    """``sum_i s_i sum_k entr(P[k, i])`` (``binary``: rows ``P[0]`` and
+    ``1 - P[0]``), with ``entr(x) = -x log(x)``, ``-inf`` for ``x < 0``."""
+    total = 0.0
+    for i in range(P.shape[1]):
+        e = 0.0
+        for k in range(P.shape[0]):
+            e += _entr(P[k, i])
+        if binary:
+            e += _entr(1.0 - P[0, i])
+        total += s[i] * e
+    return total
+
+
+@njit
 def softmax_cache(Z, m, E):
     """``m[i] = max_k Z[k, i]`` and ``E = exp(Z - m)``: the multinomial state
     that :func:`class_derivatives` reads, so one class costs ``O(n)`` exps."""

@@ -36,7 +36,6 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import entr
 from sklearn.exceptions import ConvergenceWarning
 
 # Working-set growth: at least this many features, else twice the support.
@@ -231,6 +230,8 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2, cols=slice(None)):
     to the optimum, not a bound; see :func:`_newton_decrement`).
     ``XtTd = X' theta`` of the dual point on ``cols``, for :func:`screen`.
     """
+    from skreg._kernels.logistic import weighted_entropy
+
     primal = loss + _penalty(W, l1, l2)
     XtT_all, XtT, l1, l2 = XtT, XtT[:, cols], l1[cols], l2[cols]
     Pd, XtTd = (
@@ -240,16 +241,14 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2, cols=slice(None)):
     )
     l1_only = (l2 == 0) & (l1 > 0)
     scale = 1.0
-    if np.any(l1_only):
+    if np.all(l1_only):  # (no boolean indexing: 30000 features, 5 calls, 1 ms)
+        scale = max(1.0, float(np.max(np.abs(XtTd).max(axis=0) / l1)))
+    elif np.any(l1_only):
         scale = max(1.0, float(np.max(np.abs(XtTd[:, l1_only]) / l1[l1_only])))
     if scale > 1.0:
         Pd = problem.Y - (problem.Y - Pd) / scale
         XtTd = XtTd / scale
-    if problem.multinomial:
-        entropy = entr(Pd).sum(axis=0)
-    else:
-        entropy = entr(Pd[0]) + entr(1.0 - Pd[0])
-    dual = float(problem.s @ entropy)
+    dual = weighted_entropy(Pd, problem.s, not problem.multinomial)
     ridge = l2 > 0
     if np.any(ridge):
         excess = np.maximum(np.abs(XtTd[:, ridge]) - l1[ridge], 0.0)

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.special import logsumexp, softmax
+from scipy.special import entr, logsumexp, softmax
 
 from skreg._kernels.logistic import (
     binary_derivatives,
@@ -21,6 +21,7 @@ from skreg._kernels.logistic import (
     newton_cd,
     softmax_cache,
     softmax_loss,
+    weighted_entropy,
     x_dot_add,
     xt_dot,
 )
@@ -88,6 +89,20 @@ def test_losses():
     ref = s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(50)])
     np.testing.assert_allclose(loss, ref, rtol=1e-12)
     np.testing.assert_allclose(P, softmax(Z, axis=0), rtol=1e-10)
+
+
+def test_weighted_entropy():
+    rng = np.random.RandomState(4)
+    P = softmax(rng.randn(3, 30) * 5, axis=0)
+    P[1, 0] = 0.0
+    s = rng.rand(30)
+    np.testing.assert_allclose(
+        weighted_entropy(P, s, False), s @ entr(P).sum(axis=0), rtol=1e-12
+    )
+    p = P[:1]
+    binary = s @ (entr(p[0]) + entr(1.0 - p[0]))
+    np.testing.assert_allclose(weighted_entropy(p, s, True), binary, rtol=1e-12)
+    assert weighted_entropy(p - 2.0, s, True) == -np.inf  # infeasible point
 
 
 def test_class_kernels_match_the_softmax():
