@@ -233,57 +233,73 @@ def softmax_cache(Z, m, E):
 
 
 @njit
-def class_derivatives(Z, m, E, c, y, s, rest, g, h):
+def class_derivatives(E, c, y, s, p, q, g, h):
     """Derivatives of the multinomial loss in row ``c`` of ``Z``, other rows fixed.
 
-    ``m``, ``E`` are :func:`softmax_cache` of ``Z``.  Fills
-    ``rest[i] = sum_{k != c} E[k, i]`` (what :func:`class_loss_along`
-    needs), the gradient ``g = s * (p - [y == c])`` and the Hessian
-    ``h = s * p * (1 - p)`` of the softmax probability ``p`` of class ``c``;
-    returns the weighted loss.  One log per sample: ``p = E[c] / sum_k E[k]``.
+    ``E`` is ``exp(Z - m)`` (:func:`softmax_cache`).  Fills the probability
+    ``p`` of class ``c`` (``p = E[c] / sum_k E[k]``: no exp or log), ``q = 1 - p``
+    (without cancelling), the gradient ``g = s * (p - [y == c])`` and the
+    Hessian ``h = s * p * q``.
     """
-    n_classes, n_samples = Z.shape
-    loss = 0.0
+    n_classes, n_samples = E.shape
     for i in range(n_samples):
         r = 0.0
         for k in range(n_classes):
             if k != c:
                 r += E[k, i]
-        rest[i] = r
         total = r + E[c, i]
-        p = E[c, i] / total
-        q = r / total  # 1 - p without cancellation
+        pi = E[c, i] / total
+        qi = r / total
+        p[i] = pi
+        q[i] = qi
         if y[i] == c:
-            g[i] = -s[i] * q
+            g[i] = -s[i] * qi
         else:
-            g[i] = s[i] * p
-        h[i] = s[i] * p * q
-        loss += s[i] * (math.log(total) + m[i] - Z[y[i], i])
-    return loss
+            g[i] = s[i] * pi
+        h[i] = s[i] * pi * qi
 
 
 @njit
-def class_loss_along(Z, m, c, dz, t, rest, y, s):
-    """The weighted multinomial loss with row ``c`` of ``Z`` at ``Z[c] + t*dz``.
+def class_loss_change(c, dz, t, p, q, y, s, ez):
+    """Change of the weighted multinomial loss when row ``c`` of ``Z`` moves by
+    ``t * dz``; ``p``, ``q`` from :func:`class_derivatives`.
 
-    ``m`` and ``rest`` come from :func:`class_derivatives` at ``Z``.
+    Per sample, ``log(q + p exp(t dz)) - [y == c] t dz``, through
+    ``log1p(p expm1(t dz))`` so that small steps keep their digits (the
+    difference of two losses would lose them).  Stores ``ez = exp(t dz)``
+    for :func:`class_update`.
     """
-    loss = 0.0
-    for i in range(Z.shape[1]):
-        zc = Z[c, i] + t * dz[i]
-        v = zc - m[i]
-        if v > 0.0:  # scale by exp(zc), not exp(m), so nothing overflows
-            lse = zc + math.log(1.0 + rest[i] * math.exp(-v))
+    change = 0.0
+    for i in range(dz.shape[0]):
+        x = t * dz[i]
+        if x > 700.0:  # exp(x) overflows: log(exp(log q) + exp(log p + x))
+            ez[i] = np.inf
+            if p[i] == 0.0:
+                term = 0.0
+            else:
+                u = math.log(p[i]) + x
+                lq = math.log(q[i]) if q[i] > 0.0 else -np.inf
+                top = max(u, lq)
+                term = top + math.log1p(math.exp(min(u, lq) - top))
         else:
-            lse = m[i] + math.log(rest[i] + math.exp(v))
-        zy = zc if y[i] == c else Z[y[i], i]
-        loss += s[i] * (lse - zy)
-    return loss
+            em1 = math.expm1(x)
+            ez[i] = em1 + 1.0 if x > -1.0 else math.exp(x)  # relative digits
+            a = p[i] * em1
+            if a > -0.5:
+                term = math.log1p(a)
+            else:  # p > 1/2 and x < 0: q + p e^x, or log(p) + x when q = 0
+                v = q[i] + p[i] * math.exp(x)
+                term = math.log(v) if v > 0.0 else math.log(p[i]) + x
+        if y[i] == c:
+            term -= x
+        change += s[i] * term
+    return change
 
 
 @njit
-def class_update(Z, m, E, c, dz, t):
-    """``Z[c] += t * dz`` and the :func:`softmax_cache` ``m``, ``E`` with it."""
+def class_update(Z, m, E, c, dz, t, ez):
+    """``Z[c] += t * dz`` and the :func:`softmax_cache` ``m``, ``E`` with it
+    (``ez = exp(t * dz)`` from :func:`class_loss_change`)."""
     n_classes, n_samples = Z.shape
     for i in range(n_samples):
         zc = Z[c, i] + t * dz[i]
@@ -295,6 +311,8 @@ def class_update(Z, m, E, c, dz, t):
                 E[k, i] *= f
             m[i] = zc
             E[c, i] = 1.0
+        elif ez[i] < 1e300:
+            E[c, i] *= ez[i]
         else:
             E[c, i] = math.exp(v)
 
@@ -465,7 +483,12 @@ def newton_cycle(
     n_features = W.shape[1]
     g = np.empty(n_samples)
     h = np.empty(n_samples)
-    rest = np.empty(n_samples)
+    p = np.empty(n_samples)
+    q = np.empty(n_samples)
+    ez = np.empty(n_samples)
+    weight = 0.0
+    for i in range(n_samples):
+        weight += s[i]
     lips = np.empty(ws.shape[0])
     hx = np.empty(ws.shape[0])
     d = np.zeros(n_features)
@@ -474,7 +497,9 @@ def newton_cycle(
     moved = 0.0
     for c in range(n_rows):
         if multinomial:
-            loss = class_derivatives(Z, m, E, c, y, s, rest, g, h)
+            # the line search measures the change of the loss, from 0
+            class_derivatives(E, c, y, s, p, q, g, h)
+            loss = 0.0
         elif known:
             loss = known_loss
             g[:] = known_g
@@ -507,12 +532,13 @@ def newton_cycle(
             gxd += g[i] * xd[i]
         decrease = min(gxd + _penalty_along(w, d, ws, l1, l2, 1.0) - pen0, 0.0)
         f0 = loss + pen0
-        slack = 1e-13 * abs(f0)
+        # (the scale of the loss: the multinomial one starts from 0)
+        slack = 1e-13 * (abs(f0) + (weight if multinomial else 0.0))
         t = 1.0
         accepted = False
         for _ in range(max_halvings):
             if multinomial:
-                f_t = class_loss_along(Z, m, c, xd, t, rest, y, s)
+                f_t = class_loss_change(c, xd, t, p, q, y, s, ez)
             else:
                 f_t = binary_loss_along(Z[0], xd, t, y01, s)
             f_t += _penalty_along(w, d, ws, l1, l2, t)
@@ -528,7 +554,7 @@ def newton_cycle(
         if fit_intercept:
             b[c] += t * db[0]
         if multinomial:
-            class_update(Z, m, E, c, xd, t)
+            class_update(Z, m, E, c, xd, t, ez)
         else:
             for i in range(n_samples):
                 Z[0, i] += t * xd[i]

@@ -574,7 +574,7 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
         if verbose:
             print(
                 f"[skreg logistic] iter {n_iter:4d}  objective {primal:.10e}  "
-                f"gap {gap:.3e}  tolerance {tolerance:.3e}  working set {ws_size}  "
+                f"gap {gap:.3e}  tolerance {tolerance:.3e}  working set {ws.size}  "
                 f"non-zeros {np.count_nonzero(np.any(W != 0, axis=0))}  "
                 f"screened {n_features - active_features.size}"
             )

@@ -15,7 +15,7 @@ from skreg._kernels.logistic import (
     binary_derivatives,
     binary_loss_along,
     class_derivatives,
-    class_loss_along,
+    class_loss_change,
     class_update,
     curvatures,
     newton_cd,
@@ -106,36 +106,49 @@ def test_weighted_entropy():
 
 
 def test_class_kernels_match_the_softmax():
-    """One class's derivatives and losses from the cached exp(Z - max), and the
-    cache kept through updates (large steps included: no overflow)."""
+    """One class's derivatives and loss changes from the cached exp(Z - max),
+    and the cache kept through updates (large steps included: no overflow)."""
     rng = np.random.RandomState(3)
     K, n = 4, 60
     Z = rng.randn(K, n) * 10
     yk = rng.randint(0, K, n)
     s = rng.rand(n)
-    m, E, rest = np.empty(n), np.empty((K, n)), np.empty(n)
+    m, E = np.empty(n), np.empty((K, n))
+    p, q, g, h, ez = (np.empty(n) for _ in range(5))
     softmax_cache(Z, m, E)
     np.testing.assert_allclose(m, Z.max(axis=0))
     np.testing.assert_allclose(E, np.exp(Z - Z.max(axis=0)), rtol=1e-14)
-    g, h = np.empty(n), np.empty(n)
-    for c, dz in ((2, rng.randn(n)), (0, 800.0 * rng.randn(n)), (3, rng.randn(n))):
-        loss = class_derivatives(Z, m, E, c, yk, s, rest, g, h)
+
+    def loss(Z):
+        return s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(n)])
+
+    steps = ((2, rng.randn(n)), (0, 800.0 * rng.randn(n)), (3, 1e-9 * rng.randn(n)))
+    for c, dz in steps:
+        class_derivatives(E, c, yk, s, p, q, g, h)
         P = softmax(Z, axis=0)
-        ref = s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(n)])
-        np.testing.assert_allclose(loss, ref, rtol=1e-12)
-        others = np.delete(P, c, axis=0).sum(0)
-        expected_g = np.where(yk == c, -s * others, s * P[c])  # 1 - p, no cancelling
+        others = np.delete(P, c, axis=0).sum(0)  # 1 - p, no cancelling
+        np.testing.assert_allclose(p, P[c], rtol=1e-10, atol=1e-300)
+        np.testing.assert_allclose(q, others, rtol=1e-10, atol=1e-300)
+        expected_g = np.where(yk == c, -s * others, s * P[c])
         np.testing.assert_allclose(g, expected_g, rtol=1e-10, atol=1e-300)
         np.testing.assert_allclose(h, s * P[c] * others, rtol=1e-10, atol=1e-300)
         Z2 = Z.copy()
         Z2[c] += 0.5 * dz
-        ref2 = s @ (logsumexp(Z2, axis=0) - Z2[yk, np.arange(n)])
-        along = class_loss_along(Z, m, c, dz, 0.5, rest, yk, s)
-        np.testing.assert_allclose(along, ref2, rtol=1e-12)
-        class_update(Z, m, E, c, dz, 0.5)
+        change = class_loss_change(c, dz, 0.5, p, q, yk, s, ez)
+        # the change is exact even where the two losses' difference is not
+        np.testing.assert_allclose(change, loss(Z2) - loss(Z), rtol=1e-6, atol=1e-12)
+        with np.errstate(over="ignore"):
+            np.testing.assert_allclose(ez, np.exp(0.5 * dz), rtol=1e-12)
+        class_update(Z, m, E, c, dz, 0.5, ez)
         np.testing.assert_array_equal(Z, Z2)
         assert np.all(E <= 1.0) and np.all(m >= Z.max(axis=0))
         np.testing.assert_allclose(E, np.exp(Z - m), rtol=1e-12, atol=1e-300)
+    # a tiny step: the change keeps its digits (log1p/expm1), the difference
+    # of the losses does not
+    dz = 1e-9 * rng.randn(n)
+    class_derivatives(E, 1, yk, s, p, q, g, h)
+    change = class_loss_change(1, dz, 1.0, p, q, yk, s, ez)
+    np.testing.assert_allclose(change, g @ dz, rtol=1e-6)
 
 
 def _model_objective(Xf, d, db, w, g, h, l1, l2):
