@@ -25,7 +25,10 @@ Outer loop (one working set each):
    on it (kernel :func:`~skreg._kernels.logistic.newton_cd`), then a
    backtracking line search on the true objective.  The multinomial loss
    takes glmnet's route: one such step per class, cycling the classes, each
-   with the diagonal of that class's Hessian block.
+   with the diagonal of that class's Hessian block (a cycle is one kernel
+   call, :func:`~skreg._kernels.logistic.newton_cycle`).  The cycles converge
+   linearly (the classes are coupled), so every ``ANDERSON_MEMORY + 1`` of
+   them an Anderson extrapolation is tried (see :class:`_Anderson`).
 
 ``n_iter`` counts proximal-Newton steps (for the multinomial loss, cycles
 over the classes), the unit of ``max_iter``.
