@@ -63,11 +63,49 @@ def x_dot_add(X, data, indices, indptr, sparse, W, Z):
 @njit(fastmath=SPARSE_FASTMATH)
 def xt_dot(X, data, indices, indptr, sparse, features, V, out):
     """``out[k, j] = X[:, j] @ V[k]`` for every class ``k``, ``j`` in ``features``."""
-    for k in range(V.shape[0]):
+    n_rows = V.shape[0]
+    if sparse and n_rows > 1:
+        # One gather of sample i reads all classes from one row of V'
+        # (10 classes, 5000x10000 at density 5e-3: 1.1 against 2.9 ms by class).
+        VT = np.ascontiguousarray(V.T)
+        acc = np.empty(n_rows)
+        for m in range(features.shape[0]):
+            j = features[m]
+            acc[:] = 0.0
+            for idx in range(np.int64(indptr[j]), np.int64(indptr[j + 1])):
+                x = data[idx]
+                row = VT[np.int64(indices[idx])]
+                for k in range(n_rows):
+                    acc[k] += x * row[k]
+            for k in range(n_rows):
+                out[k, j] = acc[k]
+        return
+    for k in range(n_rows):
         v = V[k]
         for m in range(features.shape[0]):
             j = features[m]
             out[k, j] = col_dot(X, data, indices, indptr, sparse, j, v)
+
+
+@njit
+def column_sums(X, data, indices, indptr, sparse, sq, lin):
+    """``sq[j] = ||X[:, j]||**2`` and ``lin[j] = sum(X[:, j])`` for every column
+    (no gather, unlike :func:`curvatures` with unit weights)."""
+    for j in range(sq.shape[0]):
+        a = 0.0
+        b = 0.0
+        if sparse:
+            for idx in range(np.int64(indptr[j]), np.int64(indptr[j + 1])):
+                v = np.float64(data[idx])
+                a += v * v
+                b += v
+        else:
+            for i in range(X.shape[0]):
+                v = np.float64(X[i, j])
+                a += v * v
+                b += v
+        sq[j] = a
+        lin[j] = b
 
 
 @njit
@@ -157,23 +195,126 @@ def softmax_loss(Z, y, s, P):
 
 
 @njit
-def softmax_loss_along(Z, c, dz, t, y, s):
-    """The weighted multinomial loss with row ``c`` of ``Z`` at ``Z[c] + t*dz``."""
+def _entr(x):
+    if x > 0.0:
+        return -x * math.log(x)
+    if x == 0.0:
+        return 0.0
+    return -np.inf
+
+
+@njit
+def weighted_entropy(P, s, binary):
+    """``sum_i s_i sum_k entr(P[k, i])`` (``binary``: rows ``P[0]`` and
+    ``1 - P[0]``), with ``entr(x) = -x log(x)``, ``-inf`` for ``x < 0``."""
+    total = 0.0
+    for i in range(P.shape[1]):
+        e = 0.0
+        for k in range(P.shape[0]):
+            e += _entr(P[k, i])
+        if binary:
+            e += _entr(1.0 - P[0, i])
+        total += s[i] * e
+    return total
+
+
+@njit
+def softmax_cache(Z, m, E):
+    """``m[i] = max_k Z[k, i]`` and ``E = exp(Z - m)``: the multinomial state
+    that :func:`class_derivatives` reads, so one class costs ``O(n)`` exps."""
     n_classes, n_samples = Z.shape
-    loss = 0.0
+    for i in range(n_samples):
+        zmax = Z[0, i]
+        for k in range(1, n_classes):
+            zmax = max(zmax, Z[k, i])
+        m[i] = zmax
+        for k in range(n_classes):
+            E[k, i] = math.exp(Z[k, i] - zmax)
+
+
+@njit
+def class_derivatives(E, c, y, s, p, q, g, h):
+    """Derivatives of the multinomial loss in row ``c`` of ``Z``, other rows fixed.
+
+    ``E`` is ``exp(Z - m)`` (:func:`softmax_cache`).  Fills the probability
+    ``p`` of class ``c`` (``p = E[c] / sum_k E[k]``: no exp or log), ``q = 1 - p``
+    (without cancelling), the gradient ``g = s * (p - [y == c])`` and the
+    Hessian ``h = s * p * q``.
+    """
+    n_classes, n_samples = E.shape
+    for i in range(n_samples):
+        r = 0.0
+        for k in range(n_classes):
+            if k != c:
+                r += E[k, i]
+        total = r + E[c, i]
+        pi = E[c, i] / total
+        qi = r / total
+        p[i] = pi
+        q[i] = qi
+        if y[i] == c:
+            g[i] = -s[i] * qi
+        else:
+            g[i] = s[i] * pi
+        h[i] = s[i] * pi * qi
+
+
+@njit
+def class_loss_change(c, dz, t, p, q, y, s, ez):
+    """Change of the weighted multinomial loss when row ``c`` of ``Z`` moves by
+    ``t * dz``; ``p``, ``q`` from :func:`class_derivatives`.
+
+    Per sample, ``log(q + p exp(t dz)) - [y == c] t dz``, through
+    ``log1p(p expm1(t dz))`` so that small steps keep their digits (the
+    difference of two losses would lose them).  Stores ``ez = exp(t dz)``
+    for :func:`class_update`.
+    """
+    change = 0.0
+    for i in range(dz.shape[0]):
+        x = t * dz[i]
+        if x > 700.0:  # exp(x) overflows: log(exp(log q) + exp(log p + x))
+            ez[i] = np.inf
+            if p[i] == 0.0:
+                term = 0.0
+            else:
+                u = math.log(p[i]) + x
+                lq = math.log(q[i]) if q[i] > 0.0 else -np.inf
+                top = max(u, lq)
+                term = top + math.log1p(math.exp(min(u, lq) - top))
+        else:
+            em1 = math.expm1(x)
+            ez[i] = em1 + 1.0 if x > -1.0 else math.exp(x)  # relative digits
+            a = p[i] * em1
+            if a > -0.5:
+                term = math.log1p(a)
+            else:  # p > 1/2 and x < 0: q + p e^x, or log(p) + x when q = 0
+                v = q[i] + p[i] * math.exp(x)
+                term = math.log(v) if v > 0.0 else math.log(p[i]) + x
+        if y[i] == c:
+            term -= x
+        change += s[i] * term
+    return change
+
+
+@njit
+def class_update(Z, m, E, c, dz, t, ez):
+    """``Z[c] += t * dz`` and the :func:`softmax_cache` ``m``, ``E`` with it
+    (``ez = exp(t * dz)`` from :func:`class_loss_change`)."""
+    n_classes, n_samples = Z.shape
     for i in range(n_samples):
         zc = Z[c, i] + t * dz[i]
-        zmax = zc
-        for k in range(n_classes):
-            if k != c:
-                zmax = max(zmax, Z[k, i])
-        total = math.exp(zc - zmax)
-        for k in range(n_classes):
-            if k != c:
-                total += math.exp(Z[k, i] - zmax)
-        zy = zc if y[i] == c else Z[y[i], i]
-        loss += s[i] * (math.log(total) + zmax - zy)
-    return loss
+        Z[c, i] = zc
+        v = zc - m[i]
+        if v > 0.0:  # a new maximum: rescale so that E stays <= 1
+            f = math.exp(-v)
+            for k in range(n_classes):
+                E[k, i] *= f
+            m[i] = zc
+            E[c, i] = 1.0
+        elif ez[i] < 1e300:
+            E[c, i] *= ez[i]
+        else:
+            E[c, i] = math.exp(v)
 
 
 @njit(fastmath=SPARSE_FASTMATH)
@@ -213,8 +354,10 @@ def newton_cd(
     scalar per update, so sparse columns stay sparse.
 
     A pass's progress is its largest ``curvature_j * |step_j|``, a bound on
-    the model's KKT violation at the start of the pass; stops once it is at
-    most ``tol`` or ``rel_tol`` times the first pass's, or after
+    the model's KKT violation at the start of the pass.  After a pass over all
+    of ``ws``, passes visit only the non-zero coordinates until their progress
+    is at most ``tol`` or ``rel_tol`` times the first pass's, then a full
+    pass again; stops when a full pass makes that little progress, or after
     ``max_passes``.  Returns the passes run.
     """
     n_samples = xd.shape[0]
@@ -231,11 +374,14 @@ def newton_cd(
     shift = -gsum / hsum if intercept else 0.0
     n_passes = 0
     first = 0.0
+    full = True  # a pass over all of ws, else over its non-zero coordinates
     while n_passes < max_passes:
         n_passes += 1
         biggest = 0.0
         for m in range(ws.shape[0]):
             j = ws[m]
+            if not full and w[j] + d[j] == 0.0:
+                continue
             curv = lips[m]
             if intercept:
                 curv = max(curv - hx[m] * hx[m] / hsum, 0.0)
@@ -268,10 +414,149 @@ def newton_cd(
                 biggest = max(biggest, denom * abs(step))
         if n_passes == 1:
             first = biggest
-        if biggest <= max(tol, rel_tol * first):
+        converged = biggest <= max(tol, rel_tol * first)
+        if full and converged:
             break
+        # glmnet's cycling: once the non-zero coordinates have converged, a
+        # full pass checks the others (most of ws stays at zero throughout).
+        full = converged
     if intercept:
         db[0] = shift
         for i in range(n_samples):
             xd[i] += shift
     return n_passes
+
+
+@njit
+def _penalty_along(w, d, ws, l1, l2, t):
+    """``sum_{j in ws} l1_j |w_j + t d_j| + l2_j/2 (w_j + t d_j)**2``."""
+    total = 0.0
+    for m in range(ws.shape[0]):
+        j = ws[m]
+        v = w[j] + t * d[j]
+        total += l1[j] * abs(v) + 0.5 * l2[j] * v * v
+    return total
+
+
+@njit
+def newton_cycle(
+    X,
+    data,
+    indices,
+    indptr,
+    sparse,
+    ws,
+    W,
+    b,
+    Z,
+    m,
+    E,
+    multinomial,
+    y,
+    y01,
+    s,
+    known,
+    known_loss,
+    known_g,
+    known_h,
+    l1,
+    l2,
+    fit_intercept,
+    max_passes,
+    tol,
+    rel_tol,
+    armijo,
+    max_halvings,
+):
+    """One proximal-Newton step on each row ``c`` of ``W`` in turn (features ``ws``).
+
+    For row ``c``: the derivatives of the loss in ``Z[c]`` (binary loss from
+    ``Z[0]`` and the 0/1 labels ``y01``; multinomial from the cache ``m``,
+    ``E`` of :func:`softmax_cache`, updated here, and the class indices
+    ``y``), the quadratic model solved by :func:`newton_cd`, then a
+    backtracking (Armijo) line search on the true objective; ``W``, ``b``
+    and ``Z`` take the accepted step.  With ``known``, the binary loss's
+    derivatives at ``Z`` are ``known_loss``, ``known_g``, ``known_h``.
+    Returns the sum of the step sizes (0: no row moved).
+    """
+    n_rows, n_samples = Z.shape
+    n_features = W.shape[1]
+    g = np.empty(n_samples)
+    h = np.empty(n_samples)
+    p = np.empty(n_samples)
+    q = np.empty(n_samples)
+    ez = np.empty(n_samples)
+    weight = 0.0
+    for i in range(n_samples):
+        weight += s[i]
+    lips = np.empty(ws.shape[0])
+    hx = np.empty(ws.shape[0])
+    d = np.zeros(n_features)
+    xd = np.empty(n_samples)
+    db = np.zeros(1 if fit_intercept else 0)
+    moved = 0.0
+    for c in range(n_rows):
+        if multinomial:
+            # the line search measures the change of the loss, from 0
+            class_derivatives(E, c, y, s, p, q, g, h)
+            loss = 0.0
+        elif known:
+            loss = known_loss
+            g[:] = known_g
+            h[:] = known_h
+        else:
+            loss = binary_derivatives(Z[0], y01, s, g, h)
+        curvatures(X, data, indices, indptr, sparse, ws, h, lips, hx)
+        w = W[c]
+        for k in range(ws.shape[0]):
+            d[ws[k]] = 0.0
+        xd[:] = 0.0
+        db[:] = 0.0
+        newton_cd(
+            X, data, indices, indptr, sparse, ws, lips, hx, w, d, xd, g, h, l1, l2,
+            db, max_passes, tol, rel_tol,
+        )  # fmt: skip
+        still = True
+        for k in range(ws.shape[0]):
+            if d[ws[k]] != 0.0:
+                still = False
+                break
+        if still and (db.shape[0] == 0 or db[0] == 0.0):
+            continue
+        pen0 = _penalty_along(w, d, ws, l1, l2, 0.0)
+        # Near the optimum the predicted decrease is below rounding (it may
+        # even come out positive); the slack then accepts a step that does not
+        # raise the objective by more than rounding, so the iterates converge.
+        gxd = 0.0
+        for i in range(n_samples):
+            gxd += g[i] * xd[i]
+        decrease = min(gxd + _penalty_along(w, d, ws, l1, l2, 1.0) - pen0, 0.0)
+        f0 = loss + pen0
+        # (the scale of the loss: the multinomial one starts from 0)
+        slack = 1e-13 * (abs(f0) + (weight if multinomial else 0.0))
+        t = 1.0
+        accepted = False
+        for _ in range(max_halvings):
+            if multinomial:
+                f_t = class_loss_change(c, xd, t, p, q, y, s, ez)
+            else:
+                f_t = binary_loss_along(Z[0], xd, t, y01, s)
+            f_t += _penalty_along(w, d, ws, l1, l2, t)
+            if f_t <= f0 + armijo * t * decrease + slack:
+                accepted = True
+                break
+            t *= 0.5
+        if not accepted:
+            continue
+        for k in range(ws.shape[0]):
+            j = ws[k]
+            w[j] += t * d[j]
+        if fit_intercept:
+            b[c] += t * db[0]
+        if multinomial:
+            class_update(Z, m, E, c, xd, t, ez)
+        else:
+            for i in range(n_samples):
+                Z[0, i] += t * xd[i]
+        moved += t
+    return moved

@@ -9,10 +9,12 @@ with ``Z = W X' + b`` and the intercept ``b`` unpenalized.
 
 Outer loop (one working set each):
 
-1. the full gradient ``X' G`` (one pass over ``X``), the certified duality gap
-   (see :func:`duality_gap`) and the stopping test ``gap <= tol * P(0)``,
-   where ``P(0) = sum_i s_i log(K)`` is the objective of the all-zero model
-   (``K = 2`` for the binary loss);
+1. the full gradient ``X' G`` (one pass over the features not screened
+   out), the certified duality gap (see :func:`duality_gap`) and the stopping
+   test ``gap <= tol * P(0)``, where ``P(0) = sum_i s_i log(K)`` is the
+   objective of the all-zero model (``K = 2`` for the binary loss); then
+   gap-safe screening (:func:`screen`) drops the features that the gap proves
+   to be zero at the optimum;
 2. a working set: the features with a non-zero coefficient plus the largest
    violators of the optimality (KKT) conditions, ``max(200, 2 * n_nonzero,
    4 * previous size)`` features in all (celer's and skglm's rule, started
@@ -23,7 +25,10 @@ Outer loop (one working set each):
    on it (kernel :func:`~skreg._kernels.logistic.newton_cd`), then a
    backtracking line search on the true objective.  The multinomial loss
    takes glmnet's route: one such step per class, cycling the classes, each
-   with the diagonal of that class's Hessian block.
+   with the diagonal of that class's Hessian block (a cycle is one kernel
+   call, :func:`~skreg._kernels.logistic.newton_cycle`).  The cycles converge
+   linearly (the classes are coupled), so every ``ANDERSON_MEMORY + 1`` of
+   them an Anderson extrapolation is tried (see :class:`_Anderson`).
 
 ``n_iter`` counts proximal-Newton steps (for the multinomial loss, cycles
 over the classes), the unit of ``max_iter``.
@@ -34,7 +39,6 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import entr
 from sklearn.exceptions import ConvergenceWarning
 
 # Working-set growth: at least this many features, else twice the support.
@@ -60,6 +64,13 @@ CD_REL_TOL = 1e-3
 # Up to this many unpenalized features, their Newton decrement is computed
 # with the exact Hessian block (see _newton_decrement).
 FREE_BLOCK_MAX = 500
+# Gap-safe screening of features (see screen); off only to test it.
+GAP_SAFE_SCREENING = True
+# Anderson extrapolation of the multinomial class cycles: the last
+# ANDERSON_MEMORY + 1 iterates on one working set (skglm uses 5).  The class
+# cycles converge linearly (digits L1 at 4 C_min: the gap falls 0.55 times a
+# cycle, with or without tighter inner solves): the classes are coupled.
+ANDERSON_MEMORY = 5
 # Armijo constant and the number of halvings of the line search.
 ARMIJO = 1e-4
 MAX_HALVINGS = 30
@@ -161,21 +172,24 @@ def _penalty(W, l1, l2):
 
 
 def _derivatives(problem, Z):
-    """Loss, probabilities ``P`` (per row of ``Z``) and ``G = s * (P - Y)``."""
+    """Loss, probabilities ``P`` (per row of ``Z``), ``G = s * (P - Y)`` and,
+    for the binary loss, the Hessian weights ``s * P * (1 - P)`` (else None)."""
     from skreg._kernels.logistic import binary_derivatives, softmax_loss
 
     if problem.multinomial:
         P = np.empty_like(Z)
         loss = softmax_loss(Z, problem.y, problem.s, P)
-        return loss, P, problem.s * (P - problem.Y)
+        return loss, P, problem.s * (P - problem.Y), None
     G = np.empty_like(Z)
     H = np.empty_like(Z)
     loss = binary_derivatives(Z[0], problem.Y[0], problem.s, G[0], H[0])
-    return loss, problem.Y + G / np.where(problem.s > 0, problem.s, 1.0), G
+    return loss, problem.Y + G / np.where(problem.s > 0, problem.s, 1.0), G, H
 
 
-def _feasible_for_intercept(problem, P, XtT):
+def _feasible_for_intercept(problem, P, XtT, cols):
     """Mix the dual point so that it satisfies the intercept's constraint.
+
+    ``XtT`` holds the features ``cols`` (an index or a slice).
 
     With an intercept the dual needs ``sum_i s_i (Y_ik - Pd_ik) = 0`` for
     every class.  ``Pd_i = (1 - a) P_i + a c`` with one probability vector
@@ -198,12 +212,16 @@ def _feasible_for_intercept(problem, P, XtT):
     c /= c.sum()
     c_rows = c if problem.multinomial else c[1:]
     Pd = (1.0 - a) * P + a * c_rows[:, None]
-    XtTd = (1.0 - a) * XtT + a * (problem.XtsY - c_rows[:, None] * problem.Xts)
+    XtsY, Xts = problem.XtsY[:, cols], problem.Xts[cols]
+    XtTd = (1.0 - a) * XtT + a * (XtsY - c_rows[:, None] * Xts)
     return Pd, XtTd
 
 
-def duality_gap(problem, W, loss, P, XtT, l1, l2):
-    """Certified duality gap at ``(W, b)``; returns ``(gap, primal)``.
+def duality_gap(problem, W, loss, P, XtT, l1, l2, cols=slice(None)):
+    """Certified duality gap at ``(W, b)``; returns ``(gap, primal, XtTd)``.
+
+    Only the features ``cols`` (an index or a slice; the others are screened
+    out, see :func:`screen`) are in the problem.
 
     ``XtT = X' (s * (Y - P))`` is minus the gradient.  The dual point is
     ``s * (Y - P)``, made feasible for the intercept (see
@@ -213,23 +231,27 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2):
     dual constraint ``X_j' theta = 0``, which no rescaling reaches; for them
     the gap adds their Newton decrement instead (an estimate of the distance
     to the optimum, not a bound; see :func:`_newton_decrement`).
+    ``XtTd = X' theta`` of the dual point on ``cols``, for :func:`screen`.
     """
+    from skreg._kernels.logistic import weighted_entropy
+
     primal = loss + _penalty(W, l1, l2)
+    XtT_all, XtT, l1, l2 = XtT, XtT[:, cols], l1[cols], l2[cols]
     Pd, XtTd = (
-        _feasible_for_intercept(problem, P, XtT) if problem.fit_intercept else (P, XtT)
+        _feasible_for_intercept(problem, P, XtT, cols)
+        if problem.fit_intercept
+        else (P, XtT)
     )
     l1_only = (l2 == 0) & (l1 > 0)
     scale = 1.0
-    if np.any(l1_only):
+    if np.all(l1_only):  # (no boolean indexing: 30000 features, 5 calls, 1 ms)
+        scale = max(1.0, float(np.max(np.abs(XtTd).max(axis=0) / l1)))
+    elif np.any(l1_only):
         scale = max(1.0, float(np.max(np.abs(XtTd[:, l1_only]) / l1[l1_only])))
     if scale > 1.0:
         Pd = problem.Y - (problem.Y - Pd) / scale
         XtTd = XtTd / scale
-    if problem.multinomial:
-        entropy = entr(Pd).sum(axis=0)
-    else:
-        entropy = entr(Pd[0]) + entr(1.0 - Pd[0])
-    dual = float(problem.s @ entropy)
+    dual = weighted_entropy(Pd, problem.s, not problem.multinomial)
     ridge = l2 > 0
     if np.any(ridge):
         excess = np.maximum(np.abs(XtTd[:, ridge]) - l1[ridge], 0.0)
@@ -237,8 +259,46 @@ def duality_gap(problem, W, loss, P, XtT, l1, l2):
     gap = max(primal - dual, 0.0)
     free = np.flatnonzero((l1 == 0) & (l2 == 0))
     if free.size:
-        gap += _newton_decrement(problem, P, XtT, free)
-    return gap, primal
+        free_features = np.arange(W.shape[1], dtype=np.int64)[cols][free]
+        gap += _newton_decrement(problem, P, XtT_all, free_features)
+    return gap, primal, XtTd
+
+
+def column_norms(problem):
+    """``||X_j||``, centered when there is an intercept (see :func:`screen`)."""
+    from skreg._kernels.logistic import column_sums
+
+    design = problem.design
+    sq = np.empty(design.n_features)
+    lin = np.empty(design.n_features)
+    column_sums(*design.args(), sq, lin)
+    if problem.fit_intercept:
+        sq -= lin * lin / design.n_samples
+    return np.sqrt(np.maximum(sq, 0.0))
+
+
+def screen(problem, gap, primal, XtTd, norms, l1):
+    """Features whose coefficients are zero at the optimum (gap-safe rule).
+
+    The dual objective ``D(theta) = sum_i s_i H(Y_i - theta_i / s_i)`` (``H``
+    the entropy) is ``mu``-strongly concave with ``mu = 4 / max(s)`` for the
+    binary loss (``H'' <= -4``) and ``1 / max(s)`` for the multinomial one
+    (``-grad^2 H = diag(1 / p) >= I``), so the dual optimum lies within
+    ``r = sqrt(2 gap / mu)`` of the dual point ``theta``.  At the optimum,
+    ``W_kj = 0`` whenever ``|X_j' theta*_k| < l1_j`` (elastic net too), which
+    holds if ``|X_j' theta_k| + r ||X_j|| < l1_j``.  With an intercept both
+    dual points sum to zero over the samples, so the centered ``||X_j||``
+    serves.  The screened features drop out of the problem: its optimum, and
+    the dual optimum, are unchanged, and the gap of the reduced problem still
+    bounds the suboptimality.  ``XtTd``, ``norms`` and ``l1`` hold the
+    features still in the problem; returns the mask of those to drop.
+    """
+    mu = (1.0 if problem.multinomial else 4.0) / float(problem.s.max())
+    # Rounding in the gap (a difference of two numbers of the size of the
+    # objective) must not shrink the sphere.
+    radius = np.sqrt(2.0 * (gap + 1e-10 * abs(primal)) / mu)
+    score = np.abs(XtTd).max(axis=0) + radius * norms
+    return score < l1 * (1.0 - 1e-9)
 
 
 def _free_columns(design, features):
@@ -305,92 +365,142 @@ class _State:
 
         self.W = W
         self.b = b
-        self.Z = np.repeat(b[:, None], problem.design.n_samples, axis=1)
+        n_samples = problem.design.n_samples
+        self.Z = np.repeat(b[:, None], n_samples, axis=1)
         x_dot_add(*problem.design.args(), W, self.Z)
+        # The multinomial loss keeps exp(Z - max) per sample (see
+        # refresh_softmax), so that a step on one class costs O(n) exps, not
+        # the O(K n) of a fresh softmax.
+        self.multinomial = problem.multinomial
+        self.derivatives = None  # see _gradient and _newton_cycle
+        self.m = np.empty(n_samples if self.multinomial else 0)
+        self.E = np.empty_like(self.Z) if self.multinomial else np.empty((0, 0))
+
+    def drop(self, problem, features):
+        """Set the coefficients of ``features`` (indices) to 0."""
+        from skreg._kernels.logistic import x_dot_add
+
+        self.derivatives = None
+        removed = np.zeros_like(self.W)
+        removed[:, features] = -self.W[:, features]
+        x_dot_add(*problem.design.args(), removed, self.Z)
+        self.W[:, features] = 0.0
+
+    def refresh_softmax(self):
+        """Recompute the multinomial cache from ``Z`` (once per cycle)."""
+        from skreg._kernels.logistic import softmax_cache
+
+        if self.multinomial:
+            softmax_cache(self.Z, self.m, self.E)
 
 
-def _newton_step(problem, state, c, ws, l1, l2, inner_tol):
-    """One proximal-Newton step on row ``c`` of ``W``, features ``ws``.
+def _newton_cycle(problem, state, ws, l1, l2, inner_tol):
+    """One proximal-Newton step per row of ``W`` (each class in turn), features
+    ``ws``, in one kernel call (:func:`~skreg._kernels.logistic.newton_cycle`).
 
-    Returns the accepted step size (0 when the model found no descent).
+    Returns the sum of the accepted step sizes (0 when nothing moved).
     """
-    from skreg._kernels.logistic import (
-        binary_derivatives,
-        binary_loss_along,
-        curvatures,
-        newton_cd,
-        softmax_loss,
-        softmax_loss_along,
-    )
+    from skreg._kernels.logistic import newton_cycle
 
-    design = problem.design
-    s = problem.s
-    Z = state.Z
-    if problem.multinomial:
-        P = np.empty_like(Z)
-        loss = softmax_loss(Z, problem.y, s, P)
-        g = s * (P[c] - problem.Y[c])
-        h = s * P[c] * (1.0 - P[c])
-    else:
-        g = np.empty(design.n_samples)
-        h = np.empty(design.n_samples)
-        loss = binary_derivatives(Z[0], problem.Y[0], s, g, h)
-    lips = np.empty(ws.size)
-    hx = np.empty(ws.size)
-    curvatures(*design.args(), ws, h, lips, hx)
-    w = state.W[c]
-    d = np.zeros(design.n_features)
-    xd = np.zeros(design.n_samples)
-    db = np.zeros(1 if problem.fit_intercept else 0)
-    newton_cd(
-        *design.args(),
+    state.refresh_softmax()
+    # the binary loss's derivatives at this point, when _gradient made them
+    known = state.derivatives
+    state.derivatives = None
+    loss, g, h = (np.nan, np.empty(0), np.empty(0)) if known is None else known
+    return newton_cycle(
+        *problem.design.args(),
         ws,
-        lips,
-        hx,
-        w,
-        d,
-        xd,
+        state.W,
+        state.b,
+        state.Z,
+        state.m,
+        state.E,
+        problem.multinomial,
+        problem.y,
+        problem.Y[0],
+        problem.s,
+        known is not None,
+        loss,
         g,
         h,
         l1,
         l2,
-        db,
+        problem.fit_intercept,
         MAX_CD_PASSES,
         inner_tol,
         CD_REL_TOL,
+        ARMIJO,
+        MAX_HALVINGS,
     )
-    w_ws, d_ws, l1_ws, l2_ws = w[ws], d[ws], l1[ws], l2[ws]
 
-    def pen(t):
-        v = w_ws + t * d_ws
-        return float(l1_ws @ np.abs(v) + 0.5 * (l2_ws @ (v * v)))
 
-    if not np.any(d_ws) and not np.any(db):
-        return 0.0
-    pen0 = pen(0.0)
-    # Near the optimum the predicted decrease is below rounding (it may even
-    # come out positive); the slack then accepts a step that does not raise
-    # the objective by more than rounding, so the iterates still converge.
-    decrease = min(float(g @ xd) + pen(1.0) - pen0, 0.0)
-    f0 = loss + pen0
-    slack = 1e-13 * abs(f0)
-    t = 1.0
-    for _ in range(MAX_HALVINGS):
-        if problem.multinomial:
-            f_t = softmax_loss_along(Z, c, xd, t, problem.y, s)
-        else:
-            f_t = binary_loss_along(Z[0], xd, t, problem.Y[0], s)
-        f_t += pen(t)
-        if f_t <= f0 + ARMIJO * t * decrease + slack:
-            break
-        t *= 0.5
+class _Anderson:
+    """Anderson extrapolation of the iterates ``(W, b)`` (as in skglm).
+
+    Every ``memory + 1`` iterates, the combination ``sum_m c_m x_m``
+    (``sum c = 1``) that minimizes the norm of the combined differences
+    ``sum_m c_m (x_m - x_{m-1})`` is proposed; the caller keeps it only if it
+    lowers the objective (see :func:`_try_extrapolated`).  Only the features
+    non-zero in some iterate take part, whatever the working sets were.
+    """
+
+    def __init__(self, memory):
+        self.memory = memory
+        self.points = []
+
+    def propose(self, W, b):
+        """Record ``(W, b)``; return ``(features, W[:, features], b)``
+        extrapolated, or None."""
+        self.points.append((W.copy(), b.copy()))
+        if len(self.points) <= self.memory:
+            return None
+        Ws = np.array([w for w, _ in self.points])
+        bs = np.array([b for _, b in self.points])
+        self.points = []
+        features = np.flatnonzero(np.any(Ws != 0, axis=(0, 1)))
+        points = np.hstack([Ws[:, :, features].reshape(len(Ws), -1), bs])
+        U = np.diff(points, axis=0)
+        try:
+            z = np.linalg.solve(U @ U.T, np.ones(self.memory))
+        except np.linalg.LinAlgError:
+            return None
+        if not (np.all(np.isfinite(z)) and abs(z.sum()) > 0.0):
+            return None
+        x = (z / z.sum()) @ points[1:]
+        n_rows = b.size
+        W_f = x[: n_rows * features.size].reshape(n_rows, features.size)
+        return features, W_f, x[-n_rows:]
+
+
+def _try_extrapolated(problem, state, guess, objective, l1, l2, active):
+    """Move to ``guess = (ws, W_ws, b)`` if its objective is below ``objective``.
+
+    Features screened out since (``active[j]`` false) stay at zero.
+    """
+    from skreg._kernels.logistic import softmax_loss, x_dot_add
+
+    ws, W_ws, b = guess
+    kept = active[ws]
+    ws, W_ws = ws[kept], W_ws[:, kept]
+    if not problem.fit_intercept:
+        b = state.b
+    W_new = state.W.copy()
+    W_new[:, ws] = W_ws
+    delta = np.zeros_like(W_new)
+    delta[:, ws] = W_ws - state.W[:, ws]
+    Z = state.Z + (b - state.b)[:, None]
+    x_dot_add(*problem.design.args(), delta, Z)
+    if problem.multinomial:
+        loss = softmax_loss(Z, problem.y, problem.s, np.empty_like(Z))
     else:
-        return 0.0
-    w[ws] += t * d_ws
-    if problem.fit_intercept:
-        state.b[c] += t * db[0]
-    Z[c] += t * xd
-    return t
+        loss = _derivatives(problem, Z)[0]
+    if not loss + _penalty(W_new, l1, l2) < objective:
+        return False
+    state.derivatives = None
+    state.W[:] = W_new
+    state.b[:] = b
+    state.Z[:] = Z
+    return True
 
 
 def _gradient(problem, state, features, known=None):
@@ -401,8 +511,10 @@ def _gradient(problem, state, features, known=None):
     from skreg._kernels.logistic import xt_dot
 
     if known is None:
-        loss, P, minus_G = _derivatives(problem, state.Z)
-        minus_G = np.ascontiguousarray(-minus_G)
+        loss, P, G, H = _derivatives(problem, state.Z)
+        if H is not None:  # the next binary Newton step starts here
+            state.derivatives = (loss, G[0], H[0])
+        minus_G = np.ascontiguousarray(-G)
         XtT = np.zeros((minus_G.shape[0], problem.design.n_features))
     else:
         loss, P, minus_G, XtT = known
@@ -417,7 +529,6 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
     and ``pf * (1 - l1_ratio) / C``).  Returns ``(n_iter, gap, tolerance)``.
     """
     n_features = problem.design.n_features
-    n_rows = W.shape[0]
     all_features = np.arange(n_features, dtype=np.int64)
     n_classes = problem.masses.size
     tolerance = tol * float(np.sum(problem.s)) * np.log(n_classes)
@@ -427,48 +538,80 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
     ws_size = 0
     known = None  # the gradient on the working set, when the point has not moved
     ws = np.empty(0, dtype=np.int64)
+    # Gap-safe screening (see screen) needs a certified gap: not with
+    # unpenalized features, whose part of the gap is an estimate.
+    screening = GAP_SAFE_SCREENING and bool(np.all(l1 > 0))
+    active = np.ones(n_features, dtype=bool)  # not screened out
+    active_features = all_features
+    norms = None
+    anderson = (
+        _Anderson(ANDERSON_MEMORY)
+        if problem.multinomial and ANDERSON_MEMORY > 0
+        else None
+    )
     while True:
         if known is None:
-            loss, P, _, XtT = _gradient(problem, state, all_features)
+            loss, P, _, XtT = _gradient(problem, state, active_features)
         else:
-            outside = np.ones(n_features, dtype=bool)
+            outside = active.copy()
             outside[ws] = False
-            loss, P, _, XtT = _gradient(
-                problem, state, np.flatnonzero(outside).astype(np.int64), known
-            )
+            outside = np.flatnonzero(outside)
+            loss, P, _, XtT = _gradient(problem, state, outside, known)
             known = None
-        gap, primal = duality_gap(problem, W, loss, P, XtT, l1, l2)
+        # the features in the problem: a slice while none is screened out
+        cols = active_features if active_features.size < n_features else slice(None)
+        gap, primal, XtTd = duality_gap(problem, W, loss, P, XtT, l1, l2, cols)
+        if screening and gap > tolerance:
+            if norms is None:
+                norms = column_norms(problem)
+            dropped = screen(problem, gap, primal, XtTd, norms[cols], l1[cols])
+            if np.any(dropped):
+                dropped = np.arange(n_features)[cols][dropped]
+                active[dropped] = False
+                active_features = np.flatnonzero(active)
+                cols = active_features
+                if np.any(W[:, dropped]):
+                    # They are zero at the optimum: put them there now.
+                    state.drop(problem, dropped)
+                    continue
         if verbose:
             print(
                 f"[skreg logistic] iter {n_iter:4d}  objective {primal:.10e}  "
-                f"gap {gap:.3e}  tolerance {tolerance:.3e}  working set {ws_size}  "
-                f"non-zeros {np.count_nonzero(np.any(W != 0, axis=0))}"
+                f"gap {gap:.3e}  tolerance {tolerance:.3e}  working set {ws.size}  "
+                f"non-zeros {np.count_nonzero(np.any(W != 0, axis=0))}  "
+                f"screened {n_features - active_features.size}"
             )
         if gap <= tolerance or n_iter >= max_iter:
             break
-        violation = kkt_violation(W, -XtT, l1, l2).max(axis=0)
-        support = np.flatnonzero(np.any(W != 0, axis=0))
+        # working set: the support and the largest KKT violators, in cols
+        W_cols = W[:, cols]
+        violation = kkt_violation(W_cols, -XtT[:, cols], l1[cols], l2[cols]).max(axis=0)
         score = violation.copy()
+        support = np.any(W_cols != 0, axis=0)
         score[support] = np.inf
+        n_support = int(np.count_nonzero(support))
         n_candidates = int(np.count_nonzero(score > 0))
-        ws_size = max(WS_MIN, 2 * support.size, min(WS_GROWTH * ws_size, n_candidates))
-        ws_size = min(n_features, ws_size)
-        if ws_size < n_features:
+        ws_size = max(WS_MIN, 2 * n_support, min(WS_GROWTH * ws_size, n_candidates))
+        ws_size = min(score.size, ws_size)
+        if ws_size < score.size:
             ws = np.argpartition(-score, ws_size - 1)[:ws_size]
             ws = ws[score[ws] > 0]
         else:
             ws = np.flatnonzero(score > 0)
-        ws = np.sort(ws).astype(np.int64)
+        ws = np.sort(np.arange(n_features)[cols][ws]).astype(np.int64)
         target = WS_REDUCTION * float(violation.max())
         inner_tol = 0.1 * target
         while n_iter < max_iter:
             n_iter += 1
-            moved = 0.0
-            for c in range(n_rows):
-                moved += _newton_step(problem, state, c, ws, l1, l2, inner_tol)
+            moved = _newton_cycle(problem, state, ws, l1, l2, inner_tol)
             if moved == 0.0 or ws.size == 0:
                 break
             gradient = _gradient(problem, state, ws)
+            guess = None if anderson is None else anderson.propose(W, b)
+            if guess is not None:
+                objective = gradient[0] + _penalty(W, l1, l2)
+                if _try_extrapolated(problem, state, guess, objective, l1, l2, active):
+                    gradient = _gradient(problem, state, ws)
             XtT_ws = gradient[3][:, ws]
             ws_violation = kkt_violation(W[:, ws], -XtT_ws, l1[ws], l2[ws])
             if float(ws_violation.max()) <= target:

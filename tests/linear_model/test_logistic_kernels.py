@@ -9,15 +9,19 @@ import sys
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.special import logsumexp, softmax
+from scipy.special import entr, logsumexp, softmax
 
 from skreg._kernels.logistic import (
     binary_derivatives,
     binary_loss_along,
+    class_derivatives,
+    class_loss_change,
+    class_update,
     curvatures,
     newton_cd,
+    softmax_cache,
     softmax_loss,
-    softmax_loss_along,
+    weighted_entropy,
     x_dot_add,
     xt_dot,
 )
@@ -85,10 +89,66 @@ def test_losses():
     ref = s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(50)])
     np.testing.assert_allclose(loss, ref, rtol=1e-12)
     np.testing.assert_allclose(P, softmax(Z, axis=0), rtol=1e-10)
-    Z2 = Z.copy()
-    Z2[2] += 0.5 * dz
-    ref2 = s @ (logsumexp(Z2, axis=0) - Z2[yk, np.arange(50)])
-    np.testing.assert_allclose(softmax_loss_along(Z, 2, dz, 0.5, yk, s), ref2)
+
+
+def test_weighted_entropy():
+    rng = np.random.RandomState(4)
+    P = softmax(rng.randn(3, 30) * 5, axis=0)
+    P[1, 0] = 0.0
+    s = rng.rand(30)
+    np.testing.assert_allclose(
+        weighted_entropy(P, s, False), s @ entr(P).sum(axis=0), rtol=1e-12
+    )
+    p = P[:1]
+    binary = s @ (entr(p[0]) + entr(1.0 - p[0]))
+    np.testing.assert_allclose(weighted_entropy(p, s, True), binary, rtol=1e-12)
+    assert weighted_entropy(p - 2.0, s, True) == -np.inf  # infeasible point
+
+
+def test_class_kernels_match_the_softmax():
+    """One class's derivatives and loss changes from the cached exp(Z - max),
+    and the cache kept through updates (large steps included: no overflow)."""
+    rng = np.random.RandomState(3)
+    K, n = 4, 60
+    Z = rng.randn(K, n) * 10
+    yk = rng.randint(0, K, n)
+    s = rng.rand(n)
+    m, E = np.empty(n), np.empty((K, n))
+    p, q, g, h, ez = (np.empty(n) for _ in range(5))
+    softmax_cache(Z, m, E)
+    np.testing.assert_allclose(m, Z.max(axis=0))
+    np.testing.assert_allclose(E, np.exp(Z - Z.max(axis=0)), rtol=1e-14)
+
+    def loss(Z):
+        return s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(n)])
+
+    steps = ((2, rng.randn(n)), (0, 800.0 * rng.randn(n)), (3, 1e-9 * rng.randn(n)))
+    for c, dz in steps:
+        class_derivatives(E, c, yk, s, p, q, g, h)
+        P = softmax(Z, axis=0)
+        others = np.delete(P, c, axis=0).sum(0)  # 1 - p, no cancelling
+        np.testing.assert_allclose(p, P[c], rtol=1e-10, atol=1e-300)
+        np.testing.assert_allclose(q, others, rtol=1e-10, atol=1e-300)
+        expected_g = np.where(yk == c, -s * others, s * P[c])
+        np.testing.assert_allclose(g, expected_g, rtol=1e-10, atol=1e-300)
+        np.testing.assert_allclose(h, s * P[c] * others, rtol=1e-10, atol=1e-300)
+        Z2 = Z.copy()
+        Z2[c] += 0.5 * dz
+        change = class_loss_change(c, dz, 0.5, p, q, yk, s, ez)
+        # the change is exact even where the two losses' difference is not
+        np.testing.assert_allclose(change, loss(Z2) - loss(Z), rtol=1e-6, atol=1e-12)
+        with np.errstate(over="ignore"):
+            np.testing.assert_allclose(ez, np.exp(0.5 * dz), rtol=1e-12)
+        class_update(Z, m, E, c, dz, 0.5, ez)
+        np.testing.assert_array_equal(Z, Z2)
+        assert np.all(E <= 1.0) and np.all(m >= Z.max(axis=0))
+        np.testing.assert_allclose(E, np.exp(Z - m), rtol=1e-12, atol=1e-300)
+    # a tiny step: the change keeps its digits (log1p/expm1), the difference
+    # of the losses does not
+    dz = 1e-9 * rng.randn(n)
+    class_derivatives(E, 1, yk, s, p, q, g, h)
+    change = class_loss_change(1, dz, 1.0, p, q, yk, s, ez)
+    np.testing.assert_allclose(change, g @ dz, rtol=1e-6)
 
 
 def _model_objective(Xf, d, db, w, g, h, l1, l2):
