@@ -468,10 +468,12 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
         f"fresh process: import + small Lasso fit, skreg vs sklearn, {repeats + 2}x ..."
     )
     with tempfile.TemporaryDirectory(prefix="skreg-first-use-") as cache_dir:
+        from _cold_start import CHILD as COLD_CHILD
         from _cold_start import first_fit
 
         first_fit("skreg", cache_dir)  # fill the cache
-        run_child(CHILD, cache_dir, args=("numba-floor", str(Path(__file__).parent)))
+        floor_args = ("numba-floor", str(Path(__file__).parent))
+        run_child(COLD_CHILD, cache_dir, args=floor_args)  # and the floor's
         proc = fresh_process(repeats + 2, cache_dir)
     sk, ours, floor = (
         np.median(proc[k], axis=0) for k in ("sklearn", "skreg", "numba-floor")
