@@ -52,13 +52,15 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
 
 
 @njit
-def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
+def cd_sweep_gram(problem, state, w, l1, l2, positive, order, fill_row):
     """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``.
 
-    ``problem`` is a :class:`skreg._kernels.problems.GramProblem` and ``state``
-    is ``(gram_w,)``.  A coefficient reads only ``gram_w[j]`` and the diagonal
-    (``col_norms2``) to move; row ``j`` of ``gram`` is needed only once it
-    does, so a lazily built Gram matrix gets that row here if it has none.
+    ``problem`` is a :class:`skreg._kernels.problems.GramProblem` or
+    ``LazyGramProblem`` and ``state`` is ``(gram_w,)``.  A coefficient reads
+    only ``gram_w[j]`` and the diagonal (``col_norms2``) to move; row ``j`` of
+    ``gram`` is needed only once it does, so ``fill_row(problem, j)`` builds
+    it then (:func:`gram_fill_row` for a lazy matrix, :func:`no_fill` for a
+    complete one, which then compiles no row-building code).
     ``problem.penalty.factor`` weighs the penalties as in the other sweeps.
     """
     gram, xty, col_norms2 = problem.gram, problem.xty, problem.col_norms2
@@ -82,8 +84,7 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
             threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
         new_w_j = enet_coordinate_update(correlation, threshold, g_jj + ridge, positive)
         if new_w_j != w_j:
-            if not problem.filled[j]:
-                gram_fill_rows(problem, order[k : k + 1])
+            fill_row(problem, order[k : k + 1])
             step = new_w_j - w_j
             # gram is symmetric, so row j is column j and reads contiguously.
             for m in range(n_features):
@@ -92,6 +93,18 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
         max_delta = max(max_delta, abs(new_w_j - w_j))
         max_abs_w = max(max_abs_w, abs(new_w_j))
     return max_delta, max_abs_w
+
+
+@njit
+def no_fill(problem, features):
+    """The rows of a complete Gram matrix are all there: nothing to build."""
+
+
+@njit
+def gram_fill_row(problem, features):
+    """Build the rows of ``features`` (one sweep's coordinate) if missing."""
+    if not problem.filled[features[0]]:
+        gram_fill_rows(problem, features)
 
 
 @njit

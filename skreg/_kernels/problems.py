@@ -27,7 +27,9 @@ from skreg._kernels.cd import (
     cd_sweep_dense,
     cd_sweep_gram,
     cd_sweep_sparse,
+    gram_fill_row,
     gram_fill_rows,
+    no_fill,
 )
 from skreg._kernels.gap import (
     residual_stats_dense,
@@ -109,6 +111,24 @@ class GramProblem(NamedTuple):
     penalty: PenaltyWeights
 
 
+class LazyGramProblem(NamedTuple):
+    """A :class:`GramProblem` whose rows are built on demand.
+
+    A type of its own, so that a complete Gram matrix (the default below 300
+    features) compiles none of the row-filling code: it took 1.9 s of a
+    first Lasso fit's compilation (issue 13).
+    """
+
+    gram: np.ndarray
+    xty: np.ndarray
+    col_norms2: np.ndarray
+    y_norm2: float
+    X: np.ndarray
+    filled: np.ndarray
+    x_mean: np.ndarray
+    penalty: PenaltyWeights
+
+
 class SparseProblem(NamedTuple):
     """CSC ``X`` centred implicitly by ``x_mean``, with sample weights.
 
@@ -148,7 +168,11 @@ def _sweep_dense(problem, state, w, l1, l2, positive, order):
 
 
 def _sweep_gram(problem, state, w, l1, l2, positive, order):
-    return cd_sweep_gram(problem, state, w, l1, l2, positive, order)
+    return cd_sweep_gram(problem, state, w, l1, l2, positive, order, no_fill)
+
+
+def _sweep_lazy_gram(problem, state, w, l1, l2, positive, order):
+    return cd_sweep_gram(problem, state, w, l1, l2, positive, order, gram_fill_row)
 
 
 def _sweep_sparse(problem, state, w, l1, l2, positive, order):
@@ -194,11 +218,18 @@ def _move_dense(problem, state, j, delta):
         residual[i] -= delta * X[i, j]
 
 
-def _move_gram(problem, state, j, delta):
+def _move_lazy_gram(problem, state, j, delta):
     if not problem.filled[j]:
         gram_fill_rows(problem, np.full(1, j))
-    gram = problem.gram
-    gram_w = state[0]
+    _gram_row_axpy(problem.gram, state[0], j, delta)
+
+
+def _move_gram(problem, state, j, delta):
+    _gram_row_axpy(problem.gram, state[0], j, delta)
+
+
+@njit
+def _gram_row_axpy(gram, gram_w, j, delta):
     for m in range(gram.shape[0]):
         gram_w[m] += delta * gram[j, m]
 
@@ -309,10 +340,20 @@ _OPERATIONS = {
         "copy_state": _copy_one,
     },
     GramProblem: {
-        "prepare": _prepare_gram,
+        "prepare": _prepare_none,
         "sweep": _sweep_gram,
         "stats": _stats_gram,
         "move": _move_gram,
+        "residual": _residual_gram,
+        "stats_at": _stats_at_gram,
+        "distance2": _distance2_unweighted,
+        "copy_state": _copy_one,
+    },
+    LazyGramProblem: {
+        "prepare": _prepare_gram,
+        "sweep": _sweep_lazy_gram,
+        "stats": _stats_gram,
+        "move": _move_lazy_gram,
         "residual": _residual_gram,
         "stats_at": _stats_at_gram,
         "distance2": _distance2_unweighted,
@@ -481,15 +522,18 @@ def sparse_column_sums(data, indices, indptr, sample_weight, weighted):
     return col_wsum, col_wsq
 
 
-@njit
 def centered_column_norms2(X, x_mean):
-    """``||X[:, j] - x_mean[j]||^2`` for every column of Fortran-ordered ``X``."""
-    n_samples, n_features = X.shape
+    """``||X[:, j] - x_mean[j]||^2`` for every column of ``X``, without cancellation.
+
+    NumPy over blocks of columns: one block is copied at a time, never all
+    of ``X``, and no kernel is compiled for it (first use, issue 13).
+    """
+    n_features = X.shape[1]
     norms2 = np.empty(n_features, dtype=X.dtype)
-    for j in range(n_features):
-        total = 0.0
-        for i in range(n_samples):
-            d = X[i, j] - x_mean[j]
-            total += d * d
-        norms2[j] = total
+    step = max(1, (1 << 20) // max(1, X.shape[0]))
+    for start in range(0, n_features, step):
+        block = X[:, start : start + step] - x_mean[start : start + step]
+        norms2[start : start + step] = np.einsum(
+            "ij,ij->j", block, block, dtype=np.float64
+        )
     return norms2

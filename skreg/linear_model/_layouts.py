@@ -17,6 +17,7 @@ from skreg._kernels.cd import (
 from skreg._kernels.problems import (
     DenseProblem,
     GramProblem,
+    LazyGramProblem,
     SparseProblem,
     centered_column_norms2,
     penalty_weights,
@@ -96,7 +97,10 @@ class GramLayout:
             gram.dtype,
             lambda u: self._unpenalized_gram(gram, X, x_mean, u),
         )
-        self.problem = GramProblem(
+        # Rows built on demand only when X is there to build them from; a
+        # complete matrix gets the type that compiles no row-building code.
+        problem_type = LazyGramProblem if X.shape[0] > 0 else GramProblem
+        self.problem = problem_type(
             gram, self.xty, self.col_norms2, self.y_norm2, X, filled, x_mean, penalty
         )
 
@@ -111,7 +115,8 @@ class GramLayout:
     def start(self, w):
         """State ``(gram_w,)`` with ``gram_w = X'X w``."""
         support = np.flatnonzero(w)
-        gram_fill_rows(self.problem, support)
+        if isinstance(self.problem, LazyGramProblem):
+            gram_fill_rows(self.problem, support)
         return (self.problem.gram[support].T @ w[support],)
 
 

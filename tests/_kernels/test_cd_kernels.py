@@ -13,7 +13,9 @@ from skreg._kernels.cd import (
     cd_sweep_dense,
     cd_sweep_gram,
     cd_sweep_sparse,
+    gram_fill_row,
     gram_fill_rows,
+    no_fill,
 )
 from skreg._kernels.gap import (
     enet_gap,
@@ -21,7 +23,12 @@ from skreg._kernels.gap import (
     residual_stats_gram,
     residual_stats_sparse,
 )
-from skreg._kernels.problems import GramProblem, SparseProblem, penalty_weights
+from skreg._kernels.problems import (
+    GramProblem,
+    LazyGramProblem,
+    SparseProblem,
+    penalty_weights,
+)
 from skreg._kernels.prox import enet_coordinate_update, soft_threshold
 
 # Empty penalty factors: all ones, the default of every estimator.
@@ -111,7 +118,7 @@ def test_gram_sweep_matches_dense_sweep(problem, lazy):
         # Rows of the features that move are filled from X during the sweep.
         rows = np.full_like(gram, np.nan)
         filled = np.zeros(8, dtype=np.bool_)
-        problem_gram = GramProblem(
+        problem_gram = LazyGramProblem(
             rows,
             X.T @ y,
             np.diag(gram).copy(),
@@ -134,7 +141,8 @@ def test_gram_sweep_matches_dense_sweep(problem, lazy):
             np.zeros(8),
             NO_PENALTY,
         )
-    cd_sweep_gram(problem_gram, (gram_w,), w_gram, 1.5, 0.5, False, order)
+    fill = gram_fill_row if lazy else no_fill
+    cd_sweep_gram(problem_gram, (gram_w,), w_gram, 1.5, 0.5, False, order, fill)
     np.testing.assert_allclose(w_gram, w_dense, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gram_w, gram @ w_gram, atol=1e-12)
     moved = w_gram != w0
@@ -154,7 +162,7 @@ def test_gram_fill_rows_batches_missing_rows_once():
     filled[4] = True
     rows[4] = -1.0  # a filled row is never recomputed
     norms = np.einsum("ij,ij->j", X, X)
-    problem = GramProblem(
+    problem = LazyGramProblem(
         rows, X.T @ X[:, 0], norms, 1.0, X, filled, np.zeros(6), NO_PENALTY
     )
     gram_fill_rows(problem, np.array([1, 4, 3, 1]))
