@@ -12,6 +12,7 @@ arithmetic, in the data's precision, exactly as without factors.
 """
 
 import numpy as np
+from numba.extending import overload
 
 from skreg._kernels.prox import enet_coordinate_update
 from skreg._numba import njit
@@ -52,15 +53,14 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
 
 
 @njit
-def cd_sweep_gram(problem, state, w, l1, l2, positive, order, fill_row):
+def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
     """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``.
 
     ``problem`` is a :class:`skreg._kernels.problems.GramProblem` or
     ``LazyGramProblem`` and ``state`` is ``(gram_w,)``.  A coefficient reads
     only ``gram_w[j]`` and the diagonal (``col_norms2``) to move; row ``j`` of
-    ``gram`` is needed only once it does, so ``fill_row(problem, j)`` builds
-    it then (:func:`gram_fill_row` for a lazy matrix, :func:`no_fill` for a
-    complete one, which then compiles no row-building code).
+    ``gram`` is needed only once it does, so :func:`ensure_gram_rows` builds
+    it then (compiled away for a complete matrix).
     ``problem.penalty.factor`` weighs the penalties as in the other sweeps.
     """
     gram, xty, col_norms2 = problem.gram, problem.xty, problem.col_norms2
@@ -84,7 +84,7 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order, fill_row):
             threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
         new_w_j = enet_coordinate_update(correlation, threshold, g_jj + ridge, positive)
         if new_w_j != w_j:
-            fill_row(problem, order[k : k + 1])
+            ensure_gram_rows(problem, order[k : k + 1])
             step = new_w_j - w_j
             # gram is symmetric, so row j is column j and reads contiguously.
             for m in range(n_features):
@@ -95,16 +95,28 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order, fill_row):
     return max_delta, max_abs_w
 
 
-@njit
-def no_fill(problem, features):
-    """The rows of a complete Gram matrix are all there: nothing to build."""
+def ensure_gram_rows(problem, features):
+    """Build the missing Gram rows of ``features`` (lazy Gram matrices only)."""
 
 
-@njit
-def gram_fill_row(problem, features):
-    """Build the rows of ``features`` (one sweep's coordinate) if missing."""
-    if not problem.filled[features[0]]:
-        gram_fill_rows(problem, features)
+@overload(ensure_gram_rows)
+def _ensure_gram_rows_compiled(problem, features):
+    # Dispatch on the problem's type, as the layout operations do: a complete
+    # matrix compiles a no-op, so none of the row-building code (issue 13).
+    # (A function passed as an argument would defeat numba's disk cache.)
+    lazy = getattr(problem, "instance_class", None)
+    if lazy is not None and lazy.__name__ == "LazyGramProblem":
+
+        def fill(problem, features):
+            if not problem.filled[features[0]]:
+                gram_fill_rows(problem, features)
+
+        return fill
+
+    def nothing(problem, features):
+        pass
+
+    return nothing
 
 
 @njit

@@ -27,9 +27,7 @@ from skreg._kernels.cd import (
     cd_sweep_dense,
     cd_sweep_gram,
     cd_sweep_sparse,
-    gram_fill_row,
     gram_fill_rows,
-    no_fill,
 )
 from skreg._kernels.gap import (
     residual_stats_dense,
@@ -168,11 +166,7 @@ def _sweep_dense(problem, state, w, l1, l2, positive, order):
 
 
 def _sweep_gram(problem, state, w, l1, l2, positive, order):
-    return cd_sweep_gram(problem, state, w, l1, l2, positive, order, no_fill)
-
-
-def _sweep_lazy_gram(problem, state, w, l1, l2, positive, order):
-    return cd_sweep_gram(problem, state, w, l1, l2, positive, order, gram_fill_row)
+    return cd_sweep_gram(problem, state, w, l1, l2, positive, order)
 
 
 def _sweep_sparse(problem, state, w, l1, l2, positive, order):
@@ -351,7 +345,7 @@ _OPERATIONS = {
     },
     LazyGramProblem: {
         "prepare": _prepare_gram,
-        "sweep": _sweep_lazy_gram,
+        "sweep": _sweep_gram,
         "stats": _stats_gram,
         "move": _move_lazy_gram,
         "residual": _residual_gram,

@@ -13,9 +13,7 @@ from skreg._kernels.cd import (
     cd_sweep_dense,
     cd_sweep_gram,
     cd_sweep_sparse,
-    gram_fill_row,
     gram_fill_rows,
-    no_fill,
 )
 from skreg._kernels.gap import (
     enet_gap,
@@ -141,8 +139,7 @@ def test_gram_sweep_matches_dense_sweep(problem, lazy):
             np.zeros(8),
             NO_PENALTY,
         )
-    fill = gram_fill_row if lazy else no_fill
-    cd_sweep_gram(problem_gram, (gram_w,), w_gram, 1.5, 0.5, False, order, fill)
+    cd_sweep_gram(problem_gram, (gram_w,), w_gram, 1.5, 0.5, False, order)
     np.testing.assert_allclose(w_gram, w_dense, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gram_w, gram @ w_gram, atol=1e-12)
     moved = w_gram != w0

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from skreg._kernels.bounds import new_bounds
-from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, no_fill
+from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram
 from skreg._kernels.cd_plain import full_gap, plain_cd
 from skreg._kernels.cd_working_set import working_set_cd
 from skreg._kernels.gap import enet_gap, residual_stats_dense
@@ -65,7 +65,7 @@ def test_weighted_sweeps_match_reference(problem, positive):
         np.zeros(8),
         penalty_weights(PF, np.float64, lambda u: gram[u][:, u]),
     )
-    cd_sweep_gram(problem_gram, (gram_w,), w_gram, 2.0, 1.5, positive, order, no_fill)
+    cd_sweep_gram(problem_gram, (gram_w,), w_gram, 2.0, 1.5, positive, order)
     np.testing.assert_allclose(w_gram, expected, rtol=1e-12, atol=1e-14)
 
 
