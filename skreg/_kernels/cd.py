@@ -96,7 +96,13 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
 
 
 def ensure_gram_rows(problem, features):
-    """Build the missing Gram rows of ``features`` (lazy Gram matrices only)."""
+    """Build the missing Gram rows of ``features`` (lazy Gram matrices only).
+
+    This body runs without JIT (``NUMBA_DISABLE_JIT=1``); compiled code gets
+    the overload below, which dispatches on the type at compile time.
+    """
+    if type(problem).__name__ == "LazyGramProblem" and not problem.filled[features[0]]:
+        gram_fill_rows(problem, features)
 
 
 @overload(ensure_gram_rows)
