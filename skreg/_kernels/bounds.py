@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from skreg._kernels.penalty import factor_of
 from skreg._kernels.problems import layout_distance2, layout_stats_at
 from skreg._numba import njit
 
@@ -81,8 +82,8 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
     col_norms, meta = bounds.col_norms, bounds.meta
     # Penalty factors: feature j binds when |x_j'r| / pf_j exceeds l1, and
     # its ridge term is l2 pf_j w_j (empty factors: all ones).
-    factor = problem.penalty.factor
-    weighted = factor.shape[0] > 0
+    factor = factor_of(problem.penalty)
+    weighted = hasattr(problem.penalty, "factor")
     n_snapshots = meta[0]
     if meta[1] == 1:
         radius = np.empty(n_snapshots)
@@ -136,7 +137,7 @@ def _remember(bounds, residual, w, l2, features, xtr, factor):
         bounds.snapshots,
     )
     meta = bounds.meta
-    weighted = factor.shape[0] > 0
+    weighted = factor is not None
     new = meta[0]
     for i in range(residual.shape[0]):
         snapshots[new, i] = residual[i]

@@ -7,13 +7,15 @@ draws), update ``w`` and the layout's running state in place, and return
 scikit-learn's cheap convergence test.
 
 ``penalty_factor`` weighs coordinate ``j``'s penalty (threshold ``l1 pf_j``,
-ridge term ``l2 pf_j``); an empty array means all ones and leaves the
-arithmetic, in the data's precision, exactly as without factors.
+ridge term ``l2 pf_j``); None means all ones and compiles none of the
+weighted code (numba prunes a branch on ``is None`` of an argument, and on
+``hasattr`` of the problem's penalty, before typing).
 """
 
 import numpy as np
 from numba.extending import overload
 
+from skreg._kernels.penalty import factor_of
 from skreg._kernels.prox import enet_coordinate_update
 from skreg._numba import njit
 
@@ -24,7 +26,7 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
     n_samples = X.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
-    weighted = penalty_factor.shape[0] > 0
+    weighted = penalty_factor is not None
     for k in range(order.shape[0]):
         j = order[k]
         if col_norms2[j] == 0.0:
@@ -64,12 +66,12 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
     ``problem.penalty.factor`` weighs the penalties as in the other sweeps.
     """
     gram, xty, col_norms2 = problem.gram, problem.xty, problem.col_norms2
-    penalty_factor = problem.penalty.factor
+    penalty_factor = factor_of(problem.penalty)
+    weighted = hasattr(problem.penalty, "factor")
     gram_w = state[0]
     n_features = gram.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
-    weighted = penalty_factor.shape[0] > 0
     for k in range(order.shape[0]):
         j = order[k]
         g_jj = col_norms2[j]
@@ -186,8 +188,8 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     sample_weight, weighted = problem.sample_weight, problem.weighted
     x_mean, col_wsum, col_norms2 = problem.x_mean, problem.col_wsum, problem.col_norms2
     total_weight = problem.total_weight
-    penalty_factor = problem.penalty.factor
-    weighted_penalty = penalty_factor.shape[0] > 0
+    penalty_factor = factor_of(problem.penalty)
+    weighted_penalty = hasattr(problem.penalty, "factor")
     raw_residual, shift = state
     max_delta = l1 - l1
     max_abs_w = l1 - l1

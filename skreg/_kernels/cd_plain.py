@@ -14,6 +14,7 @@ named type, so a dense fit compiles only the dense kernels.
 import numpy as np
 
 from skreg._kernels.gap import enet_gap
+from skreg._kernels.penalty import factor_of
 from skreg._kernels.problems import layout_move, layout_stats, layout_sweep
 from skreg._numba import njit
 
@@ -35,9 +36,8 @@ def gap_target(tol_scaled, primal, path_gap):
     return tol_scaled
 
 
-# Inlined into its two callers (full_gap, working_set_cd) at numba-IR level:
-# a fit without penalty factors then compiles no kernel of its own for it
-# (first-use signature count unchanged, measured with SKREG_NUMBA_CACHE=0).
+# Inlined into its two callers (full_gap, working_set_cd) at numba-IR level,
+# where a problem without penalty factors prunes its body before typing.
 @njit(inline="always")
 def fit_unpenalized(problem, state, w, l2_typed, positive, xtr):
     """Minimize exactly over the unpenalized features (``pf_j = 0``) as a block.
@@ -49,22 +49,24 @@ def fit_unpenalized(problem, state, w, l2_typed, positive, xtr):
     ``positive`` it is clipped at zero (then only a descent step).  Costs
     ``|U|`` column passes; nothing without unpenalized features.
     """
-    unpenalized = problem.penalty.unpenalized
-    n_unpenalized = unpenalized.shape[0]
-    if n_unpenalized == 0:
-        return
-    inverse = problem.penalty.unpenalized_inv
-    layout_stats(problem, state, w, l2_typed, True, unpenalized, xtr)
-    for a in range(n_unpenalized):
-        delta = 0.0
-        for b in range(n_unpenalized):
-            delta += inverse[a, b] * xtr[unpenalized[b]]
-        j = unpenalized[a]
-        old = w[j]
-        w[j] = max(old + delta, 0.0) if positive else old + delta
-        step = w[j] - old  # in w's dtype, as the layout's state
-        if step != 0:
-            layout_move(problem, state, j, step)
+    # A literal, so numba prunes the block for a problem without factors.
+    if hasattr(problem.penalty, "unpenalized"):
+        unpenalized = problem.penalty.unpenalized
+        n_unpenalized = unpenalized.shape[0]
+        if n_unpenalized == 0:
+            return
+        inverse = problem.penalty.unpenalized_inv
+        layout_stats(problem, state, w, l2_typed, True, unpenalized, xtr)
+        for a in range(n_unpenalized):
+            delta = 0.0
+            for b in range(n_unpenalized):
+                delta += inverse[a, b] * xtr[unpenalized[b]]
+            j = unpenalized[a]
+            old = w[j]
+            w[j] = max(old + delta, 0.0) if positive else old + delta
+            step = w[j] - old  # in w's dtype, as the layout's state
+            if step != 0:
+                layout_move(problem, state, j, step)
 
 
 @njit
@@ -77,7 +79,8 @@ def full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr):
     gap, dual_norm = enet_gap(
         w, xtr, r_norm2, r_dot_y, l1, l2, positive, problem.penalty, problem.col_norms2
     )
-    primal = 0.5 * r_norm2 + penalty(w, everything, l1, l2, problem.penalty.factor)
+    factor = factor_of(problem.penalty)
+    primal = 0.5 * r_norm2 + penalty(w, everything, l1, l2, factor)
     return gap, dual_norm, primal
 
 
@@ -90,8 +93,8 @@ def screen(problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2):
     unpenalized features are never dropped.
     """
     col_norms2 = problem.col_norms2
-    factor = problem.penalty.factor
-    weighted = factor.shape[0] > 0
+    factor = factor_of(problem.penalty)
+    weighted = hasattr(problem.penalty, "factor")
     scale = max(l1, dual_norm)
     radius = np.sqrt(2.0 * max(gap, 0.0)) / l1
     kept = 0
@@ -112,9 +115,9 @@ def screen(problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2):
 def penalty(w, features, l1, l2, factor):
     """``sum_F pf_j (l1 |w_j| + l2/2 w_j^2)`` over the ``features`` F, in float64.
 
-    ``factor`` holds the ``pf_j`` (empty: all ones).
+    ``factor`` holds the ``pf_j`` (None: all ones).
     """
-    weighted = factor.shape[0] > 0
+    weighted = factor is not None
     total = 0.0
     for k in range(features.shape[0]):
         j = features[k]
@@ -150,7 +153,7 @@ def sweep_support(problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap):
     xtr = np.empty(0, dtype=w.dtype)
     empty = support[:0]
     r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)
-    factor = problem.penalty.factor
+    factor = factor_of(problem.penalty)
     dual = 0.5 * r_norm2 + penalty(w, support, l1, l2, factor) - gap
     layout_sweep(problem, state, w, l1_typed, l2_typed, positive, support)
     r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)

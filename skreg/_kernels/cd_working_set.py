@@ -20,6 +20,7 @@ import numpy as np
 from skreg._kernels.bounds import bounded_stats
 from skreg._kernels.cd_plain import fit_unpenalized, gap_target, penalty, sweep_support
 from skreg._kernels.gap import enet_gap
+from skreg._kernels.penalty import factor_of
 from skreg._kernels.problems import (
     layout_assign_state,
     layout_copy_state,
@@ -167,7 +168,7 @@ def dual_value(problem, residual, w, l1, l2, l2_typed, positive, features, xtr):
     feature).
     """
     r_norm2, r_dot_y = layout_stats_at(problem, residual, w, l2_typed, features, xtr)
-    factor = problem.penalty.factor
+    factor = factor_of(problem.penalty)
     return _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor)
 
 
@@ -178,7 +179,7 @@ def _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor)
     Unpenalized features (``pf_j = 0``) are left out of the dual norm and
     their ``w_j x_j'r`` terms make it the dual of the problem with them fixed.
     """
-    weighted = factor.shape[0] > 0
+    weighted = factor is not None
     dual_norm = 0.0
     w_norm2 = 0.0
     fixed = 0.0
@@ -216,7 +217,7 @@ def _try_extrapolation(
     # subtract_l2 only affects xtr[features], empty here; True everywhere in
     # this module keeps one specialization of the stats kernel.
     r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)
-    factor = problem.penalty.factor
+    factor = factor_of(problem.penalty)
     current = 0.5 * r_norm2 + penalty(w, active, l1, l2, factor)
     # The candidate moves a copy of the state: undoing a rejected step by
     # the opposite updates would cancel catastrophically after a wild step.
@@ -264,7 +265,7 @@ def _solve_subproblem(
     point, often much better than the rescaled residual, for the certificates.
     """
     residual_weights = candidate.residual_weights
-    factor = problem.penalty.factor
+    factor = factor_of(problem.penalty)
     sweeps = 0
     round_depth = first_depth
     while sweeps < budget:
@@ -358,8 +359,8 @@ def _screen_and_rank(
     """
     inv_scale = 1.0 / max(l1, dual_norm)
     radius = np.sqrt(2.0 * max(gap, 0.0)) / l1
-    factor = problem.penalty.factor
-    weighted = factor.shape[0] > 0
+    factor = factor_of(problem.penalty)
+    weighted = hasattr(problem.penalty, "factor")
     kept = 0
     n_nonzero = 0
     for k in range(n_candidates):
@@ -511,8 +512,8 @@ def working_set_cd(
     # 1 / sqrt(||x_j||^2 + l2): every outer iteration scales the dual
     # distances of all candidates by it, for screening and ranking alike.
     inv_norms = np.empty(n_features)
-    factor = problem.penalty.factor
-    weighted = factor.shape[0] > 0
+    factor = factor_of(problem.penalty)
+    weighted = hasattr(problem.penalty, "factor")
     for k in range(n_candidates):
         j = candidates[k]
         pf_j = factor[j] if weighted else 1.0
@@ -546,7 +547,9 @@ def working_set_cd(
             n_sweeps += 1
     # The extrapolated dual point meets no unpenalized feature's constraint
     # x_j'theta = 0: with such features only the projected residual certifies.
-    use_candidate = problem.penalty.unpenalized.shape[0] == 0
+    use_candidate = True
+    if weighted:
+        use_candidate = problem.penalty.unpenalized.shape[0] == 0
     while True:
         fit_unpenalized(problem, state, w, l2_typed, positive, xtr)
         if has_residual:

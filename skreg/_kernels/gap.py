@@ -25,6 +25,7 @@ before each gap (:func:`skreg._kernels.cd_plain.fit_unpenalized`), so both
 terms are then at rounding level and the gap certifies the full problem.
 """
 
+from skreg._kernels.penalty import factor_of
 from skreg._numba import njit
 
 
@@ -36,15 +37,14 @@ def enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive, penalty, col_norms2):
     ``X'r`` when ``l1 == 0``.  ``dual_norm`` is ``max_j |xtr_j| / pf_j``
     (``max_j xtr_j / pf_j`` with ``positive``) over penalized features, or
     ``||X'r||^2`` when ``l1 == 0``.  ``penalty`` is the problem's
-    :class:`skreg._kernels.problems.PenaltyWeights`; ``col_norms2`` the
-    squared column norms (read for unpenalized features only).
+    :class:`skreg._kernels.penalty.PenaltyWeights`, or None (all ones:
+    numba then prunes the weighted branch); ``col_norms2`` the squared column
+    norms (read for unpenalized features only).
     """
     n_features = w.shape[0]
-    factor = penalty.factor
     zero = l1 - l1
-    if factor.shape[0] > 0:
-        # Penalty factors: written out here rather than in a helper, so the
-        # default (empty factors) compiles no extra kernel.
+    if penalty is not None:
+        factor = penalty.factor
         w_l1_norm = zero
         w_l2_norm2 = zero
         dual_norm = zero
@@ -116,7 +116,7 @@ def residual_stats_dense(
     """
     n_samples = X.shape[0]
     zero = l2 - l2
-    weighted = penalty_factor.shape[0] > 0
+    weighted = penalty_factor is not None
     for k in range(features.shape[0]):
         j = features[k]
         acc = zero
@@ -145,7 +145,7 @@ def residual_stats_gram(
     for j in range(n_features):
         w_xty += w[j] * xty[j]
         w_gram_w += w[j] * gram_w[j]
-    weighted = penalty_factor.shape[0] > 0
+    weighted = penalty_factor is not None
     for k in range(features.shape[0]):
         j = features[k]
         grad = xty[j] - gram_w[j]
@@ -167,8 +167,8 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
     sample_weight, weighted = problem.sample_weight, problem.weighted
     x_mean, col_wsum, y = problem.x_mean, problem.col_wsum, problem.y
     raw_residual, shift = state
-    penalty_factor = problem.penalty.factor
-    weighted_penalty = penalty_factor.shape[0] > 0
+    penalty_factor = factor_of(problem.penalty)
+    weighted_penalty = hasattr(problem.penalty, "factor")
     zero = l2 - l2
     for k in range(features.shape[0]):
         j = features[k]

@@ -12,9 +12,12 @@ named-tuple class, so a dense fit compiles only the dense kernels::
 
 The sparse layout centres ``X`` implicitly (``x_mean``) and carries sample
 weights; ``shift[1]`` holds ``sum_i sw_i r_i``.  Every problem carries its
-:class:`PenaltyWeights` (glmnet's ``penalty.factor``), empty arrays for the
-default all-ones weights: the same numba type either way, so weights compile
-no specialization of their own.
+:class:`PenaltyWeights` (glmnet's ``penalty.factor``), or None for the default
+all-ones weights.  None is a type of its own to numba, so a fit without
+factors compiles none of their code: kernels test ``factor is None`` on an
+argument, or ``hasattr(problem.penalty, "factor")`` on a problem, and numba
+prunes the other branch before typing (it took 4 s of the first working-set
+fit's compilation, issue 13).
 """
 
 from typing import NamedTuple
@@ -34,46 +37,10 @@ from skreg._kernels.gap import (
     residual_stats_gram,
     residual_stats_sparse,
 )
+from skreg._kernels.penalty import PenaltyWeights, factor_of, penalty_weights
 from skreg._numba import njit
 
-
-class PenaltyWeights(NamedTuple):
-    """Per-feature penalty factors ``pf``: the penalty is
-    ``sum_j pf_j (l1 |w_j| + l2/2 w_j^2)``.
-
-    ``factor`` is empty for all ones (the default, read by no kernel loop).
-    ``unpenalized`` lists the features with ``pf_j = 0`` and
-    ``unpenalized_inv`` is the pseudo-inverse of their Gram block ``X_U'X_U``:
-    before each certificate the solver minimizes over that block exactly
-    (:func:`skreg._kernels.cd_plain.fit_unpenalized`), so the residual meets
-    their dual constraint ``x_j'r = 0`` and the gap and screening stay safe.
-    """
-
-    factor: np.ndarray  # (n_features,) in the data's dtype, or (0,)
-    unpenalized: np.ndarray  # intp (n_unpenalized,)
-    unpenalized_inv: np.ndarray  # float64 (n_unpenalized, n_unpenalized)
-
-
-def penalty_weights(penalty_factor, dtype, unpenalized_gram=None):
-    """:class:`PenaltyWeights` from a validated ``penalty_factor`` (or None).
-
-    ``unpenalized_gram(indices)`` returns ``X_U'X_U`` of the layout's
-    (centred, weighted) design for the features with a zero factor.
-    """
-    if penalty_factor is None:
-        return PenaltyWeights(
-            np.empty(0, dtype=dtype),
-            np.empty(0, dtype=np.intp),
-            np.empty((0, 0)),
-        )
-    factor = np.ascontiguousarray(penalty_factor, dtype=dtype)
-    unpenalized = np.flatnonzero(factor == 0).astype(np.intp)
-    inverse = np.empty((0, 0))
-    if unpenalized.size:
-        gram = np.asarray(unpenalized_gram(unpenalized), dtype=np.float64)
-        # pinv: collinear unpenalized columns still get a least-squares step.
-        inverse = np.ascontiguousarray(np.linalg.pinv(gram, hermitian=True))
-    return PenaltyWeights(factor, unpenalized, inverse)
+__all__ = ["PenaltyWeights", "factor_of", "penalty_weights"]  # re-exported
 
 
 class DenseProblem(NamedTuple):
@@ -82,7 +49,7 @@ class DenseProblem(NamedTuple):
     X: np.ndarray
     y: np.ndarray
     col_norms2: np.ndarray
-    penalty: PenaltyWeights
+    penalty: PenaltyWeights  # or None: all ones
 
 
 class GramProblem(NamedTuple):
@@ -106,7 +73,7 @@ class GramProblem(NamedTuple):
     X: np.ndarray
     filled: np.ndarray
     x_mean: np.ndarray
-    penalty: PenaltyWeights
+    penalty: PenaltyWeights  # or None: all ones
 
 
 class LazyGramProblem(NamedTuple):
@@ -124,7 +91,7 @@ class LazyGramProblem(NamedTuple):
     X: np.ndarray
     filled: np.ndarray
     x_mean: np.ndarray
-    penalty: PenaltyWeights
+    penalty: PenaltyWeights  # or None: all ones
 
 
 class SparseProblem(NamedTuple):
@@ -145,7 +112,7 @@ class SparseProblem(NamedTuple):
     col_norms2: np.ndarray
     y: np.ndarray
     total_weight: float
-    penalty: PenaltyWeights
+    penalty: PenaltyWeights  # or None: all ones
 
 
 # ---------------------------------------------------------------- per layout
@@ -161,7 +128,7 @@ def _sweep_dense(problem, state, w, l1, l2, positive, order):
         l2,
         positive,
         order,
-        problem.penalty.factor,
+        factor_of(problem.penalty),
     )
 
 
@@ -183,7 +150,7 @@ def _stats_dense(problem, state, w, l2, subtract_l2, features, xtr):
         subtract_l2,
         features,
         xtr,
-        problem.penalty.factor,
+        factor_of(problem.penalty),
     )
 
 
@@ -197,7 +164,7 @@ def _stats_gram(problem, state, w, l2, subtract_l2, features, xtr):
         subtract_l2,
         features,
         xtr,
-        problem.penalty.factor,
+        factor_of(problem.penalty),
     )
 
 
@@ -276,7 +243,7 @@ def _stats_at_dense(problem, residual, w, l2, features, xtr):
         subtract_l2,
         features,
         xtr,
-        problem.penalty.factor,
+        factor_of(problem.penalty),
     )
 
 

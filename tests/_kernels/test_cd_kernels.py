@@ -30,7 +30,7 @@ from skreg._kernels.problems import (
 from skreg._kernels.prox import enet_coordinate_update, soft_threshold
 
 # Empty penalty factors: all ones, the default of every estimator.
-NO_PF = np.empty(0)
+NO_PF = None  # all ones
 NO_PENALTY = penalty_weights(None, np.float64)
 
 
@@ -290,7 +290,7 @@ def test_float32_kernels_stay_float32(problem):
     norms = (X32**2).sum(0)
     one = np.float32(1.0)
     delta, wmax = cd_sweep_dense(
-        X32, residual, w32, norms, one, one, False, np.arange(8), np.empty(0, one.dtype)
+        X32, residual, w32, norms, one, one, False, np.arange(8), NO_PF
     )
     assert w32.dtype == np.float32 and residual.dtype == np.float32
     w64 = w.copy()
