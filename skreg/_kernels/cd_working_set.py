@@ -53,7 +53,11 @@ FIRST_ROUND_DEPTH = 3
 NEAR_TOLERANCE = 100.0
 
 
-@njit
+# Inlined (numba IR) into its one caller, as are anderson_point and
+# dual_value: each kernel of its own is compiled again inside every kernel
+# that calls it (numba links and re-optimizes callees), so a small helper
+# called once costs less pasted in (first-use breakdown, issue 13).
+@njit(inline="always")
 def _subset_gap(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor):
     """Duality gap of the problem restricted to ``features`` (others zero)."""
     primal = 0.5 * r_norm2 + penalty(w, features, l1, l2, factor)
@@ -142,7 +146,7 @@ def _combine(history, weights, out):
         out[m] = value
 
 
-@njit
+@njit(inline="always")
 def anderson_point(iterates, out):
     """Anderson extrapolation of a sequence of iterates (one per row).
 
@@ -157,7 +161,7 @@ def anderson_point(iterates, out):
     return True
 
 
-@njit
+@njit(inline="always")
 def dual_value(problem, residual, w, l1, l2, l2_typed, positive, features, xtr):
     """Dual objective at ``(residual, w)`` rescaled into the constraint set.
 
@@ -204,12 +208,13 @@ def _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor)
 
 @njit
 def _try_extrapolation(
-    problem, state, w, active, iterates, l1, l2, l2_typed, positive, xtr
+    problem, state, w, active, point, previous, l1, l2, l2_typed, positive, xtr
 ):
-    """Replace ``w[active]`` by its Anderson extrapolation when that lowers P."""
-    point = np.empty(active.shape[0], dtype=w.dtype)
-    if not anderson_point(iterates, point):
-        return
+    """Replace ``w[active]`` by ``point`` when that lowers P (else ``previous``).
+
+    ``point`` is the Anderson extrapolation of the iterates, ``previous`` the
+    last of them (the caller's current ``w[active]``).
+    """
     if positive:
         for k in range(point.shape[0]):
             point[k] = max(point[k], 0)
@@ -222,7 +227,6 @@ def _try_extrapolation(
     # The candidate moves a copy of the state: undoing a rejected step by
     # the opposite updates would cancel catastrophically after a wild step.
     candidate = layout_copy_state(problem, state)
-    previous = iterates[-1]
     for k in range(active.shape[0]):
         j = active[k]
         layout_move(problem, candidate, j, point[k] - w[j])
@@ -309,9 +313,23 @@ def _solve_subproblem(
                 for m in range(n_active):
                     dual_w[active[m]] = point[m]
                 candidate.valid[0] = 1
-            _try_extrapolation(
-                problem, state, w, active, iterates, l1, l2, l2_typed, positive, xtr
-            )
+            # The Anderson weights here, not in _try_extrapolation: the
+            # kernel is compiled once per caller (see _subset_gap).
+            extrapolated = np.empty(n_active, dtype=w.dtype)
+            if anderson_point(iterates, extrapolated):
+                _try_extrapolation(
+                    problem,
+                    state,
+                    w,
+                    active,
+                    extrapolated,
+                    iterates[-1],
+                    l1,
+                    l2,
+                    l2_typed,
+                    positive,
+                    xtr,
+                )
         r_norm2, r_dot_y = layout_stats(problem, state, w, l2_typed, True, working, xtr)
         gap = _subset_gap(w, xtr, working, r_norm2, r_dot_y, l1, l2, positive, factor)
         if gap > inner_tol and candidate.valid[0] == 1:
