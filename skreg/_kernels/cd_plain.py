@@ -28,7 +28,9 @@ from skreg._numba import njit
 PATH_GAP_FLOOR = 1e-2
 
 
-@njit
+# Inlined into their callers (numba IR): a kernel of its own would be linked
+# and optimized again inside each caller (first-use breakdown, issue 13).
+@njit(inline="always")
 def gap_target(tol_scaled, primal, path_gap):
     """The gap a solve must reach: ``tol_scaled``, and on a path a relative one."""
     if path_gap > 0:
@@ -127,7 +129,7 @@ def penalty(w, features, l1, l2, factor):
     return total
 
 
-@njit
+@njit(inline="always")
 def sweep_support(problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap):
     """One sweep over the non-zero coefficients of a start that meets tol.
 
