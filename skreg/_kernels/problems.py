@@ -16,8 +16,8 @@ weights; ``shift[1]`` holds ``sum_i sw_i r_i``.  Every problem carries its
 all-ones weights.  None is a type of its own to numba, so a fit without
 factors compiles none of their code: kernels test ``factor is None`` on an
 argument, or ``hasattr(problem.penalty, "factor")`` on a problem, and numba
-prunes the other branch before typing (it took 4 s of the first working-set
-fit's compilation, issue 13).
+prunes the other branch before typing (measured: about 1 s CPU of a first
+Lasso fit's compilation, plain CD and working sets alike; issue 13).
 """
 
 from typing import NamedTuple
