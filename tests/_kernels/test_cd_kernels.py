@@ -188,7 +188,7 @@ def test_gram_fill_rows_fills_every_row_past_the_fraction():
     """Past FILL_ALL_FRACTION of the rows, every row left comes in one batch,
     its filled columns copied from the filled rows (exactly symmetric)."""
     n_features = 40
-    first = np.arange(0, n_features, 5)  # 8 rows, below the fraction
+    first = np.arange(0, n_features, 2)  # 20 rows, not above the fraction
     problem, gram = _lazy_gram(n_features)
     gram_fill_rows(problem, first)
     assert problem.filled.sum() == first.size
