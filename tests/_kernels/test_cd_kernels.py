@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from skreg._kernels.cd import (
+    FILL_ALL_FRACTION,
     cd_sweep_dense,
     cd_sweep_gram,
     cd_sweep_sparse,
@@ -145,29 +146,61 @@ def test_gram_sweep_matches_dense_sweep(problem, lazy):
     moved = w_gram != w0
     assert moved.any()
     if lazy:
-        # Exactly the rows of the coefficients that moved were computed.
-        np.testing.assert_array_equal(filled, moved)
-        np.testing.assert_allclose(rows[moved], gram[moved], rtol=1e-12)
+        # The rows of the coefficients that moved were computed (past
+        # FILL_ALL_FRACTION of 8 rows, all of them), and only filled rows.
+        assert filled[moved].all()
+        assert np.isnan(rows[~filled]).all()
+        np.testing.assert_allclose(rows[filled], gram[filled], rtol=1e-12)
+
+
+def _lazy_gram(n_features, filled_rows=(), seed=0):
+    rng = np.random.RandomState(seed)
+    X = np.asfortranarray(rng.randn(40, n_features) + 2.0)
+    x_mean = X.mean(axis=0)
+    gram = (X - x_mean).T @ (X - x_mean)
+    rows = np.full_like(gram, np.nan)
+    filled = np.zeros(n_features, dtype=np.bool_)
+    filled[list(filled_rows)] = True
+    rows[list(filled_rows)] = gram[list(filled_rows)]
+    norms = np.diag(gram).copy()
+    problem = LazyGramProblem(
+        rows, np.zeros(n_features), norms, 1.0, X, filled, x_mean, NO_PENALTY
+    )
+    return problem, gram
 
 
 def test_gram_fill_rows_batches_missing_rows_once():
-    rng = np.random.RandomState(0)
-    X = np.asfortranarray(rng.randn(40, 6))
-    gram = np.ascontiguousarray(X.T @ X)
-    rows = np.full_like(gram, np.nan)
-    filled = np.zeros(6, dtype=np.bool_)
-    filled[4] = True
-    rows[4] = -1.0  # a filled row is never recomputed
-    norms = np.einsum("ij,ij->j", X, X)
-    problem = LazyGramProblem(
-        rows, X.T @ X[:, 0], norms, 1.0, X, filled, np.zeros(6), NO_PENALTY
-    )
+    # 40 features: 1 filled + 2 new rows stay below FILL_ALL_FRACTION.
+    problem, gram = _lazy_gram(40, filled_rows=[4])
+    problem.gram[4] = -1.0  # a filled row is never recomputed
     gram_fill_rows(problem, np.array([1, 4, 3, 1]))
-    np.testing.assert_array_equal(filled, [False, True, False, True, True, False])
-    np.testing.assert_allclose(rows[[1, 3]], gram[[1, 3]], rtol=1e-12)
-    assert rows[1, 1] == norms[1] and rows[3, 3] == norms[3]
-    np.testing.assert_array_equal(rows[4], -1.0)
-    assert np.isnan(rows[[0, 2, 5]]).all()
+    expected = np.zeros(40, dtype=bool)
+    expected[[1, 3, 4]] = True
+    np.testing.assert_array_equal(problem.filled, expected)
+    np.testing.assert_allclose(problem.gram[[1, 3]], gram[[1, 3]], rtol=1e-10)
+    assert problem.gram[1, 1] == problem.col_norms2[1]
+    assert problem.gram[3, 3] == problem.col_norms2[3]
+    np.testing.assert_array_equal(problem.gram[4], -1.0)
+    assert np.isnan(problem.gram[[0, 2, 5]]).all()
+
+
+def test_gram_fill_rows_fills_every_row_past_the_fraction():
+    """Past FILL_ALL_FRACTION of the rows, every row left comes in one batch,
+    its filled columns copied from the filled rows (exactly symmetric)."""
+    n_features = 40
+    first = np.arange(0, n_features, 2)  # 20 rows, not above the fraction
+    problem, gram = _lazy_gram(n_features)
+    gram_fill_rows(problem, first)
+    assert problem.filled.sum() == first.size
+    assert first.size + 3 > FILL_ALL_FRACTION * n_features
+    gram_fill_rows(problem, np.array([1, 2, 3]))
+    assert problem.filled.all()
+    np.testing.assert_allclose(problem.gram, gram, rtol=1e-10, atol=1e-10)
+    rest = np.setdiff1d(np.arange(n_features), first)
+    np.testing.assert_array_equal(
+        problem.gram[np.ix_(rest, first)], problem.gram[np.ix_(first, rest)].T
+    )
+    np.testing.assert_array_equal(np.diag(problem.gram), problem.col_norms2)
 
 
 @pytest.mark.parametrize("weighted", [False, True])

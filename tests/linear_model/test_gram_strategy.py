@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import skreg
+from skreg._kernels.cd import FILL_ALL_FRACTION
+from skreg._kernels.problems import LazyGramProblem
 from skreg.linear_model import _strategy
 from skreg.linear_model._cd_solver import solve_enet
 from skreg.linear_model._layouts import DenseLayout
@@ -223,3 +225,29 @@ def test_gram_centers_implicitly_without_copying_x(force_mode, offset, shape):
     )
     _assert_same(models, rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(X, X_before)
+
+
+def test_lazy_gram_fills_every_row_once_half_are_needed():
+    """A support past FILL_ALL_FRACTION of the features: the lazy rows (the
+    last ones filled at once, their filled columns copied by symmetry; pinned
+    in tests/_kernels/test_cd_kernels.py) are X'X and give the solution of
+    residual updates."""
+    X, y = _design(n_samples=800, n_features=300, seed=9)
+    X_work, y_work, x_offset, _ = center_and_weight(X, y, None, True)
+    assert resolve_precompute(False, *X.shape, False) == "lazy"
+    (lazy,) = make_layouts(X_work, y_work[:, None], None, x_offset, False)
+    assert isinstance(lazy.problem, LazyGramProblem)
+    dense = DenseLayout(X_work, y_work)
+    n = X.shape[0]
+    l1 = 1e-3 * n
+    w_lazy = np.zeros(X.shape[1])
+    w_dense = np.zeros(X.shape[1])
+    result = solve_enet(lazy, w_lazy, l1, 0.0, max_iter=100_000, tol=1e-12)
+    solve_enet(dense, w_dense, l1, 0.0, max_iter=100_000, tol=1e-12)
+    assert np.count_nonzero(w_lazy) > FILL_ALL_FRACTION * X.shape[1]
+    assert lazy.problem.filled.all()
+    np.testing.assert_allclose(
+        lazy.problem.gram, X_work.T @ X_work, rtol=1e-10, atol=1e-8 * n
+    )
+    assert result.gap <= result.tol
+    np.testing.assert_allclose(w_lazy, w_dense, rtol=1e-7, atol=1e-10)
