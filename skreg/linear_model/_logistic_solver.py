@@ -178,8 +178,15 @@ def make_problem(X, y_encoded, sample_weight, fit_intercept, multinomial):
     return Problem(design, y, Y, s, masses, Xts[0], XtsY, multinomial, fit_intercept)
 
 
+# The small products of every iteration go through einsum, not BLAS: with
+# OpenBLAS's threads on a loaded two-core machine, ``np.abs(W) @ l1`` on
+# 30000 features took 12 ms instead of 30 us (its threads wait for a core).
+
+
 def _penalty(W, l1, l2):
-    return float(np.sum(np.abs(W) @ l1) + 0.5 * np.sum((W * W) @ l2))
+    return float(
+        np.einsum("kj,j->", np.abs(W), l1) + 0.5 * np.einsum("kj,kj,j->", W, W, l2)
+    )
 
 
 def _derivatives(problem, Z):
@@ -212,7 +219,7 @@ def _intercept_mix(problem, P):
         P_all = P
     else:
         P_all = np.vstack([1.0 - P, P])  # rows in class order: 0, 1
-    excess = P_all @ s - masses
+    excess = np.einsum("ki,i->k", P_all, s) - masses
     positive = excess > 0
     if not np.any(positive):
         return no_mix

@@ -55,3 +55,57 @@ def _objective(X, y, s, W, b, C, l1_ratio):
     loss = s @ (logsumexp(Z, axis=1) - Z[np.arange(len(y)), y])
     pen = l1_ratio * np.abs(W).sum() + 0.5 * (1 - l1_ratio) * (W * W).sum()
     return C * loss + pen
+
+
+def _digits_path(**kwargs):
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:500] / 16.0, y[:500]
+    args = dict(
+        Cs=[0.05],
+        l1_ratio=1.0,
+        fit_intercept=True,
+        sample_weight=None,
+        penalty_factor=None,
+        max_iter=2000,
+        multinomial=True,
+    )
+    args.update(kwargs)
+    return X, y, solver.logistic_path(X, y, **args)
+
+
+def test_gap_after_every_step_keeps_the_optimum(monkeypatch):
+    """On 64 features the gap is evaluated after every class cycle (the full
+    gradient is cheap): the solver then stops at the first cycle whose gap is
+    small enough, at the optimum the working-set rounds reach."""
+    gaps = []
+    duality_gap = solver.duality_gap
+
+    def spy(*args):
+        out = duality_gap(*args)
+        gaps.append(out[0])
+        return out
+
+    monkeypatch.setattr(solver, "duality_gap", spy)
+    X, y, (coefs, intercepts, n_iters) = _digits_path(tol=1e-10)
+    # one gap per cycle, plus the one at the start
+    assert len(gaps) == n_iters[0] + 1
+    monkeypatch.setattr(solver, "FULL_GRADIENT_RATIO", 0)
+    _, _, (plain, plain_b, _) = _digits_path(tol=1e-10)
+    s = np.ones(len(y))
+    faster = _objective(X, y, s, coefs[0], intercepts[0], 0.05, 1.0)
+    slower = _objective(X, y, s, plain[0], plain_b[0], 0.05, 1.0)
+    assert abs(faster - slower) <= 1e-10 * slower
+    np.testing.assert_allclose(coefs, plain, atol=1e-5)
+
+
+def test_softmax_cache_of_the_cycles_keeps_the_optimum(monkeypatch):
+    """The gradient read from the softmax cache that the class cycles update
+    (CACHE_CYCLES) against one recomputed from Z every time."""
+    X, y, (coefs, intercepts, _) = _digits_path(tol=1e-11)
+    monkeypatch.setattr(solver, "CACHE_CYCLES", 0)
+    _, _, (fresh, fresh_b, _) = _digits_path(tol=1e-11)
+    s = np.ones(len(y))
+    cached = _objective(X, y, s, coefs[0], intercepts[0], 0.05, 1.0)
+    recomputed = _objective(X, y, s, fresh[0], fresh_b[0], 0.05, 1.0)
+    assert abs(cached - recomputed) <= 1e-11 * recomputed
+    np.testing.assert_allclose(coefs, fresh, atol=1e-6)
