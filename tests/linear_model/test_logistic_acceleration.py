@@ -90,22 +90,24 @@ def test_gap_after_every_step_keeps_the_optimum(monkeypatch):
     # one gap per cycle, plus the one at the start
     assert len(gaps) == n_iters[0] + 1
     monkeypatch.setattr(solver, "FULL_GRADIENT_RATIO", 0)
-    _, _, (plain, plain_b, _) = _digits_path(tol=1e-10)
-    s = np.ones(len(y))
-    faster = _objective(X, y, s, coefs[0], intercepts[0], 0.05, 1.0)
-    slower = _objective(X, y, s, plain[0], plain_b[0], 0.05, 1.0)
-    assert abs(faster - slower) <= 1e-10 * slower
-    np.testing.assert_allclose(coefs, plain, atol=1e-5)
+    _, _, plain = _digits_path(tol=1e-10)
+    _assert_same_optimum(X, y, (coefs, intercepts), plain, 1e-10, 1e-5)
 
 
 def test_softmax_cache_of_the_cycles_keeps_the_optimum(monkeypatch):
     """The gradient read from the softmax cache that the class cycles update
     (CACHE_CYCLES) against one recomputed from Z every time."""
-    X, y, (coefs, intercepts, _) = _digits_path(tol=1e-11)
+    X, y, cached = _digits_path(tol=1e-11)
     monkeypatch.setattr(solver, "CACHE_CYCLES", 0)
-    _, _, (fresh, fresh_b, _) = _digits_path(tol=1e-11)
+    _, _, fresh = _digits_path(tol=1e-11)
+    _assert_same_optimum(X, y, cached, fresh, 1e-11, 1e-6)
+
+
+def _assert_same_optimum(X, y, fit, reference, rtol, atol):
+    """Two ``(coefs, intercepts, ...)`` of ``_digits_path``: the same
+    objective within ``rtol``, coefficients within ``atol``."""
     s = np.ones(len(y))
-    cached = _objective(X, y, s, coefs[0], intercepts[0], 0.05, 1.0)
-    recomputed = _objective(X, y, s, fresh[0], fresh_b[0], 0.05, 1.0)
-    assert abs(cached - recomputed) <= 1e-11 * recomputed
-    np.testing.assert_allclose(coefs, fresh, atol=1e-6)
+    value = _objective(X, y, s, fit[0][0], fit[1][0], 0.05, 1.0)
+    expected = _objective(X, y, s, reference[0][0], reference[1][0], 0.05, 1.0)
+    assert abs(value - expected) <= rtol * expected
+    np.testing.assert_allclose(fit[0], reference[0], atol=atol)
