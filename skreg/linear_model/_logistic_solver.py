@@ -28,7 +28,13 @@ Outer loop (one working set each):
    with the diagonal of that class's Hessian block (a cycle is one kernel
    call, :func:`~skreg._kernels.logistic.newton_cycle`).  The cycles converge
    linearly (the classes are coupled), so every ``ANDERSON_MEMORY + 1`` of
-   them an Anderson extrapolation is tried (see :class:`_Anderson`).
+   them an Anderson extrapolation is tried (see :class:`_Anderson`).  A full
+   step whose objective is below the line search's threshold on an upper
+   bound (:func:`~skreg._kernels.logistic.class_loss_bound`) is accepted
+   without the exact change, and the gradient reads the softmax cache that
+   the cycles keep (``CACHE_CYCLES``).  When the features still in the
+   problem are few (``FULL_GRADIENT_RATIO``), every step returns to 1., so
+   the solver stops at the first step whose gap is small enough.
 
 ``n_iter`` counts proximal-Newton steps (for the multinomial loss, cycles
 over the classes), the unit of ``max_iter``.
