@@ -33,8 +33,8 @@ Outer loop (one working set each):
    bound (:func:`~skreg._kernels.logistic.class_loss_bound`) is accepted
    without the exact change, and the gradient reads the softmax cache that
    the cycles keep (``CACHE_CYCLES``).  When the features still in the
-   problem are few (``FULL_GRADIENT_RATIO``), every step returns to 1., so
-   the solver stops at the first step whose gap is small enough.
+   problem are few (``FULL_GRADIENT_RATIO``), every step is followed by
+   step 1, so the solver stops at the first step whose gap is small enough.
 
 ``n_iter`` counts proximal-Newton steps (for the multinomial loss, cycles
 over the classes), the unit of ``max_iter``.
