@@ -219,6 +219,30 @@ def weighted_entropy(P, s, binary):
 
 
 @njit
+def dual_entropy(P, Y, s, a, c, scale, binary):
+    """:func:`weighted_entropy` of the dual point
+    ``Pd = Y - (Y - ((1 - a) P + a c[:, None])) / scale`` without forming it.
+
+    ``a = 0`` skips the mixing (``c`` is then not read), ``scale <= 1`` the
+    rescaling; ``Y`` holds the targets per row of ``P``.
+    """
+    total = 0.0
+    for i in range(P.shape[1]):
+        e = 0.0
+        for k in range(P.shape[0]):
+            v = P[k, i]
+            if a > 0.0:
+                v = (1.0 - a) * v + a * c[k]
+            if scale > 1.0:
+                v = Y[k, i] - (Y[k, i] - v) / scale
+            e += _entr(v)
+            if binary:
+                e += _entr(1.0 - v)
+        total += s[i] * e
+    return total
+
+
+@njit
 def softmax_cache(Z, m, E):
     """``m[i] = max_k Z[k, i]`` and ``E = exp(Z - m)``: the multinomial state
     that :func:`class_derivatives` reads, so one class costs ``O(n)`` exps."""
@@ -230,6 +254,43 @@ def softmax_cache(Z, m, E):
         m[i] = zmax
         for k in range(n_classes):
             E[k, i] = math.exp(Z[k, i] - zmax)
+
+
+@njit
+def softmax_gradient(Z, y, s, cached, m, E, P, minus_G):
+    """The multinomial loss at ``Z`` with everything the solver reads from it.
+
+    Fills the probabilities ``P`` and ``minus_G = s * (Y - P)`` (``Y`` the
+    one-hot labels ``y``) and returns the weighted loss, as
+    :func:`softmax_loss` does.  With ``cached``, ``m`` and ``E`` hold the
+    :func:`softmax_cache` of ``Z`` (the class cycles keep it up to date), and
+    the pass takes ``n`` logs instead of ``K n`` exps; else they are filled.
+    """
+    n_classes, n_samples = Z.shape
+    loss = 0.0
+    for i in range(n_samples):
+        total = 0.0
+        if cached:
+            zmax = m[i]
+            for k in range(n_classes):
+                total += E[k, i]
+        else:
+            zmax = Z[0, i]
+            for k in range(1, n_classes):
+                zmax = max(zmax, Z[k, i])
+            m[i] = zmax
+            for k in range(n_classes):
+                e = math.exp(Z[k, i] - zmax)
+                E[k, i] = e
+                total += e
+        si = s[i]
+        for k in range(n_classes):
+            pk = E[k, i] / total
+            P[k, i] = pk
+            minus_G[k, i] = -si * pk
+        minus_G[y[i], i] += si
+        loss += si * (math.log(total) + zmax - Z[y[i], i])
+    return loss
 
 
 @njit
@@ -290,6 +351,37 @@ def class_loss_change(c, dz, t, p, q, y, s, ez):
             else:  # p > 1/2 and x < 0: q + p e^x, or log(p) + x when q = 0
                 v = q[i] + p[i] * math.exp(x)
                 term = math.log(v) if v > 0.0 else math.log(p[i]) + x
+        if y[i] == c:
+            term -= x
+        change += s[i] * term
+    return change
+
+
+@njit
+def class_loss_bound(c, dz, p, q, y, s, ez):
+    """An upper bound on :func:`class_loss_change` at ``t = 1``, with half its
+    transcendentals (fills the same ``ez = exp(dz)``).
+
+    Per sample the change is ``log(1 + p (e^x - 1))``, or equally
+    ``x + log(1 + q (e^-x - 1))``, minus ``[y == c] x``; ``log(1 + u) <= u``
+    bounds the form whose factor (``p`` or ``q``) is the smaller one, which
+    overestimates by about ``min(p, q)**2 x**2 / 2``, below the quadratic
+    model's ``p q x**2 / 2``: a full Newton step that passes the line search's
+    test on the bound passes it on the exact change.  ``inf`` when ``exp``
+    overflows.
+    """
+    change = 0.0
+    for i in range(dz.shape[0]):
+        x = dz[i]
+        if x > 700.0:
+            return np.inf
+        em1 = math.expm1(x)
+        e = em1 + 1.0 if x > -1.0 else math.exp(x)
+        ez[i] = e
+        if p[i] <= q[i]:
+            term = p[i] * em1
+        else:  # e^-x - 1 = -em1 / e (inf when e underflows: no bound)
+            term = x - q[i] * em1 / e
         if y[i] == c:
             term -= x
         change += s[i] * term
@@ -536,7 +628,14 @@ def newton_cycle(
         slack = 1e-13 * (abs(f0) + (weight if multinomial else 0.0))
         t = 1.0
         accepted = False
-        for _ in range(max_halvings):
+        if multinomial:
+            # the full step, accepted on a bound when it can be (see
+            # class_loss_bound): the exact change costs twice as many
+            # transcendentals, and the test accepts what it would accept
+            bound = class_loss_bound(c, xd, p, q, y, s, ez)
+            bound += _penalty_along(w, d, ws, l1, l2, 1.0)
+            accepted = bound <= f0 + armijo * decrease + slack
+        for _ in range(0 if accepted else max_halvings):
             if multinomial:
                 f_t = class_loss_change(c, xd, t, p, q, y, s, ez)
             else:

@@ -55,3 +55,59 @@ def _objective(X, y, s, W, b, C, l1_ratio):
     loss = s @ (logsumexp(Z, axis=1) - Z[np.arange(len(y)), y])
     pen = l1_ratio * np.abs(W).sum() + 0.5 * (1 - l1_ratio) * (W * W).sum()
     return C * loss + pen
+
+
+def _digits_path(**kwargs):
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:500] / 16.0, y[:500]
+    args = dict(
+        Cs=[0.05],
+        l1_ratio=1.0,
+        fit_intercept=True,
+        sample_weight=None,
+        penalty_factor=None,
+        max_iter=2000,
+        multinomial=True,
+    )
+    args.update(kwargs)
+    return X, y, solver.logistic_path(X, y, **args)
+
+
+def test_gap_after_every_step_keeps_the_optimum(monkeypatch):
+    """On 64 features the gap is evaluated after every class cycle (the full
+    gradient is cheap): the solver then stops at the first cycle whose gap is
+    small enough, at the optimum the working-set rounds reach."""
+    gaps = []
+    duality_gap = solver.duality_gap
+
+    def spy(*args):
+        out = duality_gap(*args)
+        gaps.append(out[0])
+        return out
+
+    monkeypatch.setattr(solver, "duality_gap", spy)
+    X, y, (coefs, intercepts, n_iters) = _digits_path(tol=1e-10)
+    # one gap per cycle, plus the one at the start
+    assert len(gaps) == n_iters[0] + 1
+    monkeypatch.setattr(solver, "FULL_GRADIENT_RATIO", 0)
+    _, _, plain = _digits_path(tol=1e-10)
+    _assert_same_optimum(X, y, (coefs, intercepts), plain, 1e-10, 1e-5)
+
+
+def test_softmax_cache_of_the_cycles_keeps_the_optimum(monkeypatch):
+    """The gradient read from the softmax cache that the class cycles update
+    (CACHE_CYCLES) against one recomputed from Z every time."""
+    X, y, cached = _digits_path(tol=1e-11)
+    monkeypatch.setattr(solver, "CACHE_CYCLES", 0)
+    _, _, fresh = _digits_path(tol=1e-11)
+    _assert_same_optimum(X, y, cached, fresh, 1e-11, 1e-6)
+
+
+def _assert_same_optimum(X, y, fit, reference, rtol, atol):
+    """Two ``(coefs, intercepts, ...)`` of ``_digits_path``: the same
+    objective within ``rtol``, coefficients within ``atol``."""
+    s = np.ones(len(y))
+    value = _objective(X, y, s, fit[0][0], fit[1][0], 0.05, 1.0)
+    expected = _objective(X, y, s, reference[0][0], reference[1][0], 0.05, 1.0)
+    assert abs(value - expected) <= rtol * expected
+    np.testing.assert_allclose(fit[0], reference[0], atol=atol)

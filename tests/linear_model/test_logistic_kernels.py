@@ -15,11 +15,14 @@ from skreg._kernels.logistic import (
     binary_derivatives,
     binary_loss_along,
     class_derivatives,
+    class_loss_bound,
     class_loss_change,
     class_update,
     curvatures,
+    dual_entropy,
     newton_cd,
     softmax_cache,
+    softmax_gradient,
     softmax_loss,
     weighted_entropy,
     x_dot_add,
@@ -103,6 +106,100 @@ def test_weighted_entropy():
     binary = s @ (entr(p[0]) + entr(1.0 - p[0]))
     np.testing.assert_allclose(weighted_entropy(p, s, True), binary, rtol=1e-12)
     assert weighted_entropy(p - 2.0, s, True) == -np.inf  # infeasible point
+
+
+def test_dual_entropy_forms_the_dual_point():
+    """The entropy of the mixed and rescaled dual point, against the point
+    formed in NumPy."""
+    rng = np.random.RandomState(5)
+    K, n = 3, 40
+    P = softmax(rng.randn(K, n) * 3, axis=0)
+    yk = rng.randint(0, K, n)
+    Y = np.zeros((K, n))
+    Y[yk, np.arange(n)] = 1.0
+    s = rng.rand(n)
+    c = np.array([0.2, 0.5, 0.3])
+    for a, scale in ((0.0, 1.0), (0.3, 1.0), (0.0, 2.5), (0.3, 2.5)):
+        Pd = (1.0 - a) * P + a * c[:, None] if a > 0 else P
+        Pd = Y - (Y - Pd) / scale if scale > 1 else Pd
+        np.testing.assert_allclose(
+            dual_entropy(P, Y, s, a, c, scale, False),
+            weighted_entropy(Pd, s, False),
+            rtol=1e-13,
+        )
+        # binary: the row of class 1, class 0 its complement
+        Pd = (1.0 - a) * P[1:2] + a * c[1] if a > 0 else P[1:2]
+        Pd = Y[1:2] - (Y[1:2] - Pd) / scale if scale > 1 else Pd
+        np.testing.assert_allclose(
+            dual_entropy(P[1:2], Y[1:2], s, a, c[1:2], scale, True),
+            weighted_entropy(Pd, s, True),
+            rtol=1e-13,
+        )
+    assert weighted_entropy(P, s, False) > 0
+    assert dual_entropy(P, Y, s, 0.0, c, 2.5, False) != weighted_entropy(P, s, False)
+
+
+def test_softmax_gradient_from_z_and_from_the_cache():
+    rng = np.random.RandomState(6)
+    K, n = 4, 50
+    Z = rng.randn(K, n) * 10
+    yk = rng.randint(0, K, n)
+    s = rng.rand(n)
+    Y = np.zeros((K, n))
+    Y[yk, np.arange(n)] = 1.0
+    ref_P = softmax(Z, axis=0)
+    ref_loss = s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(n)])
+    m, E = np.full(n, np.nan), np.full((K, n), np.nan)
+    P, G = np.empty((K, n)), np.empty((K, n))
+    loss = softmax_gradient(Z, yk, s, False, m, E, P, G)
+    np.testing.assert_allclose(loss, ref_loss, rtol=1e-12)
+    np.testing.assert_allclose(P, ref_P, rtol=1e-10)
+    np.testing.assert_allclose(G, s * (Y - ref_P), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(m, Z.max(axis=0))
+    np.testing.assert_allclose(E, np.exp(Z - m), rtol=1e-14)
+    # a class step moves Z and the cache (class_update); the cached pass
+    # reads the softmax of the new Z without recomputing it from Z
+    p, q, g, h, ez = (np.empty(n) for _ in range(5))
+    dz = rng.randn(n)
+    class_derivatives(E, 2, yk, s, p, q, g, h)
+    class_loss_change(2, dz, 1.0, p, q, yk, s, ez)
+    class_update(Z, m, E, 2, dz, 1.0, ez)
+    Z_before = Z.copy()
+    loss = softmax_gradient(Z, yk, s, True, m, E, P, G)
+    np.testing.assert_array_equal(Z, Z_before)
+    ref_P = softmax(Z, axis=0)
+    np.testing.assert_allclose(
+        loss, s @ (logsumexp(Z, axis=0) - Z[yk, np.arange(n)]), rtol=1e-12
+    )
+    np.testing.assert_allclose(P, ref_P, rtol=1e-10)
+    np.testing.assert_allclose(G, s * (Y - ref_P), rtol=1e-10, atol=1e-15)
+
+
+def test_class_loss_bound_is_an_upper_bound():
+    """The line search's shortcut: never below the exact change, and within
+    the model's curvature term of it (so that Newton steps pass on it)."""
+    rng = np.random.RandomState(7)
+    K, n = 5, 80
+    yk = rng.randint(0, K, n)
+    s = rng.rand(n)
+    m, E = np.empty(n), np.empty((K, n))
+    p, q, g, h, ez, ez2 = (np.empty(n) for _ in range(6))
+    for scale in (10.0, 1.0, 1e-3):
+        Z = rng.randn(K, n) * scale
+        softmax_cache(Z, m, E)
+        for c in range(K):
+            class_derivatives(E, c, yk, s, p, q, g, h)
+            for size in (3.0, 0.1, 1e-6):
+                dz = size * rng.randn(n)
+                exact = class_loss_change(c, dz, 1.0, p, q, yk, s, ez)
+                bound = class_loss_bound(c, dz, p, q, yk, s, ez2)
+                np.testing.assert_allclose(ez2, ez, rtol=1e-15)
+                assert bound >= exact - 1e-15 * np.abs(s * dz).sum()
+                if size <= 0.1:  # second order: at most the model's term
+                    assert bound - exact <= 0.5 * h @ dz**2 + 1e-12
+    dz = np.zeros(n)
+    dz[0] = 800.0  # exp overflows: no bound
+    assert class_loss_bound(0, dz, p, q, yk, s, ez) == np.inf
 
 
 def test_class_kernels_match_the_softmax():
