@@ -22,7 +22,8 @@ from sklearn.utils import check_array
 from skreg._validation import check_non_negative_sample_weight, check_penalty_factor
 from skreg.linear_model._alpha_grid import alpha_grid
 from skreg.linear_model._coordinate_descent import ElasticNet, Lasso
-from skreg.linear_model._cv_ties import refit_on_ties
+from skreg.linear_model._cv_refine import DeferredRefit, StagedPaths
+from skreg.linear_model._cv_ties import refit_best
 from skreg.linear_model._path import enet_path, lasso_path
 
 
@@ -186,10 +187,43 @@ class _ProgressMixin:
         self.mse_path_ = np.stack([state["mse_path_"] for _, state in runs])
         return self
 
+    def _search(self, X, y, sample_weight, progress, **params):
+        """scikit-learn's fold loop, in stages (see ``_cv_refine``), no refit.
+
+        ``progress`` wraps the first stage's path for verbose output (or is
+        None).  Returns the number of refinement stages run.
+        """
+        staged = StagedPaths(type(self).path)
+        requested_cv = self.cv
+        if not (
+            requested_cv is None
+            or isinstance(requested_cv, Integral)
+            or hasattr(requested_cv, "split")
+        ):
+            # An iterable of splits can be read once; every stage needs it.
+            self.cv = list(requested_cv)
+        refit_model = self._get_estimator()
+        # Instance attributes shadow the class's ``path`` and
+        # ``_get_estimator`` only during the search.
+        self._get_estimator = lambda: DeferredRefit(refit_model)
+        self.path = staged if progress is None else progress(staged)
+        try:
+            super().fit(X, y, sample_weight=sample_weight, **params)
+            self.path = staged
+            l1_ratios = np.atleast_1d(getattr(self, "l1_ratio", 1.0))
+            refinements = 0
+            while staged.request(self.mse_path_, l1_ratios):
+                super().fit(X, y, sample_weight=sample_weight, **params)
+                refinements += 1
+        finally:
+            del self.path, self._get_estimator
+            self.cv = requested_cv
+        return refinements
+
     def _fit(self, X, y, sample_weight, **params):
         if not self.verbose:
-            super().fit(X, y, sample_weight=sample_weight, **params)
-            refit_on_ties(self, X, y, sample_weight)
+            self._search(X, y, sample_weight, None, **params)
+            refit_best(self, X, y, sample_weight)
             return self
         name = type(self).__name__
         l1_ratios = np.atleast_1d(getattr(self, "l1_ratio", 1.0))
@@ -204,13 +238,18 @@ class _ProgressMixin:
             flush=True,
         )
         start = time.perf_counter()
-        # An instance attribute shadows the class's ``path`` only during fit.
-        self.path = _PathProgress(type(self).path, name, n_folds, n_jobs, self.verbose)
-        try:
-            super().fit(X, y, sample_weight=sample_weight, **params)
-        finally:
-            del self.path
-        refit_on_ties(self, X, y, sample_weight)
+
+        def progress(path):
+            return _PathProgress(path, name, n_folds, n_jobs, self.verbose)
+
+        stages = self._search(X, y, sample_weight, progress, **params)
+        if stages:
+            print(
+                f"[{name}] re-solved the alphas around the minimum to a tighter "
+                f"gap in {stages} more pass{'es' if stages > 1 else ''}",
+                flush=True,
+            )
+        refit_best(self, X, y, sample_weight)
         mean_mse = np.mean(self.mse_path_, axis=-1)
         alphas = np.asarray(self.alphas_)
         # Locate the chosen model in the grid rather than re-deriving the

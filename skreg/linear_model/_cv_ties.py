@@ -36,10 +36,12 @@ def best_index(mse_path, n_l1_ratio):
     return l1_index, int(np.argmax(tied[l1_index]))
 
 
-def refit_on_ties(estimator, X, y, sample_weight):
-    """Refit ``estimator`` (a fitted LassoCV/ElasticNetCV) if a tie moved its pick.
+def refit_best(estimator, X, y, sample_weight):
+    """Refit ``estimator`` (a searched LassoCV/ElasticNetCV) at its best choice.
 
-    Returns True when the chosen parameters changed.
+    The choice is :func:`best_index` of ``mse_path_``; the refit is
+    scikit-learn's: the shared parameters, the chosen ``alpha`` (and
+    ``l1_ratio``), and ``precompute=False`` when it was a string.
     """
     l1_ratios = np.atleast_1d(getattr(estimator, "l1_ratio", 1.0))
     l1_index, alpha_index = best_index(estimator.mse_path_, len(l1_ratios))
@@ -48,8 +50,6 @@ def refit_on_ties(estimator, X, y, sample_weight):
     alphas = np.broadcast_to(alphas, (len(l1_ratios), alphas.shape[-1]))
     alpha = float(alphas[l1_index, alpha_index])
     l1_ratio = float(l1_ratios[l1_index])
-    if alpha == estimator.alpha_ and l1_ratio == getattr(estimator, "l1_ratio_", 1.0):
-        return False
     model = estimator._get_estimator()
     shared = {
         name: value
@@ -62,10 +62,12 @@ def refit_on_ties(estimator, X, y, sample_weight):
         model.set_params(l1_ratio=l1_ratio)
     if isinstance(getattr(estimator, "precompute", None), str):
         model.set_params(precompute=False)  # as scikit-learn's refit does
-    model.fit(X, y, sample_weight=sample_weight)
+    if sample_weight is None:
+        model.fit(X, y)
+    else:
+        model.fit(X, y, sample_weight=sample_weight)
     estimator.alpha_ = alpha
     if hasattr(estimator, "l1_ratio_"):
         estimator.l1_ratio_ = l1_ratio
     for name in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
         setattr(estimator, name, getattr(model, name))
-    return True

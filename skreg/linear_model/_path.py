@@ -155,7 +155,13 @@ def enet_path(
     **params : kwargs
         ``tol``, ``max_iter``, ``random_state``, ``selection``,
         ``sample_weight`` (sparse ``X``), ``X_offset`` and ``X_scale``
-        (implicit centering of sparse ``X``), ``do_screening``.
+        (implicit centering of sparse ``X``), ``do_screening``, and
+        ``path_gap`` (default ``PATH_GAP``): each solve's duality gap must
+        also be at most ``path_gap * tol`` times its primal objective (see
+        ``PATH_GAP`` below), and ``loose_support`` (default None): alphas
+        whose warm start has more than ``loose_support * n_samples``
+        non-zeros are solved to ``tol * ||y||^2`` only (LassoCV's first
+        stage, see :mod:`skreg.linear_model._cv_refine`).
 
     Returns
     -------
@@ -192,6 +198,8 @@ def enet_path(
     random_state = params.pop("random_state", None)
     selection = params.pop("selection", "cyclic")
     do_screening = params.pop("do_screening", True)
+    path_gap = float(params.pop("path_gap", PATH_GAP))
+    loose_support = params.pop("loose_support", None)
     if params:
         raise ValueError("Unexpected parameters in params", params.keys())
     if selection not in ("random", "cyclic"):
@@ -319,7 +327,13 @@ def enet_path(
     rng = check_random_state(random_state)
     n_weight = n_samples if sample_weight is None else float(np.sum(sample_weight))
     warm_stats = None
+    warm_support = np.count_nonzero(coef)
     for i, alpha in enumerate(path_alphas):
+        relative_gap = path_gap
+        if loose_support is not None and is_loose(
+            warm_support, n_samples, loose_support
+        ):
+            relative_gap = LOOSE_PATH_GAP
         result = solve_enet(
             layout,
             coef,
@@ -332,9 +346,10 @@ def enet_path(
             random=selection == "random",
             screening=do_screening,
             warm_stats=warm_stats,
-            path_gap=PATH_GAP * tol,
+            path_gap=relative_gap * tol,
         )
         warm_stats = result.stats
+        warm_support = result.support.size
         coefs[result.support, i] = coef[result.support]
         dual_gaps[i] = result.gap / n_samples
         n_iters.append(result.n_iter)
@@ -358,6 +373,20 @@ def enet_path(
 # grid step of its tol=1e-8 choice (it was 10 steps off on 60x150); measured
 # in the closing note of that issue.
 PATH_GAP = 10.0
+# A ``path_gap`` large enough that ``tol * ||y||^2`` decides (one sweep is
+# still made).
+LOOSE_PATH_GAP = 1e30
+
+
+def is_loose(n_nonzero, n_samples, loose_support):
+    """Whether a warm start with ``n_nonzero`` non-zeros is solved loosely.
+
+    Near interpolation (a support of the order of ``n_samples``) the solves
+    converge slowly and are rarely the chosen model; a staged CV search
+    solves them loosely first (:mod:`skreg.linear_model._cv_refine`).
+    """
+    return n_nonzero > loose_support * n_samples
+
 
 # The dtypes the kernels are compiled for; anything else would compile a new
 # specialization (seconds) and then compute in the wrong type.
