@@ -14,6 +14,7 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import parallel_config
 from sklearn.linear_model import ElasticNetCV as _SklearnElasticNetCV
 from sklearn.linear_model import LassoCV as _SklearnLassoCV
 from sklearn.model_selection import check_cv
@@ -208,13 +209,18 @@ class _ProgressMixin:
         self._get_estimator = lambda: DeferredRefit(refit_model)
         self.path = staged if progress is None else progress(staged)
         try:
-            super().fit(X, y, sample_weight=sample_weight, **params)
-            self.path = staged
-            l1_ratios = np.atleast_1d(getattr(self, "l1_ratio", 1.0))
-            refinements = 0
-            while staged.request(self.mse_path_, l1_ratios):
+            # The stages share ``staged`` between the fold jobs: scikit-learn's
+            # fold loop must run in threads (as it prefers), whatever joblib
+            # backend is active outside (a dask worker's, say), or the state
+            # would be pickled away from this process.
+            with parallel_config(backend="threading"):
                 super().fit(X, y, sample_weight=sample_weight, **params)
-                refinements += 1
+                self.path = staged
+                l1_ratios = np.atleast_1d(getattr(self, "l1_ratio", 1.0))
+                refinements = 0
+                while staged.request(self.mse_path_, l1_ratios):
+                    super().fit(X, y, sample_weight=sample_weight, **params)
+                    refinements += 1
         finally:
             del self.path, self._get_estimator
             self.cv = requested_cv
