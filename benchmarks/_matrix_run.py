@@ -1,7 +1,8 @@
 """Run every solver of a matrix cell along its tolerance ladder, then at defaults.
 
-For each solver: warm up on a tiny problem of the same kind (compilation is
-not timed), then fit at each rung of the ladder, loose to tight, recording the
+For each solver: warm up on a tiny problem of the same kind, and once on the
+cell itself at the loosest rung (compilation and loading kernels from a cache
+are not timed), then fit at each rung of the ladder, loose to tight, recording the
 time and the objective at every alpha of the cell (evaluated by
 :func:`_gap.lasso_objectives` on float64 data, never taken from the solver).
 A ladder stops early when
@@ -218,6 +219,14 @@ class CellRunner:
             _timed(fit, tiny, 1e-3)  # numba compilation, imports, caches
             _timed(fit, tiny, None)
             self._warm.add(key)
+        # The cell itself, at the loosest rung: a solver may take another
+        # strategy on it than on the tiny problem (skreg's working sets from
+        # 200 features, its Gram modes on tall data), and the first call of
+        # those kernels in a process loads them from numba's cache (30 ms
+        # measured on sparse-text/a10, against a 1.4 ms fit), or compiles
+        # them after a kernel edit. First use is benchmarked on its own
+        # (``run.py first-use``).
+        _timed(fit, problem, self._ladder(name, problem)[0])
 
     def run(self, problem):
         """Every solver on ``problem``; returns the cell's record (a dict)."""

@@ -293,12 +293,63 @@ def skreg_cv():
     return _sklearn_like_cv(import_skreg().LassoCV)
 
 
+def _celer_lasso_cv(celer):
+    """celer's ``LassoCV`` made to construct under scikit-learn >= 1.9.
+
+    celer 0.7 passes ``n_alphas`` to ``LinearModelCV.__init__``, which
+    scikit-learn 1.9 no longer takes (``alphas`` is the count or the grid):
+    the subclass passes ``alphas`` only. Fitting is celer's own (its ``path``
+    inside scikit-learn's fold loop), as before.
+    """
+    from sklearn.linear_model._coordinate_descent import LinearModelCV
+
+    class CelerLassoCV(celer.LassoCV):
+        def __init__(
+            self,
+            eps=1e-3,
+            alphas=100,
+            fit_intercept=True,
+            max_iter=100,
+            tol=1e-4,
+            cv=None,
+            verbose=0,
+            max_epochs=50000,
+            p0=10,
+            prune=True,
+            precompute="auto",
+            positive=False,
+            n_jobs=None,
+        ):
+            LinearModelCV.__init__(
+                self,
+                eps=eps,
+                alphas=alphas,
+                max_iter=max_iter,
+                tol=tol,
+                cv=cv,
+                fit_intercept=fit_intercept,
+                verbose=verbose,
+                n_jobs=n_jobs,
+                precompute=precompute,
+                positive=positive,
+            )
+            self.max_epochs, self.p0, self.prune = max_epochs, p0, prune
+
+    try:
+        celer.LassoCV()
+    except TypeError:
+        return CelerLassoCV
+    return celer.LassoCV
+
+
 def celer_cv():
     celer = _anchor_import("celer")
     from sklearn.model_selection import KFold
 
+    LassoCV = _celer_lasso_cv(celer)
+
     def fit(problem, tol):
-        est = celer.LassoCV(
+        est = LassoCV(
             alphas=problem.alphas,
             cv=KFold(problem.extra["n_folds"]),
             fit_intercept=problem.fit_intercept,
