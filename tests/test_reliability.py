@@ -246,7 +246,9 @@ class _ThreadRecordingLassoCV(skreg.LassoCV):
 
 
 def test_cv_n_jobs_runs_folds_in_threads_with_serial_results():
-    X, y = make_regression(n_samples=120, n_features=40, noise=1.0, random_state=0)
+    # Fewer than 2 samples per feature: scikit-learn's fold loop runs (tall
+    # data is searched by Gram folds, skreg.linear_model._cv_gram).
+    X, y = make_regression(n_samples=120, n_features=80, noise=1.0, random_state=0)
     serial = skreg.LassoCV(cv=4, alphas=20, n_jobs=1).fit(X, y)
     _ThreadRecordingLassoCV.seen = []
     threaded = _ThreadRecordingLassoCV(cv=4, alphas=20, n_jobs=2).fit(X, y)

@@ -5,7 +5,8 @@ scores held-out MSE and refits; every solve goes through the class's ``path``
 and ``_get_estimator``.  Pointing those at skreg's :func:`enet_path` and
 estimators makes the whole search run on skreg's kernels.  Folds and
 ``l1_ratio`` values run in joblib threads (``n_jobs``); the kernels release the
-GIL, and each fold warm-starts along its own path.
+GIL, and each fold warm-starts along its own path.  Tall dense data skips that
+loop: its folds are solved from Gram matrices (:mod:`._cv_gram`).
 """
 
 import sys
@@ -23,6 +24,7 @@ from sklearn.utils import check_array
 from skreg._validation import check_non_negative_sample_weight, check_penalty_factor
 from skreg.linear_model._alpha_grid import alpha_grid
 from skreg.linear_model._coordinate_descent import ElasticNet, Lasso
+from skreg.linear_model._cv_gram import gram_search, gram_search_applies
 from skreg.linear_model._cv_refine import DeferredRefit, StagedPaths
 from skreg.linear_model._cv_ties import refit_best
 from skreg.linear_model._path import enet_path, lasso_path
@@ -46,23 +48,31 @@ class _PathProgress:
         self.lock = threading.Lock()
 
     def __call__(self, X, y, **params):
+        start = time.perf_counter()
+        out = self.path(X, y, **params)
+        y = np.asarray(y, dtype=np.float64)
+        tol = params.get("tol", 1e-4) * float(y @ y) / y.shape[0]
+        self.report(out[0], out[2], tol, params.get("l1_ratio"), start)
+        return out
+
+    def report(self, alphas, gaps, tol, l1_ratio, start):
+        """Print the line of the next path: its ``alphas``, worst gap and time.
+
+        ``tol`` is the path's gap tolerance (per sample), ``start`` its
+        ``time.perf_counter()`` at the start.
+        """
+        elapsed = time.perf_counter() - start
         with self.lock:
             job = self.started
             self.started += 1
-        start = time.perf_counter()
-        out = self.path(X, y, **params)
-        alphas, gaps = out[0], out[2]
-        elapsed = time.perf_counter() - start
-        y = np.asarray(y, dtype=np.float64)
-        tol = params.get("tol", 1e-4) * float(y @ y) / y.shape[0]
         if self.n_folds:
             where = f"fold {job % self.n_folds + 1}/{self.n_folds}"
             if self.n_jobs > self.n_folds:
                 where = f"path {job + 1}/{self.n_jobs}, " + where
         else:
             where = f"path {job + 1}"
-        if "l1_ratio" in params and self.name == "ElasticNetCV":
-            where += f" (l1_ratio={params['l1_ratio']:g})"
+        if l1_ratio is not None and self.name == "ElasticNetCV":
+            where += f" (l1_ratio={l1_ratio:g})"
         worst = float(np.max(gaps)) if len(gaps) else 0.0
         status = "all converged" if worst <= tol else "NOT all converged"
         line = (
@@ -76,7 +86,6 @@ class _PathProgress:
                 sys.stderr.write("\n")
                 sys.stderr.flush()
             print(line, flush=True)
-        return out
 
 
 class _ProgressMixin:
@@ -227,8 +236,35 @@ class _ProgressMixin:
         return refinements
 
     def _fit(self, X, y, sample_weight, **params):
+        gram = gram_search_applies(self, X, y, params)
+        requested_cv = self.cv
+        if gram and not (
+            requested_cv is None
+            or isinstance(requested_cv, Integral)
+            or hasattr(requested_cv, "split")
+        ):
+            # An iterable of splits can be read once; the fold loop may need
+            # it again after the Gram search declined.
+            self.cv = list(requested_cv)
+        try:
+            return self._search_and_refit(X, y, sample_weight, gram, **params)
+        finally:
+            self.cv = requested_cv
+
+    def _search_either_way(self, X, y, sample_weight, gram, progress, **params):
+        """The Gram search where it applies, else the staged fold loop.
+
+        Returns the number of refinement stages of the fold loop (0 for the
+        Gram search, which solves every path tightly at once).
+        """
+        report = None if progress is None else progress(None)
+        if gram and gram_search(self, X, y, sample_weight, report):
+            return 0
+        return self._search(X, y, sample_weight, progress, **params)
+
+    def _search_and_refit(self, X, y, sample_weight, gram, **params):
         if not self.verbose:
-            self._search(X, y, sample_weight, None, **params)
+            self._search_either_way(X, y, sample_weight, gram, None, **params)
             refit_best(self, X, y, sample_weight)
             return self
         name = type(self).__name__
@@ -248,7 +284,7 @@ class _ProgressMixin:
         def progress(path):
             return _PathProgress(path, name, n_folds, n_jobs, self.verbose)
 
-        stages = self._search(X, y, sample_weight, progress, **params)
+        stages = self._search_either_way(X, y, sample_weight, gram, progress, **params)
         if stages:
             print(
                 f"[{name}] re-solved the alphas around the minimum to a tighter "

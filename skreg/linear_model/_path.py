@@ -282,9 +282,6 @@ def enet_path(
         # Dense data arrives already multiplied by sqrt(sample_weight).
         sample_weight = None
 
-    # The solvers import the kernels and numba: loaded at the first fit.
-    from skreg.linear_model._cd_solver import solve_enet
-
     (layout,) = make_layouts(
         X,
         np.asarray(y, dtype=dtype).reshape(n_samples, 1),
@@ -309,52 +306,29 @@ def enet_path(
         )
     else:
         path_alphas = np.sort(np.asarray(requested, dtype=np.float64).ravel())[::-1]
-    n_path = len(path_alphas)
-    # Zeros, then each alpha writes its support only: writing whole columns
-    # of a (p, n_alphas) array costs more than the solves on wide data.
-    coefs = np.zeros((n_features, n_path), dtype=dtype)
-    dual_gaps = np.empty(n_path)
-    n_iters = []
     coef = (
         np.zeros(n_features, dtype=dtype)
         if coef_init is None
         else np.array(coef_init, dtype=dtype).ravel()
     )
-    if layout.columns is not None:
-        # Warm-start values of columns the solver left out never change.
-        frozen = np.setdiff1d(np.flatnonzero(coef), layout.columns)
-        coefs[frozen] = coef[frozen, None]
-    rng = check_random_state(random_state)
     n_weight = n_samples if sample_weight is None else float(np.sum(sample_weight))
-    warm_stats = None
-    warm_support = np.count_nonzero(coef)
-    for i, alpha in enumerate(path_alphas):
-        relative_gap = path_gap
-        if loose_support is not None and is_loose(
-            warm_support, n_samples, loose_support
-        ):
-            relative_gap = LOOSE_PATH_GAP
-        result = solve_enet(
-            layout,
-            coef,
-            alpha * l1_ratio * n_weight,
-            alpha * (1.0 - l1_ratio) * n_weight,
-            max_iter=max_iter,
-            tol=tol,
-            positive=positive,
-            rng=rng,
-            random=selection == "random",
-            screening=do_screening,
-            warm_stats=warm_stats,
-            path_gap=relative_gap * tol,
-        )
-        warm_stats = result.stats
-        warm_support = result.support.size
-        coefs[result.support, i] = coef[result.support]
-        dual_gaps[i] = result.gap / n_samples
-        n_iters.append(result.n_iter)
-        tol_i = result.tol / n_samples
-        _report_progress(verbose, i, n_path, alpha, dual_gaps[i], tol_i, result.n_iter)
+    coefs, dual_gaps, n_iters = solve_path(
+        layout,
+        coef,
+        path_alphas,
+        l1_ratio,
+        n_weight,
+        n_samples,
+        tol=tol,
+        max_iter=max_iter,
+        positive=positive,
+        rng=check_random_state(random_state),
+        random=selection == "random",
+        screening=do_screening,
+        path_gap=path_gap,
+        loose_support=loose_support,
+        verbose=verbose,
+    )
     if return_n_iter:
         return path_alphas, coefs, dual_gaps, n_iters
     return path_alphas, coefs, dual_gaps
@@ -386,6 +360,82 @@ def is_loose(n_nonzero, n_samples, loose_support):
     solves them loosely first (:mod:`skreg.linear_model._cv_refine`).
     """
     return n_nonzero > loose_support * n_samples
+
+
+def solve_path(
+    layout,
+    coef,
+    path_alphas,
+    l1_ratio,
+    n_weight,
+    n_samples,
+    *,
+    tol,
+    max_iter,
+    positive,
+    rng,
+    random,
+    screening,
+    path_gap=PATH_GAP,
+    loose_support=None,
+    verbose=False,
+):
+    """Solve ``layout`` at each alpha of ``path_alphas``, warm-started.
+
+    ``coef`` is the warm start of the first alpha, updated in place.  The
+    penalties are ``alpha * l1_ratio * n_weight`` and ``alpha * (1 - l1_ratio)
+    * n_weight``; gaps are reported per ``n_samples``.  See :func:`enet_path`
+    for ``path_gap`` and ``loose_support``.
+
+    Returns
+    -------
+    coefs : ndarray of shape (n_features, n_alphas)
+    dual_gaps : ndarray of shape (n_alphas,)
+    n_iters : list of int
+    """
+    from skreg.linear_model._cd_solver import solve_enet
+
+    n_path = len(path_alphas)
+    n_features = coef.shape[0]
+    # Zeros, then each alpha writes its support only: writing whole columns
+    # of a (p, n_alphas) array costs more than the solves on wide data.
+    coefs = np.zeros((n_features, n_path), dtype=coef.dtype)
+    dual_gaps = np.empty(n_path)
+    n_iters = []
+    if layout.columns is not None:
+        # Warm-start values of columns the solver left out never change.
+        frozen = np.setdiff1d(np.flatnonzero(coef), layout.columns)
+        coefs[frozen] = coef[frozen, None]
+    warm_stats = None
+    warm_support = np.count_nonzero(coef)
+    for i, alpha in enumerate(path_alphas):
+        relative_gap = path_gap
+        if loose_support is not None and is_loose(
+            warm_support, n_samples, loose_support
+        ):
+            relative_gap = LOOSE_PATH_GAP
+        result = solve_enet(
+            layout,
+            coef,
+            alpha * l1_ratio * n_weight,
+            alpha * (1.0 - l1_ratio) * n_weight,
+            max_iter=max_iter,
+            tol=tol,
+            positive=positive,
+            rng=rng,
+            random=random,
+            screening=screening,
+            warm_stats=warm_stats,
+            path_gap=relative_gap * tol,
+        )
+        warm_stats = result.stats
+        warm_support = result.support.size
+        coefs[result.support, i] = coef[result.support]
+        dual_gaps[i] = result.gap / n_samples
+        n_iters.append(result.n_iter)
+        tol_i = result.tol / n_samples
+        _report_progress(verbose, i, n_path, alpha, dual_gaps[i], tol_i, result.n_iter)
+    return coefs, dual_gaps, n_iters
 
 
 # The dtypes the kernels are compiled for; anything else would compile a new
