@@ -326,7 +326,7 @@ def enet_path(
         coefs[frozen] = coef[frozen, None]
     rng = check_random_state(random_state)
     n_weight = n_samples if sample_weight is None else float(np.sum(sample_weight))
-    warm_stats = None
+    warm_stats = warm_state = None
     warm_support = np.count_nonzero(coef)
     for i, alpha in enumerate(path_alphas):
         relative_gap = path_gap
@@ -346,9 +346,10 @@ def enet_path(
             random=selection == "random",
             screening=do_screening,
             warm_stats=warm_stats,
+            warm_state=warm_state,
             path_gap=relative_gap * tol,
         )
-        warm_stats = result.stats
+        warm_stats, warm_state = result.stats, result.state
         warm_support = result.support.size
         coefs[result.support, i] = coef[result.support]
         dual_gaps[i] = result.gap / n_samples
