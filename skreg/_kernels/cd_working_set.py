@@ -359,10 +359,10 @@ def _screen_and_rank(
     candidates,
     n_candidates,
     xtr,
-    inv_norms,
     dual_norm,
     gap,
     l1,
+    l2,
     positive,
     distance,
 ):
@@ -373,8 +373,11 @@ def _screen_and_rank(
     discarded non-zero coefficient is set to zero.  ``distance[k]`` receives
     the kept candidate's distance to its dual constraint, ``-inf`` for the
     support.  ``gap = inf`` screens nothing.  Returns the new number of
-    candidates and the size of the support.
+    candidates and the size of the support.  Distances scale by
+    ``1 / sqrt(||x_j||^2 + l2 pf_j)``, computed here for the candidates only:
+    a solve certified at its warm start (most alphas of a path) never ranks.
     """
+    col_norms2 = problem.col_norms2
     inv_scale = 1.0 / max(l1, dual_norm)
     radius = np.sqrt(2.0 * max(gap, 0.0)) / l1
     factor = factor_of(problem.penalty)
@@ -393,7 +396,8 @@ def _screen_and_rank(
             n_nonzero += 1 if w[j] != 0 else 0
             kept += 1
             continue
-        if (pf_j - magnitude * inv_scale) * inv_norms[j] > radius:
+        norm = np.sqrt(col_norms2[j] + l2 * pf_j)
+        if pf_j - magnitude * inv_scale > radius * norm:
             if w[j] != 0:
                 layout_move(problem, state, j, -w[j])
                 w[j] = 0
@@ -404,7 +408,7 @@ def _screen_and_rank(
             n_nonzero += 1
         else:
             correlation = xtr[j] if positive else magnitude
-            distance[kept] = (pf_j - correlation * inv_scale) * inv_norms[j]
+            distance[kept] = (pf_j - correlation * inv_scale) / norm
         kept += 1
     return kept, n_nonzero
 
@@ -527,15 +531,8 @@ def working_set_cd(
             candidates[n_candidates] = j
             n_candidates += 1
     distance = np.empty(n_features)
-    # 1 / sqrt(||x_j||^2 + l2): every outer iteration scales the dual
-    # distances of all candidates by it, for screening and ranking alike.
-    inv_norms = np.empty(n_features)
     factor = factor_of(problem.penalty)
     weighted = hasattr(problem.penalty, "factor")
-    for k in range(n_candidates):
-        j = candidates[k]
-        pf_j = factor[j] if weighted else 1.0
-        inv_norms[j] = 1.0 / np.sqrt(col_norms2[j] + l2 * pf_j)
     working = np.empty(n_features, dtype=np.intp)
     previous = np.empty(n_features, dtype=np.intp)
     n_previous = -1
@@ -622,10 +619,10 @@ def working_set_cd(
             candidates,
             n_candidates,
             xtr,
-            inv_norms,
             dual_norm,
             certified if screening else np.inf,
             l1,
+            l2,
             positive,
             distance,
         )

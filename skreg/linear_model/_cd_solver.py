@@ -65,6 +65,9 @@ class CDResult:
     # Indices of the non-zero coefficients the solver may have moved (those
     # of the layout's columns), so a path stores O(support) per alpha.
     support: np.ndarray = None
+    # The layout's state (residual or X'X w) at ``coef``: the next alpha of a
+    # path starts from it instead of rebuilding it from the coefficients.
+    state: tuple = None
 
 
 def convergence_message(gap, tol, l1, *, n_iter=None, max_iter=None, rel_tol=None):
@@ -122,6 +125,7 @@ def solve_enet(
     screening=True,
     working_set=None,
     warm_stats=None,
+    warm_state=None,
     warn=True,
     path_gap=0.0,
 ):
@@ -155,6 +159,11 @@ def solve_enet(
     warm_stats : CorrelationBounds, optional
         ``CDResult.stats`` of a previous solve on the same layout (another
         alpha of a path); saves most of the first pass over ``X``.
+    warm_state : tuple, optional
+        ``CDResult.state`` of the previous solve on the same layout, when
+        ``coef`` is still that solve's result (a path); updated in place.
+        Saves rebuilding the residual from ``coef`` (a pass over its support
+        and O(n_samples + n_features) of NumPy calls per alpha).
     warn : bool
         Raise ``ConvergenceWarning`` when the tolerance is not reached.
     path_gap : float
@@ -176,7 +185,7 @@ def solve_enet(
             l1 > 0 and not random and layout.n_features >= WORKING_SET_MIN_FEATURES
         )
     dtype = layout.dtype.type
-    state = layout.start(coef)
+    state = layout.start(coef) if warm_state is None else warm_state
     tol_scaled = tol * layout.y_norm2
     stats = None
     if working_set and l1 > 0:
@@ -238,7 +247,13 @@ def solve_enet(
         full_coef[layout.columns] = coef
         support = layout.columns[support]
     result = CDResult(
-        full_coef, float(gap), tol_scaled, int(n_iter), stats=stats, support=support
+        full_coef,
+        float(gap),
+        tol_scaled,
+        int(n_iter),
+        stats=stats,
+        support=support,
+        state=state,
     )
     # A NaN or infinite gap (overflow; ||y||^2 itself may be inf) must warn too.
     if warn and not (result.gap <= result.tol and np.isfinite(result.gap)):

@@ -167,3 +167,43 @@ def test_path_gaps_certify_the_returned_coefficients(sparse):
         assert suboptimality <= reported + 1e-12
         assert reported <= naive_gap * (1 + 1e-9) + 1e-12
         assert reported <= 1e-8 * (y @ y) / n
+
+
+@pytest.mark.parametrize(
+    "sparse, weighted", [(False, False), (True, False), (True, True)]
+)
+def test_a_path_carries_the_state_of_its_coefficients(sparse, weighted):
+    """Along a path each solve starts from the previous solve's state.
+
+    After many alphas the carried state (updated in place, never rebuilt) must
+    still be the state of the coefficients, and the path's coefficients those
+    of cold-started solves at each alpha, within the tolerance.
+    """
+    from skreg.linear_model._cd_solver import solve_enet
+
+    layout = _layout(sparse, weighted)
+    p = layout.n_features
+    xty = np.abs(_exact(layout, _residual(layout, np.zeros(p)), np.zeros(p), 0.0)[0])
+    coef = np.zeros(p, dtype=layout.dtype)
+    state = stats = None
+    tol = 1e-10
+    for l1 in np.geomspace(xty.max(), xty.max() / 50, 12):
+        result = solve_enet(
+            layout,
+            coef,
+            l1,
+            0.0,
+            max_iter=10_000,
+            tol=tol,
+            warm_stats=stats,
+            warm_state=state,
+            path_gap=10 * tol,
+        )
+        state, stats = result.state, result.stats
+        rebuilt = layout.start(coef)
+        for carried, fresh in zip(state, rebuilt, strict=True):
+            np.testing.assert_allclose(carried, fresh, rtol=1e-9, atol=1e-9)
+        cold = np.zeros(p, dtype=layout.dtype)
+        solve_enet(layout, cold, l1, 0.0, max_iter=10_000, tol=tol)
+        assert np.count_nonzero(coef) > 0 or l1 == xty.max()
+        np.testing.assert_allclose(coef, cold, atol=1e-4)
