@@ -418,9 +418,33 @@ def breakdown(result):
     return lines
 
 
+def select_cases(rows=None):
+    """The cases named by ``rows``: comma-separated kinds (``floor``, ``lasso``,
+    ``mlp``) or case names; None: every case.
+
+    Raises ValueError naming the parts that match nothing.
+    """
+    if rows is None:
+        return list(CASES)
+    wanted = [w.strip() for w in rows.split(",") if w.strip()]
+    unknown = [w for w in wanted if not any(w in (c.kind, c.name) for c in CASES)]
+    if unknown:
+        kinds = sorted({c.kind for c in CASES})
+        raise ValueError(
+            f"--rows: no case named {unknown}; give kinds {kinds} or case names"
+        )
+    return [c for c in CASES if c.kind in wanted or c.name in wanted]
+
+
 def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
-    """Measure every case, the fresh-process ratio and the demo; return lines."""
-    cases = [c for c in CASES if cases is None or c.name in cases]
+    """Measure the cases, the fresh-process ratio and the demo; return lines.
+
+    ``cases``: a list of :class:`Case` (default every case). The warm-cache
+    fresh-process comparison (a Lasso fit) runs when a Lasso case is among
+    them; the compile breakdown covers the Lasso and MLP rows, or every row
+    with ``breakdown_all``.
+    """
+    cases = list(CASES) if cases is None else cases
     results = []
     for case in cases:
         log(f"{case.name}: empty cache, then {repeats} warm ...")
@@ -464,37 +488,8 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
             )
         )
     lines.append("")
-    log(
-        f"fresh process: import + small Lasso fit, skreg vs sklearn, {repeats + 2}x ..."
-    )
-    with tempfile.TemporaryDirectory(prefix="skreg-first-use-") as cache_dir:
-        from _cold_start import CHILD as COLD_CHILD
-        from _cold_start import first_fit
-
-        first_fit("skreg", cache_dir)  # fill the cache
-        floor_args = ("numba-floor", str(Path(__file__).parent))
-        run_child(COLD_CHILD, cache_dir, args=floor_args)  # and the floor's
-        proc = fresh_process(repeats + 2, cache_dir)
-    sk, ours, floor = (
-        np.median(proc[k], axis=0) for k in ("sklearn", "skreg", "numba-floor")
-    )
-    ratio = ours[0] / sk[0]
-    lines += [
-        f"warm cache, fresh process: import + first small Lasso fit (median of "
-        f"{repeats + 2}, alternating)",
-        f"  sklearn: process {sk[0]:.2f} s (import sklearn.linear_model {sk[1]:.3f} s,"
-        f" fit {sk[2]:.3f} s)",
-        f"  skreg:   process {ours[0]:.2f} s (import skreg {ours[1]:.3f} s, "
-        f"fit {ours[2]:.3f} s)",
-        f"  skreg/sklearn process time {ratio:.2f} (<= 1.2) {_verdict(ratio <= 1.2)};"
-        f" process CPU time {ours[3]:.2f} / {sk[3]:.2f} s = {ours[3] / sk[3]:.2f}",
-        f"  import skreg (and skreg.Lasso) costs {ours[1] - sk[1]:+.3f} s on top of "
-        "sklearn's",
-        f"  numba floor: process {floor[0]:.2f} s (import sklearn + numba + one "
-        f"cached kernel {floor[1]:.3f} s, fit {floor[2]:.3f} s) = "
-        f"{floor[0] / sk[0]:.2f}x sklearn, CPU {floor[3] / sk[3]:.2f}x; skreg = "
-        f"{ours[0] / floor[0]:.2f}x the floor",
-    ]
+    if any(c.kind == "lasso" for c in cases):
+        lines += _fresh_process_lines(repeats, log)
     if demo:
         log("python -m skreg with an empty cache ...")
         try:
@@ -510,9 +505,44 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
     lines.append("")
     lines.append("compile breakdown (numba:compile events; own = callees excluded)")
     for r in results:
-        if not r.status and (breakdown_all or r.case.kind == "lasso"):
+        if not r.status and (breakdown_all or r.case.kind != "floor"):
             lines += breakdown(r)
     return lines
+
+
+def _fresh_process_lines(repeats, log):
+    """Lines: warm-cache fresh process, import + small Lasso fit vs sklearn."""
+    log(
+        f"fresh process: import + small Lasso fit, skreg vs sklearn, {repeats + 2}x ..."
+    )
+    with tempfile.TemporaryDirectory(prefix="skreg-first-use-") as cache_dir:
+        from _cold_start import CHILD as COLD_CHILD
+        from _cold_start import first_fit
+
+        first_fit("skreg", cache_dir)  # fill the cache
+        floor_args = ("numba-floor", str(Path(__file__).parent))
+        run_child(COLD_CHILD, cache_dir, args=floor_args)  # and the floor's
+        proc = fresh_process(repeats + 2, cache_dir)
+    sk, ours, floor = (
+        np.median(proc[k], axis=0) for k in ("sklearn", "skreg", "numba-floor")
+    )
+    ratio = ours[0] / sk[0]
+    return [
+        f"warm cache, fresh process: import + first small Lasso fit (median of "
+        f"{repeats + 2}, alternating)",
+        f"  sklearn: process {sk[0]:.2f} s (import sklearn.linear_model {sk[1]:.3f} s,"
+        f" fit {sk[2]:.3f} s)",
+        f"  skreg:   process {ours[0]:.2f} s (import skreg {ours[1]:.3f} s, "
+        f"fit {ours[2]:.3f} s)",
+        f"  skreg/sklearn process time {ratio:.2f} (<= 1.2) {_verdict(ratio <= 1.2)};"
+        f" process CPU time {ours[3]:.2f} / {sk[3]:.2f} s = {ours[3] / sk[3]:.2f}",
+        f"  import skreg (and skreg.Lasso) costs {ours[1] - sk[1]:+.3f} s on top of "
+        "sklearn's",
+        f"  numba floor: process {floor[0]:.2f} s (import sklearn + numba + one "
+        f"cached kernel {floor[1]:.3f} s, fit {floor[2]:.3f} s) = "
+        f"{floor[0] / sk[0]:.2f}x sklearn, CPU {floor[3] / sk[3]:.2f}x; skreg = "
+        f"{ours[0] / floor[0]:.2f}x the floor",
+    ]
 
 
 # Speed of portable (NUMBA_CPU_NAME=generic: baseline x86-64, no AVX) kernels
