@@ -1,16 +1,18 @@
 """The compile-time floor of numba for an MLP: one self-contained epoch kernel.
 
-One epoch of the default ``MLPClassifier`` (one hidden layer of ReLU units,
-softmax output, log loss, Adam, minibatches) in a single ``@njit`` function
-with skreg's flags and array types (flat float64 parameters, C-contiguous
-views, int64 row order): forward, loss, backward, Adam step.  Buffers come
-from the caller and the products go through skreg's ``matmul`` (BLAS called
-inline, as ``matmul(a, b, out)`` without numba's shape checks, whose error
-messages alone compile string formatting: with ``np.dot`` and ``np.empty``
-this kernel takes about twice as long).  No options, no layouts, no dispatch.  ``first-use`` compiles it in a fresh
-process with an empty cache: skreg's engine cannot compile a default fit in
-much less, so its time is what the MLP targets can ask of skreg.  Run with
-``X`` and ``y`` given as globals (``runpy.run_path(..., init_globals=...)``).
+One epoch of the default ``MLPClassifier`` (one hidden layer of 100 ReLU
+units, softmax output, log loss, Adam, minibatches of 200) in a single
+``@njit`` function with skreg's flags and array types (flat float64
+parameters, C-contiguous views, int64 row order): forward, loss, backward,
+Adam step.  Buffers come from the caller and the products go through skreg's
+``matmul`` (BLAS called inline: ``np.dot(a, b, out)`` without numba's shape
+checks, whose error messages alone compile string formatting; with
+``np.dot`` and ``np.empty`` this kernel compiles in about 2.5 times the
+time).  No options, no layouts, no dispatch.  ``first-use`` compiles it in a
+fresh process with an empty cache: an engine with skreg's options cannot
+compile a default fit in much less, so its time is what the MLP targets can
+ask of skreg.  Run with ``X`` and ``y`` given as globals
+(``runpy.run_path(..., init_globals=...)``).
 """
 
 import numba
@@ -120,6 +122,4 @@ bufs = np.empty(batch * (X.shape[1] + 200 + len(classes)))
 t = 0
 for _ in range(20):
     order = rng.permutation(X.shape[0]).astype(np.int64)
-    loss, t = adam_epoch(
-        X, Y, params, grad, m, v, bufs, order, 100, batch, 1e-3, t
-    )
+    loss, t = adam_epoch(X, Y, params, grad, m, v, bufs, order, 100, batch, 1e-3, t)
