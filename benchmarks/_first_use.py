@@ -82,6 +82,7 @@ class Case:
 
 
 FLOOR_SCRIPT = REPO / "benchmarks" / "_numba_floor.py"
+MLP_FLOOR_SCRIPT = REPO / "benchmarks" / "_mlp_floor.py"
 
 CASES = (
     # Not skreg: numba's compile time for the smallest Lasso CD kernel (one
@@ -133,6 +134,17 @@ CASES = (
     ),
     Case("LassoCV dense", DATA["regression"], "skreg.LassoCV().fit(X, y)", 2.0),
     Case("lasso_path dense", DATA["regression"], "skreg.lasso_path(X, y)", 2.0),
+    # Not skreg's engine: one self-contained epoch kernel of the default
+    # classifier (forward, backward, Adam over minibatches), the floor under
+    # the MLP rows.
+    Case(
+        "numba floor: 1-kernel MLP epoch",
+        DATA["classification"],
+        f"import runpy; runpy.run_path({str(MLP_FLOOR_SCRIPT)!r}, "
+        "init_globals={'X': X, 'y': y})",
+        float("nan"),
+        "mlp-floor",
+    ),
     Case(
         "MLPClassifier()",
         DATA["classification"],
@@ -418,9 +430,36 @@ def breakdown(result):
     return lines
 
 
+def select_cases(rows=None):
+    """The cases named by ``rows``: comma-separated kinds (``floor``, ``lasso``,
+    ``mlp-floor``, ``mlp``) or case names; None: every case.  ``mlp`` brings
+    its floor along.
+
+    Raises ValueError naming the parts that match nothing.
+    """
+    if rows is None:
+        return list(CASES)
+    wanted = [w.strip() for w in rows.split(",") if w.strip()]
+    unknown = [w for w in wanted if not any(w in (c.kind, c.name) for c in CASES)]
+    if unknown:
+        kinds = sorted({c.kind for c in CASES})
+        raise ValueError(
+            f"--rows: no case named {unknown}; give kinds {kinds} or case names"
+        )
+    if "mlp" in wanted:
+        wanted.append("mlp-floor")
+    return [c for c in CASES if c.kind in wanted or c.name in wanted]
+
+
 def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
-    """Measure every case, the fresh-process ratio and the demo; return lines."""
-    cases = [c for c in CASES if cases is None or c.name in cases]
+    """Measure the cases, the fresh-process ratio and the demo; return lines.
+
+    ``cases``: a list of :class:`Case` (default every case). The warm-cache
+    fresh-process comparison (a Lasso fit) runs when a Lasso case is among
+    them; the compile breakdown covers the Lasso and MLP rows, or every row
+    with ``breakdown_all``.
+    """
+    cases = list(CASES) if cases is None else cases
     results = []
     for case in cases:
         log(f"{case.name}: empty cache, then {repeats} warm ...")
@@ -445,7 +484,7 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
             continue
         compile_s = sum(c.inclusive for c in r.compiled if c.depth == 0)
         target, verdict = "-", ""
-        if r.case.kind != "floor":
+        if not r.case.kind.endswith("floor"):
             target = f"<= {r.case.target:g}"
             verdict = _verdict(r.empty_fit <= r.case.target)
         lines.append(
@@ -453,48 +492,21 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
             f" {verdict:>7} {r.empty_cpu:>7.2f} "
             f"{np.median(r.warm_fit):>8.3f} {len(r.compiled):>7} {compile_s:>7.2f}"
         )
-    floor = [r for r in results if r.case.kind == "floor" and not r.status]
-    if floor:
-        lines.append(
-            f"empty-cache CPU over the numba floor ({floor[0].empty_cpu:.2f} s): "
-            + ", ".join(
-                f"{r.case.name} {r.empty_cpu / floor[0].empty_cpu:.1f}x"
-                for r in results
-                if r.case.kind == "lasso" and not r.status
+    for kind, rows in (("floor", "lasso"), ("mlp-floor", "mlp")):
+        floor = [r for r in results if r.case.kind == kind and not r.status]
+        over = [r for r in results if r.case.kind == rows and not r.status]
+        if floor and over:
+            lines.append(
+                f"empty-cache CPU over the {floor[0].case.name} "
+                f"({floor[0].empty_cpu:.2f} s): "
+                + ", ".join(
+                    f"{r.case.name} {r.empty_cpu / floor[0].empty_cpu:.1f}x"
+                    for r in over
+                )
             )
-        )
     lines.append("")
-    log(
-        f"fresh process: import + small Lasso fit, skreg vs sklearn, {repeats + 2}x ..."
-    )
-    with tempfile.TemporaryDirectory(prefix="skreg-first-use-") as cache_dir:
-        from _cold_start import CHILD as COLD_CHILD
-        from _cold_start import first_fit
-
-        first_fit("skreg", cache_dir)  # fill the cache
-        floor_args = ("numba-floor", str(Path(__file__).parent))
-        run_child(COLD_CHILD, cache_dir, args=floor_args)  # and the floor's
-        proc = fresh_process(repeats + 2, cache_dir)
-    sk, ours, floor = (
-        np.median(proc[k], axis=0) for k in ("sklearn", "skreg", "numba-floor")
-    )
-    ratio = ours[0] / sk[0]
-    lines += [
-        f"warm cache, fresh process: import + first small Lasso fit (median of "
-        f"{repeats + 2}, alternating)",
-        f"  sklearn: process {sk[0]:.2f} s (import sklearn.linear_model {sk[1]:.3f} s,"
-        f" fit {sk[2]:.3f} s)",
-        f"  skreg:   process {ours[0]:.2f} s (import skreg {ours[1]:.3f} s, "
-        f"fit {ours[2]:.3f} s)",
-        f"  skreg/sklearn process time {ratio:.2f} (<= 1.2) {_verdict(ratio <= 1.2)};"
-        f" process CPU time {ours[3]:.2f} / {sk[3]:.2f} s = {ours[3] / sk[3]:.2f}",
-        f"  import skreg (and skreg.Lasso) costs {ours[1] - sk[1]:+.3f} s on top of "
-        "sklearn's",
-        f"  numba floor: process {floor[0]:.2f} s (import sklearn + numba + one "
-        f"cached kernel {floor[1]:.3f} s, fit {floor[2]:.3f} s) = "
-        f"{floor[0] / sk[0]:.2f}x sklearn, CPU {floor[3] / sk[3]:.2f}x; skreg = "
-        f"{ours[0] / floor[0]:.2f}x the floor",
-    ]
+    if any(c.kind == "lasso" for c in cases):
+        lines += _fresh_process_lines(repeats, log)
     if demo:
         log("python -m skreg with an empty cache ...")
         try:
@@ -510,9 +522,44 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
     lines.append("")
     lines.append("compile breakdown (numba:compile events; own = callees excluded)")
     for r in results:
-        if not r.status and (breakdown_all or r.case.kind == "lasso"):
+        if not r.status and (breakdown_all or not r.case.kind.endswith("floor")):
             lines += breakdown(r)
     return lines
+
+
+def _fresh_process_lines(repeats, log):
+    """Lines: warm-cache fresh process, import + small Lasso fit vs sklearn."""
+    log(
+        f"fresh process: import + small Lasso fit, skreg vs sklearn, {repeats + 2}x ..."
+    )
+    with tempfile.TemporaryDirectory(prefix="skreg-first-use-") as cache_dir:
+        from _cold_start import CHILD as COLD_CHILD
+        from _cold_start import first_fit
+
+        first_fit("skreg", cache_dir)  # fill the cache
+        floor_args = ("numba-floor", str(Path(__file__).parent))
+        run_child(COLD_CHILD, cache_dir, args=floor_args)  # and the floor's
+        proc = fresh_process(repeats + 2, cache_dir)
+    sk, ours, floor = (
+        np.median(proc[k], axis=0) for k in ("sklearn", "skreg", "numba-floor")
+    )
+    ratio = ours[0] / sk[0]
+    return [
+        f"warm cache, fresh process: import + first small Lasso fit (median of "
+        f"{repeats + 2}, alternating)",
+        f"  sklearn: process {sk[0]:.2f} s (import sklearn.linear_model {sk[1]:.3f} s,"
+        f" fit {sk[2]:.3f} s)",
+        f"  skreg:   process {ours[0]:.2f} s (import skreg {ours[1]:.3f} s, "
+        f"fit {ours[2]:.3f} s)",
+        f"  skreg/sklearn process time {ratio:.2f} (<= 1.2) {_verdict(ratio <= 1.2)};"
+        f" process CPU time {ours[3]:.2f} / {sk[3]:.2f} s = {ours[3] / sk[3]:.2f}",
+        f"  import skreg (and skreg.Lasso) costs {ours[1] - sk[1]:+.3f} s on top of "
+        "sklearn's",
+        f"  numba floor: process {floor[0]:.2f} s (import sklearn + numba + one "
+        f"cached kernel {floor[1]:.3f} s, fit {floor[2]:.3f} s) = "
+        f"{floor[0] / sk[0]:.2f}x sklearn, CPU {floor[3] / sk[3]:.2f}x; skreg = "
+        f"{ours[0] / floor[0]:.2f}x the floor",
+    ]
 
 
 # Speed of portable (NUMBA_CPU_NAME=generic: baseline x86-64, no AVX) kernels

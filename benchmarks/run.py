@@ -5,7 +5,8 @@ Usage::
     python benchmarks/run.py lasso [--quick] [--problems dense-single,cv,...]
     python benchmarks/run.py lasso-basic [--quick]
     python benchmarks/run.py matrix [--quick] [--families ...] [--cells ...]
-    python benchmarks/run.py first-use [--breakdown] [--no-demo] [--generic]
+    python benchmarks/run.py first-use [--rows mlp,...] [--breakdown] [--no-demo]
+                                       [--generic]
     python benchmarks/run.py logistic [--quick] [--json FILE] [--tasks ...]
 
 ``lasso`` runs the five problems of issue 4 (dense-single, dense-path,
@@ -36,7 +37,7 @@ sys.path.insert(1, str(REPO))
 
 import numpy as np  # noqa: E402
 from _cold_start import cold_start  # noqa: E402
-from _first_use import first_use, portable_cost  # noqa: E402
+from _first_use import first_use, portable_cost, select_cases  # noqa: E402
 from _measure import Row, measure  # noqa: E402
 from _problems import PROBLEMS, tiny_like  # noqa: E402
 from _solvers import DEFAULT_TOL, SOLVERS, Unavailable, import_skreg  # noqa: E402
@@ -320,6 +321,12 @@ def main(argv=None):
         "--no-demo", action="store_true", help="first-use: skip python -m skreg"
     )
     parser.add_argument(
+        "--rows",
+        default=None,
+        help="first-use: comma-separated row kinds (floor, lasso, mlp, mlp-floor) "
+        "or row names; default every row",
+    )
+    parser.add_argument(
         "--generic",
         action="store_true",
         help="first-use: also time Lasso fits with NUMBA_CPU_NAME=generic kernels",
@@ -328,7 +335,11 @@ def main(argv=None):
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
     if args.suite == "first-use":
-        lines = first_use(args.repeats, None, args.breakdown, not args.no_demo, log)
+        try:
+            cases = select_cases(args.rows)
+        except ValueError as exc:
+            parser.error(str(exc))
+        lines = first_use(args.repeats, cases, args.breakdown, not args.no_demo, log)
         if args.generic:
             log("portable kernels: NUMBA_CPU_NAME=generic vs this CPU ...")
             lines += ["", *portable_cost()]

@@ -34,6 +34,8 @@ more importantly, the division no longer carries a zero test that stops LLVM
 from vectorizing the loops (the Adam update is 4x faster with it).
 """
 
+from types import FunctionType
+
 import numpy as np
 from numba.core import types
 from numba.extending import overload
@@ -108,12 +110,14 @@ def _tanh(Z, code):
 
 def _relu(Z, code):
     zero = Z.dtype.type(0)
-    # unconditional store of a select: vectorizes, and keeps NaN (like
-    # np.maximum) because NaN < 0 is false
-    for i in range(Z.shape[0]):
-        for j in range(Z.shape[1]):
-            z = Z[i, j]
-            Z[i, j] = zero if z < zero else z
+    # One flat loop over the C-contiguous block (a view): LLVM unswitches,
+    # unrolls and vectorizes a 2-D loop nest into four times the code, and
+    # compiles that in every fit.  An unconditional store of a select:
+    # vectorizes, and keeps NaN (like np.maximum) because NaN < 0 is false.
+    flat = Z.reshape(Z.size)
+    for i in range(flat.shape[0]):
+        z = flat[i]
+        flat[i] = zero if z < zero else z
 
 
 def _softmax(Z, code):
@@ -200,8 +204,15 @@ _DERIVATIVE = {
 }
 
 
+def _check_c_contiguous(**arrays):
+    # the loops run over flat views; a reshaped copy would be written instead
+    for name, a in arrays.items():
+        if not a.flags.c_contiguous:
+            raise ValueError(f"{name} must be C-contiguous")
+
+
 def activate(Z, code):
-    """Apply activation ``code`` to the 2-D array ``Z`` in place.
+    """Apply activation ``code`` to the C-contiguous 2-D array ``Z`` in place.
 
     ``code`` is an ``int`` or a code type (:mod:`skreg._kernels.mlp_types`).
 
@@ -214,6 +225,7 @@ def activate(Z, code):
     >>> Z
     array([[0., 2.]])
     """
+    _check_c_contiguous(Z=Z)
     _ACTIVATE[code_of(code)](Z, code)
 
 
@@ -263,12 +275,16 @@ def _squared_term(y, p, one, code, clip_eps):
 
 
 def _log_loss_term(y, p, one, code, clip_eps):
-    p = min(max(p, clip_eps), one - clip_eps)
+    # conditional expressions, not min/max: each builtin compiles a function
+    # of its own; a NaN probability stays NaN
+    p = clip_eps if p < clip_eps else p
+    p = one - clip_eps if p > one - clip_eps else p
     return -_xlogy(y, p)
 
 
 def _binary_log_loss_term(y, p, one, code, clip_eps):
-    p = min(max(p, clip_eps), one - clip_eps)
+    p = clip_eps if p < clip_eps else p
+    p = one - clip_eps if p > one - clip_eps else p
     return -(_xlogy(y, p) + _xlogy(one - y, one - p))
 
 
@@ -614,7 +630,8 @@ def sgd_step(params, grad, velocity, n_coef, lr, momentum, nesterov, threshold):
             # soft-threshold without branches: w - clip(w, -thr, thr); the
             # result is exactly 0.0 whenever |w| <= thr
             w = params[j]
-            params[j] = w - min(max(w, -threshold), threshold)
+            c = -threshold if w < -threshold else w
+            params[j] = w - (threshold if c > threshold else c)
 
 
 @njit(error_model="numpy")
@@ -658,7 +675,8 @@ def adam_step(
             denom = np.sqrt(vj) + epsilon
             w = params[j] - lr_t * mj / denom
             thr = scale / denom
-            params[j] = w - min(max(w, -thr), thr)
+            c = -thr if w < -thr else w
+            params[j] = w - (thr if c > thr else c)
         start = n_coef
     for j in range(start, n_params):
         g = grad[j]
@@ -696,7 +714,8 @@ def rmsprop_step(params, grad, v, n_coef, lr, rho, epsilon, l1_scale):
         w = params[j] - lr * g / denom
         if j < n_coef and l1_scale > zero:
             thr = lr * l1_scale / denom
-            w = w - min(max(w, -thr), thr)
+            c = -thr if w < -thr else w
+            w = w - (thr if c > thr else c)
         params[j] = w
 
 
@@ -870,7 +889,8 @@ def _engine_only(kernel):
     not cached on its own: the engine's cache entry holds its code.  The
     public dispatcher stays for Python callers (tests, doctests); the
     variant must only be called from compiled code (from Python it would
-    crash), so the optimizer steps, which Python code calls too, keep theirs.
+    crash): the optimizer steps, which Python code calls too, reach theirs
+    through :func:`_engine_copy`.
     """
     return njit(
         error_model="numpy",
@@ -1024,15 +1044,38 @@ def optimizer_step(
     )
 
 
+def _engine_copy(func, kernels):
+    """``func`` calling the engine-only variants ``kernels`` (name -> kernel).
+
+    The optimizer steps call public kernels, which Python code calls too
+    (doctests, ``NUMBA_DISABLE_JIT``); their copies compiled into the engine
+    call variants without the Python and C entry points.
+    """
+    namespace = {**func.__globals__, **kernels}
+    return FunctionType(func.__code__, namespace, func.__name__, func.__defaults__)
+
+
+_STEP_KERNELS = {
+    name: _engine_only(globals()[name])
+    for name in ("sgd_step", "adam_step", "rmsprop_step", "group_prox_rows")
+}
+_ENGINE_STEPS = {
+    SGD: _engine_copy(_step_sgd, _STEP_KERNELS),
+    Adam: _engine_copy(_step_adam, _STEP_KERNELS),
+    RMSprop: _engine_copy(_step_rmsprop, _STEP_KERNELS),
+}
+
+
 @overload(optimizer_step, jit_options=_JIT_OPTIONS, inline="never")
 def _ov_optimizer_step(
     opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
 ):
-    cls = getattr(opt, "instance_class", None)
-    return {SGD: _step_sgd, Adam: _step_adam, RMSprop: _step_rmsprop}.get(cls)
+    return _ENGINE_STEPS.get(getattr(opt, "instance_class", None))
 
 
-@njit(error_model="numpy")
+# Called from Python only: no C entry point (a function pointer for cfunc
+# callers, about 200 lines of IR for the engine's signature).
+@njit(error_model="numpy", no_cfunc_wrapper=True)
 def _batches(
     params,
     grad,
@@ -1086,7 +1129,7 @@ def _batches(
     sw_sum = zero
     start = 0
     while start < n:
-        stop = min(start + batch_size, n)
+        stop = start + batch_size if start + batch_size < n else n
         rows = order[start:stop]
         nb = stop - start
         pos = pos0 + start
@@ -1159,6 +1202,8 @@ def _batches(
                     )
 
         A_out = layer_block(work.acts, act_start, last, nb, n_out)
+        # the public kernel: early stopping's validation loss (called from
+        # Python) shares this specialization
         loss = data_loss(yb, A_out, sw_b, net.loss, net.clip_eps)
         loss += penalty(params, net.n_coef, pen.alpha, pen.l1_ratio, sw_sum)
         if group_alpha is not None:
