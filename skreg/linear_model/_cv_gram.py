@@ -78,14 +78,14 @@ class _FoldStatistics:
     """
 
     def __init__(self, Xc, yc, sw):
-        weighted = Xc if sw is None else Xc * sw[:, None].astype(Xc.dtype)
         # ``A.T @ A`` of one array: numpy computes it with BLAS syrk.
         scaled = Xc if sw is None else Xc * np.sqrt(sw)[:, None].astype(Xc.dtype)
         self.gram = scaled.T @ scaled
-        self.xty = weighted.T.astype(np.float64) @ yc
+        # Products with float64 vectors: no weighted copy of the rows.
         wy = yc if sw is None else yc * sw
+        self.xty = Xc.T @ wy
         self.yty = float(wy @ yc)
-        self.x_sum = weighted.sum(axis=0, dtype=np.float64)
+        self.x_sum = Xc.sum(axis=0, dtype=np.float64) if sw is None else Xc.T @ sw
         self.y_sum = float(wy.sum())
         self.weight = float(len(yc) if sw is None else sw.sum())
 
