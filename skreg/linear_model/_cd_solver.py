@@ -33,6 +33,7 @@ from skreg._kernels.cd_plain import (
 from skreg._kernels.cd_working_set import working_set_cd
 from skreg._kernels.problems import layout_sweep
 from skreg.linear_model._strategy import cold_sweep
+from skreg.linear_model._support_newton import support_newton_steps
 
 # Below this many features skreg runs scikit-learn's own algorithm (cyclic CD
 # with screening, compiled), so small problems whose minimizer is not unique
@@ -49,6 +50,12 @@ INITIAL_WORKING_SET = 10
 ANDERSON_DEPTH = 12
 # Inner solves stop once their own gap is this fraction of the outer gap.
 INNER_GAP_FRACTION = 0.3
+# Sweeps before the first Newton step on the support (see _solve_working_set)
+# and the largest support that gets one (its Gram block costs |S|^2 n).
+NEWTON_FIRST_BUDGET = 256
+NEWTON_MAX_SUPPORT = 1000
+NEWTON_PROGRESS = 10.0
+SWEEPS_PER_NEWTON_STEP = 16
 
 
 @dataclass
@@ -192,25 +199,18 @@ def solve_enet(
         stats = warm_stats
         if stats is None:
             stats = new_bounds(layout.col_norms2, layout.n_samples)
-        gap, n_iter = working_set_cd(
-            layout.problem,
+        gap, n_iter, state = _solve_working_set(
+            layout,
             state,
             coef,
-            float(l1),
-            float(l2),
-            dtype(l1),
-            dtype(l2),
-            bool(positive),
-            int(max_iter),
-            float(tol_scaled),
-            bool(screening),
+            l1,
+            l2,
+            positive,
+            max_iter,
+            tol_scaled,
+            screening,
             stats,
-            INITIAL_WORKING_SET,
-            ANDERSON_DEPTH,
-            INNER_GAP_FRACTION,
-            cold_sweep(layout),
-            float(path_gap),
-            _residual_weights(layout),
+            path_gap,
         )
     elif random:
         gap, n_iter = _solve_random(
@@ -270,6 +270,83 @@ def solve_enet(
             stacklevel=3,
         )
     return result
+
+
+def _solve_working_set(
+    layout,
+    state,
+    coef,
+    l1,
+    l2,
+    positive,
+    max_iter,
+    tol_scaled,
+    screening,
+    stats,
+    path_gap,
+):
+    """Working-set CD, with a Newton step on the support when it stalls.
+
+    The kernel runs on budgets of ``NEWTON_FIRST_BUDGET`` sweeps, doubling.
+    When a budget cuts the gap less than ``NEWTON_PROGRESS`` times, coordinate
+    descent is crawling, and the support gets Newton steps
+    (:func:`support_newton_steps`) once the sweeps spent outnumber its
+    features (a sweep over it costs about ``1 / |S|`` of its ``X_S'X_S``),
+    one step for every ``SWEEPS_PER_NEWTON_STEP`` sweeps made, in all (a
+    budget in time would make the result depend on the machine's load).
+    Solves that converge within the first budget are the kernel's alone.
+    Returns ``(gap, n_iter, state)``.
+    """
+    dtype = layout.dtype.type
+    n_iter = 0
+    budget = NEWTON_FIRST_BUDGET
+    last_gap = np.inf
+    n_steps = 0
+    while True:
+        allowed = min(budget, max_iter - n_iter)
+        gap, sweeps = working_set_cd(
+            layout.problem,
+            state,
+            coef,
+            float(l1),
+            float(l2),
+            dtype(l1),
+            dtype(l2),
+            bool(positive),
+            int(allowed),
+            float(tol_scaled),
+            bool(screening),
+            stats,
+            INITIAL_WORKING_SET,
+            ANDERSON_DEPTH,
+            INNER_GAP_FRACTION,
+            cold_sweep(layout) and n_iter == 0,
+            float(path_gap),
+            _residual_weights(layout),
+        )
+        n_iter += sweeps
+        if sweeps < allowed or n_iter >= max_iter:
+            return gap, n_iter, state
+        budget *= 2
+        # Crawling: the budget just spent (as many sweeps as all before it)
+        # cut the gap less than NEWTON_PROGRESS times.
+        crawling = gap * NEWTON_PROGRESS > last_gap
+        last_gap = gap
+        n_support = np.count_nonzero(coef)
+        if not (crawling and 0 < n_support <= min(n_iter, NEWTON_MAX_SUPPORT)):
+            continue
+        # One step per SWEEPS_PER_NEWTON_STEP sweeps made, in all: a step
+        # (a Cholesky factorization of X_S'X_S and NumPy calls) costs about
+        # as much as that many sweeps of a small problem.
+        step_budget = n_iter // SWEEPS_PER_NEWTON_STEP - n_steps
+        if step_budget <= 0:
+            continue
+        stepped, taken = support_newton_steps(
+            layout, state, coef, l1, l2, positive, step_budget
+        )
+        n_steps += taken
+        if stepped is not None:
+            state = stepped
 
 
 def _residual_weights(layout):

@@ -36,10 +36,20 @@ class DenseLayout:
         self.n_samples, self.n_features = X.shape
         self.col_norms2 = np.einsum("ij,ij->j", X, X).astype(X.dtype, copy=False)
         self.y_norm2 = float(y @ y)
-        penalty = penalty_weights(
-            penalty_factor, X.dtype, lambda u: X[:, u].T @ X[:, u]
-        )
+        self._X = X
+        penalty = penalty_weights(penalty_factor, X.dtype, self.gram_block)
         self.problem = DenseProblem(X, y, self.col_norms2, penalty)
+
+    def gram_block(self, features):
+        """``X_F'X_F`` of the processed design, float64."""
+        block = np.asarray(self._X[:, features], dtype=np.float64)
+        return block.T @ block
+
+    def correlations(self, state, features):
+        """``X_F'r`` at the state's residual, float64."""
+        (residual,) = state
+        block = np.asarray(self._X[:, features], dtype=np.float64)
+        return block.T @ residual.astype(np.float64)
 
     def start(self, w):
         """State ``(residual,)`` for the coefficients ``w``."""
@@ -92,11 +102,8 @@ class GramLayout:
         else:
             self.col_norms2 = col_norms2
         self.y_norm2 = float(y_norm2)
-        penalty = penalty_weights(
-            penalty_factor,
-            gram.dtype,
-            lambda u: self._unpenalized_gram(gram, X, x_mean, u),
-        )
+        self._gram, self._X, self._x_mean = gram, X, x_mean
+        penalty = penalty_weights(penalty_factor, gram.dtype, self.gram_block)
         # Rows built on demand only when X is there to build them from; a
         # complete matrix gets the type that compiles no row-building code.
         problem_type = LazyGramProblem if X.shape[0] > 0 else GramProblem
@@ -104,13 +111,19 @@ class GramLayout:
             gram, self.xty, self.col_norms2, self.y_norm2, X, filled, x_mean, penalty
         )
 
-    @staticmethod
-    def _unpenalized_gram(gram, X, x_mean, features):
-        """``X_U'X_U`` of the unpenalized features, from X when rows are lazy."""
-        if X.shape[0] == 0:
-            return gram[features][:, features]
-        block = X[:, features] - x_mean[features]
+    def gram_block(self, features):
+        """``X_F'X_F`` (float64), from ``X`` when the rows are built lazily."""
+        if self._X.shape[0] == 0:
+            return np.asarray(self._gram[np.ix_(features, features)], dtype=np.float64)
+        block = np.asarray(
+            self._X[:, features] - self._x_mean[features], dtype=np.float64
+        )
         return block.T @ block
+
+    def correlations(self, state, features):
+        """``X_F'r = X_F'y - (X'X w)_F`` at the state, float64."""
+        (gram_w,) = state
+        return np.asarray(self.xty[features] - gram_w[features], dtype=np.float64)
 
     def start(self, w):
         """State ``(gram_w,)`` with ``gram_w = X'X w``."""
@@ -144,10 +157,13 @@ class SparseLayout:
         self.col_norms2 = np.maximum(norms, 0).astype(dtype)
         self.y_norm2 = float(y @ (sample_weight * y))
 
-        def unpenalized_gram(u):
-            centred = X[:, u].toarray() - x_mean[u]
-            return centred.T @ (sample_weight[:, None] * centred)
-
+        # What gram_block needs, before the problem exists (penalty_weights).
+        self._X, self._total, self._col_wsum = X, total, col_wsum
+        self._sample_weight, self._weighted, self._x_mean = (
+            sample_weight,
+            weighted,
+            x_mean,
+        )
         self.problem = SparseProblem(
             X.data,
             X.indices,
@@ -159,8 +175,34 @@ class SparseLayout:
             self.col_norms2,
             y,
             total,
-            penalty_weights(penalty_factor, dtype, unpenalized_gram),
+            penalty_weights(penalty_factor, dtype, self.gram_block),
         )
+
+    def gram_block(self, features):
+        """``X_F'WX_F`` of the implicitly centred columns, float64.
+
+        From the sparse product, corrected for the centring:
+        ``(A - 1m')'W(A - 1m') = A'WA - c m' - m c' + (1'W1) m m'`` with
+        ``c = A'W1`` (the weighted column sums), so ``X`` is never densified.
+        """
+        block = self._X[:, features]
+        sw = self._sample_weight.astype(np.float64)
+        weighted = block.multiply(sw[:, None]).tocsc() if self._weighted else block
+        product = (block.T @ weighted).toarray().astype(np.float64)
+        mean = self._x_mean[features].astype(np.float64)
+        sums = self._col_wsum[features].astype(np.float64)
+        outer = np.outer(sums, mean)
+        return product - outer - outer.T + self._total * np.outer(mean, mean)
+
+    def correlations(self, state, features):
+        """``X_F'Wr`` of the centred columns at the state's residual, float64."""
+        raw, shift = state
+        weighted_r = self._sample_weight.astype(np.float64) * (
+            raw.astype(np.float64) + float(shift[0])
+        )
+        block = self._X[:, features]
+        mean = self._x_mean[features].astype(np.float64)
+        return block.T @ weighted_r - mean * weighted_r.sum()
 
     def start(self, w):
         """State ``(raw_residual, shift)``: residual = raw_residual + shift[0]."""

@@ -1,0 +1,186 @@
+"""Newton steps on the support (``_support_newton``) and when the solver takes them."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import skreg
+from skreg.linear_model import _cd_solver
+from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
+from skreg.linear_model._support_newton import support_newton_steps
+
+
+def _problem(n_samples=80, n_features=40, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_samples, n_features)
+    X[rng.rand(n_samples, n_features) < 0.6] = 0.0
+    X += 0.5  # uncentred: the layouts must centre
+    coef = np.zeros(n_features)
+    coef[:6] = [2.0, -1.5, 1.0, -0.7, 0.5, 3.0]
+    y = X @ coef + 0.1 * rng.randn(n_samples)
+    sw = rng.uniform(0.5, 2.0, n_samples)
+    return X, y, sw
+
+
+def _layouts(X, y, sw):
+    """The same centred, weighted problem in every layout, and its dense form."""
+    sw = sw * len(sw) / sw.sum()
+    x_mean = sw @ X / sw.sum()
+    y_c = y - sw @ y / sw.sum()
+    root = np.sqrt(sw)[:, None]
+    Xc = np.asfortranarray(root * (X - x_mean))
+    yc = np.sqrt(sw) * y_c
+    layouts = {
+        "dense": DenseLayout(Xc, yc),
+        "gram": GramLayout(Xc.T @ Xc, Xc.T @ yc, yc @ yc),
+        "lazy-gram": GramLayout(
+            np.empty((X.shape[1],) * 2),
+            Xc.T @ yc,
+            yc @ yc,
+            X=Xc,
+            filled=np.zeros(X.shape[1], dtype=bool),
+        ),
+        "sparse": SparseLayout(sp.csc_matrix(X), y_c, sw, x_mean),
+    }
+    return layouts, Xc, yc
+
+
+@pytest.mark.parametrize("name", ["dense", "gram", "lazy-gram", "sparse"])
+def test_gram_block_and_correlations_agree_with_the_centred_design(name):
+    X, y, sw = _problem()
+    layouts, Xc, yc = _layouts(X, y, sw)
+    layout = layouts[name]
+    rng = np.random.RandomState(1)
+    w = np.zeros(X.shape[1])
+    w[[0, 3, 7, 11]] = rng.randn(4)
+    features = np.array([0, 3, 7, 11, 20])
+    state = layout.start(w.copy())
+    np.testing.assert_allclose(
+        layout.gram_block(features), Xc[:, features].T @ Xc[:, features], atol=1e-10
+    )
+    residual = yc - Xc @ w
+    np.testing.assert_allclose(
+        layout.correlations(state, features), Xc[:, features].T @ residual, atol=1e-10
+    )
+
+
+def _objective(Xc, yc, w, l1, l2):
+    r = yc - Xc @ w
+    return 0.5 * r @ r + l1 * np.abs(w).sum() + 0.5 * l2 * w @ w
+
+
+@pytest.mark.parametrize("name", ["dense", "gram", "lazy-gram", "sparse"])
+@pytest.mark.parametrize("l2", [0.0, 3.0])
+def test_steps_from_the_right_support_reach_the_minimizer(name, l2):
+    """Started on the optimum's support and signs, one step lands on it."""
+    X, y, sw = _problem()
+    layouts, Xc, yc = _layouts(X, y, sw)
+    l1 = 0.05 * np.abs(Xc.T @ yc).max()
+    alpha, l1_ratio = (l1 + l2) / len(y), l1 / (l1 + l2)
+    optimum = (
+        skreg.ElasticNet(
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=False,
+            tol=1e-14,
+            max_iter=100000,
+        )
+        .fit(Xc, yc)
+        .coef_
+    )
+    assert 3 <= np.count_nonzero(optimum) < X.shape[1]
+    layout = layouts[name]
+    rng = np.random.RandomState(2)
+    coef = optimum * (1.0 + 0.2 * rng.rand(X.shape[1]))  # same signs and support
+    before = _objective(Xc, yc, coef, l1, l2)
+    state, n_steps = support_newton_steps(
+        layout, layout.start(coef), coef, l1, l2, False, 5
+    )
+    assert n_steps >= 1
+    assert state is not None
+    assert _objective(Xc, yc, coef, l1, l2) < before
+    np.testing.assert_allclose(coef, optimum, rtol=1e-7, atol=1e-9)
+    # the returned state is the layout's state at the new coefficients
+    fresh = layout.start(coef.copy())
+    for got, expected in zip(state, fresh, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_steps_shrink_a_support_larger_than_the_rank():
+    """More coefficients than samples: steps follow the flat valley to zeros,
+    and the objective never goes up."""
+    rng = np.random.RandomState(3)
+    n_samples, n_features = 30, 80
+    Xc = np.asfortranarray(rng.randn(n_samples, n_features))
+    yc = rng.randn(n_samples)
+    layout = DenseLayout(Xc, yc)
+    l1 = 0.05 * np.abs(Xc.T @ yc).max()
+    coef = rng.randn(n_features)  # 80 non-zeros on rank 30
+    objective = _objective(Xc, yc, coef, l1, 0.0)
+    for _ in range(5):
+        state, _ = support_newton_steps(
+            layout, layout.start(coef), coef, l1, 0.0, False, 200
+        )
+        if state is None:
+            break
+        new = _objective(Xc, yc, coef, l1, 0.0)
+        assert new <= objective * (1 + 1e-12)  # rounding of the objective
+        objective = new
+    assert np.count_nonzero(coef) <= n_samples
+
+
+def test_positive_steps_keep_coefficients_non_negative():
+    X, y, sw = _problem()
+    layouts, Xc, yc = _layouts(X, y, sw)
+    layout = layouts["dense"]
+    l1 = 0.02 * np.abs(Xc.T @ yc).max()
+    coef = np.abs(np.random.RandomState(4).randn(X.shape[1]))
+    support_newton_steps(layout, layout.start(coef), coef, l1, 0.0, True, 100)
+    assert np.all(coef >= 0)
+
+
+def _stalling_problem():
+    """Wide sparse data at a small alpha: about as many non-zeros as samples,
+    where working-set CD alone crawls for thousands of sweeps (5198 here)."""
+    rng = np.random.default_rng(1)
+    X = sp.random(60, 3000, density=1e-2, format="csc", random_state=rng)
+    X.data = rng.standard_normal(X.data.size)
+    coef = np.zeros(3000)
+    coef[rng.choice(3000, 20, replace=False)] = rng.standard_normal(20)
+    y = X @ coef + 0.5 * rng.standard_normal(60)
+    alpha_max = np.abs(X.T @ (y - y.mean())).max() / 60
+    return X, y, alpha_max / 300
+
+
+def test_a_crawling_solve_gets_newton_steps_and_the_same_minimizer(monkeypatch):
+    X, y, alpha = _stalling_problem()
+    steps = []
+    original = _cd_solver.support_newton_steps
+
+    def counted(*args):
+        steps.append(np.count_nonzero(args[2]))
+        return original(*args)
+
+    monkeypatch.setattr(_cd_solver, "support_newton_steps", counted)
+    fast = skreg.Lasso(alpha=alpha, tol=1e-8, max_iter=200000).fit(X, y)
+    assert steps, "the crawling solve took no Newton step"
+    monkeypatch.setattr(_cd_solver, "NEWTON_PROGRESS", 0.0)  # never crawling
+    steps.clear()
+    slow = skreg.Lasso(alpha=alpha, tol=1e-8, max_iter=200000).fit(X, y)
+    assert not steps
+    assert fast.n_iter_ * 5 < slow.n_iter_
+    np.testing.assert_allclose(fast.coef_, slow.coef_, atol=1e-6)
+    assert fast.intercept_ == pytest.approx(slow.intercept_, abs=1e-6)
+
+
+def test_a_solve_within_the_first_budget_takes_no_newton_step(monkeypatch):
+    monkeypatch.setattr(
+        _cd_solver,
+        "support_newton_steps",
+        lambda *args: pytest.fail("Newton step on an easy problem"),
+    )
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 400)
+    y = X[:, :5] @ np.ones(5) + 0.1 * rng.randn(200)
+    model = skreg.Lasso(alpha=0.1).fit(X, y)
+    assert model.n_iter_ < _cd_solver.NEWTON_FIRST_BUDGET
