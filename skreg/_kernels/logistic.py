@@ -87,6 +87,28 @@ def xt_dot(X, data, indices, indptr, sparse, features, V, out):
             out[k, j] = col_dot(X, data, indices, indptr, sparse, j, v)
 
 
+@njit(fastmath=SPARSE_FASTMATH)
+def sparse_xt_dot_column_sums(data, indices, indptr, v, out, sq, lin):
+    """``out[j] = X[:, j] @ v`` with :func:`column_sums` in the same pass (CSC).
+
+    The first gradient of a fit reads every column anyway; the sums for the
+    screening norms then cost no pass of their own (20000x30000 at 1.2M
+    entries: 2.0-2.5 ms for ``column_sums`` alone).
+    """
+    for j in range(out.shape[0]):
+        dot = 0.0
+        a = 0.0
+        b = 0.0
+        for idx in range(np.int64(indptr[j]), np.int64(indptr[j + 1])):
+            x = np.float64(data[idx])
+            dot += x * v[np.int64(indices[idx])]
+            a += x * x
+            b += x
+        out[j] = dot
+        sq[j] = a
+        lin[j] = b
+
+
 @njit
 def column_sums(X, data, indices, indptr, sparse, sq, lin):
     """``sq[j] = ||X[:, j]||**2`` and ``lin[j] = sum(X[:, j])`` for every column
@@ -439,7 +461,8 @@ def newton_cd(
         g @ xd + 1/2 sum_i h_i xd_i**2 + sum_j l1_j |w_j + d_j| + l2_j/2 (w_j + d_j)**2
 
     with ``xd = X d + db`` (``d`` and ``xd`` come in as zeros).  ``lips`` and
-    ``hx`` are :func:`curvatures` of ``ws``.  The intercept is kept at its
+    ``hx`` receive the :func:`curvatures` of ``ws``, computed in the first
+    pass.  The intercept is kept at its
     optimum for the current ``d`` throughout, which amounts to centering each
     column with the weights ``h``: without it, CD crawls on uncentered data
     (a feature and the intercept that move together).  The centering costs a
@@ -472,8 +495,29 @@ def newton_cd(
         biggest = 0.0
         for m in range(ws.shape[0]):
             j = ws[m]
-            if not full and w[j] + d[j] == 0.0:
+            if n_passes == 1:
+                # The curvatures come with the first pass, which reads every
+                # column of ws anyway (one pass over them less per step).
+                if sparse:
+                    sq = 0.0
+                    lin = 0.0
+                    dot = 0.0
+                    for idx in range(np.int64(indptr[j]), np.int64(indptr[j + 1])):
+                        i = np.int64(indices[idx])
+                        x = data[idx]
+                        hv = h[i] * x
+                        lin += hv
+                        sq += hv * x
+                        dot += x * resid[i]
+                else:
+                    sq, lin = dense_curvature(X, j, h)
+                    dot = dense_dot(X, j, resid)
+                lips[m] = sq
+                hx[m] = lin
+            elif not full and w[j] + d[j] == 0.0:
                 continue
+            else:
+                dot = col_dot(X, data, indices, indptr, sparse, j, resid)
             curv = lips[m]
             if intercept:
                 curv = max(curv - hx[m] * hx[m] / hsum, 0.0)
@@ -481,7 +525,7 @@ def newton_cd(
             if denom <= 0.0:
                 continue
             old = w[j] + d[j]
-            grad = col_dot(X, data, indices, indptr, sparse, j, resid) + shift * hx[m]
+            grad = dot + shift * hx[m]
             u = curv * old - grad
             if u > l1[j]:
                 new = (u - l1[j]) / denom
@@ -598,7 +642,6 @@ def newton_cycle(
             h[:] = known_h
         else:
             loss = binary_derivatives(Z[0], y01, s, g, h)
-        curvatures(X, data, indices, indptr, sparse, ws, h, lips, hx)
         w = W[c]
         for k in range(ws.shape[0]):
             d[ws[k]] = 0.0

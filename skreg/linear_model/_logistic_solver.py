@@ -120,6 +120,9 @@ class Problem(NamedTuple):
     XtsY: np.ndarray  # (n_rows, n_features): X' (s * Y[k])
     multinomial: bool
     fit_intercept: bool
+    # (2, n_features): ||X_j||^2 and sum(X_j), NaN until computed (once per
+    # problem: see column_norms and _gradient)
+    col_sums: np.ndarray
 
 
 def make_design(X):
@@ -132,6 +135,10 @@ def make_design(X):
     n_samples, n_features = X.shape
     if sp.issparse(X):
         csc = X.tocsc()
+        if X.format == "csr" and X.has_canonical_format:
+            # A transposed canonical CSR is canonical: scipy would check again
+            # (a pass over the indices, 0.6 ms on 20000x30000 at 1.2M entries).
+            csc.has_canonical_format = True
         if not csc.has_canonical_format:
             csc = csc.copy() if csc is X else csc
             csc.sum_duplicates()
@@ -181,7 +188,10 @@ def make_problem(X, y_encoded, sample_weight, fit_intercept, multinomial):
     if fit_intercept:  # only the intercept's dual constraint needs them
         xt_dot(*design.args(), all_features, s[None, :], Xts)
         xt_dot(*design.args(), all_features, np.ascontiguousarray(s * Y), XtsY)
-    return Problem(design, y, Y, s, masses, Xts[0], XtsY, multinomial, fit_intercept)
+    col_sums = np.full((2, n_features), np.nan)
+    return Problem(
+        design, y, Y, s, masses, Xts[0], XtsY, multinomial, fit_intercept, col_sums
+    )
 
 
 # The small products of every iteration go through einsum, not BLAS: with
@@ -291,11 +301,11 @@ def column_norms(problem):
     from skreg._kernels.logistic import column_sums
 
     design = problem.design
-    sq = np.empty(design.n_features)
-    lin = np.empty(design.n_features)
-    column_sums(*design.args(), sq, lin)
+    sq, lin = problem.col_sums
+    if np.isnan(sq[0]):
+        column_sums(*design.args(), sq, lin)
     if problem.fit_intercept:
-        sq -= lin * lin / design.n_samples
+        sq = sq - lin * lin / design.n_samples
     return np.sqrt(np.maximum(sq, 0.0))
 
 
@@ -539,7 +549,11 @@ def _gradient(problem, state, features, known=None):
 
     ``known`` is an earlier result at the same point, whose columns are kept.
     """
-    from skreg._kernels.logistic import softmax_gradient, xt_dot
+    from skreg._kernels.logistic import (
+        softmax_gradient,
+        sparse_xt_dot_column_sums,
+        xt_dot,
+    )
 
     if known is None and problem.multinomial:
         P = np.empty_like(state.Z)
@@ -558,6 +572,14 @@ def _gradient(problem, state, features, known=None):
         state.derivatives = (loss, G[0], H[0])  # the next Newton step starts here
         minus_G = np.ascontiguousarray(-G)
         XtT = np.zeros((minus_G.shape[0], problem.design.n_features))
+        design = problem.design
+        sq, lin = problem.col_sums
+        if design.sparse and features.size == design.n_features and np.isnan(sq[0]):
+            # every column is read: the norms of column_norms come along
+            sparse_xt_dot_column_sums(
+                design.data, design.indices, design.indptr, minus_G[0], XtT[0], sq, lin
+            )
+            return loss, P, minus_G, XtT
     else:
         loss, P, minus_G, XtT = known
     xt_dot(*problem.design.args(), features, minus_G, XtT)

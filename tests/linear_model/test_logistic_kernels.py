@@ -24,11 +24,18 @@ from skreg._kernels.logistic import (
     softmax_cache,
     softmax_gradient,
     softmax_loss,
+    sparse_xt_dot_column_sums,
     weighted_entropy,
     x_dot_add,
     xt_dot,
 )
-from skreg.linear_model._logistic_solver import make_design
+from skreg.linear_model._logistic_solver import (
+    _gradient,
+    _State,
+    column_norms,
+    make_design,
+    make_problem,
+)
 
 
 def _data(layout, dtype=np.float64, n=40, p=12, seed=0):
@@ -254,6 +261,55 @@ def _model_objective(Xf, d, db, w, g, h, l1, l2):
     return g @ xd + 0.5 * h @ xd**2 + l1 @ np.abs(v) + 0.5 * l2 @ v**2
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_gradient_and_column_sums(dtype):
+    X, design = _data("sparse", dtype)
+    v = np.random.RandomState(3).randn(X.shape[0])
+    out, sq, lin = (np.full(X.shape[1], np.nan) for _ in range(3))
+    sparse_xt_dot_column_sums(
+        design.data, design.indices, design.indptr, v, out, sq, lin
+    )
+    X64 = X.astype(np.float64)
+    np.testing.assert_allclose(out, v @ X64, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sq, (X64**2).sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(lin, X64.sum(axis=0), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["dense", "sparse"])
+@pytest.mark.parametrize("intercept", [False, True])
+def test_column_norms_once_per_problem(layout, intercept):
+    """The first full binary gradient fills the norms on sparse data; either
+    way column_norms returns the (centered) norms and keeps them."""
+    X, _ = _data(layout)
+    Xin = sp.csr_matrix(X) if layout == "sparse" else X
+    y = (np.arange(X.shape[0]) % 2).astype(np.int64)
+    problem = make_problem(Xin, y, None, intercept, False)
+    assert np.all(np.isnan(problem.col_sums))
+    state = _State(problem, np.zeros((1, X.shape[1])), np.zeros(1))
+    every = np.arange(X.shape[1], dtype=np.int64)
+    _, _, minus_G, XtT = _gradient(problem, state, every)
+    np.testing.assert_allclose(XtT, minus_G @ X, rtol=1e-12, atol=1e-12)
+    assert np.isnan(problem.col_sums[0, 0]) == (layout == "dense")
+    centered = X - X.mean(axis=0) if intercept else X
+    norms = column_norms(problem)
+    np.testing.assert_allclose(norms, np.linalg.norm(centered, axis=0), rtol=1e-10)
+    assert not np.any(np.isnan(problem.col_sums))
+
+
+def test_canonical_csr_becomes_canonical_csc_and_duplicates_are_summed():
+    X = sp.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]]))
+    design = make_design(X)
+    np.testing.assert_array_equal(design.indptr, [0, 1, 2, 3])
+    # duplicate entries in a CSR matrix are summed, not kept twice
+    dup = sp.csr_matrix(
+        (np.array([1.0, 1.0, 3.0]), np.array([0, 0, 1]), np.array([0, 2, 3])),
+        shape=(2, 2),
+    )
+    design = make_design(dup)
+    np.testing.assert_array_equal(design.indptr, [0, 1, 2])
+    np.testing.assert_array_equal(design.data, [2.0, 3.0])
+
+
 @pytest.mark.parametrize("layout", ["dense", "sparse"])
 @pytest.mark.parametrize("intercept", [False, True])
 def test_newton_cd_solves_the_quadratic_model(layout, intercept):
@@ -268,7 +324,7 @@ def test_newton_cd_solves_the_quadratic_model(layout, intercept):
     l2 = np.full(p, 0.1)
     lips = np.empty(p)
     hx = np.empty(p)
-    curvatures(*design.args(), ws, h, lips, hx)
+    # (newton_cd fills lips and hx itself)
     d = np.zeros(p)
     xd = np.zeros(n)
     db = np.zeros(1 if intercept else 0)
