@@ -53,6 +53,7 @@ INNER_GAP_FRACTION = 0.3
 # Sweeps before the first Newton step on the support (see _solve_working_set)
 # and the largest support that gets one (its Gram block costs |S|^2 n).
 NEWTON_FIRST_BUDGET = 256
+NEWTON_FIRST_BUDGET_PLAIN_PATH = 32
 NEWTON_MAX_SUPPORT = 1000
 NEWTON_PROGRESS = 10.0
 SWEEPS_PER_NEWTON_STEP = 16
@@ -199,19 +200,30 @@ def solve_enet(
         stats = warm_stats
         if stats is None:
             stats = new_bounds(layout.col_norms2, layout.n_samples)
-        gap, n_iter, state = _solve_working_set(
-            layout,
-            state,
-            coef,
-            l1,
-            l2,
-            positive,
-            max_iter,
-            tol_scaled,
-            screening,
-            stats,
-            path_gap,
-        )
+        residual_weights = _residual_weights(layout)
+
+        def run(state, allowed, first):
+            return working_set_cd(
+                layout.problem,
+                state,
+                coef,
+                float(l1),
+                float(l2),
+                dtype(l1),
+                dtype(l2),
+                bool(positive),
+                int(allowed),
+                float(tol_scaled),
+                bool(screening),
+                stats,
+                INITIAL_WORKING_SET,
+                ANDERSON_DEPTH,
+                INNER_GAP_FRACTION,
+                cold_sweep(layout) and first,
+                float(path_gap),
+                residual_weights,
+            )
+
     elif random:
         gap, n_iter = _solve_random(
             layout,
@@ -227,20 +239,52 @@ def solve_enet(
             path_gap,
         )
     else:
-        gap, n_iter = plain_cd(
-            layout.problem,
+
+        def run(state, allowed, first):
+            return plain_cd(
+                layout.problem,
+                state,
+                coef,
+                float(l1),
+                float(l2),
+                dtype(l1),
+                dtype(l2),
+                bool(positive),
+                int(allowed),
+                float(tol),
+                float(tol_scaled),
+                bool(screening and l1 > 0),
+                float(path_gap),
+            )
+
+    if not random:
+        # A restart of the working-set kernel loses its working set and
+        # Anderson history; plain CD's costs a gap, which a warm start along
+        # a path (path_gap > 0) pays back sooner.
+        first_budget = NEWTON_FIRST_BUDGET
+        newton = l1 > 0
+        if not working_set:
+            if path_gap > 0:
+                first_budget = NEWTON_FIRST_BUDGET_PLAIN_PATH
+            # Plain CD is scikit-learn's algorithm, kept below
+            # WORKING_SET_MIN_FEATURES so that problems without a unique
+            # minimizer land on scikit-learn's: no Newton steps there unless
+            # the samples outnumber the features (covariance mode is chosen
+            # only then).  In a p > n LassoCV tail they changed which nearly
+            # optimal point each fold's path reached, and the chosen alpha.
+            newton = newton and (
+                layout.n_samples == 0 or layout.n_samples > layout.n_features
+            )
+        gap, n_iter, state = _newton_when_crawling(
+            layout,
             state,
             coef,
-            float(l1),
-            float(l2),
-            dtype(l1),
-            dtype(l2),
-            bool(positive),
-            int(max_iter),
-            float(tol),
-            float(tol_scaled),
-            bool(screening and l1 > 0),
-            float(path_gap),
+            l1,
+            l2,
+            positive,
+            max_iter,
+            run,
+            first_budget if newton else max_iter,
         )
     support = np.flatnonzero(coef)
     if layout.columns is not None:
@@ -272,58 +316,30 @@ def solve_enet(
     return result
 
 
-def _solve_working_set(
-    layout,
-    state,
-    coef,
-    l1,
-    l2,
-    positive,
-    max_iter,
-    tol_scaled,
-    screening,
-    stats,
-    path_gap,
+def _newton_when_crawling(
+    layout, state, coef, l1, l2, positive, max_iter, run, first_budget
 ):
-    """Working-set CD, with a Newton step on the support when it stalls.
+    """Run the CD kernel ``run(state, budget, first)``, with Newton steps on the
+    support when it crawls.
 
-    The kernel runs on budgets of ``NEWTON_FIRST_BUDGET`` sweeps, doubling.
+    The kernel runs on budgets of ``first_budget`` sweeps, doubling.
     When a budget cuts the gap less than ``NEWTON_PROGRESS`` times, coordinate
     descent is crawling, and the support gets Newton steps
     (:func:`support_newton_steps`) once the sweeps spent outnumber its
     features (a sweep over it costs about ``1 / |S|`` of its ``X_S'X_S``),
     one step for every ``SWEEPS_PER_NEWTON_STEP`` sweeps made, in all (a
     budget in time would make the result depend on the machine's load).
-    Solves that converge within the first budget are the kernel's alone.
-    Returns ``(gap, n_iter, state)``.
+    Solves that converge within the first budget are the kernel's alone
+    (``first_budget = max_iter``: no Newton step).  Returns
+    ``(gap, n_iter, state)``.
     """
-    dtype = layout.dtype.type
     n_iter = 0
-    budget = NEWTON_FIRST_BUDGET
+    budget = first_budget
     last_gap = np.inf
     n_steps = 0
     while True:
         allowed = min(budget, max_iter - n_iter)
-        gap, sweeps = working_set_cd(
-            layout.problem,
-            state,
-            coef,
-            float(l1),
-            float(l2),
-            dtype(l1),
-            dtype(l2),
-            bool(positive),
-            int(allowed),
-            float(tol_scaled),
-            bool(screening),
-            stats,
-            INITIAL_WORKING_SET,
-            ANDERSON_DEPTH,
-            INNER_GAP_FRACTION,
-            cold_sweep(layout) and n_iter == 0,
-            float(path_gap),
-            _residual_weights(layout),
-        )
+        gap, sweeps = run(state, allowed, n_iter == 0)
         n_iter += sweeps
         if sweeps < allowed or n_iter >= max_iter:
             return gap, n_iter, state

@@ -184,3 +184,46 @@ def test_a_solve_within_the_first_budget_takes_no_newton_step(monkeypatch):
     y = X[:, :5] @ np.ones(5) + 0.1 * rng.randn(200)
     model = skreg.Lasso(alpha=0.1).fit(X, y)
     assert model.n_iter_ < _cd_solver.NEWTON_FIRST_BUDGET
+
+
+def _equicorrelated(n_samples=400, n_features=100, rho=0.7, seed=0):
+    rng = np.random.RandomState(seed)
+    X = np.sqrt(1 - rho) * rng.randn(n_samples, n_features)
+    X += np.sqrt(rho) * rng.randn(n_samples, 1)
+    coef = np.zeros(n_features)
+    coef[:10] = rng.randn(10)
+    return X, X @ coef + rng.randn(n_samples)
+
+
+def test_plain_cd_path_on_correlated_tall_data_takes_newton_steps(monkeypatch):
+    """Below WORKING_SET_MIN_FEATURES, with more samples than features, a
+    crawling alpha of a path gets Newton steps: fewer sweeps, same path."""
+    X, y = _equicorrelated()
+    steps = []
+    original = _cd_solver.support_newton_steps
+
+    def counted(*args):
+        steps.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(_cd_solver, "support_newton_steps", counted)
+    params = dict(tol=1e-8, max_iter=100000, return_n_iter=True)
+    _, fast, _, fast_iter = skreg.lasso_path(X, y, **params)
+    assert steps
+    monkeypatch.setattr(_cd_solver, "NEWTON_PROGRESS", 0.0)  # never crawling
+    _, slow, _, slow_iter = skreg.lasso_path(X, y, **params)
+    assert 2 * np.sum(fast_iter) < np.sum(slow_iter)
+    np.testing.assert_allclose(fast, slow, atol=1e-6 * np.abs(slow).max())
+
+
+def test_plain_cd_with_more_features_than_samples_takes_no_newton_step(monkeypatch):
+    """There scikit-learn's algorithm alone decides which minimizer a fit
+    (or each alpha of a LassoCV fold) lands on."""
+    monkeypatch.setattr(
+        _cd_solver,
+        "support_newton_steps",
+        lambda *args: pytest.fail("Newton step in plain CD with p > n"),
+    )
+    X, y = _equicorrelated(n_samples=60, n_features=150)
+    skreg.lasso_path(X, y, tol=1e-8, max_iter=20000)
+    skreg.Lasso(alpha=1e-3, tol=1e-8, max_iter=20000).fit(X[:, :150], y)
