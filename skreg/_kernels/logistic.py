@@ -131,6 +131,45 @@ def column_sums(X, data, indices, indptr, sparse, sq, lin):
 
 
 @njit
+def kkt_violations(W, XtT, l1, l2, features, score):
+    """Largest violation of the optimality (KKT) conditions over the rows of
+    ``W``, for each of ``features``, from ``XtT = -gradient``.
+
+    The violation of ``W[k, j]`` is the distance of the gradient of the
+    smooth part, ``-XtT[k, j] + l2_j W[k, j]``, to minus the subdifferential
+    of ``l1_j |W[k, j]|``.  ``score[m]`` receives feature ``features[m]``'s
+    violation, or ``inf`` when a row of ``W`` has it non-zero (the support
+    stays in every working set).  Returns the largest violation, the size of
+    the support and the number of positive scores.
+    """
+    largest = 0.0
+    n_support = 0
+    n_positive = 0
+    for m in range(features.shape[0]):
+        j = features[m]
+        worst = 0.0
+        support = False
+        for k in range(W.shape[0]):
+            w = W[k, j]
+            v = l2[j] * w - XtT[k, j]
+            if w != 0.0:
+                support = True
+                v = abs(v + l1[j]) if w > 0.0 else abs(v - l1[j])
+            else:
+                v = max(abs(v) - l1[j], 0.0)
+            worst = max(worst, v)
+        largest = max(largest, worst)
+        if support:
+            n_support += 1
+            score[m] = np.inf
+        else:
+            score[m] = worst
+        if score[m] > 0.0:
+            n_positive += 1
+    return largest, n_support, n_positive
+
+
+@njit
 def dense_curvature(X, j, h):
     """``(sum_i h_i X[i, j]**2, sum_i h_i X[i, j])``, vectorized."""
     sq = 0.0

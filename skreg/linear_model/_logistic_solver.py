@@ -381,14 +381,6 @@ def _newton_decrement(problem, P, XtT, features):
     return total
 
 
-def kkt_violation(W, grad, l1, l2):
-    """Distance of ``-grad`` to the subdifferential of the penalty, per entry."""
-    v = grad + l2 * W
-    return np.where(
-        W != 0, np.abs(v + l1 * np.sign(W)), np.maximum(np.abs(v) - l1, 0.0)
-    )
-
-
 class _State:
     """Iterate of the solver: coefficients, intercepts, linear predictors."""
 
@@ -592,6 +584,8 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
     ``l1`` and ``l2`` are per-feature penalty strengths (``pf * l1_ratio / C``
     and ``pf * (1 - l1_ratio) / C``).  Returns ``(n_iter, gap, tolerance)``.
     """
+    from skreg._kernels.logistic import kkt_violations
+
     n_features = problem.design.n_features
     all_features = np.arange(n_features, dtype=np.int64)
     n_classes = problem.masses.size
@@ -649,13 +643,10 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
         if gap <= tolerance or n_iter >= max_iter:
             break
         # working set: the support and the largest KKT violators, in cols
-        W_cols = W[:, cols]
-        violation = kkt_violation(W_cols, -XtT[:, cols], l1[cols], l2[cols]).max(axis=0)
-        score = violation.copy()
-        support = np.any(W_cols != 0, axis=0)
-        score[support] = np.inf
-        n_support = int(np.count_nonzero(support))
-        n_candidates = int(np.count_nonzero(score > 0))
+        score = np.empty(active_features.size)
+        largest, n_support, n_candidates = kkt_violations(
+            W, XtT, l1, l2, active_features, score
+        )
         ws_size = max(WS_MIN, 2 * n_support, min(WS_GROWTH * ws_size, n_candidates))
         ws_size = min(score.size, ws_size)
         if ws_size < score.size:
@@ -663,8 +654,8 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
             ws = ws[score[ws] > 0]
         else:
             ws = np.flatnonzero(score > 0)
-        ws = np.sort(np.arange(n_features)[cols][ws]).astype(np.int64)
-        target = WS_REDUCTION * float(violation.max())
+        ws = np.sort(active_features[ws])
+        target = WS_REDUCTION * largest
         inner_tol = 0.1 * target
         # the features whose gradient is computed after each Newton step
         cheap = active_features.size <= FULL_GRADIENT_RATIO * ws.size
@@ -683,9 +674,10 @@ def solve(problem, W, b, l1, l2, tol, max_iter, verbose=0):
             if checked is not ws:  # back to the gap, with the full gradient
                 known = gradient
                 break
-            XtT_ws = gradient[3][:, ws]
-            ws_violation = kkt_violation(W[:, ws], -XtT_ws, l1[ws], l2[ws])
-            if float(ws_violation.max()) <= target:
+            ws_largest, _, _ = kkt_violations(
+                W, gradient[3], l1, l2, ws, np.empty(ws.size)
+            )
+            if ws_largest <= target:
                 known = gradient
                 break
         if ws.size == 0 and not problem.fit_intercept:

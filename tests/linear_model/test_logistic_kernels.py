@@ -20,6 +20,7 @@ from skreg._kernels.logistic import (
     class_update,
     curvatures,
     dual_entropy,
+    kkt_violations,
     newton_cd,
     softmax_cache,
     softmax_gradient,
@@ -294,6 +295,30 @@ def test_column_norms_once_per_problem(layout, intercept):
     norms = column_norms(problem)
     np.testing.assert_allclose(norms, np.linalg.norm(centered, axis=0), rtol=1e-10)
     assert not np.any(np.isnan(problem.col_sums))
+
+
+@pytest.mark.parametrize("n_rows", [1, 3])
+def test_kkt_violations_and_working_set_scores(n_rows):
+    rng = np.random.RandomState(5)
+    p = 30
+    W = rng.randn(n_rows, p) * (rng.rand(n_rows, p) < 0.3)
+    XtT = rng.randn(n_rows, p)
+    l1 = rng.uniform(0.2, 1.5, p)
+    l2 = rng.uniform(0.0, 0.5, p) * (rng.rand(p) < 0.5)
+    features = np.array([0, 2, 3, 7, 11, 12, 20, 29], dtype=np.int64)
+    score = np.full(features.size, np.nan)
+    largest, n_support, n_positive = kkt_violations(W, XtT, l1, l2, features, score)
+    # the definition: distance of -grad to the subdifferential of the penalty
+    v = -XtT + l2 * W
+    reference = np.where(
+        W != 0, np.abs(v + l1 * np.sign(W)), np.maximum(np.abs(v) - l1, 0.0)
+    )[:, features].max(axis=0)
+    support = np.any(W[:, features] != 0, axis=0)
+    assert largest == pytest.approx(reference.max())
+    assert n_support == support.sum() > 0
+    np.testing.assert_allclose(score[~support], reference[~support])
+    assert np.all(np.isinf(score[support]))
+    assert n_positive == np.count_nonzero(score > 0)
 
 
 def test_canonical_csr_becomes_canonical_csc_and_duplicates_are_summed():
