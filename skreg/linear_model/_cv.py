@@ -255,17 +255,22 @@ class _ProgressMixin:
         """The Gram search where it applies, else the staged fold loop.
 
         Returns the number of refinement stages of the fold loop (0 for the
-        Gram search, which solves every path tightly at once).
+        Gram search, which solves every path tightly at once) and the Gram
+        search's refit (None after the fold loop).
         """
         report = None if progress is None else progress(None)
-        if gram and gram_search(self, X, y, sample_weight, report):
-            return 0
-        return self._search(X, y, sample_weight, progress, **params)
+        if gram:
+            refit = gram_search(self, X, y, sample_weight, report)
+            if refit is not None:
+                return 0, refit
+        return self._search(X, y, sample_weight, progress, **params), None
 
     def _search_and_refit(self, X, y, sample_weight, gram, **params):
         if not self.verbose:
-            self._search_either_way(X, y, sample_weight, gram, None, **params)
-            refit_best(self, X, y, sample_weight)
+            _, refit = self._search_either_way(
+                X, y, sample_weight, gram, None, **params
+            )
+            refit_best(self, X, y, sample_weight, refit)
             return self
         name = type(self).__name__
         l1_ratios = np.atleast_1d(getattr(self, "l1_ratio", 1.0))
@@ -284,14 +289,16 @@ class _ProgressMixin:
         def progress(path):
             return _PathProgress(path, name, n_folds, n_jobs, self.verbose)
 
-        stages = self._search_either_way(X, y, sample_weight, gram, progress, **params)
+        stages, refit = self._search_either_way(
+            X, y, sample_weight, gram, progress, **params
+        )
         if stages:
             print(
                 f"[{name}] re-solved the alphas around the minimum to a tighter "
                 f"gap in {stages} more pass{'es' if stages > 1 else ''}",
                 flush=True,
             )
-        refit_best(self, X, y, sample_weight)
+        refit_best(self, X, y, sample_weight, refit)
         mean_mse = np.mean(self.mse_path_, axis=-1)
         alphas = np.asarray(self.alphas_)
         # Locate the chosen model in the grid rather than re-deriving the

@@ -36,12 +36,14 @@ def best_index(mse_path, n_l1_ratio):
     return l1_index, int(np.argmax(tied[l1_index]))
 
 
-def refit_best(estimator, X, y, sample_weight):
+def refit_best(estimator, X, y, sample_weight, solve=None):
     """Refit ``estimator`` (a searched LassoCV/ElasticNetCV) at its best choice.
 
     The choice is :func:`best_index` of ``mse_path_``; the refit is
     scikit-learn's: the shared parameters, the chosen ``alpha`` (and
-    ``l1_ratio``), and ``precompute=False`` when it was a string.
+    ``l1_ratio``), and ``precompute=False`` when it was a string.  ``solve``
+    (a :class:`skreg.linear_model._cv_gram.GramRefit`), when given, fits that
+    model from the search's sums instead of ``fit(X, y)``.
     """
     l1_ratios = np.atleast_1d(getattr(estimator, "l1_ratio", 1.0))
     l1_index, alpha_index = best_index(estimator.mse_path_, len(l1_ratios))
@@ -62,12 +64,17 @@ def refit_best(estimator, X, y, sample_weight):
         model.set_params(l1_ratio=l1_ratio)
     if isinstance(getattr(estimator, "precompute", None), str):
         model.set_params(precompute=False)  # as scikit-learn's refit does
-    if sample_weight is None:
-        model.fit(X, y)
+    names = ("coef_", "intercept_", "dual_gap_", "n_iter_")
+    if solve is not None:
+        fitted = solve(model, alpha, l1_ratio)
     else:
-        model.fit(X, y, sample_weight=sample_weight)
+        if sample_weight is None:
+            model.fit(X, y)
+        else:
+            model.fit(X, y, sample_weight=sample_weight)
+        fitted = [getattr(model, name) for name in names]
     estimator.alpha_ = alpha
     if hasattr(estimator, "l1_ratio_"):
         estimator.l1_ratio_ = l1_ratio
-    for name in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
-        setattr(estimator, name, getattr(model, name))
+    for name, value in zip(names, fitted, strict=True):
+        setattr(estimator, name, value)

@@ -174,3 +174,33 @@ def test_when_the_gram_search_applies(make, params, applies):
     assert cv_gram.gram_search_applies(LassoCV(**params), X, y[: X.shape[0]], {}) is (
         applies
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_refit_from_the_search_sums_equals_a_single_fit(
+    monkeypatch, no_fold_loop, dtype, weighted
+):
+    """The chosen model is fitted from the search's sums, not by fit(X, y),
+    and equals that fit: same coefficients, attribute types and shapes."""
+    from skreg import ElasticNet, Lasso
+
+    X, y = _data(dtype=dtype)
+    weights = np.random.default_rng(2).random(len(y)) * 3 if weighted else None
+    tol = TOL if dtype == np.float64 else 1e-6
+    single = Lasso(alpha=0.05, tol=tol).fit(X, y, sample_weight=weights)
+
+    def no_fit(self, *args, **kwargs):
+        raise AssertionError("the refit called fit(X, y)")
+
+    monkeypatch.setattr(ElasticNet, "fit", no_fit)
+    ours = LassoCV(alphas=[0.5, 0.05], tol=tol).fit(X, y, sample_weight=weights)
+    assert ours.alpha_ == 0.05
+    rtol = 1e-7 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(ours.coef_, single.coef_, rtol=rtol, atol=rtol)
+    assert ours.intercept_ == pytest.approx(single.intercept_, rel=rtol)
+    assert ours.coef_.dtype == single.coef_.dtype == dtype
+    assert type(ours.intercept_) is type(single.intercept_)
+    assert type(ours.dual_gap_) is type(single.dual_gap_)
+    assert ours.dual_gap_ <= tol * np.sum((y - y.mean()) ** 2) / len(y)
+    assert isinstance(ours.n_iter_, int) and ours.n_iter_ > 0
