@@ -141,14 +141,14 @@ def test_positive_steps_keep_coefficients_non_negative():
 
 def _stalling_problem():
     """Wide sparse data at a small alpha: about as many non-zeros as samples,
-    where working-set CD alone crawls for thousands of sweeps (5198 here)."""
-    rng = np.random.default_rng(1)
-    X = sp.random(60, 3000, density=1e-2, format="csc", random_state=rng)
+    where working-set CD alone crawls for tens of thousands of sweeps."""
+    rng = np.random.default_rng(12)
+    X = sp.random(100, 20000, density=2e-3, format="csc", random_state=rng)
     X.data = rng.standard_normal(X.data.size)
-    coef = np.zeros(3000)
-    coef[rng.choice(3000, 20, replace=False)] = rng.standard_normal(20)
-    y = X @ coef + 0.5 * rng.standard_normal(60)
-    alpha_max = np.abs(X.T @ (y - y.mean())).max() / 60
+    coef = np.zeros(20000)
+    coef[rng.choice(20000, 20, replace=False)] = rng.standard_normal(20)
+    y = X @ coef + 0.5 * rng.standard_normal(100)
+    alpha_max = np.abs(X.T @ (y - y.mean())).max() / 100
     return X, y, alpha_max / 300
 
 
