@@ -30,7 +30,7 @@ from skreg._kernels.cd_plain import (
     screen,
     sweep_support,
 )
-from skreg._kernels.cd_working_set import working_set_cd
+from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.problems import layout_sweep
 from skreg.linear_model._strategy import cold_sweep
 from skreg.linear_model._support_newton import support_newton_steps
@@ -75,6 +75,9 @@ class CDResult:
     # The layout's state (residual or X'X w) at ``coef``: the next alpha of a
     # path starts from it instead of rebuilding it from the coefficients.
     state: tuple = None
+    # WorkingSetBuffers of the working-set solver: the next alpha of a path
+    # reuses them instead of allocating its O(n_features) work arrays again.
+    buffers: object = None
 
 
 def convergence_message(gap, tol, l1, *, n_iter=None, max_iter=None, rel_tol=None):
@@ -135,6 +138,7 @@ def solve_enet(
     warm_state=None,
     warn=True,
     path_gap=0.0,
+    buffers=None,
 ):
     """Minimize ``1/2 ||y - Xw||^2 + l1 ||w||_1 + l2/2 ||w||^2`` in place.
 
@@ -178,6 +182,10 @@ def solve_enet(
         also bring the gap to ``path_gap`` times its primal objective, and a
         warm start that already meets the tolerance still gets one sweep, as
         in scikit-learn's solver (see ``skreg.linear_model._path.PATH_GAP``).
+    buffers : WorkingSetBuffers, optional
+        ``CDResult.buffers`` of a previous solve on the same layout: the
+        working-set solver's work arrays, reused (their contents do not
+        matter).
 
     Returns
     -------
@@ -195,10 +203,13 @@ def solve_enet(
     state = layout.start(coef) if warm_state is None else warm_state
     tol_scaled = tol * layout.y_norm2
     stats = None
+    support = None
     if working_set and l1 > 0:
         stats = warm_stats
         if stats is None:
             stats = new_bounds(layout.col_norms2, layout.n_samples)
+        if buffers is None:
+            buffers = new_buffers(layout.n_features, layout.n_samples, layout.dtype)
         gap, n_iter, state = _solve_working_set(
             layout,
             state,
@@ -211,7 +222,10 @@ def solve_enet(
             screening,
             stats,
             path_gap,
+            buffers,
         )
+        # The kernel listed the non-zeros (copied: the buffers are reused).
+        support = buffers.support[: buffers.n_support[0]].copy()
     elif random:
         gap, n_iter = _solve_random(
             layout,
@@ -242,7 +256,8 @@ def solve_enet(
             bool(screening and l1 > 0),
             float(path_gap),
         )
-    support = np.flatnonzero(coef)
+    if support is None:
+        support = np.flatnonzero(coef)
     if layout.columns is not None:
         full_coef[layout.columns] = coef
         support = layout.columns[support]
@@ -254,6 +269,7 @@ def solve_enet(
         stats=stats,
         support=support,
         state=state,
+        buffers=buffers,
     )
     # A NaN or infinite gap (overflow; ||y||^2 itself may be inf) must warn too.
     if warn and not (result.gap <= result.tol and np.isfinite(result.gap)):
@@ -284,6 +300,7 @@ def _solve_working_set(
     screening,
     stats,
     path_gap,
+    buffers,
 ):
     """Working-set CD, with a Newton step on the support when it stalls.
 
@@ -323,6 +340,7 @@ def _solve_working_set(
             cold_sweep(layout) and n_iter == 0,
             float(path_gap),
             _residual_weights(layout),
+            buffers,
         )
         n_iter += sweeps
         if sweeps < allowed or n_iter >= max_iter:

@@ -406,7 +406,7 @@ def solve_path(
         # Warm-start values of columns the solver left out never change.
         frozen = np.setdiff1d(np.flatnonzero(coef), layout.columns)
         coefs[frozen] = coef[frozen, None]
-    warm_stats = warm_state = None
+    warm_stats = warm_state = buffers = None
     warm_support = np.count_nonzero(coef)
     for i, alpha in enumerate(path_alphas):
         relative_gap = path_gap
@@ -428,8 +428,10 @@ def solve_path(
             warm_stats=warm_stats,
             warm_state=warm_state,
             path_gap=relative_gap * tol,
+            buffers=buffers,
         )
         warm_stats, warm_state = result.stats, result.state
+        buffers = result.buffers
         warm_support = result.support.size
         coefs[result.support, i] = coef[result.support]
         dual_gaps[i] = result.gap / n_samples
