@@ -569,13 +569,10 @@ def working_set_cd(
     has_residual = layout_residual(problem, state, residual)
     everything = buffers.everything
     candidates = buffers.candidates
-    # Not the literal 0: a literal argument compiles a second specialization
-    # of every kernel it is passed to (screen, measured).
-    n_candidates = n_features - n_features
-    for j in range(n_features):
-        if col_norms2[j] != 0:
-            candidates[n_candidates] = j
-            n_candidates += 1
+    # Listed at the first screening: a warm start certified at once (most
+    # alphas of a path) never ranks.  Not a literal: a literal argument
+    # compiles a second specialization of every kernel it is passed to.
+    n_candidates = n_features - n_features - 1
     distance = buffers.distance
     factor = factor_of(problem.penalty)
     weighted = hasattr(problem.penalty, "factor")
@@ -596,15 +593,8 @@ def working_set_cd(
                 cold = False
                 break
         if cold:
-            layout_sweep(
-                problem,
-                state,
-                w,
-                l1_typed,
-                l2_typed,
-                positive,
-                candidates[:n_candidates],
-            )
+            # Every sweep skips the columns without entries.
+            layout_sweep(problem, state, w, l1_typed, l2_typed, positive, everything)
             n_sweeps += 1
     # The extrapolated dual point meets no unpenalized feature's constraint
     # x_j'theta = 0: with such features only the projected residual certifies.
@@ -658,6 +648,12 @@ def working_set_cd(
             break
         if certified <= target or n_sweeps >= max_iter:
             break
+        if n_candidates < 0:
+            n_candidates = n_features - n_features
+            for j in range(n_features):
+                if col_norms2[j] != 0:
+                    candidates[n_candidates] = j
+                    n_candidates += 1
         n_candidates, n_nonzero = _screen_and_rank(
             problem,
             state,
