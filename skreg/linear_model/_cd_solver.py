@@ -139,6 +139,7 @@ def solve_enet(
     warn=True,
     path_gap=0.0,
     buffers=None,
+    columns_only=False,
 ):
     """Minimize ``1/2 ||y - Xw||^2 + l1 ||w||_1 + l2/2 ||w||^2`` in place.
 
@@ -186,14 +187,19 @@ def solve_enet(
         ``CDResult.buffers`` of a previous solve on the same layout: the
         working-set solver's work arrays, reused (their contents do not
         matter).
+    columns_only : bool
+        ``coef`` holds the coefficients of the layout's ``columns`` only (a
+        path keeps them so, instead of gathering and scattering all the
+        features at every alpha); ``CDResult.support`` then indexes them too.
 
     Returns
     -------
     result : CDResult
     """
     full_coef = coef
-    if layout.columns is not None:
-        # The layout left out columns without entries: solve on the others.
+    # The layout may leave out columns without entries: solve on the others.
+    gather = layout.columns is not None and not columns_only
+    if gather:
         coef = full_coef[layout.columns]
     if working_set is None:
         working_set = (
@@ -258,7 +264,7 @@ def solve_enet(
         )
     if support is None:
         support = np.flatnonzero(coef)
-    if layout.columns is not None:
+    if gather:
         full_coef[layout.columns] = coef
         support = layout.columns[support]
     result = CDResult(
