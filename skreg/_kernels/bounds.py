@@ -40,8 +40,10 @@ MAX_SNAPSHOTS = 8
 class CorrelationBounds(NamedTuple):
     """Reference correlations and the residuals they were computed at.
 
-    ``meta`` is ``[number of live snapshots, 1 if the references are valid]``;
-    covariance mode (no residual) uses empty snapshots and never validates.
+    ``meta`` is ``[number of snapshot rows in use, 1 if the references are
+    valid]``; a row in use that ``counts`` says no feature references any
+    more is free for the next snapshot.  Covariance mode (no residual) uses
+    empty snapshots and never validates.
     """
 
     correlations: np.ndarray  # float64 (n_features,): x_j'r at its snapshot
@@ -49,6 +51,7 @@ class CorrelationBounds(NamedTuple):
     snapshots: np.ndarray  # float64 (MAX_SNAPSHOTS + 1, n_samples)
     col_norms: np.ndarray  # float64 (n_features,): ||x_j|| (weighted)
     meta: np.ndarray  # intp (2,)
+    counts: np.ndarray  # intp (MAX_SNAPSHOTS + 1,): features per snapshot
 
 
 def new_bounds(col_norms2, n_samples):
@@ -61,6 +64,7 @@ def new_bounds(col_norms2, n_samples):
         # float64 bounds: rounding must not turn a bound into an underestimate.
         np.sqrt(col_norms2.astype(np.float64)),
         np.zeros(2, dtype=np.intp),
+        np.zeros(MAX_SNAPSHOTS + 1, dtype=np.intp),
     )
 
 
@@ -88,7 +92,10 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
     if meta[1] == 1:
         radius = np.empty(n_snapshots)
         for k in range(n_snapshots):
-            radius[k] = np.sqrt(layout_distance2(problem, residual, snapshots[k]))
+            # A free row is nobody's reference: no distance needed.
+            if bounds.counts[k] > 0:
+                distance2 = layout_distance2(problem, residual, snapshots[k])
+                radius[k] = np.sqrt(distance2)
         # One pass: known (radius 0) and bounded features get their value
         # now, those that need an exact value are listed for layout_stats_at.
         exact = np.empty(n_features, dtype=np.intp)
@@ -123,6 +130,9 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
             # Coefficients with l2 > 0 add -l2 pf w to xtr; the reference keeps X'r.
             l2_j = l2 * factor[j] if weighted else l2
             correlations[j] = xtr[j] + l2_j * w[j]
+        for k in range(bounds.counts.shape[0]):
+            bounds.counts[k] = 0
+        bounds.counts[0] = n_features
         meta[0] = 1
         meta[1] = 1
     return r_norm2, r_dot_y
@@ -130,37 +140,38 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
 
 @njit
 def _remember(bounds, residual, w, l2, features, xtr, factor):
-    """Make ``residual`` the reference of ``features``; drop unused snapshots."""
+    """Make ``residual`` the reference of ``features``.
+
+    O(len(features) + n_samples): the snapshot goes into a row nobody
+    references any more (``counts``), the one ``features`` leave if they
+    shared one, and no other feature's reference changes.
+    """
     correlations, snapshot_of, snapshots = (
         bounds.correlations,
         bounds.snapshot_of,
         bounds.snapshots,
     )
-    meta = bounds.meta
+    meta, counts = bounds.meta, bounds.counts
     weighted = factor is not None
-    new = meta[0]
+    for k in range(features.shape[0]):
+        counts[snapshot_of[features[k]]] -= 1
+    row = meta[0]
+    for k in range(meta[0]):
+        if counts[k] == 0:
+            row = k
+            break
     for i in range(residual.shape[0]):
-        snapshots[new, i] = residual[i]
+        snapshots[row, i] = residual[i]
     for k in range(features.shape[0]):
         j = features[k]
-        snapshot_of[j] = new
+        snapshot_of[j] = row
         l2_j = l2 * factor[j] if weighted else l2
         correlations[j] = xtr[j] + l2_j * w[j]
-    # Relabel the snapshots still referenced, in order, and compact them.
-    used = np.zeros(new + 1, dtype=np.intp)
-    for j in range(snapshot_of.shape[0]):
-        used[snapshot_of[j]] = 1
-    label = np.empty(new + 1, dtype=np.intp)
-    n_used = 0
-    for k in range(new + 1):
-        if used[k]:
-            label[k] = n_used
-            if n_used != k:
-                for i in range(residual.shape[0]):
-                    snapshots[n_used, i] = snapshots[k, i]
-            n_used += 1
-    for j in range(snapshot_of.shape[0]):
-        snapshot_of[j] = label[snapshot_of[j]]
-    meta[0] = n_used
-    if n_used >= snapshots.shape[0]:  # no free row for another snapshot
-        meta[1] = 0  # the next call makes a full pass
+    counts[row] = features.shape[0]
+    meta[0] = max(meta[0], row + 1)
+    if meta[0] == snapshots.shape[0]:
+        free = False
+        for k in range(meta[0]):
+            free = free or counts[k] == 0
+        if not free:  # no row for another snapshot
+            meta[1] = 0  # the next call makes a full pass

@@ -43,6 +43,51 @@ class DualCandidate(NamedTuple):
     residual_weights: np.ndarray  # sample weights, or empty for unit weights
 
 
+class WorkingSetBuffers(NamedTuple):
+    """The work arrays of :func:`working_set_cd`, allocated once per problem.
+
+    A path solves the same problem at each alpha; most of its alphas are
+    certified at their warm start in a fraction of a pass over ``X``, and
+    allocating (and zeroing) these arrays at every call was a visible part of
+    that fixed cost.  Their contents on entry do not matter.  ``support``
+    receives the indices of the non-zero coefficients on return, ``n_support``
+    their number (the driver's support without an O(p) pass in NumPy).
+    """
+
+    xtr: np.ndarray  # w.dtype (n_features,)
+    xtr_dual: np.ndarray  # w.dtype (n_features,)
+    residual: np.ndarray  # w.dtype (n_samples,), empty in covariance mode
+    dual_residual: np.ndarray  # w.dtype (n_samples,)
+    dual_w: np.ndarray  # w.dtype (n_features,)
+    dual_valid: np.ndarray  # intp (1,)
+    everything: np.ndarray  # intp (n_features,): 0 .. n_features - 1
+    candidates: np.ndarray  # intp (n_features,)
+    distance: np.ndarray  # float64 (n_features,)
+    working: np.ndarray  # intp (n_features,)
+    previous: np.ndarray  # intp (n_features,)
+    support: np.ndarray  # intp (n_features,)
+    n_support: np.ndarray  # intp (1,)
+
+
+def new_buffers(n_features, n_samples, dtype):
+    """Work arrays for :func:`working_set_cd`; ``n_samples=0`` in covariance mode."""
+    return WorkingSetBuffers(
+        np.empty(n_features, dtype=dtype),
+        np.empty(n_features, dtype=dtype),
+        np.empty(n_samples, dtype=dtype),
+        np.empty(n_samples, dtype=dtype),
+        np.empty(n_features, dtype=dtype),
+        np.zeros(1, dtype=np.intp),
+        np.arange(n_features, dtype=np.intp),
+        np.empty(n_features, dtype=np.intp),
+        np.empty(n_features),
+        np.empty(n_features, dtype=np.intp),
+        np.empty(n_features, dtype=np.intp),
+        np.empty(n_features, dtype=np.intp),
+        np.zeros(1, dtype=np.intp),
+    )
+
+
 # A start within NEAR_TOLERANCE times the tolerance (a warm start along a
 # path) begins with rounds of FIRST_ROUND_DEPTH sweeps, doubling up to
 # ``depth``: most such subproblems are solved in a few sweeps, and a full
@@ -494,6 +539,7 @@ def working_set_cd(
     cold_sweep,
     path_gap,
     residual_weights,
+    buffers,
 ):
     """Minimize ``1/2 ||r||^2 + l1 ||w||_1 + l2/2 ||w||^2`` over ``w`` in place.
 
@@ -508,33 +554,30 @@ def working_set_cd(
     (:func:`skreg._kernels.cd_plain.sweep_support`).
     ``residual_weights`` are the sample weights of the residual's inner
     product (the sparse layout's), or an empty array for unit weights.
+    ``buffers`` (:func:`new_buffers`) holds the work arrays; on return its
+    ``support[:n_support[0]]`` lists the non-zero coefficients.
     """
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2
-    xtr = np.empty(n_features, dtype=w.dtype)
-    xtr_dual = np.empty(n_features, dtype=w.dtype)
-    residual = np.empty(bounds.snapshots.shape[1], dtype=w.dtype)
+    xtr = buffers.xtr
+    xtr_dual = buffers.xtr_dual
+    residual = buffers.residual
+    buffers.dual_valid[0] = 0
     candidate = DualCandidate(
-        np.empty(residual.shape[0], dtype=w.dtype),
-        np.zeros(n_features, dtype=w.dtype),
-        np.zeros(1, dtype=np.intp),
-        residual_weights,
+        buffers.dual_residual, buffers.dual_w, buffers.dual_valid, residual_weights
     )
     has_residual = layout_residual(problem, state, residual)
-    everything = np.arange(n_features)
-    candidates = np.empty(n_features, dtype=np.intp)
-    # Not the literal 0: a literal argument compiles a second specialization
-    # of every kernel it is passed to (screen, measured).
-    n_candidates = n_features - n_features
-    for j in range(n_features):
-        if col_norms2[j] != 0:
-            candidates[n_candidates] = j
-            n_candidates += 1
-    distance = np.empty(n_features)
+    everything = buffers.everything
+    candidates = buffers.candidates
+    # Listed at the first screening: a warm start certified at once (most
+    # alphas of a path) never ranks.  Not a literal: a literal argument
+    # compiles a second specialization of every kernel it is passed to.
+    n_candidates = n_features - n_features - 1
+    distance = buffers.distance
     factor = factor_of(problem.penalty)
     weighted = hasattr(problem.penalty, "factor")
-    working = np.empty(n_features, dtype=np.intp)
-    previous = np.empty(n_features, dtype=np.intp)
+    working = buffers.working
+    previous = buffers.previous
     n_previous = -1
     n_sweeps = 0
     best_dual = -np.inf
@@ -550,15 +593,8 @@ def working_set_cd(
                 cold = False
                 break
         if cold:
-            layout_sweep(
-                problem,
-                state,
-                w,
-                l1_typed,
-                l2_typed,
-                positive,
-                candidates[:n_candidates],
-            )
+            # Every sweep skips the columns without entries.
+            layout_sweep(problem, state, w, l1_typed, l2_typed, positive, everything)
             n_sweeps += 1
     # The extrapolated dual point meets no unpenalized feature's constraint
     # x_j'theta = 0: with such features only the projected residual certifies.
@@ -612,6 +648,12 @@ def working_set_cd(
             break
         if certified <= target or n_sweeps >= max_iter:
             break
+        if n_candidates < 0:
+            n_candidates = n_features - n_features
+            for j in range(n_features):
+                if col_norms2[j] != 0:
+                    candidates[n_candidates] = j
+                    n_candidates += 1
         n_candidates, n_nonzero = _screen_and_rank(
             problem,
             state,
@@ -661,4 +703,11 @@ def working_set_cd(
             xtr,
             candidate,
         )
+    support = buffers.support
+    n_support = 0
+    for j in range(n_features):
+        if w[j] != 0:
+            support[n_support] = j
+            n_support += 1
+    buffers.n_support[0] = n_support
     return certified, n_sweeps

@@ -30,7 +30,7 @@ from skreg._kernels.cd_plain import (
     screen,
     sweep_support,
 )
-from skreg._kernels.cd_working_set import working_set_cd
+from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.problems import layout_sweep
 from skreg.linear_model._strategy import cold_sweep
 from skreg.linear_model._support_newton import support_newton_steps
@@ -78,6 +78,9 @@ class CDResult:
     # The layout's state (residual or X'X w) at ``coef``: the next alpha of a
     # path starts from it instead of rebuilding it from the coefficients.
     state: tuple = None
+    # WorkingSetBuffers of the working-set solver: the next alpha of a path
+    # reuses them instead of allocating its O(n_features) work arrays again.
+    buffers: object = None
 
 
 def convergence_message(gap, tol, l1, *, n_iter=None, max_iter=None, rel_tol=None):
@@ -138,6 +141,8 @@ def solve_enet(
     warm_state=None,
     warn=True,
     path_gap=0.0,
+    buffers=None,
+    columns_only=False,
 ):
     """Minimize ``1/2 ||y - Xw||^2 + l1 ||w||_1 + l2/2 ||w||^2`` in place.
 
@@ -181,14 +186,23 @@ def solve_enet(
         also bring the gap to ``path_gap`` times its primal objective, and a
         warm start that already meets the tolerance still gets one sweep, as
         in scikit-learn's solver (see ``skreg.linear_model._path.PATH_GAP``).
+    buffers : WorkingSetBuffers, optional
+        ``CDResult.buffers`` of a previous solve on the same layout: the
+        working-set solver's work arrays, reused (their contents do not
+        matter).
+    columns_only : bool
+        ``coef`` holds the coefficients of the layout's ``columns`` only (a
+        path keeps them so, instead of gathering and scattering all the
+        features at every alpha); ``CDResult.support`` then indexes them too.
 
     Returns
     -------
     result : CDResult
     """
     full_coef = coef
-    if layout.columns is not None:
-        # The layout left out columns without entries: solve on the others.
+    # The layout may leave out columns without entries: solve on the others.
+    gather = layout.columns is not None and not columns_only
+    if gather:
         coef = full_coef[layout.columns]
     if working_set is None:
         working_set = (
@@ -198,10 +212,13 @@ def solve_enet(
     state = layout.start(coef) if warm_state is None else warm_state
     tol_scaled = tol * layout.y_norm2
     stats = None
+    support = None
     if working_set and l1 > 0:
         stats = warm_stats
         if stats is None:
             stats = new_bounds(layout.col_norms2, layout.n_samples)
+        if buffers is None:
+            buffers = new_buffers(layout.n_features, layout.n_samples, layout.dtype)
         residual_weights = _residual_weights(layout)
 
         def run(state, allowed, first):
@@ -224,6 +241,7 @@ def solve_enet(
                 cold_sweep(layout) and first,
                 float(path_gap),
                 residual_weights,
+                buffers,
             )
 
     elif random:
@@ -288,8 +306,13 @@ def solve_enet(
             run,
             first_budget if newton else max_iter,
         )
-    support = np.flatnonzero(coef)
-    if layout.columns is not None:
+        if working_set and l1 > 0:
+            # The kernel, called last, listed the non-zeros (copied: the
+            # buffers are reused by the next alpha of a path).
+            support = buffers.support[: buffers.n_support[0]].copy()
+    if support is None:
+        support = np.flatnonzero(coef)
+    if gather:
         full_coef[layout.columns] = coef
         support = layout.columns[support]
     result = CDResult(
@@ -300,6 +323,7 @@ def solve_enet(
         stats=stats,
         support=support,
         state=state,
+        buffers=buffers,
     )
     # A NaN or infinite gap (overflow; ||y||^2 itself may be inf) must warn too.
     if warn and not (result.gap <= result.tol and np.isfinite(result.gap)):

@@ -402,11 +402,18 @@ def solve_path(
     coefs = np.zeros((n_features, n_path), dtype=coef.dtype)
     dual_gaps = np.empty(n_path)
     n_iters = []
-    if layout.columns is not None:
+    columns = layout.columns
+    work = coef
+    if columns is not None:
         # Warm-start values of columns the solver left out never change.
-        frozen = np.setdiff1d(np.flatnonzero(coef), layout.columns)
-        coefs[frozen] = coef[frozen, None]
-    warm_stats = warm_state = None
+        nonzero = np.flatnonzero(coef)
+        if nonzero.size:  # np.setdiff1d sorts columns even for nothing
+            frozen = np.setdiff1d(nonzero, columns)
+            coefs[frozen] = coef[frozen, None]
+        # The solves update the layout's columns only (no O(n_features)
+        # gather and scatter per alpha); coef gets them back at the end.
+        work = coef[columns]
+    warm_stats = warm_state = buffers = None
     warm_support = np.count_nonzero(coef)
     for i, alpha in enumerate(path_alphas):
         relative_gap = path_gap
@@ -416,7 +423,7 @@ def solve_path(
             relative_gap = LOOSE_PATH_GAP
         result = solve_enet(
             layout,
-            coef,
+            work,
             alpha * l1_ratio * n_weight,
             alpha * (1.0 - l1_ratio) * n_weight,
             max_iter=max_iter,
@@ -428,14 +435,20 @@ def solve_path(
             warm_stats=warm_stats,
             warm_state=warm_state,
             path_gap=relative_gap * tol,
+            buffers=buffers,
+            columns_only=True,
         )
         warm_stats, warm_state = result.stats, result.state
-        warm_support = result.support.size
-        coefs[result.support, i] = coef[result.support]
+        buffers = result.buffers
+        support = result.support
+        warm_support = support.size
+        coefs[support if columns is None else columns[support], i] = work[support]
         dual_gaps[i] = result.gap / n_samples
         n_iters.append(result.n_iter)
         tol_i = result.tol / n_samples
         _report_progress(verbose, i, n_path, alpha, dual_gaps[i], tol_i, result.n_iter)
+    if columns is not None:
+        coef[columns] = work
     return coefs, dual_gaps, n_iters
 
 

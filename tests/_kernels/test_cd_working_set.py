@@ -6,7 +6,11 @@ import scipy.sparse as sp
 
 from skreg._kernels.bounds import new_bounds
 from skreg._kernels.cd_plain import plain_cd
-from skreg._kernels.cd_working_set import anderson_point, working_set_cd
+from skreg._kernels.cd_working_set import (
+    anderson_point,
+    new_buffers,
+    working_set_cd,
+)
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 
@@ -75,6 +79,7 @@ def test_working_sets_reach_the_plain_cd_solution(kind, l2, positive, cold_sweep
         cold_sweep,
         0.0,
         np.empty(0),
+        new_buffers(layout.n_features, layout.n_samples, w.dtype),
     )
     assert 0 <= gap <= tol_scaled
     assert 0 < n_sweeps < 10_000
@@ -106,6 +111,7 @@ def test_max_iter_stops_the_solver_with_an_honest_gap():
         False,
         0.0,
         np.empty(0),
+        new_buffers(layout.n_features, layout.n_samples, w.dtype),
     )
     assert gap > 0
     assert n_sweeps >= 1
@@ -148,8 +154,9 @@ def test_a_converged_warm_start_still_sweeps_its_support_once(kind, solver):
         gap, n_iter = plain_cd(*common, 1e3, loose, True, 1e3)
     else:
         bounds = new_bounds(layout.col_norms2, layout.n_samples)
+        buffers = new_buffers(layout.n_features, layout.n_samples, w.dtype)
         gap, n_iter = working_set_cd(
-            *common, loose, True, bounds, 4, 5, 0.3, False, 1e3, np.empty(0)
+            *common, loose, True, bounds, 4, 5, 0.3, False, 1e3, np.empty(0), buffers
         )
     assert n_iter == 1
     assert np.any(w[support] != start[support]), "the support moved"

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from skreg._kernels.bounds import new_bounds
 from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram
 from skreg._kernels.cd_plain import full_gap, plain_cd
-from skreg._kernels.cd_working_set import working_set_cd
+from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.gap import enet_gap, residual_stats_dense
 from skreg._kernels.problems import GramProblem, penalty_weights
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
@@ -152,7 +152,7 @@ def test_plain_and_working_set_solvers_agree_with_factors(kind, positive):
     gap, _ = working_set_cd(
         layout.problem, layout.start(w_ws), w_ws, l1, l2, l1, l2, positive,
         100_000, tol, True, bounds, 10, 12, 0.3, kind == "sparse", 0,
-        np.empty(0),
+        np.empty(0), new_buffers(60, layout.n_samples, w_ws.dtype),
     )  # fmt: skip
     assert gap <= tol
     np.testing.assert_allclose(w_ws, w_plain, atol=1e-6)

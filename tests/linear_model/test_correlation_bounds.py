@@ -132,6 +132,47 @@ def test_snapshots_nobody_references_are_dropped():
     assert np.all(np.abs(exact) <= np.abs(xtr) * (1 + 1e-12) + 1e-12)
 
 
+def test_snapshot_rows_are_reused_and_counted():
+    """Each row's count is the number of features it is the reference of.
+
+    Along moves of varying size the references stay bounds, a row nobody
+    references is taken by the next snapshot (rows in use never exceed
+    what the counts need), and features not refreshed keep their reference.
+    """
+    layout = _layout(True, True)
+    p = layout.n_features
+    rng = np.random.RandomState(4)
+    w = np.zeros(p)
+    w[:6] = rng.randn(6)
+    bounds = new_bounds(layout.col_norms2, layout.n_samples)
+    xtr = np.empty(p)
+    residual = _residual(layout, w)
+    l1 = 0.5 * float(np.max(np.abs(_exact(layout, residual, w, 0.0)[0])))
+    reused = 0
+    for _ in range(40):
+        w[rng.randint(6)] += 10.0 ** rng.uniform(-4, -1) * rng.randn()
+        before = bounds.snapshot_of.copy()
+        rows_before = int(bounds.meta[0])
+        snapshots_before = bounds.snapshots.copy()
+        _statistics(layout, bounds, _residual(layout, w), w, l1, 0.0, xtr)
+        n_rows, valid = int(bounds.meta[0]), int(bounds.meta[1])
+        counts = np.bincount(bounds.snapshot_of, minlength=bounds.counts.size)
+        np.testing.assert_array_equal(bounds.counts, counts)
+        assert n_rows <= bounds.snapshots.shape[0]
+        assert np.all(bounds.snapshot_of < n_rows)
+        moved = bounds.snapshot_of != before
+        rewritten = np.any(bounds.snapshots[:n_rows] != snapshots_before[:n_rows])
+        if valid and n_rows == rows_before and rewritten:
+            reused += 1
+        # The features not refreshed keep their reference (no relabelling).
+        if valid and n_rows >= rows_before > 1:
+            kept = ~moved
+            np.testing.assert_array_equal(bounds.snapshot_of[kept], before[kept])
+        exact, _ = _exact(layout, _residual(layout, w), w, 0.0)
+        assert np.all(np.abs(exact) <= np.abs(xtr) * (1 + 1e-12) + 1e-12)
+    assert reused > 0, "freed rows were taken again"
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_path_gaps_certify_the_returned_coefficients(sparse):
     """Each alpha's reported gap bounds its suboptimality, checked from scratch.

@@ -86,3 +86,30 @@ def test_warm_start_on_an_empty_column_is_left_as_given():
     others = np.delete(coefs, empty, axis=0)
     _, reference, _ = skreg.lasso_path(X, y - y.mean(), alphas=5, tol=1e-8)
     np.testing.assert_allclose(others, np.delete(reference, empty, axis=0), atol=1e-6)
+
+
+def test_a_path_on_stored_columns_hands_back_its_last_coefficients():
+    """``solve_path`` updates the warm start in place, empty columns or not.
+
+    The solves work on the stored columns only and the caller's array gets
+    them back at the end: the last point of the path, with the warm-start
+    value of an empty column left as given.
+    """
+    from skreg.linear_model._path import solve_path
+    from skreg.linear_model._preprocess import make_layouts
+
+    X, y, stored = _wide_sparse(seed=3)
+    n, p = X.shape
+    (layout,) = make_layouts(X, (y - y.mean())[:, None], np.ones(n), np.zeros(p), False)
+    assert layout.columns is not None and layout.columns.size == stored.size
+    empty = np.setdiff1d(np.arange(p), stored)[0]
+    coef = np.zeros(p)
+    coef[empty] = -0.25
+    alphas = np.geomspace(1.0, 0.01, 6)
+    coefs, _, _ = solve_path(
+        layout, coef, alphas, 1.0, n, n, tol=1e-8, max_iter=10_000,
+        positive=False, rng=None, random=False, screening=True,
+    )  # fmt: skip
+    assert np.count_nonzero(coefs[:, -1]) > 3
+    np.testing.assert_array_equal(coef, coefs[:, -1])
+    assert coef[empty] == -0.25

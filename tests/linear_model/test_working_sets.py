@@ -98,3 +98,57 @@ def test_screening_never_drops_a_feature_of_the_optimum(wide_problem, alpha, noi
     assert dropped.size > p // 2
     assert np.all(exact[dropped] == 0)
     assert set(np.flatnonzero(exact)) <= set(kept)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_reused_buffers_give_the_path_of_fresh_ones(wide_problem, sparse):
+    """A path reuses the solver's work arrays from one alpha to the next.
+
+    Whatever they hold on entry (here NaN, and a dual point marked valid), the
+    coefficients, gaps and sweeps are those of solves with fresh arrays, and
+    the support the kernel lists is that of the coefficients.
+    """
+    from skreg._kernels.cd_working_set import new_buffers
+
+    X, y = wide_problem
+    X_in = sp.csc_matrix(X) if sparse else X
+    X_work, y_work, x_offset, _ = center_and_weight(X_in, y, None, True)
+    (layout,) = make_layouts(X_work, y_work[:, None], None, x_offset, False)
+    p = X.shape[1]
+    start = layout.start(np.zeros(p))
+    l1_max = np.max(np.abs(layout.correlations(start, np.arange(p))))
+    garbage = new_buffers(p, layout.n_samples, layout.dtype)
+    for array in garbage:
+        array.fill(np.nan if array.dtype.kind == "f" else 1)
+    garbage.everything[:] = np.arange(p)  # the one array with fixed contents
+    runs = {}
+    for reuse in (False, True):
+        coef = np.zeros(p)
+        stats = state = None
+        buffers = garbage if reuse else None
+        runs[reuse] = []
+        for l1 in np.geomspace(l1_max, l1_max / 100, 15):
+            result = solve_enet(
+                layout,
+                coef,
+                l1,
+                0.0,
+                max_iter=10_000,
+                tol=1e-8,
+                warm_stats=stats,
+                warm_state=state,
+                path_gap=1e-7,
+                buffers=buffers,
+            )
+            stats, state = result.stats, result.state
+            if reuse:
+                assert result.buffers is garbage
+                buffers = result.buffers
+            np.testing.assert_array_equal(result.support, np.flatnonzero(coef))
+            runs[reuse].append((coef.copy(), result.gap, result.n_iter))
+    assert np.count_nonzero(runs[True][-1][0]) > 10
+    for (fresh, gap, n_iter), (reused, gap_r, n_iter_r) in zip(
+        runs[False], runs[True], strict=True
+    ):
+        np.testing.assert_array_equal(reused, fresh)
+        assert (gap_r, n_iter_r) == (gap, n_iter)
