@@ -213,6 +213,21 @@ def solve_enet(
     tol_scaled = tol * layout.y_norm2
     stats = None
     support = None
+
+    def kernel_head(state, allowed):
+        """The arguments both CD kernels start with, for a budget of sweeps."""
+        return (
+            layout.problem,
+            state,
+            coef,
+            float(l1),
+            float(l2),
+            dtype(l1),
+            dtype(l2),
+            bool(positive),
+            int(allowed),
+        )
+
     if working_set and l1 > 0:
         stats = warm_stats
         if stats is None:
@@ -223,15 +238,7 @@ def solve_enet(
 
         def run(state, allowed, first):
             return working_set_cd(
-                layout.problem,
-                state,
-                coef,
-                float(l1),
-                float(l2),
-                dtype(l1),
-                dtype(l2),
-                bool(positive),
-                int(allowed),
+                *kernel_head(state, allowed),
                 float(tol_scaled),
                 bool(screening),
                 stats,
@@ -262,15 +269,7 @@ def solve_enet(
 
         def run(state, allowed, first):
             return plain_cd(
-                layout.problem,
-                state,
-                coef,
-                float(l1),
-                float(l2),
-                dtype(l1),
-                dtype(l2),
-                bool(positive),
-                int(allowed),
+                *kernel_head(state, allowed),
                 float(tol),
                 float(tol_scaled),
                 bool(screening and l1 > 0),

@@ -139,6 +139,20 @@ def test_positive_steps_keep_coefficients_non_negative():
     assert np.all(coef >= 0)
 
 
+@pytest.fixture
+def steps(monkeypatch):
+    """The support sizes of the solver's calls to support_newton_steps."""
+    calls = []
+    original = _cd_solver.support_newton_steps
+
+    def counted(*args):
+        calls.append(np.count_nonzero(args[2]))
+        return original(*args)
+
+    monkeypatch.setattr(_cd_solver, "support_newton_steps", counted)
+    return calls
+
+
 def _stalling_problem():
     """Wide sparse data at a small alpha: about as many non-zeros as samples,
     where working-set CD alone crawls for tens of thousands of sweeps."""
@@ -152,16 +166,8 @@ def _stalling_problem():
     return X, y, alpha_max / 300
 
 
-def test_a_crawling_solve_gets_newton_steps_and_the_same_minimizer(monkeypatch):
+def test_a_crawling_solve_gets_newton_steps_and_the_same_minimizer(monkeypatch, steps):
     X, y, alpha = _stalling_problem()
-    steps = []
-    original = _cd_solver.support_newton_steps
-
-    def counted(*args):
-        steps.append(np.count_nonzero(args[2]))
-        return original(*args)
-
-    monkeypatch.setattr(_cd_solver, "support_newton_steps", counted)
     fast = skreg.Lasso(alpha=alpha, tol=1e-8, max_iter=200000).fit(X, y)
     assert steps, "the crawling solve took no Newton step"
     monkeypatch.setattr(_cd_solver, "NEWTON_PROGRESS", 0.0)  # never crawling
@@ -195,18 +201,10 @@ def _equicorrelated(n_samples=400, n_features=100, rho=0.7, seed=0):
     return X, X @ coef + rng.randn(n_samples)
 
 
-def test_plain_cd_path_on_correlated_tall_data_takes_newton_steps(monkeypatch):
+def test_plain_cd_path_on_correlated_tall_data_takes_newton_steps(monkeypatch, steps):
     """Below WORKING_SET_MIN_FEATURES, with more samples than features, a
     crawling alpha of a path gets Newton steps: fewer sweeps, same path."""
     X, y = _equicorrelated()
-    steps = []
-    original = _cd_solver.support_newton_steps
-
-    def counted(*args):
-        steps.append(1)
-        return original(*args)
-
-    monkeypatch.setattr(_cd_solver, "support_newton_steps", counted)
     params = dict(tol=1e-8, max_iter=100000, return_n_iter=True)
     _, fast, _, fast_iter = skreg.lasso_path(X, y, **params)
     assert steps
@@ -216,14 +214,21 @@ def test_plain_cd_path_on_correlated_tall_data_takes_newton_steps(monkeypatch):
     np.testing.assert_allclose(fast, slow, atol=1e-6 * np.abs(slow).max())
 
 
-def test_plain_cd_with_more_features_than_samples_takes_no_newton_step(monkeypatch):
+def test_plain_cd_with_more_features_than_samples_takes_no_newton_step(
+    monkeypatch, steps
+):
     """There scikit-learn's algorithm alone decides which minimizer a fit
-    (or each alpha of a LassoCV fold) lands on."""
-    monkeypatch.setattr(
-        _cd_solver,
-        "support_newton_steps",
-        lambda *args: pytest.fail("Newton step in plain CD with p > n"),
-    )
+    (or each alpha of a LassoCV fold) lands on: no Newton step, although the
+    path crawls long past the budgets at which one would be considered."""
+    from sklearn.linear_model import lasso_path as sklearn_lasso_path
+
     X, y = _equicorrelated(n_samples=60, n_features=150)
-    skreg.lasso_path(X, y, tol=1e-8, max_iter=20000)
-    skreg.Lasso(alpha=1e-3, tol=1e-8, max_iter=20000).fit(X[:, :150], y)
+    alphas, coefs, _, n_iters = skreg.lasso_path(
+        X, y, tol=1e-8, max_iter=20000, return_n_iter=True
+    )
+    assert steps == []
+    assert np.max(n_iters) > 3 * _cd_solver.NEWTON_FIRST_BUDGET_PLAIN_PATH
+    # scikit-learn's path (skreg's alphas also meet PATH_GAP, so the two
+    # differ at the level of the tolerance near interpolation, 2e-5 here)
+    _, reference, _ = sklearn_lasso_path(X, y, alphas=alphas, tol=1e-8, max_iter=20000)
+    np.testing.assert_allclose(coefs, reference, atol=1e-4 * np.abs(reference).max())
