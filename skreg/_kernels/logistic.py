@@ -508,11 +508,21 @@ def newton_cd(
     scalar per update, so sparse columns stay sparse.
 
     A pass's progress is its largest ``curvature_j * |step_j|``, a bound on
-    the model's KKT violation at the start of the pass.  After a pass over all
-    of ``ws``, passes visit only the non-zero coordinates until their progress
-    is at most ``tol`` or ``rel_tol`` times the first pass's, then a full
-    pass again; stops when a full pass makes that little progress, or after
-    ``max_passes``.  Returns the passes run.
+    the model's KKT violation at the start of the pass.  After a first pass
+    over all of ``ws``, passes visit only the non-zero coordinates; stops when
+    a pass's progress is at most ``tol`` or ``rel_tol`` times the first
+    pass's, or after ``max_passes``.  Returns the passes run.
+
+    glmnet ends with another pass over all of ``ws``, to let zero coordinates
+    enter; here the solver's check of the working set's KKT conditions after
+    the step does that (a coordinate that should enter makes another Newton
+    step, whose first pass reads every column).  That last pass reads as many
+    entries as the first: without it, CPU time on a 20000x30000 CSC problem
+    (density 2e-3, L1, no intercept) at 50 and 200 times the smallest
+    non-trivial C went from 45.7 to 35.4 ms (tol 0.1) and from 453 to 284 ms
+    (tol 0.01), and on a 10-class 5000x10000 one from 118 to 101 ms (tol
+    1e-6); the other cases of those runs (10 and 20 times, digits) moved by
+    -11% to +12%.
     """
     n_samples = xd.shape[0]
     intercept = db.shape[0] > 0
@@ -528,7 +538,6 @@ def newton_cd(
     shift = -gsum / hsum if intercept else 0.0
     n_passes = 0
     first = 0.0
-    full = True  # a pass over all of ws, else over its non-zero coordinates
     while n_passes < max_passes:
         n_passes += 1
         biggest = 0.0
@@ -553,7 +562,7 @@ def newton_cd(
                     dot = dense_dot(X, j, resid)
                 lips[m] = sq
                 hx[m] = lin
-            elif not full and w[j] + d[j] == 0.0:
+            elif w[j] + d[j] == 0.0:
                 continue
             else:
                 dot = col_dot(X, data, indices, indptr, sparse, j, resid)
@@ -589,12 +598,8 @@ def newton_cd(
                 biggest = max(biggest, denom * abs(step))
         if n_passes == 1:
             first = biggest
-        converged = biggest <= max(tol, rel_tol * first)
-        if full and converged:
+        if biggest <= max(tol, rel_tol * first):
             break
-        # glmnet's cycling: once the non-zero coordinates have converged, a
-        # full pass checks the others (most of ws stays at zero throughout).
-        full = converged
     if intercept:
         db[0] = shift
         for i in range(n_samples):
