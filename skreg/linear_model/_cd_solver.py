@@ -26,7 +26,9 @@ from skreg._kernels.bounds import new_bounds
 from skreg._kernels.cd_plain import (
     full_gap,
     gap_target,
+    newton_step_budget,
     plain_cd,
+    plain_cd_path,
     screen,
     sweep_support,
 )
@@ -143,6 +145,7 @@ def solve_enet(
     path_gap=0.0,
     buffers=None,
     columns_only=False,
+    newton_due=None,
 ):
     """Minimize ``1/2 ||y - Xw||^2 + l1 ||w||_1 + l2/2 ||w||^2`` in place.
 
@@ -194,6 +197,11 @@ def solve_enet(
         ``coef`` holds the coefficients of the layout's ``columns`` only (a
         path keeps them so, instead of gathering and scattering all the
         features at every alpha); ``CDResult.support`` then indexes them too.
+    newton_due : tuple, optional
+        ``(gap, n_iter, budget)`` of a solve that a path's kernel
+        (:func:`~skreg._kernels.cd_plain.plain_cd_path`) ran up to a due
+        Newton step, leaving ``coef`` and ``warm_state`` there: the solve
+        goes on from that step (see :func:`_newton_when_crawling`).
 
     Returns
     -------
@@ -205,9 +213,7 @@ def solve_enet(
     if gather:
         coef = full_coef[layout.columns]
     if working_set is None:
-        working_set = (
-            l1 > 0 and not random and layout.n_features >= WORKING_SET_MIN_FEATURES
-        )
+        working_set = uses_working_set(layout, l1, random)
     dtype = layout.dtype.type
     state = layout.start(coef) if warm_state is None else warm_state
     tol_scaled = tol * layout.y_norm2
@@ -277,23 +283,6 @@ def solve_enet(
             )
 
     if not random:
-        # A restart of the working-set kernel loses its working set and
-        # Anderson history; plain CD's costs a gap, which a warm start along
-        # a path (path_gap > 0) pays back sooner.
-        first_budget = NEWTON_FIRST_BUDGET
-        newton = l1 > 0
-        if not working_set:
-            if path_gap > 0:
-                first_budget = NEWTON_FIRST_BUDGET_PLAIN_PATH
-            # Plain CD is scikit-learn's algorithm, kept below
-            # WORKING_SET_MIN_FEATURES so that problems without a unique
-            # minimizer land on scikit-learn's: no Newton steps there unless
-            # the samples outnumber the features (covariance mode is chosen
-            # only then).  In a p > n LassoCV tail they changed which nearly
-            # optimal point each fold's path reached, and the chosen alpha.
-            newton = newton and (
-                layout.n_samples == 0 or layout.n_samples > layout.n_features
-            )
         gap, n_iter, state = _newton_when_crawling(
             layout,
             state,
@@ -303,7 +292,8 @@ def solve_enet(
             positive,
             max_iter,
             run,
-            first_budget if newton else max_iter,
+            newton_first_budget(layout, l1, working_set, path_gap, max_iter),
+            newton_due,
         )
         if working_set and l1 > 0:
             # The kernel, called last, listed the non-zeros (copied: the
@@ -324,25 +314,110 @@ def solve_enet(
         state=state,
         buffers=buffers,
     )
-    # A NaN or infinite gap (overflow; ||y||^2 itself may be inf) must warn too.
-    if warn and not (result.gap <= result.tol and np.isfinite(result.gap)):
-        warnings.warn(
-            convergence_message(
-                result.gap,
-                result.tol,
-                l1,
-                n_iter=result.n_iter,
-                max_iter=max_iter,
-                rel_tol=tol,
-            ),
-            ConvergenceWarning,
-            stacklevel=3,
+    if warn:
+        warn_if_unconverged(
+            result.gap, result.tol, l1, result.n_iter, max_iter, tol, stacklevel=4
         )
     return result
 
 
+def warn_if_unconverged(gap, tol_scaled, l1, n_iter, max_iter, tol, stacklevel):
+    """``ConvergenceWarning`` unless ``gap`` reached ``tol_scaled``.
+
+    A NaN or infinite gap (overflow; ``||y||^2`` itself may be inf) warns too.
+    """
+    if not (gap <= tol_scaled and np.isfinite(gap)):
+        warnings.warn(
+            convergence_message(
+                gap, tol_scaled, l1, n_iter=n_iter, max_iter=max_iter, rel_tol=tol
+            ),
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def uses_working_set(layout, l1, random):
+    """Whether :func:`solve_enet` picks working sets by default."""
+    return l1 > 0 and not random and layout.n_features >= WORKING_SET_MIN_FEATURES
+
+
+def newton_first_budget(layout, l1, working_set, path_gap, max_iter):
+    """Sweeps before :func:`_newton_when_crawling` considers Newton steps
+    (``max_iter``: none)."""
+    # A restart of the working-set kernel loses its working set and Anderson
+    # history; plain CD's costs a gap, which a warm start along a path
+    # (path_gap > 0) pays back sooner.
+    if l1 <= 0:
+        return max_iter
+    if working_set:
+        return NEWTON_FIRST_BUDGET
+    # Plain CD is scikit-learn's algorithm, kept below WORKING_SET_MIN_FEATURES
+    # so that problems without a unique minimizer land on scikit-learn's: no
+    # Newton steps there unless the samples outnumber the features
+    # (covariance mode is chosen only then).  In a p > n LassoCV tail they
+    # changed which nearly optimal point each fold's path reached, and the
+    # chosen alpha.
+    if not (layout.n_samples == 0 or layout.n_samples > layout.n_features):
+        return max_iter
+    return NEWTON_FIRST_BUDGET_PLAIN_PATH if path_gap > 0 else NEWTON_FIRST_BUDGET
+
+
+def newton_max_support(layout):
+    """The largest support that gets Newton steps (see _newton_when_crawling)."""
+    # Far more non-zeros than samples: the steps would remove them one at a
+    # time, each at the cost of a factorization (100x1000 at alpha_max/1000,
+    # 500 non-zeros: 1.5 s of steps for a 40 ms fit).  Covariance mode
+    # (n_samples = 0 in the layout) is chosen only with more samples than
+    # features.
+    if layout.n_samples > 0:
+        return min(NEWTON_MAX_SUPPORT, int(NEWTON_RANK_SLACK * layout.n_samples) + 10)
+    return NEWTON_MAX_SUPPORT
+
+
+def plain_path_kernel(
+    layout, state, coef, l1s, l2s, *, positive, max_iter, first_budget, tol,
+    screening, path_gaps, coefs,
+):  # fmt: skip
+    """Call :func:`~skreg._kernels.cd_plain.plain_cd_path` on penalties
+    ``l1s``, ``l2s`` (float64 arrays) with this module's Newton rule.
+
+    Returns ``(n_finished, gaps, n_iters, budgets)``.
+    """
+    gaps = np.empty(l1s.shape[0])
+    n_iters = np.empty(l1s.shape[0], dtype=np.int64)
+    budgets = np.empty(l1s.shape[0], dtype=np.int64)
+    dtype = layout.dtype
+    newton_rule = (
+        int(first_budget),
+        int(newton_max_support(layout)),
+        float(NEWTON_PROGRESS),
+        int(SWEEPS_PER_NEWTON_STEP),
+    )
+    n_finished = plain_cd_path(
+        layout.problem,
+        state,
+        coef,
+        l1s,
+        l2s,
+        l1s.astype(dtype),
+        l2s.astype(dtype),
+        bool(positive),
+        int(max_iter),
+        float(tol),
+        float(tol * layout.y_norm2),
+        bool(screening),
+        path_gaps,
+        newton_rule,
+        coefs,
+        gaps,
+        n_iters,
+        budgets,
+    )
+    return n_finished, gaps, n_iters, budgets
+
+
 def _newton_when_crawling(
-    layout, state, coef, l1, l2, positive, max_iter, run, first_budget
+    layout, state, coef, l1, l2, positive, max_iter, run, first_budget, due=None
 ):
     """Run the CD kernel ``run(state, budget, first)``, with Newton steps on the
     support when it crawls.
@@ -356,53 +431,59 @@ def _newton_when_crawling(
     budget in time would make the result depend on the machine's load), until
     ``NEWTON_MAX_FAILED`` of them were followed by a whole budget of sweeps.
     Solves that converge within the first budget are the kernel's alone
-    (``first_budget = max_iter``: no Newton step).  Returns
-    ``(gap, n_iter, state)``.
+    (``first_budget = max_iter``: no Newton step).  ``due`` is the
+    ``(gap, n_iter, next budget)`` of a solve run up to its first due step
+    (by :func:`~skreg._kernels.cd_plain.plain_cd_path`, which applies the
+    same rule).  Returns ``(gap, n_iter, state)``.
     """
-    allowed = min(first_budget, max_iter)
-    gap, n_iter = run(state, allowed, True)
-    if n_iter < allowed or n_iter >= max_iter:
-        return gap, n_iter, state  # most solves: one kernel call, no more
-    # Far more non-zeros than samples: the steps would remove them one at a
-    # time, each at the cost of a factorization (100x1000 at alpha_max/1000,
-    # 500 non-zeros: 1.5 s of steps for a 40 ms fit).  Covariance mode
-    # (n_samples = 0 in the layout) is chosen only with more samples than
-    # features.
-    max_support = NEWTON_MAX_SUPPORT
-    if layout.n_samples > 0:
-        max_support = min(max_support, int(NEWTON_RANK_SLACK * layout.n_samples) + 10)
-    budget = 2 * first_budget
+    if due is None:
+        allowed = min(first_budget, max_iter)
+        gap, n_iter = run(state, allowed, True)
+        if n_iter < allowed or n_iter >= max_iter:
+            return gap, n_iter, state  # most solves: one kernel call, no more
+        budget = 2 * first_budget
+    else:
+        gap, n_iter, budget = due
+    max_support = newton_max_support(layout)
+    step_rule = getattr(newton_step_budget, "py_func", newton_step_budget)
     last_gap = gap
     n_steps = 0
     stepped_last = False
     n_failed = 0
     while True:
-        allowed = min(budget, max_iter - n_iter)
-        gap, sweeps = run(state, allowed, False)
-        n_iter += sweeps
-        if sweeps < allowed or n_iter >= max_iter:
-            return gap, n_iter, state
-        budget *= 2
-        # Steps that a whole budget of sweeps could not finish did not find
-        # the support (near interpolation it keeps changing): after
-        # NEWTON_MAX_FAILED such attempts the sweeps go on alone.
-        n_failed += stepped_last
-        stepped_last = False
-        # Crawling: the budget just spent (as many sweeps as all before it)
-        # cut the gap less than NEWTON_PROGRESS times.
-        crawling = gap * NEWTON_PROGRESS > last_gap
-        last_gap = gap
-        n_support = np.count_nonzero(coef)
-        if n_failed >= NEWTON_MAX_FAILED or not (
-            crawling and 0 < n_support <= min(n_iter, max_support)
-        ):
-            continue
-        # One step per SWEEPS_PER_NEWTON_STEP sweeps made, in all: a step
-        # (a Cholesky factorization of X_S'X_S and NumPy calls) costs about
-        # as much as that many sweeps of a small problem.
-        step_budget = n_iter // SWEEPS_PER_NEWTON_STEP - n_steps
-        if step_budget <= 0:
-            continue
+        if due is None:
+            allowed = min(budget, max_iter - n_iter)
+            gap, sweeps = run(state, allowed, False)
+            n_iter += sweeps
+            if sweeps < allowed or n_iter >= max_iter:
+                return gap, n_iter, state
+            budget *= 2
+            # Steps that a whole budget of sweeps could not finish did not
+            # find the support (near interpolation it keeps changing): after
+            # NEWTON_MAX_FAILED such attempts the sweeps go on alone.
+            n_failed += stepped_last
+            stepped_last = False
+            # Crawling: the budget just spent (as many sweeps as all before
+            # it) cut the gap less than NEWTON_PROGRESS times.  One step per
+            # SWEEPS_PER_NEWTON_STEP sweeps made, in all: a step (a Cholesky
+            # factorization of X_S'X_S and NumPy calls) costs about as much
+            # as that many sweeps of a small problem.
+            step_budget = step_rule(
+                gap,
+                last_gap,
+                np.count_nonzero(coef),
+                n_iter,
+                max_support,
+                n_steps,
+                NEWTON_PROGRESS,
+                SWEEPS_PER_NEWTON_STEP,
+            )
+            last_gap = gap
+            if n_failed >= NEWTON_MAX_FAILED or step_budget <= 0:
+                continue
+        else:  # the kernel stopped where the first step is due
+            due = None
+            step_budget = n_iter // SWEEPS_PER_NEWTON_STEP
         stepped, taken = support_newton_steps(
             layout, state, coef, l1, l2, positive, step_budget
         )

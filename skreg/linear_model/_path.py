@@ -413,6 +413,27 @@ def solve_path(
         # The solves update the layout's columns only (no O(n_features)
         # gather and scatter per alpha); coef gets them back at the end.
         work = coef[columns]
+    if _alpha_loop_in_kernel(layout, path_alphas, l1_ratio, random, loose_support):
+        _solve_plain_path(
+            layout,
+            work,
+            path_alphas,
+            l1_ratio,
+            n_weight,
+            n_samples,
+            coefs=coefs,
+            dual_gaps=dual_gaps,
+            n_iters=n_iters,
+            tol=tol,
+            max_iter=max_iter,
+            positive=positive,
+            screening=screening,
+            path_gap=path_gap * tol,
+            verbose=verbose,
+        )
+        if columns is not None:
+            coef[columns] = work
+        return coefs, dual_gaps, n_iters
     warm_stats = warm_state = buffers = None
     warm_support = np.count_nonzero(coef)
     for i, alpha in enumerate(path_alphas):
@@ -450,6 +471,126 @@ def solve_path(
     if columns is not None:
         coef[columns] = work
     return coefs, dual_gaps, n_iters
+
+
+def _alpha_loop_in_kernel(layout, path_alphas, l1_ratio, random, loose_support):
+    """Whether the path runs its alpha loop in the plain-CD kernel.
+
+    That is where :func:`~skreg.linear_model._cd_solver.solve_enet` would run
+    plain cyclic CD at every alpha (few features), with the same relative
+    gap for all of them (no ``loose_support``).
+    """
+    from skreg.linear_model._cd_solver import uses_working_set
+
+    return (
+        not random
+        and loose_support is None
+        and l1_ratio > 0
+        and bool(np.all(path_alphas > 0))
+        and not uses_working_set(layout, 1.0, random)
+    )
+
+
+def _solve_plain_path(
+    layout,
+    work,
+    path_alphas,
+    l1_ratio,
+    n_weight,
+    n_samples,
+    *,
+    coefs,
+    dual_gaps,
+    n_iters,
+    tol,
+    max_iter,
+    positive,
+    screening,
+    path_gap,
+    verbose,
+):
+    """:func:`solve_path` with the alpha loop in the kernel
+    (:func:`~skreg._kernels.cd_plain.plain_cd_path`).
+
+    The kernel stops at an alpha where a Newton step on the support is due
+    (it crawls); :func:`~skreg.linear_model._cd_solver.solve_enet` takes that
+    one on from there, and the kernel the next ones.  The solves are those
+    of the per-alpha loop, so are the results.  Fills ``coefs`` (the
+    layout's ``columns``), ``dual_gaps`` and ``n_iters``.
+    """
+    from skreg.linear_model._cd_solver import (
+        newton_first_budget,
+        plain_path_kernel,
+        solve_enet,
+        warn_if_unconverged,
+    )
+
+    n_path = path_alphas.shape[0]
+    columns = layout.columns
+    rows = slice(None) if columns is None else columns
+    l1s = path_alphas * l1_ratio * n_weight
+    l2s = path_alphas * (1.0 - l1_ratio) * n_weight
+    path_gaps = np.full(n_path, path_gap)
+    tol_scaled = tol * layout.y_norm2
+    first_budget = newton_first_budget(layout, l1s[0], False, path_gap, max_iter)
+    # (alpha, feature): the rows of the alphas still to solve stay contiguous
+    solved = np.zeros((n_path, work.shape[0]), dtype=work.dtype)
+    state = layout.start(work)
+    i = 0
+    while i < n_path:
+        n_done, gaps, sweeps, budgets = plain_path_kernel(
+            layout,
+            state,
+            work,
+            l1s[i:],
+            l2s[i:],
+            positive=positive,
+            max_iter=max_iter,
+            first_budget=first_budget,
+            tol=tol,
+            screening=screening,
+            path_gaps=path_gaps[i:],
+            coefs=solved[i:],
+        )
+        for k in range(i, i + n_done):
+            gap, n_iter = gaps[k - i], int(sweeps[k - i])
+            warn_if_unconverged(gap, tol_scaled, l1s[k], n_iter, max_iter, tol, 4)
+            _record(verbose, k, n_path, path_alphas[k], gap, n_iter, tol_scaled,
+                    n_samples, dual_gaps, n_iters)  # fmt: skip
+        i += n_done
+        if i == n_path:
+            break
+        # a Newton step is due at alpha i: the per-alpha driver goes on
+        result = solve_enet(
+            layout,
+            work,
+            l1s[i],
+            l2s[i],
+            max_iter=max_iter,
+            tol=tol,
+            positive=positive,
+            screening=screening,
+            warm_state=state,
+            path_gap=path_gap,
+            columns_only=True,
+            newton_due=(gaps[n_done], int(sweeps[n_done]), int(budgets[n_done])),
+            warn=False,
+        )
+        warn_if_unconverged(
+            result.gap, tol_scaled, l1s[i], result.n_iter, max_iter, tol, 4
+        )
+        state = result.state
+        solved[i] = work
+        _record(verbose, i, n_path, path_alphas[i], result.gap, result.n_iter,
+                tol_scaled, n_samples, dual_gaps, n_iters)  # fmt: skip
+        i += 1
+    coefs[rows] = solved.T
+
+
+def _record(verbose, i, n_path, alpha, gap, n_iter, tol_scaled, n_samples, gaps, iters):
+    gaps[i] = gap / n_samples
+    iters.append(n_iter)
+    _report_progress(verbose, i, n_path, alpha, gaps[i], tol_scaled / n_samples, n_iter)
 
 
 # The dtypes the kernels are compiled for; anything else would compile a new

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skreg._kernels.cd_plain import plain_cd
+from skreg._kernels.cd_plain import plain_cd, plain_cd_path
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 
@@ -104,3 +104,55 @@ def test_already_optimal_start_returns_without_sweeping():
     ) / len(y)
     w, gap, n_iter, _ = _solve(X, y, sw, "dense", 1.01 * alpha_max, 1.0, False, True)
     assert n_iter == 0 and gap <= 1e-12 and not w.any()
+
+
+@pytest.mark.parametrize("kind", ["dense", "gram", "sparse"])
+def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
+    """plain_cd_path gives the results of plain_cd called once per alpha,
+    and stops where the Newton rule says a step is due."""
+    X, y, sw = _problem()
+    X_in = sp.csc_matrix(X) if kind == "sparse" else np.asfortranarray(X)
+    X_work, y_work, x_offset, _ = center_and_weight(X_in, y, sw, True)
+    (layout,) = make_layouts(X_work, y_work[:, None], sw, x_offset, kind == "gram")
+    n, p = X.shape
+    l1s = np.geomspace(2.0, 0.02, 6) * n
+    l2s = 0.1 * l1s
+    tol, tol_scaled, path_gap = 1e-10, 1e-10 * layout.y_norm2, 1e-9
+
+    w_ref = np.zeros(p)
+    state = layout.start(w_ref)
+    reference = []
+    for l1, l2 in zip(l1s, l2s, strict=True):
+        gap, n_iter = plain_cd(
+            layout.problem, state, w_ref, l1, l2, l1, l2, False, 5000, tol,
+            tol_scaled, True, path_gap,
+        )  # fmt: skip
+        reference.append((w_ref.copy(), gap, n_iter))
+
+    def path(newton_rule):
+        w = np.zeros(p)
+        coefs = np.full((l1s.size, p), np.nan)
+        gaps, n_iters = np.full(l1s.size, np.nan), np.zeros(l1s.size, np.int64)
+        budgets = np.zeros(l1s.size, np.int64)
+        n_done = plain_cd_path(
+            layout.problem, layout.start(w), w, l1s, l2s, l1s, l2s, False, 5000,
+            tol, tol_scaled, True, np.full(l1s.size, path_gap), newton_rule,
+            coefs, gaps, n_iters, budgets,
+        )  # fmt: skip
+        return n_done, w, coefs, gaps, n_iters, budgets
+
+    # no Newton rule (a first budget of max_iter): every alpha in the kernel
+    n_done, w, coefs, gaps, n_iters, _ = path((5000, p, 10.0, 32))
+    assert n_done == l1s.size
+    for i, (w_i, gap_i, n_iter_i) in enumerate(reference):
+        np.testing.assert_array_equal(coefs[i], w_i)
+        assert (gaps[i], n_iters[i]) == (gap_i, n_iter_i)
+    # a first budget of one sweep and a rule that always finds the solve
+    # crawling: the kernel stops at the first alpha that needs more sweeps,
+    # after its second budget, with the next budget (4) for the driver
+    crawler = next(i for i, r in enumerate(reference) if r[2] > 3)
+    n_done, w, coefs, gaps, n_iters, budgets = path((1, p, 1e30, 1))
+    assert n_done == crawler
+    assert n_iters[crawler] == 3 and budgets[crawler] == 4
+    assert np.all(np.isnan(coefs[crawler:]))
+    np.testing.assert_array_equal(coefs[:crawler], [r[0] for r in reference[:crawler]])

@@ -1,0 +1,116 @@
+"""Plain-CD paths run their alpha loop in one kernel (``plain_cd_path``); the
+solves, hence the results, are those of the per-alpha driver loop."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+import skreg
+from skreg.linear_model import _cd_solver, _path
+
+
+def _equicorrelated(n_samples, n_features, rho=0.7, seed=0):
+    rng = np.random.RandomState(seed)
+    X = np.sqrt(1 - rho) * rng.randn(n_samples, n_features)
+    X += np.sqrt(rho) * rng.randn(n_samples, 1)
+    coef = np.zeros(n_features)
+    coef[:10] = rng.randn(10)
+    return X, X @ coef + rng.randn(n_samples)
+
+
+@pytest.fixture
+def loops(monkeypatch):
+    """Count kernel-run paths, and the per-alpha solves they hand back."""
+    calls = {"kernel": 0, "handed_back": 0}
+    kernel, solve = _path._solve_plain_path, _cd_solver.solve_enet
+
+    def counted_kernel(*args, **kwargs):
+        calls["kernel"] += 1
+        return kernel(*args, **kwargs)
+
+    def counted_solve(*args, **kwargs):
+        calls["handed_back"] += kwargs.get("newton_due") is not None
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(_path, "_solve_plain_path", counted_kernel)
+    monkeypatch.setattr(_cd_solver, "solve_enet", counted_solve)
+    return calls
+
+
+def _both_ways(monkeypatch, run):
+    """``run()`` with the alpha loop in the kernel, then in Python."""
+    in_kernel = run()
+    with monkeypatch.context() as m:
+        m.setattr(_path, "_alpha_loop_in_kernel", lambda *args: False)
+        in_python = run()
+    return in_kernel, in_python
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["tall-crawling", "wide", "sparse", "float32", "enet-positive", "penalty-factor"],
+)
+def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops):
+    X, y = _equicorrelated(400, 60)
+    kwargs = dict(tol=1e-8, max_iter=100000, return_n_iter=True)
+    path = skreg.lasso_path
+    if case == "wide":
+        X, y = _equicorrelated(50, 120)
+    elif case == "sparse":
+        X = sp.csc_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
+    elif case == "float32":
+        X, y = X.astype(np.float32), y.astype(np.float32)
+        kwargs["tol"] = 1e-5
+    elif case == "enet-positive":
+        path = skreg.enet_path
+        kwargs.update(l1_ratio=0.5, positive=True)
+    elif case == "penalty-factor":
+        path = skreg.enet_path
+        kwargs.update(penalty_factor=np.r_[0.0, np.ones(59)])
+    (a1, c1, g1, n1), (a2, c2, g2, n2) = _both_ways(
+        monkeypatch, lambda: path(X, y, **kwargs)
+    )
+    assert loops["kernel"] == 1  # the first run only
+    np.testing.assert_array_equal(a1, a2)
+    np.testing.assert_array_equal(c1, c2)
+    np.testing.assert_array_equal(g1, g2)
+    np.testing.assert_array_equal(n1, n2)
+    assert c1.dtype == X.dtype
+    if case == "tall-crawling":  # some alphas crawled into Newton steps
+        assert loops["handed_back"] > 0
+
+
+def test_alphas_that_hit_max_iter_warn_as_before(monkeypatch):
+    X, y = _equicorrelated(400, 60)
+
+    def run():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            skreg.lasso_path(X, y, tol=1e-12, max_iter=5, n_alphas=10)
+        return [
+            (str(w.message), w.filename)
+            for w in caught
+            if issubclass(w.category, ConvergenceWarning)
+        ]
+
+    in_kernel, in_python = _both_ways(monkeypatch, run)
+    assert len(in_kernel) >= 5  # one per alpha that hit max_iter
+    assert in_kernel == in_python  # same messages, same line (enet_path's)
+
+
+def test_lasso_cv_and_random_selection_paths(monkeypatch, loops):
+    """LassoCV's folds take the kernel loop; a random selection does not
+    (its coordinates are drawn in NumPy)."""
+    X, y = _equicorrelated(200, 40, seed=3)
+    model = skreg.LassoCV(cv=3, alphas=20).fit(X, y)
+    assert loops["kernel"] >= 3
+    kernel_runs = loops["kernel"]
+    skreg.lasso_path(X, y, selection="random", random_state=0, n_alphas=10)
+    assert loops["kernel"] == kernel_runs
+    in_python = _both_ways(
+        monkeypatch, lambda: skreg.LassoCV(cv=3, alphas=20).fit(X, y).mse_path_
+    )[1]
+    np.testing.assert_array_equal(model.mse_path_, in_python)
