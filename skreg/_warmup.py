@@ -275,9 +275,9 @@ def compiling(on_first=None):
 
 def cache_dir():
     """Where skreg's kernels are cached, or None when the cache is off."""
-    from skreg._kernels.cd_plain import plain_cd
+    from skreg._kernels.cd_plain import plain_cd_path
 
-    cache_file = getattr(getattr(plain_cd, "_cache", None), "_cache_file", None)
+    cache_file = getattr(getattr(plain_cd_path, "_cache", None), "_cache_file", None)
     index_path = getattr(cache_file, "_index_path", None)
     return None if index_path is None else os.path.dirname(index_path)
 

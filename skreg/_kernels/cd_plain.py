@@ -162,84 +162,6 @@ def sweep_support(problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap):
     return min(gap, 0.5 * r_norm2 + penalty(w, support, l1, l2, factor) - dual), 1
 
 
-@njit
-def plain_cd(
-    problem,
-    state,
-    w,
-    l1,
-    l2,
-    l1_typed,
-    l2_typed,
-    positive,
-    max_iter,
-    tol,
-    tol_scaled,
-    screening,
-    path_gap,
-):
-    """Run scikit-learn's cyclic CD on one problem; return ``(gap, n_iter)``.
-
-    ``w`` and ``state`` are updated in place.  ``l1``, ``l2``, ``tol`` (relative,
-    for the updates) and ``tol_scaled`` (for the gap) are float64, penalties
-    already multiplied by the weighted number of samples; ``l1_typed`` and
-    ``l2_typed`` are the penalties in the data's precision, in which the
-    sweeps run.  A path passes ``path_gap`` > 0 (0 otherwise): the gap must
-    also reach ``path_gap`` times the primal (:func:`gap_target`), and a start
-    that already does still gets one sweep (scikit-learn always sweeps once;
-    a path needs it, see :func:`sweep_support`).
-    """
-    n_features = w.shape[0]
-    col_norms2 = problem.col_norms2
-    xtr = np.empty(n_features, dtype=w.dtype)
-    gap, dual_norm, primal = full_gap(
-        problem, state, w, l1, l2, l2_typed, positive, xtr
-    )
-    if gap <= gap_target(tol_scaled, primal, path_gap):
-        if path_gap > 0 and l1 > 0:
-            return sweep_support(
-                problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap
-            )
-        return gap, 0
-    active = np.empty(n_features, dtype=np.intp)
-    # Not the literal 0: numba would compile a second specialization of
-    # screen for it (first-use breakdown: Literal[int](0) | int64).
-    n_active = n_features - n_features
-    for j in range(n_features):
-        if col_norms2[j] != 0:
-            active[n_active] = j
-            n_active += 1
-    if screening:
-        n_active = screen(
-            problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2
-        )
-    n_iter = 0
-    for n_iter in range(max_iter):
-        max_delta, max_abs_w = layout_sweep(
-            problem, state, w, l1_typed, l2_typed, positive, active[:n_active]
-        )
-        if max_abs_w == 0 or max_delta / max_abs_w <= tol or n_iter == max_iter - 1:
-            gap, dual_norm, primal = full_gap(
-                problem, state, w, l1, l2, l2_typed, positive, xtr
-            )
-            if gap <= gap_target(tol_scaled, primal, path_gap):
-                break
-            if screening:
-                n_active = screen(
-                    problem,
-                    state,
-                    w,
-                    active,
-                    n_active,
-                    xtr,
-                    dual_norm,
-                    gap,
-                    l1,
-                    l2,
-                )
-    return gap, n_iter + 1
-
-
 @njit(inline="always")
 def newton_step_budget(
     gap, last_gap, n_support, n_iter, max_support, n_steps, progress, sweeps_per_step
@@ -278,67 +200,111 @@ def plain_cd_path(
     n_iters,
     budgets,
 ):
-    """:func:`plain_cd` at each penalty ``l1s[i], l2s[i]`` in turn, warm-started.
+    """scikit-learn's cyclic CD at each penalty ``l1s[i], l2s[i]`` in turn,
+    warm-started: a path, or a single fit (one penalty).
 
-    The path's alpha loop runs here: on small problems the Python and the
-    call of a kernel per alpha cost more than its sweeps (500x50, 100
-    alphas: 1.9 ms, of which 0.6 ms in the kernel).  Each alpha runs on
-    budgets of sweeps as ``_cd_solver._newton_when_crawling`` does:
-    ``newton_rule = (first_budget, max_support, progress, sweeps_per_step)``
-    (a first budget of ``max_iter``: no Newton steps).  At an alpha where a
+    ``w`` and ``state`` are updated in place.  ``l1s``, ``l2s``, ``tol``
+    (relative, for the updates) and ``tol_scaled`` (for the gap) are float64,
+    penalties already multiplied by the weighted number of samples;
+    ``l1s_typed`` and ``l2s_typed`` are the penalties in the data's
+    precision, in which the sweeps run.  A path passes ``path_gaps`` > 0 (0
+    otherwise): the gap must also reach ``path_gaps[i]`` times the primal
+    (:func:`gap_target`), and a start that already does still gets one sweep
+    (scikit-learn always sweeps once; a path needs it, see
+    :func:`sweep_support`).  ``screening`` applies where ``l1s[i] > 0``.
+
+    The alpha loop runs here: on small problems the Python and the call of
+    a kernel per alpha cost more than the sweeps (500x50, 100 alphas: 1.9 ms,
+    of which 0.6 ms in the kernel).  Each alpha runs on budgets of sweeps
+    as ``_cd_solver._newton_when_crawling`` does, ``newton_rule =
+    (first_budget, max_support, progress, sweeps_per_step)`` (a first budget
+    of ``max_iter``: one budget, no Newton steps).  At an alpha where a
     Newton step on the support is due (:func:`newton_step_budget`) the kernel
-    stops and leaves that alpha to the driver.  Writes the coefficients of
-    each finished alpha to ``coefs[i]``; the gap and sweeps of every alpha
-    run (the unfinished one too) to ``gaps[i]`` and ``n_iters[i]``, and the
-    next budget of the unfinished one to ``budgets[i]``.  Returns the number
-    of alphas finished.  ``screening`` applies where ``l1s[i] > 0``.
+    stops and leaves that alpha to the driver.
+
+    Writes the coefficients of each finished alpha to ``coefs[i]``; the gap
+    and sweeps of every alpha run (the unfinished one too) to ``gaps[i]`` and
+    ``n_iters[i]``, and the next budget of the unfinished one to
+    ``budgets[i]``.  Returns the number of alphas finished.
     """
     first_budget, max_support, progress, sweeps_per_step = newton_rule
+    n_features = w.shape[0]
+    col_norms2 = problem.col_norms2
+    xtr = np.empty(n_features, dtype=w.dtype)
+    active = np.empty(n_features, dtype=np.intp)
     for i in range(l1s.shape[0]):
+        l1, l2 = l1s[i], l2s[i]
+        l1_typed, l2_typed = l1s_typed[i], l2s_typed[i]
+        path_gap = path_gaps[i]
+        screen_here = screening and l1 > 0
         budget = min(first_budget, max_iter)
         n_iter = 0
         last_gap = np.inf
         while True:
             allowed = min(budget, max_iter - n_iter)
-            gap, sweeps = plain_cd(
-                problem,
-                state,
-                w,
-                l1s[i],
-                l2s[i],
-                l1s_typed[i],
-                l2s_typed[i],
-                positive,
-                allowed,
-                tol,
-                tol_scaled,
-                screening and l1s[i] > 0,
-                path_gaps[i],
+            # one budget of sweeps: scikit-learn's loop
+            sweeps = 0
+            gap, dual_norm, primal = full_gap(
+                problem, state, w, l1, l2, l2_typed, positive, xtr
             )
+            if gap <= gap_target(tol_scaled, primal, path_gap):
+                if path_gap > 0 and l1 > 0:
+                    gap, sweeps = sweep_support(
+                        problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap
+                    )
+            else:
+                # Not the literal 0: numba would compile a second
+                # specialization of screen for it (Literal[int](0) | int64).
+                n_active = n_features - n_features
+                for j in range(n_features):
+                    if col_norms2[j] != 0:
+                        active[n_active] = j
+                        n_active += 1
+                if screen_here:
+                    n_active = screen(
+                        problem, state, w, active, n_active, xtr, dual_norm, gap,
+                        l1, l2,
+                    )  # fmt: skip
+                while sweeps < allowed:
+                    max_delta, max_abs_w = layout_sweep(
+                        problem, state, w, l1_typed, l2_typed, positive,
+                        active[:n_active],
+                    )  # fmt: skip
+                    sweeps += 1
+                    if (
+                        max_abs_w == 0
+                        or max_delta / max_abs_w <= tol
+                        or sweeps == allowed
+                    ):
+                        gap, dual_norm, primal = full_gap(
+                            problem, state, w, l1, l2, l2_typed, positive, xtr
+                        )
+                        if gap <= gap_target(tol_scaled, primal, path_gap):
+                            break
+                        if screen_here:
+                            n_active = screen(
+                                problem, state, w, active, n_active, xtr,
+                                dual_norm, gap, l1, l2,
+                            )  # fmt: skip
             n_iter += sweeps
             if sweeps < allowed or n_iter >= max_iter:
                 break
             budget *= 2
-            n_support = 0
-            for j in range(w.shape[0]):
-                n_support += w[j] != 0
-            if n_iter > sweeps and newton_step_budget(
-                gap,
-                last_gap,
-                n_support,
-                n_iter,
-                max_support,
-                0,
-                progress,
-                sweeps_per_step,
-            ):
-                gaps[i] = gap
-                n_iters[i] = n_iter
-                budgets[i] = budget
-                return i
+            if n_iter > sweeps:  # after the second budget and later ones
+                n_support = 0
+                for j in range(n_features):
+                    n_support += w[j] != 0
+                if newton_step_budget(
+                    gap, last_gap, n_support, n_iter, max_support, 0, progress,
+                    sweeps_per_step,
+                ):  # fmt: skip
+                    gaps[i] = gap
+                    n_iters[i] = n_iter
+                    budgets[i] = budget
+                    return i
             last_gap = gap
         gaps[i] = gap
         n_iters[i] = n_iter
-        for j in range(w.shape[0]):
+        for j in range(n_features):
             coefs[i, j] = w[j]
     return l1s.shape[0]

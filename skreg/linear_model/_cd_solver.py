@@ -27,7 +27,6 @@ from skreg._kernels.cd_plain import (
     full_gap,
     gap_target,
     newton_step_budget,
-    plain_cd,
     plain_cd_path,
     screen,
     sweep_support,
@@ -274,11 +273,11 @@ def solve_enet(
     else:
 
         def run(state, allowed, first):
-            return plain_cd(
+            return plain_cd_once(
                 *kernel_head(state, allowed),
                 float(tol),
                 float(tol_scaled),
-                bool(screening and l1 > 0),
+                bool(screening),
                 float(path_gap),
             )
 
@@ -360,6 +359,38 @@ def newton_first_budget(layout, l1, working_set, path_gap, max_iter):
     if not (layout.n_samples == 0 or layout.n_samples > layout.n_features):
         return max_iter
     return NEWTON_FIRST_BUDGET_PLAIN_PATH if path_gap > 0 else NEWTON_FIRST_BUDGET
+
+
+def plain_cd_once(
+    problem, state, coef, l1, l2, l1_typed, l2_typed, positive, max_iter, tol,
+    tol_scaled, screening, path_gap,
+):  # fmt: skip
+    """One budget of ``max_iter`` plain-CD sweeps at one penalty (no Newton
+    step): :func:`~skreg._kernels.cd_plain.plain_cd_path`, the one kernel of
+    plain CD, on one alpha.  Returns ``(gap, n_iter)``."""
+    gaps = np.empty(1)
+    n_iters = np.empty(1, dtype=np.int64)
+    plain_cd_path(
+        problem,
+        state,
+        coef,
+        np.array([l1], dtype=np.float64),
+        np.array([l2], dtype=np.float64),
+        np.array([l1_typed], dtype=coef.dtype),
+        np.array([l2_typed], dtype=coef.dtype),
+        bool(positive),
+        int(max_iter),
+        float(tol),
+        float(tol_scaled),
+        bool(screening),
+        np.array([path_gap], dtype=np.float64),
+        (int(max_iter), 0, 0.0, 1),
+        np.empty((1, coef.shape[0]), dtype=coef.dtype),
+        gaps,
+        n_iters,
+        np.empty(1, dtype=np.int64),
+    )
+    return float(gaps[0]), int(n_iters[0])
 
 
 def newton_max_support(layout):
@@ -508,7 +539,7 @@ def _solve_random(
 
     The coordinates are drawn in NumPy sweep by sweep (the kernels take no
     random state); the gap and screening are the compiled ones of
-    :func:`skreg._kernels.cd_plain.plain_cd`.
+    :func:`skreg._kernels.cd_plain.plain_cd_path`.
     """
     dtype = layout.dtype.type
     problem = layout.problem

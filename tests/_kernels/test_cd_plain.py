@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skreg._kernels.cd_plain import plain_cd, plain_cd_path
+from skreg._kernels.cd_plain import plain_cd_path
+from skreg.linear_model._cd_solver import plain_cd_once
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 
@@ -28,7 +29,7 @@ def _solve(X, y, sw, kind, alpha, l1_ratio, positive, screening):
     w = np.zeros(X.shape[1])
     state = layout.start(w)
     l1, l2 = alpha * l1_ratio * n, alpha * (1 - l1_ratio) * n
-    gap, n_iter = plain_cd(
+    gap, n_iter = plain_cd_once(
         layout.problem,
         state,
         w,
@@ -123,7 +124,7 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
     state = layout.start(w_ref)
     reference = []
     for l1, l2 in zip(l1s, l2s, strict=True):
-        gap, n_iter = plain_cd(
+        gap, n_iter = plain_cd_once(
             layout.problem, state, w_ref, l1, l2, l1, l2, False, 5000, tol,
             tol_scaled, True, path_gap,
         )  # fmt: skip

@@ -5,12 +5,12 @@ import pytest
 import scipy.sparse as sp
 
 from skreg._kernels.bounds import new_bounds
-from skreg._kernels.cd_plain import plain_cd
 from skreg._kernels.cd_working_set import (
     anderson_point,
     new_buffers,
     working_set_cd,
 )
+from skreg.linear_model._cd_solver import plain_cd_once
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 
@@ -32,7 +32,7 @@ def _layout(kind, seed=0):
 def _plain(layout, l1, l2, positive):
     w = np.zeros(layout.n_features)
     tol = 1e-14
-    plain_cd(
+    plain_cd_once(
         layout.problem,
         layout.start(w),
         w,
@@ -151,7 +151,7 @@ def test_a_converged_warm_start_still_sweeps_its_support_once(kind, solver):
     loose = 1e3 * layout.y_norm2  # the start meets it already
     common = (layout.problem, layout.start(w), w, l1, 0.0, l1, 0.0, False, 100)
     if solver == "plain":
-        gap, n_iter = plain_cd(*common, 1e3, loose, True, 1e3)
+        gap, n_iter = plain_cd_once(*common, 1e3, loose, True, 1e3)
     else:
         bounds = new_bounds(layout.col_norms2, layout.n_samples)
         buffers = new_buffers(layout.n_features, layout.n_samples, w.dtype)

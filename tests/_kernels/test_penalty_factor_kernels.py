@@ -11,10 +11,11 @@ import scipy.sparse as sp
 
 from skreg._kernels.bounds import new_bounds
 from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram
-from skreg._kernels.cd_plain import full_gap, plain_cd
+from skreg._kernels.cd_plain import full_gap
 from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.gap import enet_gap, residual_stats_dense
 from skreg._kernels.problems import GramProblem, penalty_weights
+from skreg.linear_model._cd_solver import plain_cd_once
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 PF = np.array([1.0, 0.5, 2.0, 0.0, 1.5, 0.25, 3.0, 0.0])
@@ -143,7 +144,7 @@ def test_plain_and_working_set_solvers_agree_with_factors(kind, positive):
     l1, l2 = 2.0, 0.5
     tol = 1e-13 * layout.y_norm2
     w_plain = np.zeros(60)
-    plain_cd(
+    plain_cd_once(
         layout.problem, layout.start(w_plain), w_plain, l1, l2, l1, l2, positive,
         100_000, 1e-12, tol, True, 0,
     )  # fmt: skip
