@@ -51,7 +51,15 @@ def _both_ways(monkeypatch, run):
 
 @pytest.mark.parametrize(
     "case",
-    ["tall-crawling", "wide", "sparse", "float32", "enet-positive", "penalty-factor"],
+    [
+        "tall-crawling",
+        "wide",
+        "sparse",
+        "sparse-empty-columns",
+        "float32",
+        "enet-positive",
+        "penalty-factor",
+    ],
 )
 def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops):
     X, y = _equicorrelated(400, 60)
@@ -61,6 +69,11 @@ def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops)
         X, y = _equicorrelated(50, 120)
     elif case == "sparse":
         X = sp.csc_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
+    elif case == "sparse-empty-columns":  # the layout leaves them out
+        X = np.where(np.abs(X) > 1.0, X, 0.0)
+        X[:, 40:] = 0.0
+        X = sp.csc_matrix(X)
+        kwargs["coef_init"] = np.r_[np.zeros(50), 3.0, np.zeros(9)]
     elif case == "float32":
         X, y = X.astype(np.float32), y.astype(np.float32)
         kwargs["tol"] = 1e-5
@@ -81,6 +94,8 @@ def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops)
     assert c1.dtype == X.dtype
     if case == "tall-crawling":  # some alphas crawled into Newton steps
         assert loops["handed_back"] > 0
+    if case == "sparse-empty-columns":  # a left-out column keeps its start
+        assert np.all(c1[50] == 3.0) and not np.any(c1[41:50])
 
 
 def test_alphas_that_hit_max_iter_warn_as_before(monkeypatch):
