@@ -21,6 +21,19 @@ def diabetes_poly():
     return np.asfortranarray(X), y
 
 
+def equicorrelated(n_samples=400, n_features=100, rho=0.7, seed=0):
+    """Features with pairwise correlation ``rho``; the first 10 drive ``y``.
+
+    Coordinate descent crawls on them (Newton steps on the support help).
+    """
+    rng = np.random.RandomState(seed)
+    X = np.sqrt(1 - rho) * rng.randn(n_samples, n_features)
+    X += np.sqrt(rho) * rng.randn(n_samples, 1)
+    coef = np.zeros(n_features)
+    coef[:10] = rng.randn(10)
+    return X, X @ coef + rng.randn(n_samples)
+
+
 def lasso_alpha_max(X, y):
     """``max |X_c' y_c| / n``: the smallest alpha giving all-zero coefficients."""
     Xc = X - X.mean(axis=0)

@@ -6,19 +6,11 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import equicorrelated
 from sklearn.exceptions import ConvergenceWarning
 
 import skreg
 from skreg.linear_model import _cd_solver, _path
-
-
-def _equicorrelated(n_samples, n_features, rho=0.7, seed=0):
-    rng = np.random.RandomState(seed)
-    X = np.sqrt(1 - rho) * rng.randn(n_samples, n_features)
-    X += np.sqrt(rho) * rng.randn(n_samples, 1)
-    coef = np.zeros(n_features)
-    coef[:10] = rng.randn(10)
-    return X, X @ coef + rng.randn(n_samples)
 
 
 @pytest.fixture
@@ -62,11 +54,11 @@ def _both_ways(monkeypatch, run):
     ],
 )
 def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops):
-    X, y = _equicorrelated(400, 60)
+    X, y = equicorrelated(400, 60)
     kwargs = dict(tol=1e-8, max_iter=100000, return_n_iter=True)
     path = skreg.lasso_path
     if case == "wide":
-        X, y = _equicorrelated(50, 120)
+        X, y = equicorrelated(50, 120)
     elif case == "sparse":
         X = sp.csc_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
     elif case == "sparse-empty-columns":  # the layout leaves them out
@@ -99,7 +91,7 @@ def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops)
 
 
 def test_alphas_that_hit_max_iter_warn_as_before(monkeypatch):
-    X, y = _equicorrelated(400, 60)
+    X, y = equicorrelated(400, 60)
 
     def run():
         with warnings.catch_warnings(record=True) as caught:
@@ -119,7 +111,7 @@ def test_alphas_that_hit_max_iter_warn_as_before(monkeypatch):
 def test_lasso_cv_and_random_selection_paths(monkeypatch, loops):
     """LassoCV's folds take the kernel loop; a random selection does not
     (its coordinates are drawn in NumPy)."""
-    X, y = _equicorrelated(200, 40, seed=3)
+    X, y = equicorrelated(200, 40, seed=3)
     model = skreg.LassoCV(cv=3, alphas=20).fit(X, y)
     assert loops["kernel"] >= 3
     kernel_runs = loops["kernel"]

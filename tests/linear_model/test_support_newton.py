@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import equicorrelated
 
 import skreg
 from skreg.linear_model import _cd_solver
@@ -192,19 +193,10 @@ def test_a_solve_within_the_first_budget_takes_no_newton_step(monkeypatch):
     assert model.n_iter_ < _cd_solver.NEWTON_FIRST_BUDGET
 
 
-def _equicorrelated(n_samples=400, n_features=100, rho=0.7, seed=0):
-    rng = np.random.RandomState(seed)
-    X = np.sqrt(1 - rho) * rng.randn(n_samples, n_features)
-    X += np.sqrt(rho) * rng.randn(n_samples, 1)
-    coef = np.zeros(n_features)
-    coef[:10] = rng.randn(10)
-    return X, X @ coef + rng.randn(n_samples)
-
-
 def test_plain_cd_path_on_correlated_tall_data_takes_newton_steps(monkeypatch, steps):
     """Below WORKING_SET_MIN_FEATURES, with more samples than features, a
     crawling alpha of a path gets Newton steps: fewer sweeps, same path."""
-    X, y = _equicorrelated()
+    X, y = equicorrelated()
     params = dict(tol=1e-8, max_iter=100000, return_n_iter=True)
     _, fast, _, fast_iter = skreg.lasso_path(X, y, **params)
     assert steps
@@ -222,7 +214,7 @@ def test_plain_cd_with_more_features_than_samples_takes_no_newton_step(
     path crawls long past the budgets at which one would be considered."""
     from sklearn.linear_model import lasso_path as sklearn_lasso_path
 
-    X, y = _equicorrelated(n_samples=60, n_features=150)
+    X, y = equicorrelated(n_samples=60, n_features=150)
     alphas, coefs, _, n_iters = skreg.lasso_path(
         X, y, tol=1e-8, max_iter=20000, return_n_iter=True
     )
