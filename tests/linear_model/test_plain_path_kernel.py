@@ -6,11 +6,11 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import equicorrelated
 from sklearn.exceptions import ConvergenceWarning
 
 import skreg
 from skreg.linear_model import _cd_solver, _path
+from tests.conftest import equicorrelated
 
 
 @pytest.fixture

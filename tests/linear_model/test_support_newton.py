@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import equicorrelated
 
 import skreg
 from skreg.linear_model import _cd_solver
 from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
 from skreg.linear_model._support_newton import support_newton_steps
+from tests.conftest import equicorrelated
 
 
 def _problem(n_samples=80, n_features=40, seed=0):
