@@ -413,6 +413,7 @@ def solve_path(
         # The solves update the layout's columns only (no O(n_features)
         # gather and scatter per alpha); coef gets them back at the end.
         work = coef[columns]
+    options = dict(max_iter=max_iter, tol=tol, positive=positive, screening=screening)
     if _alpha_loop_in_kernel(layout, path_alphas, l1_ratio, random, loose_support):
         _solve_plain_path(
             layout,
@@ -424,10 +425,7 @@ def solve_path(
             coefs=coefs,
             dual_gaps=dual_gaps,
             n_iters=n_iters,
-            tol=tol,
-            max_iter=max_iter,
-            positive=positive,
-            screening=screening,
+            options=options,
             path_gap=path_gap * tol,
             verbose=verbose,
         )
@@ -447,12 +445,9 @@ def solve_path(
             work,
             alpha * l1_ratio * n_weight,
             alpha * (1.0 - l1_ratio) * n_weight,
-            max_iter=max_iter,
-            tol=tol,
-            positive=positive,
+            **options,
             rng=rng,
             random=random,
-            screening=screening,
             warm_stats=warm_stats,
             warm_state=warm_state,
             path_gap=relative_gap * tol,
@@ -502,10 +497,7 @@ def _solve_plain_path(
     coefs,
     dual_gaps,
     n_iters,
-    tol,
-    max_iter,
-    positive,
-    screening,
+    options,
     path_gap,
     verbose,
 ):
@@ -516,7 +508,9 @@ def _solve_plain_path(
     (it crawls); :func:`~skreg.linear_model._cd_solver.solve_enet` takes that
     one on from there, and the kernel the next ones.  The solves are those
     of the per-alpha loop, so are the results.  Fills ``coefs`` (the
-    layout's ``columns``), ``dual_gaps`` and ``n_iters``.
+    layout's ``columns``), ``dual_gaps`` and ``n_iters``; ``options`` are the
+    keywords ``max_iter``, ``tol``, ``positive`` and ``screening`` of
+    :func:`~skreg.linear_model._cd_solver.solve_enet`.
     """
     from skreg.linear_model._cd_solver import (
         newton_first_budget,
@@ -526,6 +520,7 @@ def _solve_plain_path(
     )
 
     n_path = path_alphas.shape[0]
+    max_iter, tol = options["max_iter"], options["tol"]
     columns = layout.columns
     rows = slice(None) if columns is None else columns
     l1s = path_alphas * l1_ratio * n_weight
@@ -544,11 +539,8 @@ def _solve_plain_path(
             work,
             l1s[i:],
             l2s[i:],
-            positive=positive,
-            max_iter=max_iter,
+            **options,
             first_budget=first_budget,
-            tol=tol,
-            screening=screening,
             path_gaps=path_gaps[i:],
             coefs=solved[i:],
         )
@@ -566,10 +558,7 @@ def _solve_plain_path(
             work,
             l1s[i],
             l2s[i],
-            max_iter=max_iter,
-            tol=tol,
-            positive=positive,
-            screening=screening,
+            **options,
             warm_state=state,
             path_gap=path_gap,
             columns_only=True,
