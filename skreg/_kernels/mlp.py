@@ -40,7 +40,7 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
-from skreg._kernels.mlp_blas import matmul
+from skreg._kernels.mlp_blas import matmul, view
 from skreg._kernels.mlp_types import (  # noqa: F401 - the engine's public names
     BINARY_LOG_LOSS,
     CSR,
@@ -400,8 +400,8 @@ def layer_params(params, units, coef_start, intercept_start, i):
     """
     fi = units[i]
     fo = units[i + 1]
-    W = params[coef_start[i] : coef_start[i] + fi * fo].reshape((fi, fo))
-    b = params[intercept_start[i] : intercept_start[i] + fo]
+    W = view(params, coef_start[i], (fi, fo))
+    b = view(params, intercept_start[i], (fo,))
     return W, b
 
 
@@ -416,8 +416,7 @@ def layer_block(buf, act_start, layer, n_rows, n_units):
     >>> layer_block(np.arange(6.0), np.array([0, 2]), 1, 2, 2).tolist()
     [[2.0, 3.0], [4.0, 5.0]]
     """
-    a0 = act_start[layer]
-    return buf[a0 : a0 + n_rows * n_units].reshape((n_rows, n_units))
+    return view(buf, act_start[layer], (n_rows, n_units))
 
 
 @njit(error_model="numpy", inline="always")
@@ -915,7 +914,7 @@ def _scatter_csr(X, rows, x_buf, n_features, densify):
     nb = rows.shape[0]
     if not densify:
         return x_buf[:0].reshape((0, 0))
-    xb = x_buf[: nb * n_features].reshape((nb, n_features))
+    xb = view(x_buf, 0, (nb, n_features))
     xb[:, :] = x_buf.dtype.type(0)
     for r in range(nb):
         row = rows[r]
@@ -1130,7 +1129,7 @@ def _batches(
     start = 0
     while start < n:
         stop = start + batch_size if start + batch_size < n else n
-        rows = order[start:stop]
+        rows = view(order, start, (stop - start,))
         nb = stop - start
         pos = pos0 + start
         densify = False
@@ -1142,7 +1141,7 @@ def _batches(
         # The first layer reads the CSR arrays unless the input is perturbed.
         sparse_first = False
         if X is not None:
-            xb = work.x_buf[: nb * n_features].reshape((nb, n_features))
+            xb = view(work.x_buf, 0, (nb, n_features))
             gather_rows(X, rows, xb)
         if Xs is not None:
             xb = _scatter_csr(Xs, rows, work.x_buf, n_features, densify)
@@ -1157,8 +1156,8 @@ def _batches(
                 _apply_mask(
                     xb, xb, perturb.masks, perturb.mask_start[0] + pos * n_features
                 )
-        yb = work.y_buf[: nb * n_out].reshape((nb, n_out))
-        sw_b = work.sw_buf[:nb]
+        yb = view(work.y_buf, 0, (nb, n_out))
+        sw_b = view(work.sw_buf, 0, (nb,))
         sw_sum = gather_targets(Y, sw, rows, yb, sw_b)
 
         # forward
@@ -1183,12 +1182,12 @@ def _batches(
                     Z,
                     sw_b,
                     sw_sum,
-                    params[s0 : s0 + fo],
-                    params[s0 + H : s0 + H + fo],
+                    view(params, s0, (fo,)),
+                    view(params, s0 + H, (fo,)),
                     layer_block(bn.zhat, act_start, i + 1, nb, fo),
-                    bn.std[h0 : h0 + fo],
-                    bn.running[h0 : h0 + fo],
-                    bn.running[H + h0 : H + h0 + fo],
+                    view(bn.std, h0, (fo,)),
+                    view(bn.running, h0, (fo,)),
+                    view(bn.running, H + h0, (fo,)),
                     bn.momentum,
                     bn.eps,
                 )
@@ -1265,10 +1264,10 @@ def _batches(
                     D_prev,
                     sw_b,
                     layer_block(bn.zhat, act_start, layer - 1, nb, fi),
-                    bn.std[h0 : h0 + fi],
-                    params[s0 : s0 + fi],
-                    grad[s0 : s0 + fi],
-                    grad[s0 + H : s0 + H + fi],
+                    view(bn.std, h0, (fi,)),
+                    view(params, s0, (fi,)),
+                    view(grad, s0, (fi,)),
+                    view(grad, s0 + H, (fi,)),
                     sw_sum,
                 )
 
