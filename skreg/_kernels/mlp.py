@@ -40,7 +40,7 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
-from skreg._kernels.mlp_blas import matmul, view
+from skreg._kernels.mlp_blas import matmul, python_view, view
 from skreg._kernels.mlp_types import (  # noqa: F401 - the engine's public names
     BINARY_LOG_LOSS,
     CSR,
@@ -114,7 +114,7 @@ def _relu(Z, code):
     # unrolls and vectorizes a 2-D loop nest into four times the code, and
     # compiles that in every fit.  An unconditional store of a select:
     # vectorizes, and keeps NaN (like np.maximum) because NaN < 0 is false.
-    flat = Z.reshape(Z.size)
+    flat = view(Z, 0, (Z.size,))
     for i in range(flat.shape[0]):
         z = flat[i]
         flat[i] = zero if z < zero else z
@@ -204,6 +204,18 @@ _DERIVATIVE = {
 }
 
 
+def _rebind(func, names):
+    """A copy of ``func`` whose global names ``names`` (name -> object) differ.
+
+    The optimizer steps call public kernels, which Python code calls too
+    (doctests, ``NUMBA_DISABLE_JIT``); their copies compiled into the engine
+    call variants without the Python and C entry points.  The activations
+    called from Python take :func:`~skreg._kernels.mlp_blas.view` in Python.
+    """
+    namespace = {**func.__globals__, **names}
+    return FunctionType(func.__code__, namespace, func.__name__, func.__defaults__)
+
+
 def _check_c_contiguous(**arrays):
     # the loops run over flat views; a reshaped copy would be written instead
     for name, a in arrays.items():
@@ -226,7 +238,7 @@ def activate(Z, code):
     array([[0., 2.]])
     """
     _check_c_contiguous(Z=Z)
-    _ACTIVATE[code_of(code)](Z, code)
+    _rebind(_ACTIVATE[code_of(code)], {"view": python_view})(Z, code)
 
 
 def activation_derivative(A, D, code):
@@ -242,7 +254,7 @@ def activation_derivative(A, D, code):
     >>> D
     array([[0.75]])
     """
-    _DERIVATIVE[code_of(code)](A, D, code)
+    _rebind(_DERIVATIVE[code_of(code)], {"view": python_view})(A, D, code)
 
 
 def _is_code_type(code):
@@ -959,8 +971,10 @@ def _step_adam(
 ):
     dt = params.dtype.type
     t += 1
-    root = np.sqrt(1.0 - float(opt.beta_2) ** t)
-    lr_t = dt(opt.lr * root / (1.0 - float(opt.beta_1) ** t))
+    # a float exponent: libm's pow, as scikit-learn's Python float ** int
+    # (an int one compiles numba's exponentiation by squaring)
+    root = np.sqrt(1.0 - float(opt.beta_2) ** float(t))
+    lr_t = dt(opt.lr * root / (1.0 - float(opt.beta_1) ** float(t)))
     prox_lr = dt(opt.lr * root)
     adam_step(
         params,
@@ -1043,25 +1057,14 @@ def optimizer_step(
     )
 
 
-def _engine_copy(func, kernels):
-    """``func`` calling the engine-only variants ``kernels`` (name -> kernel).
-
-    The optimizer steps call public kernels, which Python code calls too
-    (doctests, ``NUMBA_DISABLE_JIT``); their copies compiled into the engine
-    call variants without the Python and C entry points.
-    """
-    namespace = {**func.__globals__, **kernels}
-    return FunctionType(func.__code__, namespace, func.__name__, func.__defaults__)
-
-
 _STEP_KERNELS = {
     name: _engine_only(globals()[name])
     for name in ("sgd_step", "adam_step", "rmsprop_step", "group_prox_rows")
 }
 _ENGINE_STEPS = {
-    SGD: _engine_copy(_step_sgd, _STEP_KERNELS),
-    Adam: _engine_copy(_step_adam, _STEP_KERNELS),
-    RMSprop: _engine_copy(_step_rmsprop, _STEP_KERNELS),
+    SGD: _rebind(_step_sgd, _STEP_KERNELS),
+    Adam: _rebind(_step_adam, _STEP_KERNELS),
+    RMSprop: _rebind(_step_rmsprop, _STEP_KERNELS),
 }
 
 

@@ -129,7 +129,9 @@ def _blas_matmul(typingctx, a, b, out):
 
 
 def view(buf, start, shape):
-    """The C-ordered block of ``shape`` at ``buf[start]`` of the flat ``buf``.
+    """The C-ordered block of ``shape`` at flat index ``start`` of ``buf``.
+
+    ``buf`` is C-contiguous, of any number of dimensions.
 
     Examples
     --------
@@ -141,14 +143,13 @@ def view(buf, start, shape):
     size = 1
     for n in shape:
         size *= n
-    return buf[start : start + size].reshape(shape)
+    return buf.reshape(-1)[start : start + size].reshape(shape)
 
 
 @intrinsic
 def _view(typingctx, buf, start, shape):
     ok = (
         isinstance(buf, types.Array)
-        and buf.ndim == 1
         and buf.layout == "C"
         and isinstance(start, types.Integer)
         and isinstance(shape, types.BaseTuple)
@@ -188,6 +189,8 @@ def _view(typingctx, buf, start, shape):
 
     return signature(out, buf, start, shape), codegen
 
+
+python_view = view  # for Python callers of code that kernels compile too
 
 if not config.DISABLE_JIT:
     view = _view  # noqa: F811
