@@ -174,9 +174,11 @@ def _d_tanh(A, D, code):
 
 def _d_relu(A, D, code):
     zero = A.dtype.type(0)
-    for i in range(A.shape[0]):
-        for j in range(A.shape[1]):
-            D[i, j] = zero if A[i, j] == zero else D[i, j]
+    # one flat loop, as _relu's (A and D are C blocks of one shape)
+    a = view(A, 0, (A.size,))
+    d = view(D, 0, (D.size,))
+    for i in range(a.shape[0]):
+        d[i] = zero if a[i] == zero else d[i]
 
 
 def _derivative_any(A, D, code):
@@ -595,11 +597,13 @@ def finish_layer_grad(G, gb, W, D, l2, sw_sum):
     >>> G, gb
     (array([[2.]]), array([2.]))
     """
-    fi, fo = G.shape
+    fo = G.shape[1]
     zero = G.dtype.type(0)
-    for a in range(fi):
-        for k in range(fo):
-            G[a, k] = (G[a, k] + l2 * W[a, k]) / sw_sum
+    # one flat loop over the C blocks G and W (see _relu)
+    g = view(G, 0, (G.size,))
+    w = view(W, 0, (W.size,))
+    for a in range(g.shape[0]):
+        g[a] = (g[a] + l2 * w[a]) / sw_sum
     for k in range(fo):
         gb[k] = zero
     for r in range(D.shape[0]):
@@ -1114,8 +1118,14 @@ def _batches(
     loss, n_b
         The last batch's penalized loss and weight sum, as :func:`loss_grad`.
     """
+    # the fields read in the loops, read once: each read of an array field
+    # is a reference count taken and dropped in the kernel's code
     units = net.units
     act_start = work.act_start
+    acts = work.acts
+    deltas = work.deltas
+    coef_start = net.coef_start
+    intercept_start = net.intercept_start
     last = units.shape[0] - 1
     n_features = units[0]
     n_out = units[last]
@@ -1167,8 +1177,8 @@ def _batches(
         prev = xb
         for i in range(last):
             fo = units[i + 1]
-            W, b = layer_params(params, units, net.coef_start, net.intercept_start, i)
-            Z = layer_block(work.acts, act_start, i + 1, nb, fo)
+            W, b = layer_params(params, units, coef_start, intercept_start, i)
+            Z = layer_block(acts, act_start, i + 1, nb, fo)
             if i > 0 or not sparse_first:
                 matmul(prev, W, Z)
             elif Xs is not None:
@@ -1203,7 +1213,7 @@ def _batches(
                         Z, prev, perturb.masks, perturb.mask_start[i + 1] + pos * fo
                     )
 
-        A_out = layer_block(work.acts, act_start, last, nb, n_out)
+        A_out = layer_block(acts, act_start, last, nb, n_out)
         # the public kernel: early stopping's validation loss (called from
         # Python) shares this specialization
         loss = data_loss(yb, A_out, sw_b, net.loss, net.clip_eps)
@@ -1220,20 +1230,16 @@ def _batches(
             loss += group_alpha * gl / sw_sum
 
         # backward
-        output_delta(
-            A_out, yb, sw_b, layer_block(work.deltas, act_start, last, nb, n_out)
-        )
+        output_delta(A_out, yb, sw_b, layer_block(deltas, act_start, last, nb, n_out))
         for layer in range(last, 0, -1):
             fi = units[layer - 1]
-            D = layer_block(work.deltas, act_start, layer, nb, units[layer])
-            W, _ = layer_params(
-                params, units, net.coef_start, net.intercept_start, layer - 1
-            )
-            G, gb = layer_params(
-                grad, units, net.coef_start, net.intercept_start, layer - 1
-            )
+            D = layer_block(deltas, act_start, layer, nb, units[layer])
+            fo = units[layer]
+            W = view(params, coef_start[layer - 1], (fi, fo))
+            G = view(grad, coef_start[layer - 1], (fi, fo))
+            gb = view(grad, intercept_start[layer - 1], (fo,))
             dropped = False
-            A_in = work.acts
+            A_in = acts
             if perturb is not None:
                 dropped = perturb.mask_start[layer - 1] >= 0
                 if dropped:
@@ -1247,8 +1253,8 @@ def _batches(
             _finish_layer_grad(G, gb, W, D, l2, sw_sum)
             if layer == 1:
                 continue
-            A_prev = layer_block(work.acts, act_start, layer - 1, nb, fi)
-            D_prev = layer_block(work.deltas, act_start, layer - 1, nb, fi)
+            A_prev = layer_block(acts, act_start, layer - 1, nb, fi)
+            D_prev = layer_block(deltas, act_start, layer - 1, nb, fi)
             matmul(D, W.T, D_prev)
             if perturb is not None:
                 if dropped:
