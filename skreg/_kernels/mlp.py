@@ -868,7 +868,8 @@ def batch_norm_backward(D, sw, zhat, std, scale, g_scale, g_shift, sw_sum):
 def apply_mask(src, dst, masks, start):
     """``dst = src * mask`` with the mask block of ``src``'s shape at ``start``.
 
-    ``src`` and ``dst`` may be the same array (masking in place).
+    ``src`` and ``dst`` are C-contiguous, of one shape, and may be the same
+    array (masking in place).
 
     Examples
     --------
@@ -879,11 +880,11 @@ def apply_mask(src, dst, masks, start):
     >>> Z
     array([[0., 2.]])
     """
-    n, m = src.shape
-    for r in range(n):
-        off = start + r * m
-        for k in range(m):
-            dst[r, k] = src[r, k] * masks[off + k]
+    # one flat loop over the C blocks (see _relu)
+    s = view(src, 0, (src.size,))
+    d = view(dst, 0, (dst.size,))
+    for i in range(s.shape[0]):
+        d[i] = s[i] * masks[start + i]
 
 
 # ---------------------------------------------------------------------------
@@ -896,7 +897,7 @@ def apply_mask(src, dst, masks, start):
 # ---------------------------------------------------------------------------
 
 
-def _engine_only(kernel):
+def _engine_only(kernel, **options):
     """``kernel`` compiled once more for the engine's use only.
 
     Without the Python and C entry points numba builds for every function a
@@ -905,13 +906,14 @@ def _engine_only(kernel):
     public dispatcher stays for Python callers (tests, doctests); the
     variant must only be called from compiled code (from Python it would
     crash): the optimizer steps, which Python code calls too, reach theirs
-    through :func:`_engine_copy`.
+    through :func:`_rebind`.  ``options`` override numba's.
     """
     return njit(
         error_model="numpy",
         cache=False,
         no_cpython_wrapper=True,
         no_cfunc_wrapper=True,
+        **options,
     )(getattr(kernel, "py_func", kernel))
 
 
@@ -1061,8 +1063,11 @@ def optimizer_step(
     )
 
 
+# Pasted into the optimizer's step (numba IR): one function compiled per
+# optimizer instead of two, each with its own LLVM optimization and machine
+# code, linked and optimized again into the engine.
 _STEP_KERNELS = {
-    name: _engine_only(globals()[name])
+    name: _engine_only(globals()[name], inline="always")
     for name in ("sgd_step", "adam_step", "rmsprop_step", "group_prox_rows")
 }
 _ENGINE_STEPS = {
@@ -1161,10 +1166,10 @@ def _batches(
             sparse_first = not densify
         if perturb is not None:
             if perturb.use_noise:
-                for r in range(nb):
-                    off = (pos + r) * n_features
-                    for j in range(n_features):
-                        xb[r, j] += perturb.noise[off + j]
+                x = view(xb, 0, (xb.size,))
+                off = pos * n_features
+                for j in range(x.shape[0]):
+                    x[j] += perturb.noise[off + j]
             if perturb.mask_start[0] >= 0:
                 _apply_mask(
                     xb, xb, perturb.masks, perturb.mask_start[0] + pos * n_features
