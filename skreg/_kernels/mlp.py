@@ -398,42 +398,6 @@ def data_loss(Y, P, sw, loss_code, clip_eps):
 # inlined at numba-IR level; the loop nests that are worth it on their own are
 # compiled once.  Inlining changes no result.
 @njit(error_model="numpy", inline="always")
-def layer_params(params, units, coef_start, intercept_start, i):
-    """Views of layer ``i``'s weights ``(units[i], units[i + 1])`` and intercepts.
-
-    Works on ``params`` and on ``grad`` alike (same layout).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import layer_params
-    >>> W, b = layer_params(np.arange(3.0), np.array([2, 1]), np.array([0]),
-    ...                     np.array([2]), 0)
-    >>> W.tolist(), b.tolist()
-    ([[0.0], [1.0]], [2.0])
-    """
-    fi = units[i]
-    fo = units[i + 1]
-    W = view(params, coef_start[i], (fi, fo))
-    b = view(params, intercept_start[i], (fo,))
-    return W, b
-
-
-@njit(error_model="numpy", inline="always")
-def layer_block(buf, act_start, layer, n_rows, n_units):
-    """View of layer ``layer``'s ``(n_rows, n_units)`` block of a flat buffer.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import layer_block
-    >>> layer_block(np.arange(6.0), np.array([0, 2]), 1, 2, 2).tolist()
-    [[2.0, 3.0], [4.0, 5.0]]
-    """
-    return view(buf, act_start[layer], (n_rows, n_units))
-
-
-@njit(error_model="numpy", inline="always")
 def gather_rows(X, rows, xb):
     """Copy the rows ``rows`` of the dense ``X`` into ``xb``.
 
@@ -1182,8 +1146,9 @@ def _batches(
         prev = xb
         for i in range(last):
             fo = units[i + 1]
-            W, b = layer_params(params, units, coef_start, intercept_start, i)
-            Z = layer_block(acts, act_start, i + 1, nb, fo)
+            W = view(params, coef_start[i], (units[i], fo))
+            b = view(params, intercept_start[i], (fo,))
+            Z = view(acts, act_start[i + 1], (nb, fo))
             if i > 0 or not sparse_first:
                 matmul(prev, W, Z)
             elif Xs is not None:
@@ -1202,7 +1167,7 @@ def _batches(
                     sw_sum,
                     view(params, s0, (fo,)),
                     view(params, s0 + H, (fo,)),
-                    layer_block(bn.zhat, act_start, i + 1, nb, fo),
+                    view(bn.zhat, act_start[i + 1], (nb, fo)),
                     view(bn.std, h0, (fo,)),
                     view(bn.running, h0, (fo,)),
                     view(bn.running, H + h0, (fo,)),
@@ -1213,12 +1178,12 @@ def _batches(
             prev = Z
             if perturb is not None:
                 if perturb.mask_start[i + 1] >= 0:
-                    prev = layer_block(perturb.drop_acts, act_start, i + 1, nb, fo)
+                    prev = view(perturb.drop_acts, act_start[i + 1], (nb, fo))
                     _apply_mask(
                         Z, prev, perturb.masks, perturb.mask_start[i + 1] + pos * fo
                     )
 
-        A_out = layer_block(acts, act_start, last, nb, n_out)
+        A_out = view(acts, act_start[last], (nb, n_out))
         # the public kernel: early stopping's validation loss (called from
         # Python) shares this specialization
         loss = data_loss(yb, A_out, sw_b, net.loss, net.clip_eps)
@@ -1235,10 +1200,10 @@ def _batches(
             loss += group_alpha * gl / sw_sum
 
         # backward
-        output_delta(A_out, yb, sw_b, layer_block(deltas, act_start, last, nb, n_out))
+        output_delta(A_out, yb, sw_b, view(deltas, act_start[last], (nb, n_out)))
         for layer in range(last, 0, -1):
             fi = units[layer - 1]
-            D = layer_block(deltas, act_start, layer, nb, units[layer])
+            D = view(deltas, act_start[layer], (nb, units[layer]))
             fo = units[layer]
             W = view(params, coef_start[layer - 1], (fi, fo))
             G = view(grad, coef_start[layer - 1], (fi, fo))
@@ -1250,7 +1215,7 @@ def _batches(
                 if dropped:
                     A_in = perturb.drop_acts
             if layer > 1:
-                matmul(layer_block(A_in, act_start, layer - 1, nb, fi).T, D, G)
+                matmul(view(A_in, act_start[layer - 1], (nb, fi)).T, D, G)
             elif not sparse_first:
                 matmul(xb.T, D, G)
             elif Xs is not None:
@@ -1258,8 +1223,8 @@ def _batches(
             _finish_layer_grad(G, gb, W, D, l2, sw_sum)
             if layer == 1:
                 continue
-            A_prev = layer_block(acts, act_start, layer - 1, nb, fi)
-            D_prev = layer_block(deltas, act_start, layer - 1, nb, fi)
+            A_prev = view(acts, act_start[layer - 1], (nb, fi))
+            D_prev = view(deltas, act_start[layer - 1], (nb, fi))
             matmul(D, W.T, D_prev)
             if perturb is not None:
                 if dropped:
@@ -1277,7 +1242,7 @@ def _batches(
                 _batch_norm_backward(
                     D_prev,
                     sw_b,
-                    layer_block(bn.zhat, act_start, layer - 1, nb, fi),
+                    view(bn.zhat, act_start[layer - 1], (nb, fi)),
                     view(bn.std, h0, (fi,)),
                     view(params, s0, (fi,)),
                     view(grad, s0, (fi,)),
