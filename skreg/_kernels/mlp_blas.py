@@ -136,8 +136,8 @@ def view(buf, start, shape):
     Examples
     --------
     >>> import numpy as np
-    >>> from skreg._kernels.mlp_blas import view
-    >>> view(np.arange(8.0), 2, (2, 3)).tolist()
+    >>> from skreg._kernels.mlp_blas import python_view  # view, from Python
+    >>> python_view(np.arange(8.0), 2, (2, 3)).tolist()
     [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]]
     """
     size = 1
