@@ -40,7 +40,7 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
-from skreg._kernels.mlp_blas import matmul
+from skreg._kernels.mlp_blas import matmul, python_view, view
 from skreg._kernels.mlp_types import (  # noqa: F401 - the engine's public names
     BINARY_LOG_LOSS,
     CSR,
@@ -114,7 +114,7 @@ def _relu(Z, code):
     # unrolls and vectorizes a 2-D loop nest into four times the code, and
     # compiles that in every fit.  An unconditional store of a select:
     # vectorizes, and keeps NaN (like np.maximum) because NaN < 0 is false.
-    flat = Z.reshape(Z.size)
+    flat = view(Z, 0, (Z.size,))
     for i in range(flat.shape[0]):
         z = flat[i]
         flat[i] = zero if z < zero else z
@@ -174,9 +174,11 @@ def _d_tanh(A, D, code):
 
 def _d_relu(A, D, code):
     zero = A.dtype.type(0)
-    for i in range(A.shape[0]):
-        for j in range(A.shape[1]):
-            D[i, j] = zero if A[i, j] == zero else D[i, j]
+    # one flat loop, as _relu's (A and D are C blocks of one shape)
+    a = view(A, 0, (A.size,))
+    d = view(D, 0, (D.size,))
+    for i in range(a.shape[0]):
+        d[i] = zero if a[i] == zero else d[i]
 
 
 def _derivative_any(A, D, code):
@@ -204,6 +206,18 @@ _DERIVATIVE = {
 }
 
 
+def _rebind(func, names):
+    """A copy of ``func`` whose global names ``names`` (name -> object) differ.
+
+    The optimizer steps call public kernels, which Python code calls too
+    (doctests, ``NUMBA_DISABLE_JIT``); their copies compiled into the engine
+    call variants without the Python and C entry points.  The activations
+    called from Python take :func:`~skreg._kernels.mlp_blas.view` in Python.
+    """
+    namespace = {**func.__globals__, **names}
+    return FunctionType(func.__code__, namespace, func.__name__, func.__defaults__)
+
+
 def _check_c_contiguous(**arrays):
     # the loops run over flat views; a reshaped copy would be written instead
     for name, a in arrays.items():
@@ -226,7 +240,7 @@ def activate(Z, code):
     array([[0., 2.]])
     """
     _check_c_contiguous(Z=Z)
-    _ACTIVATE[code_of(code)](Z, code)
+    _rebind(_ACTIVATE[code_of(code)], {"view": python_view})(Z, code)
 
 
 def activation_derivative(A, D, code):
@@ -242,7 +256,7 @@ def activation_derivative(A, D, code):
     >>> D
     array([[0.75]])
     """
-    _DERIVATIVE[code_of(code)](A, D, code)
+    _rebind(_DERIVATIVE[code_of(code)], {"view": python_view})(A, D, code)
 
 
 def _is_code_type(code):
@@ -380,90 +394,13 @@ def data_loss(Y, P, sw, loss_code, clip_eps):
 
 
 # Every separately compiled numba function costs ~0.1-0.4 s of cold compile,
-# so the small pieces of loss_grad (views, gathers, penalty, output delta) are
-# inlined at numba-IR level; the loop nests that are worth it on their own are
-# compiled once.  Inlining changes no result.
-@njit(error_model="numpy", inline="always")
-def layer_params(params, units, coef_start, intercept_start, i):
-    """Views of layer ``i``'s weights ``(units[i], units[i + 1])`` and intercepts.
-
-    Works on ``params`` and on ``grad`` alike (same layout).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import layer_params
-    >>> W, b = layer_params(np.arange(3.0), np.array([2, 1]), np.array([0]),
-    ...                     np.array([2]), 0)
-    >>> W.tolist(), b.tolist()
-    ([[0.0], [1.0]], [2.0])
-    """
-    fi = units[i]
-    fo = units[i + 1]
-    W = params[coef_start[i] : coef_start[i] + fi * fo].reshape((fi, fo))
-    b = params[intercept_start[i] : intercept_start[i] + fo]
-    return W, b
-
-
-@njit(error_model="numpy", inline="always")
-def layer_block(buf, act_start, layer, n_rows, n_units):
-    """View of layer ``layer``'s ``(n_rows, n_units)`` block of a flat buffer.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import layer_block
-    >>> layer_block(np.arange(6.0), np.array([0, 2]), 1, 2, 2).tolist()
-    [[2.0, 3.0], [4.0, 5.0]]
-    """
-    a0 = act_start[layer]
-    return buf[a0 : a0 + n_rows * n_units].reshape((n_rows, n_units))
-
-
-@njit(error_model="numpy", inline="always")
-def gather_rows(X, rows, xb):
-    """Copy the rows ``rows`` of the dense ``X`` into ``xb``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import gather_rows
-    >>> xb = np.zeros((1, 2))
-    >>> gather_rows(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1]), xb)
-    >>> xb
-    array([[3., 4.]])
-    """
-    n_features = xb.shape[1]
-    for r in range(rows.shape[0]):
-        row = rows[r]
-        for j in range(n_features):
-            xb[r, j] = X[row, j]
-
-
-@njit(error_model="numpy", inline="always")
-def gather_targets(Y, sw, rows, yb, sw_buf):
-    """Copy the targets and sample weights of ``rows``; return the weight sum.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import gather_targets
-    >>> yb = np.zeros((1, 1)); swb = np.zeros(1)
-    >>> float(gather_targets(np.array([[5.0], [7.0]]), np.array([1.0, 3.0]),
-    ...                      np.array([1]), yb, swb))
-    3.0
-    """
-    n_out = yb.shape[1]
-    sw_sum = yb.dtype.type(0)
-    for r in range(rows.shape[0]):
-        row = rows[r]
-        sw_buf[r] = sw[row]
-        sw_sum += sw[row]
-        for j in range(n_out):
-            yb[r, j] = Y[row, j]
-    return sw_sum
-
-
+# and pasting a function into the engine at numba-IR level
+# (``inline="always"``) costs too: each pasted call copies its arguments and
+# numba's inlining pass runs the callee's front end.  Measured on a default
+# MLPClassifier with an empty cache: writing the five small loops (gathering
+# a batch, intercepts, penalty, output delta) out in :func:`_batches` took
+# the engine's lowering from 0.45-0.6 to 0.23 s.  The loop nests worth it on
+# their own are compiled once (below).
 @njit(error_model="numpy")
 def sparse_rows_dot(Z, W, rows, X_data, X_indices, X_indptr):
     """``Z = X[rows] @ W`` for a CSR ``X`` given by its three arrays.
@@ -515,58 +452,6 @@ def sparse_rows_grad(G, D, rows, X_data, X_indices, X_indptr):
                 G[c, k] += v * D[r, k]
 
 
-@njit(error_model="numpy", inline="always")
-def add_intercept(Z, b):
-    """Add the intercepts ``b`` to every row of ``Z`` in place."""
-    n, m = Z.shape
-    for r in range(n):
-        for k in range(m):
-            Z[r, k] += b[k]
-
-
-@njit(error_model="numpy", inline="always")
-def penalty(params, n_coef, alpha, l1_ratio, sw_sum):
-    """``alpha / sw_sum * (l1_ratio * ||W||_1 + (1 - l1_ratio) / 2 * ||W||^2)``.
-
-    ``W`` is ``params[:n_coef]``, the weights.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import penalty
-    >>> float(penalty(np.array([3.0, -4.0, 9.0]), 2, 2.0, 0.5, 1.0))
-    19.5
-    """
-    dt = params.dtype.type
-    sq = dt(0)
-    ab = dt(0)
-    for j in range(n_coef):
-        w = params[j]
-        sq += w * w
-        ab += abs(w)
-    l2 = alpha * (dt(1) - l1_ratio)
-    return dt(0.5) * l2 * sq / sw_sum + alpha * l1_ratio * ab / sw_sum
-
-
-@njit(error_model="numpy", inline="always")
-def output_delta(A_out, Yb, sw_b, D):
-    """Output-layer delta for the canonical link: ``(A_out - Yb) * sw_b``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import output_delta
-    >>> D = np.empty((1, 1))
-    >>> output_delta(np.array([[0.75]]), np.array([[1.0]]), np.array([2.0]), D)
-    >>> D
-    array([[-0.5]])
-    """
-    n, m = D.shape
-    for r in range(n):
-        for j in range(m):
-            D[r, j] = (A_out[r, j] - Yb[r, j]) * sw_b[r]
-
-
 @njit(error_model="numpy")
 def finish_layer_grad(G, gb, W, D, l2, sw_sum):
     """Add the L2 term to ``G`` and set ``gb``, both divided by ``sw_sum``.
@@ -584,11 +469,13 @@ def finish_layer_grad(G, gb, W, D, l2, sw_sum):
     >>> G, gb
     (array([[2.]]), array([2.]))
     """
-    fi, fo = G.shape
+    fo = G.shape[1]
     zero = G.dtype.type(0)
-    for a in range(fi):
-        for k in range(fo):
-            G[a, k] = (G[a, k] + l2 * W[a, k]) / sw_sum
+    # one flat loop over the C blocks G and W (see _relu)
+    g = view(G, 0, (G.size,))
+    w = view(W, 0, (W.size,))
+    for a in range(g.shape[0]):
+        g[a] = (g[a] + l2 * w[a]) / sw_sum
     for k in range(fo):
         gb[k] = zero
     for r in range(D.shape[0]):
@@ -853,7 +740,8 @@ def batch_norm_backward(D, sw, zhat, std, scale, g_scale, g_shift, sw_sum):
 def apply_mask(src, dst, masks, start):
     """``dst = src * mask`` with the mask block of ``src``'s shape at ``start``.
 
-    ``src`` and ``dst`` may be the same array (masking in place).
+    ``src`` and ``dst`` are C-contiguous, of one shape, and may be the same
+    array (masking in place).
 
     Examples
     --------
@@ -864,11 +752,11 @@ def apply_mask(src, dst, masks, start):
     >>> Z
     array([[0., 2.]])
     """
-    n, m = src.shape
-    for r in range(n):
-        off = start + r * m
-        for k in range(m):
-            dst[r, k] = src[r, k] * masks[off + k]
+    # one flat loop over the C blocks (see _relu)
+    s = view(src, 0, (src.size,))
+    d = view(dst, 0, (dst.size,))
+    for i in range(s.shape[0]):
+        d[i] = s[i] * masks[start + i]
 
 
 # ---------------------------------------------------------------------------
@@ -881,7 +769,7 @@ def apply_mask(src, dst, masks, start):
 # ---------------------------------------------------------------------------
 
 
-def _engine_only(kernel):
+def _engine_only(kernel, **options):
     """``kernel`` compiled once more for the engine's use only.
 
     Without the Python and C entry points numba builds for every function a
@@ -890,13 +778,14 @@ def _engine_only(kernel):
     public dispatcher stays for Python callers (tests, doctests); the
     variant must only be called from compiled code (from Python it would
     crash): the optimizer steps, which Python code calls too, reach theirs
-    through :func:`_engine_copy`.
+    through :func:`_rebind`.  ``options`` override numba's.
     """
     return njit(
         error_model="numpy",
         cache=False,
         no_cpython_wrapper=True,
         no_cfunc_wrapper=True,
+        **options,
     )(getattr(kernel, "py_func", kernel))
 
 
@@ -915,7 +804,7 @@ def _scatter_csr(X, rows, x_buf, n_features, densify):
     nb = rows.shape[0]
     if not densify:
         return x_buf[:0].reshape((0, 0))
-    xb = x_buf[: nb * n_features].reshape((nb, n_features))
+    xb = view(x_buf, 0, (nb, n_features))
     xb[:, :] = x_buf.dtype.type(0)
     for r in range(nb):
         row = rows[r]
@@ -960,8 +849,10 @@ def _step_adam(
 ):
     dt = params.dtype.type
     t += 1
-    root = np.sqrt(1.0 - float(opt.beta_2) ** t)
-    lr_t = dt(opt.lr * root / (1.0 - float(opt.beta_1) ** t))
+    # a float exponent: libm's pow, as scikit-learn's Python float ** int
+    # (an int one compiles numba's exponentiation by squaring)
+    root = np.sqrt(1.0 - float(opt.beta_2) ** float(t))
+    lr_t = dt(opt.lr * root / (1.0 - float(opt.beta_1) ** float(t)))
     prox_lr = dt(opt.lr * root)
     adam_step(
         params,
@@ -1044,25 +935,17 @@ def optimizer_step(
     )
 
 
-def _engine_copy(func, kernels):
-    """``func`` calling the engine-only variants ``kernels`` (name -> kernel).
-
-    The optimizer steps call public kernels, which Python code calls too
-    (doctests, ``NUMBA_DISABLE_JIT``); their copies compiled into the engine
-    call variants without the Python and C entry points.
-    """
-    namespace = {**func.__globals__, **kernels}
-    return FunctionType(func.__code__, namespace, func.__name__, func.__defaults__)
-
-
+# Pasted into the optimizer's step (numba IR): one function compiled per
+# optimizer instead of two, each with its own LLVM optimization and machine
+# code, linked and optimized again into the engine.
 _STEP_KERNELS = {
-    name: _engine_only(globals()[name])
+    name: _engine_only(globals()[name], inline="always")
     for name in ("sgd_step", "adam_step", "rmsprop_step", "group_prox_rows")
 }
 _ENGINE_STEPS = {
-    SGD: _engine_copy(_step_sgd, _STEP_KERNELS),
-    Adam: _engine_copy(_step_adam, _STEP_KERNELS),
-    RMSprop: _engine_copy(_step_rmsprop, _STEP_KERNELS),
+    SGD: _rebind(_step_sgd, _STEP_KERNELS),
+    Adam: _rebind(_step_adam, _STEP_KERNELS),
+    RMSprop: _rebind(_step_rmsprop, _STEP_KERNELS),
 }
 
 
@@ -1112,8 +995,14 @@ def _batches(
     loss, n_b
         The last batch's penalized loss and weight sum, as :func:`loss_grad`.
     """
+    # the fields read in the loops, read once: each read of an array field
+    # is a reference count taken and dropped in the kernel's code
     units = net.units
     act_start = work.act_start
+    acts = work.acts
+    deltas = work.deltas
+    coef_start = net.coef_start
+    intercept_start = net.intercept_start
     last = units.shape[0] - 1
     n_features = units[0]
     n_out = units[last]
@@ -1130,7 +1019,7 @@ def _batches(
     start = 0
     while start < n:
         stop = start + batch_size if start + batch_size < n else n
-        rows = order[start:stop]
+        rows = view(order, start, (stop - start,))
         nb = stop - start
         pos = pos0 + start
         densify = False
@@ -1142,36 +1031,50 @@ def _batches(
         # The first layer reads the CSR arrays unless the input is perturbed.
         sparse_first = False
         if X is not None:
-            xb = work.x_buf[: nb * n_features].reshape((nb, n_features))
-            gather_rows(X, rows, xb)
+            xb = view(work.x_buf, 0, (nb, n_features))
+            # the batch's rows, targets and weights gathered (the small loops
+            # of the engine are written out: see above sparse_rows_dot)
+            for r in range(nb):
+                row = rows[r]
+                for j in range(n_features):
+                    xb[r, j] = X[row, j]
         if Xs is not None:
             xb = _scatter_csr(Xs, rows, work.x_buf, n_features, densify)
             sparse_first = not densify
         if perturb is not None:
             if perturb.use_noise:
-                for r in range(nb):
-                    off = (pos + r) * n_features
-                    for j in range(n_features):
-                        xb[r, j] += perturb.noise[off + j]
+                x = view(xb, 0, (xb.size,))
+                off = pos * n_features
+                for j in range(x.shape[0]):
+                    x[j] += perturb.noise[off + j]
             if perturb.mask_start[0] >= 0:
                 _apply_mask(
                     xb, xb, perturb.masks, perturb.mask_start[0] + pos * n_features
                 )
-        yb = work.y_buf[: nb * n_out].reshape((nb, n_out))
-        sw_b = work.sw_buf[:nb]
-        sw_sum = gather_targets(Y, sw, rows, yb, sw_b)
+        yb = view(work.y_buf, 0, (nb, n_out))
+        sw_b = view(work.sw_buf, 0, (nb,))
+        sw_sum = zero
+        for r in range(nb):
+            row = rows[r]
+            sw_b[r] = sw[row]
+            sw_sum += sw[row]
+            for j in range(n_out):
+                yb[r, j] = Y[row, j]
 
         # forward
         prev = xb
         for i in range(last):
             fo = units[i + 1]
-            W, b = layer_params(params, units, net.coef_start, net.intercept_start, i)
-            Z = layer_block(work.acts, act_start, i + 1, nb, fo)
+            W = view(params, coef_start[i], (units[i], fo))
+            b = view(params, intercept_start[i], (fo,))
+            Z = view(acts, act_start[i + 1], (nb, fo))
             if i > 0 or not sparse_first:
                 matmul(prev, W, Z)
             elif Xs is not None:
                 _sparse_rows_dot(Z, W, rows, Xs.data, Xs.indices, Xs.indptr)
-            add_intercept(Z, b)
+            for r in range(nb):
+                for k in range(fo):
+                    Z[r, k] += b[k]
             if i + 1 == last:
                 activate(Z, net.out)
                 continue
@@ -1183,12 +1086,12 @@ def _batches(
                     Z,
                     sw_b,
                     sw_sum,
-                    params[s0 : s0 + fo],
-                    params[s0 + H : s0 + H + fo],
-                    layer_block(bn.zhat, act_start, i + 1, nb, fo),
-                    bn.std[h0 : h0 + fo],
-                    bn.running[h0 : h0 + fo],
-                    bn.running[H + h0 : H + h0 + fo],
+                    view(params, s0, (fo,)),
+                    view(params, s0 + H, (fo,)),
+                    view(bn.zhat, act_start[i + 1], (nb, fo)),
+                    view(bn.std, h0, (fo,)),
+                    view(bn.running, h0, (fo,)),
+                    view(bn.running, H + h0, (fo,)),
                     bn.momentum,
                     bn.eps,
                 )
@@ -1196,16 +1099,22 @@ def _batches(
             prev = Z
             if perturb is not None:
                 if perturb.mask_start[i + 1] >= 0:
-                    prev = layer_block(perturb.drop_acts, act_start, i + 1, nb, fo)
+                    prev = view(perturb.drop_acts, act_start[i + 1], (nb, fo))
                     _apply_mask(
                         Z, prev, perturb.masks, perturb.mask_start[i + 1] + pos * fo
                     )
 
-        A_out = layer_block(work.acts, act_start, last, nb, n_out)
+        A_out = view(acts, act_start[last], (nb, n_out))
         # the public kernel: early stopping's validation loss (called from
         # Python) shares this specialization
         loss = data_loss(yb, A_out, sw_b, net.loss, net.clip_eps)
-        loss += penalty(params, net.n_coef, pen.alpha, pen.l1_ratio, sw_sum)
+        sq = zero
+        ab = zero
+        for j in range(n_coef):
+            w = params[j]
+            sq += w * w
+            ab += abs(w)
+        loss += dt(0.5) * l2 * sq / sw_sum + pen.alpha * pen.l1_ratio * ab / sw_sum
         if group_alpha is not None:
             fo0 = units[1]
             gl = zero
@@ -1218,26 +1127,25 @@ def _batches(
             loss += group_alpha * gl / sw_sum
 
         # backward
-        output_delta(
-            A_out, yb, sw_b, layer_block(work.deltas, act_start, last, nb, n_out)
-        )
+        D = view(deltas, act_start[last], (nb, n_out))
+        for r in range(nb):
+            for j in range(n_out):
+                D[r, j] = (A_out[r, j] - yb[r, j]) * sw_b[r]
         for layer in range(last, 0, -1):
             fi = units[layer - 1]
-            D = layer_block(work.deltas, act_start, layer, nb, units[layer])
-            W, _ = layer_params(
-                params, units, net.coef_start, net.intercept_start, layer - 1
-            )
-            G, gb = layer_params(
-                grad, units, net.coef_start, net.intercept_start, layer - 1
-            )
+            D = view(deltas, act_start[layer], (nb, units[layer]))
+            fo = units[layer]
+            W = view(params, coef_start[layer - 1], (fi, fo))
+            G = view(grad, coef_start[layer - 1], (fi, fo))
+            gb = view(grad, intercept_start[layer - 1], (fo,))
             dropped = False
-            A_in = work.acts
+            A_in = acts
             if perturb is not None:
                 dropped = perturb.mask_start[layer - 1] >= 0
                 if dropped:
                     A_in = perturb.drop_acts
             if layer > 1:
-                matmul(layer_block(A_in, act_start, layer - 1, nb, fi).T, D, G)
+                matmul(view(A_in, act_start[layer - 1], (nb, fi)).T, D, G)
             elif not sparse_first:
                 matmul(xb.T, D, G)
             elif Xs is not None:
@@ -1245,8 +1153,8 @@ def _batches(
             _finish_layer_grad(G, gb, W, D, l2, sw_sum)
             if layer == 1:
                 continue
-            A_prev = layer_block(work.acts, act_start, layer - 1, nb, fi)
-            D_prev = layer_block(work.deltas, act_start, layer - 1, nb, fi)
+            A_prev = view(acts, act_start[layer - 1], (nb, fi))
+            D_prev = view(deltas, act_start[layer - 1], (nb, fi))
             matmul(D, W.T, D_prev)
             if perturb is not None:
                 if dropped:
@@ -1264,11 +1172,11 @@ def _batches(
                 _batch_norm_backward(
                     D_prev,
                     sw_b,
-                    layer_block(bn.zhat, act_start, layer - 1, nb, fi),
-                    bn.std[h0 : h0 + fi],
-                    params[s0 : s0 + fi],
-                    grad[s0 : s0 + fi],
-                    grad[s0 + H : s0 + H + fi],
+                    view(bn.zhat, act_start[layer - 1], (nb, fi)),
+                    view(bn.std, h0, (fi,)),
+                    view(params, s0, (fi,)),
+                    view(grad, s0, (fi,)),
+                    view(grad, s0 + H, (fi,)),
                     sw_sum,
                 )
 

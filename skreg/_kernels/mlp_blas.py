@@ -1,4 +1,6 @@
-"""``matmul(a, b, out)``: numba's ``np.dot(a, b, out)`` without its wrapper.
+"""Two intrinsics of the MLP engine: ``matmul`` and ``view``.
+
+``matmul(a, b, out)``: numba's ``np.dot(a, b, out)`` without its wrapper.
 
 Inside a kernel, numba compiles ``np.dot(a, b, out)`` as a function of its
 own for every combination of layouts (the implementation is a lambda around
@@ -14,14 +16,27 @@ one dtype, each C- or F-contiguous (``.T`` of a C block is F), ``out``
 C-contiguous with the product's shape; the kernels guarantee this by
 construction.
 
-Without JIT (``NUMBA_DISABLE_JIT=1``) :func:`matmul` is ``np.dot``.
+``view(buf, start, shape)``: the C-ordered block of ``shape`` that starts at
+``buf[start]``, as ``buf[start:start + size].reshape(shape)``.  In a kernel
+a slice and a reshape lower to bounds normalization, a call to numba's
+``normalize_reshape_value`` and the code that raises its errors: about 400
+lines of LLVM IR per call site, of which the engine has a dozen.
+:func:`view` builds the array structure directly, without checks (the
+engine's offsets and shapes come from the layout that sized the buffers).
+Measured on a default ``MLPClassifier`` with an empty cache: the engine's
+raw IR 17400 -> 12800 lines, its LLVM module optimization 0.91 -> 0.47 s,
+the first fit 4.2-4.4 -> 3.4-3.7 CPU s.
+
+Without JIT (``NUMBA_DISABLE_JIT=1``) :func:`matmul` is ``np.dot`` and
+:func:`view` slices and reshapes.
 """
 
 import numpy as np
 from numba.core import cgutils, config, types
+from numba.core.imputils import impl_ret_borrowed
 from numba.core.typing import signature
 from numba.extending import intrinsic
-from numba.np.arrayobj import make_array
+from numba.np.arrayobj import make_array, populate_array
 from numba.np.linalg import call_xxdot, call_xxgemm, call_xxgemv, ensure_blas
 
 
@@ -113,7 +128,72 @@ def _blas_matmul(typingctx, a, b, out):
     return signature(types.none, a, b, out), codegen
 
 
+def view(buf, start, shape):
+    """The C-ordered block of ``shape`` at flat index ``start`` of ``buf``.
+
+    ``buf`` is C-contiguous, of any number of dimensions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg._kernels.mlp_blas import python_view  # view, from Python
+    >>> python_view(np.arange(8.0), 2, (2, 3)).tolist()
+    [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]]
+    """
+    size = 1
+    for n in shape:
+        size *= n
+    return buf.reshape(-1)[start : start + size].reshape(shape)
+
+
+@intrinsic
+def _view(typingctx, buf, start, shape):
+    ok = (
+        isinstance(buf, types.Array)
+        and buf.layout == "C"
+        and isinstance(start, types.Integer)
+        and isinstance(shape, types.BaseTuple)
+        and len(shape) > 0
+        and all(isinstance(t, types.Integer) for t in shape)
+    )
+    if not ok:
+        return None
+    out = types.Array(buf.dtype, len(shape), "C", readonly=not buf.mutable)
+
+    def codegen(context, builder, sig, args):
+        # what numba's basic indexing does for a view (arrayobj.make_view):
+        # the parent's data pointer moved, its meminfo shared and borrowed
+        aryty, startty, shapety = sig.args
+        src = make_array(aryty)(context, builder, args[0])
+        dst = make_array(sig.return_type)(context, builder)
+        offset = context.cast(builder, args[1], startty, types.intp)
+        dims = cgutils.unpack_tuple(builder, args[2])
+        dims = [
+            context.cast(builder, d, t, types.intp)
+            for d, t in zip(dims, shapety, strict=True)
+        ]
+        strides, step = [], src.itemsize
+        for d in reversed(dims):
+            strides.insert(0, step)
+            step = builder.mul(step, d)
+        populate_array(
+            dst,
+            data=builder.gep(src.data, [offset]),
+            shape=dims,
+            strides=strides,
+            itemsize=src.itemsize,
+            meminfo=src.meminfo,
+            parent=src.parent,
+        )
+        return impl_ret_borrowed(context, builder, sig.return_type, dst._getvalue())
+
+    return signature(out, buf, start, shape), codegen
+
+
+python_view = view  # for Python callers of code that kernels compile too
+
 if not config.DISABLE_JIT:
+    view = _view  # noqa: F811
     # The intrinsic itself, not an overload: an overload's implementation is
     # compiled as a function of its own even when inlined.
     matmul = _blas_matmul  # noqa: F811

@@ -440,3 +440,25 @@ def test_run_epoch_stops_before_a_non_finite_update():
     )
     assert n_done == 0 and not np.isfinite(loss)
     np.testing.assert_array_equal(params, before)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_view_is_the_block_of_the_buffer(dtype):
+    from skreg._kernels.mlp_blas import python_view, view
+    from skreg._numba import njit
+
+    @njit(cache=False)
+    def write_through(buf, start, n, m):
+        block = view(buf, start, (n, m))
+        block[n - 1, m - 1] = -7
+        return view(buf, start, (n, m)).copy(), view(block, 1, (n * m - 1,)).copy()
+
+    buf = np.arange(20).astype(dtype)
+    expected = buf[3:15].reshape((3, 4)).copy()
+    expected[2, 3] = -7
+    block, tail = write_through(buf, 3, 3, 4)
+    assert block.dtype == dtype
+    np.testing.assert_array_equal(block, expected)
+    np.testing.assert_array_equal(tail, expected.ravel()[1:])
+    assert buf[14] == -7  # written into the caller's buffer, not a copy
+    np.testing.assert_array_equal(python_view(buf, 3, (3, 4)), expected)
