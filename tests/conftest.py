@@ -34,6 +34,25 @@ def equicorrelated(n_samples=400, n_features=100, rho=0.7, seed=0):
     return X, X @ coef + rng.randn(n_samples)
 
 
+def warm_solve(layout, coef, l1, *, tol, path_gap, previous=None, buffers=None):
+    """One alpha of a Lasso path: ``solve_enet`` at ``l1``, warm-started from
+    the ``previous`` alpha's result (its bounds and state), as solve_path does."""
+    from skreg.linear_model._cd_solver import solve_enet
+
+    return solve_enet(
+        layout,
+        coef,
+        l1,
+        0.0,
+        max_iter=10_000,
+        tol=tol,
+        warm_stats=None if previous is None else previous.stats,
+        warm_state=None if previous is None else previous.state,
+        path_gap=path_gap,
+        buffers=buffers,
+    )
+
+
 def lasso_alpha_max(X, y):
     """``max |X_c' y_c| / n``: the smallest alpha giving all-zero coefficients."""
     Xc = X - X.mean(axis=0)

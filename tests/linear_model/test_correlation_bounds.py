@@ -9,6 +9,7 @@ from skreg._kernels.bounds import bounded_stats, new_bounds
 from skreg._kernels.gap import enet_gap
 from skreg._kernels.problems import layout_residual, layout_stats_at
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
+from tests.conftest import warm_solve
 
 
 def _layout(sparse, weighted, dtype=np.float64):
@@ -226,23 +227,14 @@ def test_a_path_carries_the_state_of_its_coefficients(sparse, weighted):
     p = layout.n_features
     xty = np.abs(_exact(layout, _residual(layout, np.zeros(p)), np.zeros(p), 0.0)[0])
     coef = np.zeros(p, dtype=layout.dtype)
-    state = stats = None
+    result = None
     tol = 1e-10
     for l1 in np.geomspace(xty.max(), xty.max() / 50, 12):
-        result = solve_enet(
-            layout,
-            coef,
-            l1,
-            0.0,
-            max_iter=10_000,
-            tol=tol,
-            warm_stats=stats,
-            warm_state=state,
-            path_gap=10 * tol,
+        result = warm_solve(
+            layout, coef, l1, tol=tol, path_gap=10 * tol, previous=result
         )
-        state, stats = result.state, result.stats
         rebuilt = layout.start(coef)
-        for carried, fresh in zip(state, rebuilt, strict=True):
+        for carried, fresh in zip(result.state, rebuilt, strict=True):
             np.testing.assert_allclose(carried, fresh, rtol=1e-9, atol=1e-9)
         cold = np.zeros(p, dtype=layout.dtype)
         solve_enet(layout, cold, l1, 0.0, max_iter=10_000, tol=tol)

@@ -8,6 +8,7 @@ from sklearn import linear_model as sk
 import skreg
 from skreg.linear_model._cd_solver import solve_enet
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
+from tests.conftest import warm_solve
 
 
 @pytest.fixture(scope="module")
@@ -124,23 +125,14 @@ def test_reused_buffers_give_the_path_of_fresh_ones(wide_problem, sparse):
     runs = {}
     for reuse in (False, True):
         coef = np.zeros(p)
-        stats = state = None
+        result = None
         buffers = garbage if reuse else None
         runs[reuse] = []
         for l1 in np.geomspace(l1_max, l1_max / 100, 15):
-            result = solve_enet(
-                layout,
-                coef,
-                l1,
-                0.0,
-                max_iter=10_000,
-                tol=1e-8,
-                warm_stats=stats,
-                warm_state=state,
-                path_gap=1e-7,
+            result = warm_solve(
+                layout, coef, l1, tol=1e-8, path_gap=1e-7, previous=result,
                 buffers=buffers,
-            )
-            stats, state = result.stats, result.state
+            )  # fmt: skip
             if reuse:
                 assert result.buffers is garbage
                 buffers = result.buffers
