@@ -21,12 +21,41 @@ def test_fastmath_flags_are_explicit_and_keep_nan_checks():
 
 def test_kernels_compile_with_the_policy():
     from skreg._kernels.cd import cd_sweep_dense
+    from skreg._kernels.cd_plain import plain_cd_path
 
-    options = cd_sweep_dense.targetoptions
-    assert options["nogil"] is True
-    assert options["fastmath"] == set(_numba.FASTMATH)
-    # numba keeps the cache as an object rather than an option.
-    assert (type(cd_sweep_dense._cache).__name__ == "FunctionCache") is _numba.CACHE
+    # An inner kernel's dispatcher serves the calls from Python.
+    for kernel in (plain_cd_path, cd_sweep_dense.dispatcher):
+        options = kernel.targetoptions
+        assert options["nogil"] is True
+        assert options["fastmath"] == set(_numba.FASTMATH)
+        # numba keeps the cache as an object rather than an option.
+        assert (type(kernel._cache).__name__ == "FunctionCache") is _numba.CACHE
+
+
+@_numba.inner_kernel(cache=False)
+def _twice_the_sum(values):
+    total = 0.0
+    for i in range(values.shape[0]):
+        total += 2.0 * values[i]
+    return total
+
+
+@_numba.njit(cache=False)
+def _calls_an_inner_kernel(values):
+    return _twice_the_sum(values) + 1.0
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="compiles")
+def test_inner_kernel_compiles_into_its_callers_not_through_its_dispatcher():
+    values = np.arange(4.0)
+    assert _calls_an_inner_kernel(values) == 13.0
+    # The caller compiled it through the overload (no Python wrappers), not
+    # through its dispatcher, which builds them for every signature.
+    assert not _twice_the_sum.dispatcher.overloads
+    # From Python it is an njit kernel, compiled on that first call.
+    assert _twice_the_sum(values) == 12.0
+    assert len(_twice_the_sum.dispatcher.overloads) == 1
+    assert _twice_the_sum.py_func(values) == 12.0
 
 
 def test_cache_can_be_switched_off(monkeypatch):

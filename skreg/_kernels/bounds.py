@@ -28,7 +28,7 @@ import numpy as np
 
 from skreg._kernels.penalty import factor_of
 from skreg._kernels.problems import layout_distance2, layout_stats_at
-from skreg._numba import njit
+from skreg._numba import inner_kernel
 
 # Above this fraction of features needing exact correlations, a full pass costs
 # about the same and gives a fresh (tighter) reference.
@@ -68,7 +68,7 @@ def new_bounds(col_norms2, n_samples):
     )
 
 
-@njit
+@inner_kernel
 def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
     """Fill ``xtr`` and return ``(||r||^2, r'y)`` at ``residual``.
 
@@ -138,7 +138,7 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
     return r_norm2, r_dot_y
 
 
-@njit
+@inner_kernel
 def _remember(bounds, residual, w, l2, features, xtr, factor):
     """Make ``residual`` the reference of ``features``.
 

@@ -17,10 +17,10 @@ from numba.extending import overload
 
 from skreg._kernels.penalty import factor_of
 from skreg._kernels.prox import enet_coordinate_update
-from skreg._numba import njit
+from skreg._numba import inner_kernel, njit
 
 
-@njit
+@inner_kernel
 def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_factor):
     """Sweep over Fortran-ordered dense ``X``; ``residual = y - X w`` in place."""
     n_samples = X.shape[0]
@@ -54,7 +54,7 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
     return max_delta, max_abs_w
 
 
-@njit
+@inner_kernel
 def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
     """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``.
 
@@ -137,7 +137,7 @@ def _ensure_gram_rows_compiled(problem, features):
 FILL_ALL_FRACTION = 0.5
 
 
-@njit
+@inner_kernel
 def gram_fill_rows(problem, features):
     """Compute the rows ``gram[j] = x_j'X`` of ``features`` that are not filled.
 
@@ -207,7 +207,7 @@ def gram_fill_rows(problem, features):
         gram[j, j] = col_norms2[j]
 
 
-@njit
+@inner_kernel
 def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     """Sweep over CSC ``X`` with implicit centering and sample weights.
 

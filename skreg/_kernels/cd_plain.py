@@ -16,7 +16,7 @@ import numpy as np
 from skreg._kernels.gap import enet_gap
 from skreg._kernels.penalty import factor_of
 from skreg._kernels.problems import layout_move, layout_stats, layout_sweep
-from skreg._numba import njit
+from skreg._numba import inner_kernel, njit
 
 # A path passes ``path_gap`` > 0: its gap must then also be at most
 # ``path_gap`` times the primal objective.  ``tol * ||y||^2`` alone is loose
@@ -71,7 +71,7 @@ def fit_unpenalized(problem, state, w, l2_typed, positive, xtr):
                 layout_move(problem, state, j, step)
 
 
-@njit
+@inner_kernel
 def full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr):
     fit_unpenalized(problem, state, w, l2_typed, positive, xtr)
     everything = np.arange(w.shape[0])
@@ -86,7 +86,7 @@ def full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr):
     return gap, dual_norm, primal
 
 
-@njit
+@inner_kernel
 def screen(problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2):
     """Gap-safe rule: drop provably-zero features; return the new active count.
 
@@ -113,7 +113,7 @@ def screen(problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2):
     return kept
 
 
-@njit
+@inner_kernel
 def penalty(w, features, l1, l2, factor):
     """``sum_F pf_j (l1 |w_j| + l2/2 w_j^2)`` over the ``features`` F, in float64.
 

@@ -31,7 +31,7 @@ from skreg._kernels.problems import (
     layout_stats_at,
     layout_sweep,
 )
-from skreg._numba import njit
+from skreg._numba import inner_kernel, njit
 
 
 class DualCandidate(NamedTuple):
@@ -110,7 +110,7 @@ def _subset_gap(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor):
     return primal - dual
 
 
-@njit
+@inner_kernel
 def anderson_weights(history, sample_weight, weights):
     """Anderson weights of a sequence of vectors (one per row of ``history``).
 
@@ -181,7 +181,7 @@ def anderson_weights(history, sample_weight, weights):
     return True
 
 
-@njit
+@inner_kernel
 def _combine(history, weights, out):
     """``out = sum_k weights[k] * history[k + 1]``."""
     for m in range(history.shape[1]):
@@ -221,7 +221,7 @@ def dual_value(problem, residual, w, l1, l2, l2_typed, positive, features, xtr):
     return _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor)
 
 
-@njit
+@inner_kernel
 def _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor):
     """Dual value at the rescaled residual; penalty factors as in ``enet_gap``.
 
@@ -251,7 +251,7 @@ def _rescaled_dual(w, xtr, features, r_norm2, r_dot_y, l1, l2, positive, factor)
     return -0.5 * scale * scale * quadratic + scale * (r_dot_y - fixed)
 
 
-@njit
+@inner_kernel
 def _try_extrapolation(
     problem, state, w, active, point, previous, l1, l2, l2_typed, positive, xtr
 ):
@@ -284,7 +284,7 @@ def _try_extrapolation(
             w[active[k]] = previous[k]
 
 
-@njit
+@inner_kernel
 def _solve_subproblem(
     problem,
     state,
@@ -396,7 +396,7 @@ def _solve_subproblem(
     return sweeps
 
 
-@njit
+@inner_kernel
 def _screen_and_rank(
     problem,
     state,
@@ -458,7 +458,7 @@ def _screen_and_rank(
     return kept, n_nonzero
 
 
-@njit
+@inner_kernel
 def kth_smallest(values, k):
     """The ``k``-th smallest of ``values`` (0-based); ``values`` is reordered.
 
@@ -487,7 +487,7 @@ def kth_smallest(values, k):
     return values[k]
 
 
-@njit
+@inner_kernel
 def _select(candidates, distance, n_candidates, size, out):
     """The ``size`` candidates of smallest distance, in index order; their count."""
     if size >= n_candidates:
@@ -511,7 +511,7 @@ def _select(candidates, distance, n_candidates, size, out):
     return count
 
 
-@njit
+@inner_kernel
 def _same(a, b, size):
     for k in range(size):
         if a[k] != b[k]:

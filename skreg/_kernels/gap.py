@@ -26,10 +26,10 @@ terms are then at rounding level and the gap certifies the full problem.
 """
 
 from skreg._kernels.penalty import factor_of
-from skreg._numba import njit
+from skreg._numba import inner_kernel
 
 
-@njit
+@inner_kernel
 def enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive, penalty, col_norms2):
     """Return ``(gap, dual_norm)`` from the residual statistics.
 
@@ -105,7 +105,7 @@ def enet_gap(w, xtr, r_norm2, r_dot_y, l1, l2, positive, penalty, col_norms2):
     return primal - dual, dual_norm
 
 
-@njit
+@inner_kernel
 def residual_stats_dense(
     X, y, residual, w, l2, subtract_l2, features, xtr, penalty_factor
 ):
@@ -134,7 +134,7 @@ def residual_stats_dense(
     return r_norm2, r_dot_y
 
 
-@njit
+@inner_kernel
 def residual_stats_gram(
     gram_w, xty, y_norm2, w, l2, subtract_l2, features, xtr, penalty_factor
 ):
@@ -156,7 +156,7 @@ def residual_stats_gram(
     return r_norm2, r_dot_y
 
 
-@njit
+@inner_kernel
 def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
     """Statistics for CSC ``X`` with implicit centering and sample weights.
 

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from skreg._numba import FASTMATH, njit
+from skreg._numba import FASTMATH, inner_kernel, njit
 
 # Sums over a sparse column (tens of entries gathered from ``v``) run faster
 # in order than vectorized: without ``reassoc`` X' v on a 20000x30000 CSC
@@ -24,7 +24,7 @@ from skreg._numba import FASTMATH, njit
 SPARSE_FASTMATH = set(FASTMATH - {"reassoc"})
 
 
-@njit
+@inner_kernel
 def dense_dot(X, j, v):
     """Return ``X[:, j] @ v`` in float64 (vectorized: the column is contiguous)."""
     total = 0.0
@@ -169,7 +169,7 @@ def kkt_violations(W, XtT, l1, l2, features, score):
     return largest, n_support, n_positive
 
 
-@njit
+@inner_kernel
 def dense_curvature(X, j, h):
     """``(sum_i h_i X[i, j]**2, sum_i h_i X[i, j])``, vectorized."""
     sq = 0.0
@@ -202,7 +202,7 @@ def curvatures(X, data, indices, indptr, sparse, features, h, lips, hx):
         hx[m] = lin
 
 
-@njit
+@inner_kernel
 def binary_derivatives(z, y, s, g, h):
     """Fill the gradient ``g`` and Hessian ``h`` of the weighted logistic loss in ``z``.
 
@@ -222,7 +222,7 @@ def binary_derivatives(z, y, s, g, h):
     return loss
 
 
-@njit
+@inner_kernel
 def binary_loss_along(z, dz, t, y, s):
     """The weighted logistic loss at ``z + t * dz``."""
     loss = 0.0
@@ -255,7 +255,7 @@ def softmax_loss(Z, y, s, P):
     return loss
 
 
-@njit
+@inner_kernel
 def _entr(x):
     if x > 0.0:
         return -x * math.log(x)
@@ -354,7 +354,7 @@ def softmax_gradient(Z, y, s, cached, m, E, P, minus_G):
     return loss
 
 
-@njit
+@inner_kernel
 def class_derivatives(E, c, y, s, p, q, g, h):
     """Derivatives of the multinomial loss in row ``c`` of ``Z``, other rows fixed.
 
@@ -381,7 +381,7 @@ def class_derivatives(E, c, y, s, p, q, g, h):
         h[i] = s[i] * pi * qi
 
 
-@njit
+@inner_kernel
 def class_loss_change(c, dz, t, p, q, y, s, ez):
     """Change of the weighted multinomial loss when row ``c`` of ``Z`` moves by
     ``t * dz``; ``p``, ``q`` from :func:`class_derivatives`.
@@ -418,7 +418,7 @@ def class_loss_change(c, dz, t, p, q, y, s, ez):
     return change
 
 
-@njit
+@inner_kernel
 def class_loss_bound(c, dz, p, q, y, s, ez):
     """An upper bound on :func:`class_loss_change` at ``t = 1``, with half its
     transcendentals (fills the same ``ez = exp(dz)``).
@@ -449,7 +449,7 @@ def class_loss_bound(c, dz, p, q, y, s, ez):
     return change
 
 
-@njit
+@inner_kernel
 def class_update(Z, m, E, c, dz, t, ez):
     """``Z[c] += t * dz`` and the :func:`softmax_cache` ``m``, ``E`` with it
     (``ez = exp(t * dz)`` from :func:`class_loss_change`)."""
@@ -470,7 +470,7 @@ def class_update(Z, m, E, c, dz, t, ez):
             E[c, i] = math.exp(v)
 
 
-@njit(fastmath=SPARSE_FASTMATH)
+@inner_kernel(fastmath=SPARSE_FASTMATH)
 def newton_cd(
     X,
     data,
@@ -607,7 +607,7 @@ def newton_cd(
     return n_passes
 
 
-@njit
+@inner_kernel
 def _penalty_along(w, d, ws, l1, l2, t):
     """``sum_{j in ws} l1_j |w_j + t d_j| + l2_j/2 (w_j + t d_j)**2``."""
     total = 0.0

@@ -38,7 +38,7 @@ from skreg._kernels.gap import (
     residual_stats_sparse,
 )
 from skreg._kernels.penalty import PenaltyWeights, factor_of, penalty_weights
-from skreg._numba import njit
+from skreg._numba import inner_kernel, njit
 
 __all__ = ["PenaltyWeights", "factor_of", "penalty_weights"]  # re-exported
 
@@ -189,7 +189,7 @@ def _move_gram(problem, state, j, delta):
     _gram_row_axpy(problem.gram, state[0], j, delta)
 
 
-@njit
+@inner_kernel
 def _gram_row_axpy(gram, gram_w, j, delta):
     for m in range(gram.shape[0]):
         gram_w[m] += delta * gram[j, m]
@@ -451,7 +451,7 @@ def _assign_two(problem, state, source):
     _copy_into(state[1], source[1])
 
 
-@njit
+@inner_kernel
 def _copy_into(target, source):
     for i in range(target.shape[0]):
         target[i] = source[i]

@@ -1,9 +1,9 @@
 """Proximal operators used by coordinate descent and proximal gradient steps."""
 
-from skreg._numba import njit
+from skreg._numba import inner_kernel
 
 
-@njit
+@inner_kernel
 def soft_threshold(x, threshold):
     """Return ``sign(x) * max(|x| - threshold, 0)``, the prox of ``threshold*|.|``."""
     if x > threshold:
@@ -13,7 +13,7 @@ def soft_threshold(x, threshold):
     return x - x  # a zero of x's own type keeps float32 kernels in float32
 
 
-@njit
+@inner_kernel
 def enet_coordinate_update(correlation, l1, denominator, positive):
     """Minimize ``denominator/2 w^2 - correlation*w + l1*|w|`` over one coordinate.
 
