@@ -72,9 +72,14 @@ def fit_unpenalized(problem, state, w, l2_typed, positive, xtr):
 
 
 @inner_kernel
-def full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr):
+def full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr, everything):
+    """Duality gap of the full problem: ``(gap, dual norm, primal)``; fills ``xtr``.
+
+    ``everything`` lists every feature (``0 .. n_features - 1``), given by the
+    caller: an ``np.arange`` here would compile numba's implementation of it
+    into the first fit (issue 13).
+    """
     fit_unpenalized(problem, state, w, l2_typed, positive, xtr)
-    everything = np.arange(w.shape[0])
     r_norm2, r_dot_y = layout_stats(
         problem, state, w, l2_typed, l1 > 0, everything, xtr
     )
@@ -130,7 +135,9 @@ def penalty(w, features, l1, l2, factor):
 
 
 @njit(inline="always")
-def sweep_support(problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap):
+def sweep_support(
+    problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap, xtr, scratch
+):
     """One sweep over the non-zero coefficients of a start that meets tol.
 
     Without it a warm-started path stalls: each alpha keeps the previous
@@ -138,7 +145,9 @@ def sweep_support(problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap):
     support is swept (a full sweep costs a pass over ``X``), so an all-zero
     start stays exactly zero.  The certificate needs no pass either: the dual
     point that certified ``gap`` stays feasible and a CD sweep only lowers the
-    primal.  Returns ``(gap bound, sweeps made)``.
+    primal.  Returns ``(gap bound, sweeps made)``.  ``xtr`` (any array of the
+    data's dtype) and ``scratch`` (intp, ``n_features`` long; overwritten) are
+    work space, so that this compiles no array allocation.
     """
     n_support = 0
     for j in range(w.shape[0]):
@@ -146,14 +155,14 @@ def sweep_support(problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap):
             n_support += 1
     if n_support == 0:
         return gap, 0
-    support = np.empty(n_support, dtype=np.intp)
+    support = scratch[:n_support]
     n_support = 0
     for j in range(w.shape[0]):
         if w[j] != 0:
             support[n_support] = j
             n_support += 1
-    xtr = np.empty(0, dtype=w.dtype)
     empty = support[:0]
+    xtr = xtr[:0]
     r_norm2, _ = layout_stats(problem, state, w, l2_typed, True, empty, xtr)
     factor = factor_of(problem.penalty)
     dual = 0.5 * r_norm2 + penalty(w, support, l1, l2, factor) - gap
@@ -199,6 +208,7 @@ def plain_cd_path(
     gaps,
     n_iters,
     budgets,
+    work,
 ):
     """scikit-learn's cyclic CD at each penalty ``l1s[i], l2s[i]`` in turn,
     warm-started: a path, or a single fit (one penalty).
@@ -225,13 +235,15 @@ def plain_cd_path(
     Writes the coefficients of each finished alpha to ``coefs[i]``; the gap
     and sweeps of every alpha run (the unfinished one too) to ``gaps[i]`` and
     ``n_iters[i]``, and the next budget of the unfinished one to
-    ``budgets[i]``.  Returns the number of alphas finished.
+    ``budgets[i]``.  Returns the number of alphas finished.  ``work`` holds
+    work arrays (:func:`plain_cd_work`): allocated in NumPy, not here, where
+    each ``np.empty`` or ``np.arange`` would compile numba's implementation
+    into the first fit.
     """
     first_budget, max_support, progress, sweeps_per_step = newton_rule
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2
-    xtr = np.empty(n_features, dtype=w.dtype)
-    active = np.empty(n_features, dtype=np.intp)
+    xtr, active, everything = work
     for i in range(l1s.shape[0]):
         l1, l2 = l1s[i], l2s[i]
         l1_typed, l2_typed = l1s_typed[i], l2s_typed[i]
@@ -245,13 +257,14 @@ def plain_cd_path(
             # one budget of sweeps: scikit-learn's loop
             sweeps = 0
             gap, dual_norm, primal = full_gap(
-                problem, state, w, l1, l2, l2_typed, positive, xtr
+                problem, state, w, l1, l2, l2_typed, positive, xtr, everything
             )
             if gap <= gap_target(tol_scaled, primal, path_gap):
                 if path_gap > 0 and l1 > 0:
                     gap, sweeps = sweep_support(
-                        problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap
-                    )
+                        problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap,
+                        xtr, active,
+                    )  # fmt: skip
             else:
                 # Not the literal 0: numba would compile a second
                 # specialization of screen for it (Literal[int](0) | int64).
@@ -277,8 +290,9 @@ def plain_cd_path(
                         or sweeps == allowed
                     ):
                         gap, dual_norm, primal = full_gap(
-                            problem, state, w, l1, l2, l2_typed, positive, xtr
-                        )
+                            problem, state, w, l1, l2, l2_typed, positive, xtr,
+                            everything,
+                        )  # fmt: skip
                         if gap <= gap_target(tol_scaled, primal, path_gap):
                             break
                         if screen_here:
@@ -308,3 +322,12 @@ def plain_cd_path(
         for j in range(n_features):
             coefs[i, j] = w[j]
     return l1s.shape[0]
+
+
+def plain_cd_work(n_features, dtype):
+    """The work arrays of :func:`plain_cd_path`: ``(xtr, active, everything)``."""
+    return (
+        np.empty(n_features, dtype=dtype),
+        np.empty(n_features, dtype=np.intp),
+        np.arange(n_features, dtype=np.intp),
+    )

@@ -641,9 +641,11 @@ def working_set_cd(
         certified = primal - best_dual
         target = gap_target(tol_scaled, primal, path_gap)
         if certified <= target and path_gap > 0 and n_sweeps == 0:
+            # buffers.support is written below, after the loop.
             certified, swept = sweep_support(
-                problem, state, w, l1, l2, l1_typed, l2_typed, positive, certified
-            )
+                problem, state, w, l1, l2, l1_typed, l2_typed, positive, certified,
+                xtr, buffers.support,
+            )  # fmt: skip
             n_sweeps += swept
             break
         if certified <= target or n_sweeps >= max_iter:

@@ -28,6 +28,7 @@ from skreg._kernels.cd_plain import (
     gap_target,
     newton_step_budget,
     plain_cd_path,
+    plain_cd_work,
     screen,
     sweep_support,
 )
@@ -389,6 +390,7 @@ def plain_cd_once(
         gaps,
         n_iters,
         np.empty(1, dtype=np.int64),
+        plain_cd_work(coef.shape[0], coef.dtype),
     )
     return float(gaps[0]), int(n_iters[0])
 
@@ -443,6 +445,7 @@ def plain_path_kernel(
         gaps,
         n_iters,
         budgets,
+        plain_cd_work(coef.shape[0], dtype),
     )
     return n_finished, gaps, n_iters, budgets
 
@@ -544,17 +547,18 @@ def _solve_random(
     dtype = layout.dtype.type
     problem = layout.problem
     l1_typed, l2_typed = dtype(l1), dtype(l2)
-    xtr = np.empty(layout.n_features, dtype=layout.dtype)
+    xtr, scratch, everything = plain_cd_work(layout.n_features, layout.dtype)
     tol_scaled = tol * layout.y_norm2
     screening = screening and l1 > 0
     gap, dual_norm, primal = full_gap(
-        problem, state, coef, l1, l2, l2_typed, positive, xtr
+        problem, state, coef, l1, l2, l2_typed, positive, xtr, everything
     )
     if gap <= gap_target(tol_scaled, primal, path_gap):
         if path_gap > 0 and l1 > 0:
             return sweep_support(
-                problem, state, coef, l1, l2, l1_typed, l2_typed, positive, gap
-            )
+                problem, state, coef, l1, l2, l1_typed, l2_typed, positive, gap,
+                xtr, scratch,
+            )  # fmt: skip
         return gap, 0
     active = np.flatnonzero(layout.col_norms2 != 0)
     n_active = active.size
@@ -571,7 +575,7 @@ def _solve_random(
         )
         if max_abs_w == 0 or max_delta / max_abs_w <= tol or n_iter == max_iter - 1:
             gap, dual_norm, primal = full_gap(
-                problem, state, coef, l1, l2, l2_typed, positive, xtr
+                problem, state, coef, l1, l2, l2_typed, positive, xtr, everything
             )
             if gap <= gap_target(tol_scaled, primal, path_gap):
                 break

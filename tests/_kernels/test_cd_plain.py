@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skreg._kernels.cd_plain import plain_cd_path
+from skreg._kernels.cd_plain import plain_cd_path, plain_cd_work
 from skreg.linear_model._cd_solver import plain_cd_once
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
@@ -138,7 +138,7 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
         n_done = plain_cd_path(
             layout.problem, layout.start(w), w, l1s, l2s, l1s, l2s, False, 5000,
             tol, tol_scaled, True, np.full(l1s.size, path_gap), newton_rule,
-            coefs, gaps, n_iters, budgets,
+            coefs, gaps, n_iters, budgets, plain_cd_work(p, w.dtype),
         )  # fmt: skip
         return n_done, w, coefs, gaps, n_iters, budgets
 

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from skreg._kernels.bounds import new_bounds
 from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram
-from skreg._kernels.cd_plain import full_gap
+from skreg._kernels.cd_plain import full_gap, plain_cd_work
 from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.gap import enet_gap, residual_stats_dense
 from skreg._kernels.problems import GramProblem, penalty_weights
@@ -129,8 +129,10 @@ def _layout(kind, pf):
 
 def _gap(layout, w, l1, l2, positive):
     state = layout.start(w)
-    xtr = np.empty(layout.n_features)
-    return full_gap(layout.problem, state, w.copy(), l1, l2, l2, positive, xtr)[0]
+    xtr, _, everything = plain_cd_work(layout.n_features, w.dtype)
+    return full_gap(
+        layout.problem, state, w.copy(), l1, l2, l2, positive, xtr, everything
+    )[0]
 
 
 @pytest.mark.parametrize("kind", ["dense", "gram", "sparse"])

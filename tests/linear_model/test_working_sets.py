@@ -88,7 +88,7 @@ def test_screening_never_drops_a_feature_of_the_optimum(wide_problem, alpha, noi
     xtr = np.empty(p)
     everything = np.arange(p)
     gap, dual_norm, _ = full_gap(
-        layout.problem, state, rough, alpha * n, 0.0, 0.0, False, xtr
+        layout.problem, state, rough, alpha * n, 0.0, 0.0, False, xtr, everything
     )
     active = everything.copy()
     n_kept = screen(
