@@ -797,13 +797,10 @@ _sparse_rows_dot = _engine_only(sparse_rows_dot)
 _sparse_rows_grad = _engine_only(sparse_rows_grad)
 
 
-def _scatter_csr(X, rows, x_buf, n_features, densify):
-    """The CSR rows ``rows`` scattered into a dense view of ``x_buf`` (when
-    ``densify``: the input is perturbed), else an empty view (the first
-    layer then reads the CSR arrays)."""
+def _scatter_csr(X, rows, x_buf, n_features):
+    """The CSR rows ``rows`` scattered into a dense view of ``x_buf`` (the
+    input is perturbed)."""
     nb = rows.shape[0]
-    if not densify:
-        return x_buf[:0].reshape((0, 0))
     xb = view(x_buf, 0, (nb, n_features))
     xb[:, :] = x_buf.dtype.type(0)
     for r in range(nb):
@@ -965,6 +962,7 @@ def _batches(
     net,
     X,
     Xs,
+    Xd,
     Y,
     sw,
     order,
@@ -985,8 +983,10 @@ def _batches(
     another would link and optimize the callee's code again, so one body
     costs about half the cold compilation of two (benchmarks/
     bench_mlp_first_use.py).  ``pos0`` is the epoch position of ``order[0]``
-    (the row of the dropout masks and noise).  A dense input comes as ``X``
-    with ``Xs=None``, a :class:`CSR` one as ``Xs`` with ``X=None``.
+    (the row of the dropout masks and noise).  The input comes as one of
+    ``X`` (dense), ``Xs`` (:class:`CSR`, read by the first layer) or ``Xd``
+    (:class:`CSR` made dense batch by batch: the input is perturbed); the
+    other two are None (see :func:`_split`).
 
     Returns
     -------
@@ -1022,13 +1022,9 @@ def _batches(
         rows = view(order, start, (stop - start,))
         nb = stop - start
         pos = pos0 + start
-        densify = False
-        if perturb is not None:
-            densify = perturb.use_noise or perturb.mask_start[0] >= 0
-        # X (dense) or Xs (CSR) is None; numba prunes the branches of an
+        # two of X, Xs and Xd are None; numba prunes the branches of an
         # ``arg is not None`` test on an argument typed None (not those of
         # ``is None`` on the other), so each layout's code is compiled alone.
-        # The first layer reads the CSR arrays unless the input is perturbed.
         sparse_first = False
         if X is not None:
             xb = view(work.x_buf, 0, (nb, n_features))
@@ -1039,8 +1035,11 @@ def _batches(
                 for j in range(n_features):
                     xb[r, j] = X[row, j]
         if Xs is not None:
-            xb = _scatter_csr(Xs, rows, work.x_buf, n_features, densify)
-            sparse_first = not densify
+            # the first layer reads the CSR arrays; xb is not read
+            xb = view(work.x_buf, 0, (0, n_features))
+            sparse_first = True
+        if Xd is not None:
+            xb = _scatter_csr(Xd, rows, work.x_buf, n_features)
         if perturb is not None:
             if perturb.use_noise:
                 x = view(xb, 0, (xb.size,))
@@ -1212,8 +1211,17 @@ def _batches(
     return loss_sum, t, n_done, loss, sw_sum
 
 
-def _split(X):
-    return (None, X) if isinstance(X, CSR) else (X, None)
+def _split(X, perturb):
+    """``X`` as the engine's ``X, Xs, Xd`` (see :func:`_batches`).
+
+    A CSR input whose entries are perturbed (input noise or dropout) is made
+    dense batch by batch; the kernel compiled for it has no sparse products.
+    """
+    if not isinstance(X, CSR):
+        return X, None, None
+    if perturb is not None and (perturb.use_noise or perturb.mask_start[0] >= 0):
+        return None, None, X
+    return None, X, None
 
 
 def loss_grad(
@@ -1273,7 +1281,7 @@ def loss_grad(
     >>> float(loss), float(n_b), grad.tolist()
     (0.0, 2.0, [0.0, 0.0])
     """
-    head = (params, grad, net, *_split(X), Y, sw)
+    head = (params, grad, net, *_split(X, perturb), Y, sw)
     tail = (work, pen, None, 0, group_alpha, bn, perturb)
     _, _, _, loss, n_b = _batches(*head, rows, rows.shape[0], pos, *tail)
     return loss, n_b
@@ -1327,7 +1335,7 @@ def run_epoch(
     >>> n_done, bool(params[0] > 1.0)
     (2, True)
     """
-    head = (params, grad, net, *_split(X), Y, sw)
+    head = (params, grad, net, *_split(X, options[-1]), Y, sw)
     # options: group_alpha, bn, perturb (as loss_grad's)
     tail = (work, pen, opt, t, *options)
     loss_sum, t, n_done, _, _ = _batches(*head, order, batch_size, 0, *tail)
