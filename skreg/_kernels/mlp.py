@@ -651,92 +651,6 @@ def group_prox_rows(params, n_rows, n_cols, step, v, use_v, epsilon):
 
 
 @njit(error_model="numpy")
-def batch_norm_forward(
-    Z, sw, sw_sum, scale, shift, zhat, std, run_mean, run_var, momentum, eps
-):
-    """Normalize the columns of ``Z`` in place with the batch's statistics.
-
-    ``zhat = (Z - mean) / sqrt(var + eps)`` with the ``sw``-weighted mean and
-    (biased) variance over the rows, so that a row of weight 2 counts as two
-    rows, as everywhere else in skreg; ``Z <- scale * zhat + shift``.
-    ``zhat`` and ``std`` are kept for the backward pass.  The running
-    statistics move towards the batch's: ``run <- momentum * run + (1 -
-    momentum) * batch`` (Keras's convention), with the unbiased variance
-    ``var * S / (S - 1)``, ``S = sw_sum``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import batch_norm_forward
-    >>> Z = np.array([[1.0], [3.0]]); zh = np.zeros((2, 1)); sd = np.zeros(1)
-    >>> rm = np.zeros(1); rv = np.ones(1)
-    >>> batch_norm_forward(Z, np.ones(2), 2.0, np.ones(1), np.zeros(1), zh, sd,
-    ...                    rm, rv, 0.0, 0.0)
-    >>> Z.ravel(), rm, rv
-    (array([-1.,  1.]), array([2.]), array([2.]))
-    """
-    nb, m = Z.shape
-    dt = Z.dtype.type
-    one = dt(1)
-    for k in range(m):
-        mu = dt(0)
-        for r in range(nb):
-            mu += sw[r] * Z[r, k]
-        mu /= sw_sum
-        var = dt(0)
-        for r in range(nb):
-            d = Z[r, k] - mu
-            var += sw[r] * (d * d)
-        var /= sw_sum
-        sd = np.sqrt(var + eps)
-        std[k] = sd
-        for r in range(nb):
-            zh = (Z[r, k] - mu) / sd
-            zhat[r, k] = zh
-            Z[r, k] = scale[k] * zh + shift[k]
-        unbiased = var * sw_sum / (sw_sum - one) if sw_sum > one else var
-        run_mean[k] = momentum * run_mean[k] + (one - momentum) * mu
-        run_var[k] = momentum * run_var[k] + (one - momentum) * unbiased
-
-
-@njit(error_model="numpy")
-def batch_norm_backward(D, sw, zhat, std, scale, g_scale, g_shift, sw_sum):
-    """Back-propagate ``D`` (gradient w.r.t. the normalized output) in place.
-
-    Writes the gradients of the scale and shift (divided by ``sw_sum`` as
-    every gradient of the loss) and replaces ``D`` by the gradient w.r.t. the
-    pre-normalization input:
-    ``scale / std * (D - sw * (sum(D) + zhat * sum(D * zhat)) / sw_sum)``
-    (the weighted statistics make a row's weight enter through ``sw``; with
-    unit weights this is the textbook ``D - mean(D) - zhat * mean(D * zhat)``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import batch_norm_backward
-    >>> D = np.array([[1.0], [1.0]]); zh = np.array([[-1.0], [1.0]])
-    >>> gs = np.zeros(1); gb = np.zeros(1)
-    >>> batch_norm_backward(D, np.ones(2), zh, np.ones(1), np.ones(1), gs, gb, 2.0)
-    >>> D.ravel(), gs, gb
-    (array([0., 0.]), array([0.]), array([1.]))
-    """
-    nb, m = D.shape
-    dt = D.dtype.type
-    for k in range(m):
-        s1 = dt(0)
-        s2 = dt(0)
-        for r in range(nb):
-            d = D[r, k]
-            s1 += d
-            s2 += d * zhat[r, k]
-        g_scale[k] = s2 / sw_sum
-        g_shift[k] = s1 / sw_sum
-        c = scale[k] / std[k]
-        for r in range(nb):
-            D[r, k] = c * (D[r, k] - sw[r] * (g_shift[k] + zhat[r, k] * g_scale[k]))
-
-
-@njit(error_model="numpy")
 def apply_mask(src, dst, masks, start):
     """``dst = src * mask`` with the mask block of ``src``'s shape at ``start``.
 
@@ -791,8 +705,6 @@ def _engine_only(kernel, **options):
 
 _finish_layer_grad = _engine_only(finish_layer_grad)
 _apply_mask = _engine_only(apply_mask)
-_batch_norm_forward = _engine_only(batch_norm_forward)
-_batch_norm_backward = _engine_only(batch_norm_backward)
 _sparse_rows_dot = _engine_only(sparse_rows_dot)
 _sparse_rows_grad = _engine_only(sparse_rows_grad)
 
@@ -1078,22 +990,44 @@ def _batches(
                 activate(Z, net.out)
                 continue
             if bn is not None:
+                # batch normalization, written out (a kernel of its own is
+                # compiled twice: alone, and again linked into the engine):
+                # zhat = (Z - mean) / sqrt(var + eps) with the sw-weighted
+                # mean and (biased) variance over the rows, so that a row of
+                # weight 2 counts as two rows; Z <- scale * zhat + shift.
+                # zhat and std are kept for the backward pass.  The running
+                # statistics move towards the batch's, with the unbiased
+                # variance var * S / (S - 1) (S = sw_sum): run <- momentum *
+                # run + (1 - momentum) * batch (Keras's convention).
                 h0 = bn.hid_start[i + 1]
                 H = bn.n_hidden
                 s0 = bn.n_base + h0
-                _batch_norm_forward(
-                    Z,
-                    sw_b,
-                    sw_sum,
-                    view(params, s0, (fo,)),
-                    view(params, s0 + H, (fo,)),
-                    view(bn.zhat, act_start[i + 1], (nb, fo)),
-                    view(bn.std, h0, (fo,)),
-                    view(bn.running, h0, (fo,)),
-                    view(bn.running, H + h0, (fo,)),
-                    bn.momentum,
-                    bn.eps,
-                )
+                momentum = bn.momentum
+                running = bn.running
+                zhat = view(bn.zhat, act_start[i + 1], (nb, fo))
+                for k in range(fo):
+                    mu = zero
+                    for r in range(nb):
+                        mu += sw_b[r] * Z[r, k]
+                    mu /= sw_sum
+                    var = zero
+                    for r in range(nb):
+                        d = Z[r, k] - mu
+                        var += sw_b[r] * (d * d)
+                    var /= sw_sum
+                    sd = np.sqrt(var + bn.eps)
+                    bn.std[h0 + k] = sd
+                    scale = params[s0 + k]
+                    shift = params[s0 + H + k]
+                    for r in range(nb):
+                        zh = (Z[r, k] - mu) / sd
+                        zhat[r, k] = zh
+                        Z[r, k] = scale * zh + shift
+                    unbiased = var * sw_sum / (sw_sum - one) if sw_sum > one else var
+                    m0 = h0 + k
+                    v0 = H + h0 + k
+                    running[m0] = momentum * running[m0] + (one - momentum) * mu
+                    running[v0] = momentum * running[v0] + (one - momentum) * unbiased
             activate(Z, net.hidden)
             prev = Z
             if perturb is not None:
@@ -1165,19 +1099,32 @@ def _batches(
                     )
             activation_derivative(A_prev, D_prev, net.hidden)
             if bn is not None:
+                # back through the batch normalization, written out (as its
+                # forward pass): the gradients of the scale and shift
+                # (divided by sw_sum as every gradient of the loss), and D
+                # becomes the gradient w.r.t. the pre-normalization input,
+                # scale / std * (D - sw * (sum(D) + zhat * sum(D * zhat)) /
+                # sw_sum) (with unit weights the textbook D - mean(D) - zhat
+                # * mean(D * zhat)).
                 h0 = bn.hid_start[layer - 1]
                 H = bn.n_hidden
                 s0 = bn.n_base + h0
-                _batch_norm_backward(
-                    D_prev,
-                    sw_b,
-                    view(bn.zhat, act_start[layer - 1], (nb, fi)),
-                    view(bn.std, h0, (fi,)),
-                    view(params, s0, (fi,)),
-                    view(grad, s0, (fi,)),
-                    view(grad, s0 + H, (fi,)),
-                    sw_sum,
-                )
+                zhat = view(bn.zhat, act_start[layer - 1], (nb, fi))
+                for k in range(fi):
+                    s1 = zero
+                    s2 = zero
+                    for r in range(nb):
+                        d = D_prev[r, k]
+                        s1 += d
+                        s2 += d * zhat[r, k]
+                    g_scale = s2 / sw_sum
+                    g_shift = s1 / sw_sum
+                    grad[s0 + k] = g_scale
+                    grad[s0 + H + k] = g_shift
+                    c = params[s0 + k] / bn.std[h0 + k]
+                    for r in range(nb):
+                        d = D_prev[r, k] - sw_b[r] * (g_shift + zhat[r, k] * g_scale)
+                        D_prev[r, k] = c * d
 
         # not np.isfinite: numba computes it as ``ord(x - x)``, and with the
         # reassoc flag LLVM folds ``x - x`` to 0 once the loss's code is in
