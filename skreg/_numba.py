@@ -19,12 +19,18 @@ here, so caching, GIL release and floating-point flags are decided in one place.
   be most of a warm-cache first fit.
 - A cache entry that cannot be read (a truncated or corrupt file) is deleted
   and the kernel compiled again, instead of failing the call.
+- Python's cyclic garbage collector is paused while a skreg kernel compiles
+  (:class:`_PauseCollector`): numba's compiler allocates millions of small
+  objects, and the full collections they trigger were measured at 0.3-0.4 s
+  of a 2-4 s first MLP fit with an empty cache (benchmarks/run.py
+  first-use); the pause costs about 20 MB of peak memory.
 - ``fastmath`` is an explicit flag set. ``fastmath=True`` would add ``nnan`` and
   ``ninf``, which let LLVM delete NaN/inf checks used to detect divergence.
   ``reassoc`` is kept because without it reductions do not vectorize.
 """
 
 import functools
+import gc
 import glob
 import hashlib
 import os
@@ -33,6 +39,7 @@ import tempfile
 import warnings
 
 import numba
+from numba.core import event
 from numba.extending import overload
 
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
@@ -260,6 +267,37 @@ def inner_kernel(*args, **kwargs):
         return decorate(args[0])
     return decorate
 
+
+class _PauseCollector(event.Listener):
+    """Pause the garbage collector from the start of a skreg kernel's
+    compilation to its end (callees compiled meanwhile included).
+
+    numba compiles under its global compiler lock, so the events of one
+    compilation do not interleave with another thread's.  A collector the
+    user had disabled stays disabled.
+    """
+
+    def __init__(self):
+        self.depth = 0
+        self.paused = False
+
+    def on_start(self, ev):
+        if self.depth == 0:
+            py_func = getattr(ev.data.get("dispatcher"), "py_func", None)
+            module = getattr(py_func, "__module__", "") or ""
+            if module.startswith("skreg.") and gc.isenabled():
+                gc.disable()
+                self.paused = True
+        self.depth += 1
+
+    def on_end(self, ev):
+        self.depth -= 1
+        if self.depth == 0 and self.paused:
+            self.paused = False
+            gc.enable()
+
+
+event.register("numba:compile", _PauseCollector())
 
 prange = numba.prange
 

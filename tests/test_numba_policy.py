@@ -1,5 +1,6 @@
 """The numba policy: flags, and a cache that never breaks an import."""
 
+import gc
 import json
 import os
 import shutil
@@ -315,3 +316,38 @@ def test_generic_cpu_cache_does_not_depend_on_the_host_cpu(tmp_path):
     host = _fit_in_fresh_process(_env(NUMBA_CACHE_DIR=cache))
     assert host["misses"] > 0
     assert len(_index_targets(cache)) == 2
+
+
+def _compile_event(module):
+    def kernel():
+        pass
+
+    kernel.__module__ = module
+    return numba.core.event.Event(
+        "numba:compile", numba.core.event.EventStatus.START,
+        data={"dispatcher": numba.njit(kernel)},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("user_disabled", [False, True])
+def test_the_collector_pauses_while_a_skreg_kernel_compiles(user_disabled):
+    pause = _numba._PauseCollector()
+    outer, callee = _compile_event("skreg._kernels.mlp"), _compile_event("numpy")
+    was_enabled = gc.isenabled()
+    try:
+        if user_disabled:
+            gc.disable()
+        else:
+            gc.enable()
+        pause.on_start(outer)
+        pause.on_start(callee)  # a callee compiled meanwhile: still paused
+        assert not gc.isenabled()
+        pause.on_end(callee)
+        assert not gc.isenabled()
+        pause.on_end(outer)
+        assert gc.isenabled() is not user_disabled
+        # another library's compilation leaves the collector alone
+        pause.on_start(_compile_event("mypackage.kernels"))
+        assert gc.isenabled() is not user_disabled
+    finally:
+        (gc.enable if was_enabled else gc.disable)()

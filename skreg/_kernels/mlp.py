@@ -651,92 +651,6 @@ def group_prox_rows(params, n_rows, n_cols, step, v, use_v, epsilon):
 
 
 @njit(error_model="numpy")
-def batch_norm_forward(
-    Z, sw, sw_sum, scale, shift, zhat, std, run_mean, run_var, momentum, eps
-):
-    """Normalize the columns of ``Z`` in place with the batch's statistics.
-
-    ``zhat = (Z - mean) / sqrt(var + eps)`` with the ``sw``-weighted mean and
-    (biased) variance over the rows, so that a row of weight 2 counts as two
-    rows, as everywhere else in skreg; ``Z <- scale * zhat + shift``.
-    ``zhat`` and ``std`` are kept for the backward pass.  The running
-    statistics move towards the batch's: ``run <- momentum * run + (1 -
-    momentum) * batch`` (Keras's convention), with the unbiased variance
-    ``var * S / (S - 1)``, ``S = sw_sum``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import batch_norm_forward
-    >>> Z = np.array([[1.0], [3.0]]); zh = np.zeros((2, 1)); sd = np.zeros(1)
-    >>> rm = np.zeros(1); rv = np.ones(1)
-    >>> batch_norm_forward(Z, np.ones(2), 2.0, np.ones(1), np.zeros(1), zh, sd,
-    ...                    rm, rv, 0.0, 0.0)
-    >>> Z.ravel(), rm, rv
-    (array([-1.,  1.]), array([2.]), array([2.]))
-    """
-    nb, m = Z.shape
-    dt = Z.dtype.type
-    one = dt(1)
-    for k in range(m):
-        mu = dt(0)
-        for r in range(nb):
-            mu += sw[r] * Z[r, k]
-        mu /= sw_sum
-        var = dt(0)
-        for r in range(nb):
-            d = Z[r, k] - mu
-            var += sw[r] * (d * d)
-        var /= sw_sum
-        sd = np.sqrt(var + eps)
-        std[k] = sd
-        for r in range(nb):
-            zh = (Z[r, k] - mu) / sd
-            zhat[r, k] = zh
-            Z[r, k] = scale[k] * zh + shift[k]
-        unbiased = var * sw_sum / (sw_sum - one) if sw_sum > one else var
-        run_mean[k] = momentum * run_mean[k] + (one - momentum) * mu
-        run_var[k] = momentum * run_var[k] + (one - momentum) * unbiased
-
-
-@njit(error_model="numpy")
-def batch_norm_backward(D, sw, zhat, std, scale, g_scale, g_shift, sw_sum):
-    """Back-propagate ``D`` (gradient w.r.t. the normalized output) in place.
-
-    Writes the gradients of the scale and shift (divided by ``sw_sum`` as
-    every gradient of the loss) and replaces ``D`` by the gradient w.r.t. the
-    pre-normalization input:
-    ``scale / std * (D - sw * (sum(D) + zhat * sum(D * zhat)) / sw_sum)``
-    (the weighted statistics make a row's weight enter through ``sw``; with
-    unit weights this is the textbook ``D - mean(D) - zhat * mean(D * zhat)``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skreg._kernels.mlp import batch_norm_backward
-    >>> D = np.array([[1.0], [1.0]]); zh = np.array([[-1.0], [1.0]])
-    >>> gs = np.zeros(1); gb = np.zeros(1)
-    >>> batch_norm_backward(D, np.ones(2), zh, np.ones(1), np.ones(1), gs, gb, 2.0)
-    >>> D.ravel(), gs, gb
-    (array([0., 0.]), array([0.]), array([1.]))
-    """
-    nb, m = D.shape
-    dt = D.dtype.type
-    for k in range(m):
-        s1 = dt(0)
-        s2 = dt(0)
-        for r in range(nb):
-            d = D[r, k]
-            s1 += d
-            s2 += d * zhat[r, k]
-        g_scale[k] = s2 / sw_sum
-        g_shift[k] = s1 / sw_sum
-        c = scale[k] / std[k]
-        for r in range(nb):
-            D[r, k] = c * (D[r, k] - sw[r] * (g_shift[k] + zhat[r, k] * g_scale[k]))
-
-
-@njit(error_model="numpy")
 def apply_mask(src, dst, masks, start):
     """``dst = src * mask`` with the mask block of ``src``'s shape at ``start``.
 
@@ -791,19 +705,14 @@ def _engine_only(kernel, **options):
 
 _finish_layer_grad = _engine_only(finish_layer_grad)
 _apply_mask = _engine_only(apply_mask)
-_batch_norm_forward = _engine_only(batch_norm_forward)
-_batch_norm_backward = _engine_only(batch_norm_backward)
 _sparse_rows_dot = _engine_only(sparse_rows_dot)
 _sparse_rows_grad = _engine_only(sparse_rows_grad)
 
 
-def _scatter_csr(X, rows, x_buf, n_features, densify):
-    """The CSR rows ``rows`` scattered into a dense view of ``x_buf`` (when
-    ``densify``: the input is perturbed), else an empty view (the first
-    layer then reads the CSR arrays)."""
+def _scatter_csr(X, rows, x_buf, n_features):
+    """The CSR rows ``rows`` scattered into a dense view of ``x_buf`` (the
+    input is perturbed)."""
     nb = rows.shape[0]
-    if not densify:
-        return x_buf[:0].reshape((0, 0))
     xb = view(x_buf, 0, (nb, n_features))
     xb[:, :] = x_buf.dtype.type(0)
     for r in range(nb):
@@ -965,6 +874,7 @@ def _batches(
     net,
     X,
     Xs,
+    Xd,
     Y,
     sw,
     order,
@@ -985,8 +895,10 @@ def _batches(
     another would link and optimize the callee's code again, so one body
     costs about half the cold compilation of two (benchmarks/
     bench_mlp_first_use.py).  ``pos0`` is the epoch position of ``order[0]``
-    (the row of the dropout masks and noise).  A dense input comes as ``X``
-    with ``Xs=None``, a :class:`CSR` one as ``Xs`` with ``X=None``.
+    (the row of the dropout masks and noise).  The input comes as one of
+    ``X`` (dense), ``Xs`` (:class:`CSR`, read by the first layer) or ``Xd``
+    (:class:`CSR` made dense batch by batch: the input is perturbed); the
+    other two are None (see :func:`_split`).
 
     Returns
     -------
@@ -1022,13 +934,9 @@ def _batches(
         rows = view(order, start, (stop - start,))
         nb = stop - start
         pos = pos0 + start
-        densify = False
-        if perturb is not None:
-            densify = perturb.use_noise or perturb.mask_start[0] >= 0
-        # X (dense) or Xs (CSR) is None; numba prunes the branches of an
+        # two of X, Xs and Xd are None; numba prunes the branches of an
         # ``arg is not None`` test on an argument typed None (not those of
         # ``is None`` on the other), so each layout's code is compiled alone.
-        # The first layer reads the CSR arrays unless the input is perturbed.
         sparse_first = False
         if X is not None:
             xb = view(work.x_buf, 0, (nb, n_features))
@@ -1039,8 +947,11 @@ def _batches(
                 for j in range(n_features):
                     xb[r, j] = X[row, j]
         if Xs is not None:
-            xb = _scatter_csr(Xs, rows, work.x_buf, n_features, densify)
-            sparse_first = not densify
+            # the first layer reads the CSR arrays; xb is not read
+            xb = view(work.x_buf, 0, (0, n_features))
+            sparse_first = True
+        if Xd is not None:
+            xb = _scatter_csr(Xd, rows, work.x_buf, n_features)
         if perturb is not None:
             if perturb.use_noise:
                 x = view(xb, 0, (xb.size,))
@@ -1079,22 +990,44 @@ def _batches(
                 activate(Z, net.out)
                 continue
             if bn is not None:
+                # batch normalization, written out (a kernel of its own is
+                # compiled twice: alone, and again linked into the engine):
+                # zhat = (Z - mean) / sqrt(var + eps) with the sw-weighted
+                # mean and (biased) variance over the rows, so that a row of
+                # weight 2 counts as two rows; Z <- scale * zhat + shift.
+                # zhat and std are kept for the backward pass.  The running
+                # statistics move towards the batch's, with the unbiased
+                # variance var * S / (S - 1) (S = sw_sum): run <- momentum *
+                # run + (1 - momentum) * batch (Keras's convention).
                 h0 = bn.hid_start[i + 1]
                 H = bn.n_hidden
                 s0 = bn.n_base + h0
-                _batch_norm_forward(
-                    Z,
-                    sw_b,
-                    sw_sum,
-                    view(params, s0, (fo,)),
-                    view(params, s0 + H, (fo,)),
-                    view(bn.zhat, act_start[i + 1], (nb, fo)),
-                    view(bn.std, h0, (fo,)),
-                    view(bn.running, h0, (fo,)),
-                    view(bn.running, H + h0, (fo,)),
-                    bn.momentum,
-                    bn.eps,
-                )
+                momentum = bn.momentum
+                running = bn.running
+                zhat = view(bn.zhat, act_start[i + 1], (nb, fo))
+                for k in range(fo):
+                    mu = zero
+                    for r in range(nb):
+                        mu += sw_b[r] * Z[r, k]
+                    mu /= sw_sum
+                    var = zero
+                    for r in range(nb):
+                        d = Z[r, k] - mu
+                        var += sw_b[r] * (d * d)
+                    var /= sw_sum
+                    sd = np.sqrt(var + bn.eps)
+                    bn.std[h0 + k] = sd
+                    scale = params[s0 + k]
+                    shift = params[s0 + H + k]
+                    for r in range(nb):
+                        zh = (Z[r, k] - mu) / sd
+                        zhat[r, k] = zh
+                        Z[r, k] = scale * zh + shift
+                    unbiased = var * sw_sum / (sw_sum - one) if sw_sum > one else var
+                    m0 = h0 + k
+                    v0 = H + h0 + k
+                    running[m0] = momentum * running[m0] + (one - momentum) * mu
+                    running[v0] = momentum * running[v0] + (one - momentum) * unbiased
             activate(Z, net.hidden)
             prev = Z
             if perturb is not None:
@@ -1166,19 +1099,32 @@ def _batches(
                     )
             activation_derivative(A_prev, D_prev, net.hidden)
             if bn is not None:
+                # back through the batch normalization, written out (as its
+                # forward pass): the gradients of the scale and shift
+                # (divided by sw_sum as every gradient of the loss), and D
+                # becomes the gradient w.r.t. the pre-normalization input,
+                # scale / std * (D - sw * (sum(D) + zhat * sum(D * zhat)) /
+                # sw_sum) (with unit weights the textbook D - mean(D) - zhat
+                # * mean(D * zhat)).
                 h0 = bn.hid_start[layer - 1]
                 H = bn.n_hidden
                 s0 = bn.n_base + h0
-                _batch_norm_backward(
-                    D_prev,
-                    sw_b,
-                    view(bn.zhat, act_start[layer - 1], (nb, fi)),
-                    view(bn.std, h0, (fi,)),
-                    view(params, s0, (fi,)),
-                    view(grad, s0, (fi,)),
-                    view(grad, s0 + H, (fi,)),
-                    sw_sum,
-                )
+                zhat = view(bn.zhat, act_start[layer - 1], (nb, fi))
+                for k in range(fi):
+                    s1 = zero
+                    s2 = zero
+                    for r in range(nb):
+                        d = D_prev[r, k]
+                        s1 += d
+                        s2 += d * zhat[r, k]
+                    g_scale = s2 / sw_sum
+                    g_shift = s1 / sw_sum
+                    grad[s0 + k] = g_scale
+                    grad[s0 + H + k] = g_shift
+                    c = params[s0 + k] / bn.std[h0 + k]
+                    for r in range(nb):
+                        d = D_prev[r, k] - sw_b[r] * (g_shift + zhat[r, k] * g_scale)
+                        D_prev[r, k] = c * d
 
         # not np.isfinite: numba computes it as ``ord(x - x)``, and with the
         # reassoc flag LLVM folds ``x - x`` to 0 once the loss's code is in
@@ -1212,8 +1158,17 @@ def _batches(
     return loss_sum, t, n_done, loss, sw_sum
 
 
-def _split(X):
-    return (None, X) if isinstance(X, CSR) else (X, None)
+def _split(X, perturb):
+    """``X`` as the engine's ``X, Xs, Xd`` (see :func:`_batches`).
+
+    A CSR input whose entries are perturbed (input noise or dropout) is made
+    dense batch by batch; the kernel compiled for it has no sparse products.
+    """
+    if not isinstance(X, CSR):
+        return X, None, None
+    if perturb is not None and (perturb.use_noise or perturb.mask_start[0] >= 0):
+        return None, None, X
+    return None, X, None
 
 
 def loss_grad(
@@ -1273,7 +1228,7 @@ def loss_grad(
     >>> float(loss), float(n_b), grad.tolist()
     (0.0, 2.0, [0.0, 0.0])
     """
-    head = (params, grad, net, *_split(X), Y, sw)
+    head = (params, grad, net, *_split(X, perturb), Y, sw)
     tail = (work, pen, None, 0, group_alpha, bn, perturb)
     _, _, _, loss, n_b = _batches(*head, rows, rows.shape[0], pos, *tail)
     return loss, n_b
@@ -1327,7 +1282,7 @@ def run_epoch(
     >>> n_done, bool(params[0] > 1.0)
     (2, True)
     """
-    head = (params, grad, net, *_split(X), Y, sw)
+    head = (params, grad, net, *_split(X, options[-1]), Y, sw)
     # options: group_alpha, bn, perturb (as loss_grad's)
     tail = (work, pen, opt, t, *options)
     loss_sum, t, n_done, _, _ = _batches(*head, order, batch_size, 0, *tail)
