@@ -181,6 +181,15 @@ CASES = (
         4.0,
         "mlp",
     ),
+    # The worst combination found (a CSR input perturbed by noise and dropout
+    # is made dense batch by batch in the kernel).
+    Case(
+        "MLPClassifier(whole toolkit) CSR",
+        DATA["sparse"].format(fmt="csr") + "y = (y > 0).astype(int)\n",
+        f"skreg.MLPClassifier({TOOLKIT}, max_iter=20, random_state=0).fit(X, y)",
+        4.0,
+        "mlp",
+    ),
 )
 
 CHILD = """
