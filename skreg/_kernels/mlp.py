@@ -72,7 +72,7 @@ from skreg._kernels.mlp_types import (  # noqa: F401 - the engine's public names
     Work,
     code_of,
 )
-from skreg._numba import FASTMATH, njit
+from skreg._numba import FASTMATH, inner_kernel, njit
 
 # Overload implementations are called from kernels only: numba then need not
 # build (and optimize) their Python and C entry points.
@@ -211,7 +211,7 @@ def _rebind(func, names):
 
     The optimizer steps call public kernels, which Python code calls too
     (doctests, ``NUMBA_DISABLE_JIT``); their copies compiled into the engine
-    call variants without the Python and C entry points.  The activations
+    call variants pasted in as numba IR (``inline="always"``).  The activations
     called from Python take :func:`~skreg._kernels.mlp_blas.view` in Python.
     """
     namespace = {**func.__globals__, **names}
@@ -401,7 +401,7 @@ def data_loss(Y, P, sw, loss_code, clip_eps):
 # a batch, intercepts, penalty, output delta) out in :func:`_batches` took
 # the engine's lowering from 0.45-0.6 to 0.23 s.  The loop nests worth it on
 # their own are compiled once (below).
-@njit(error_model="numpy")
+@inner_kernel(error_model="numpy")
 def sparse_rows_dot(Z, W, rows, X_data, X_indices, X_indptr):
     """``Z = X[rows] @ W`` for a CSR ``X`` given by its three arrays.
 
@@ -426,7 +426,7 @@ def sparse_rows_dot(Z, W, rows, X_data, X_indices, X_indptr):
                 Z[r, k] += v * W[c, k]
 
 
-@njit(error_model="numpy")
+@inner_kernel(error_model="numpy")
 def sparse_rows_grad(G, D, rows, X_data, X_indices, X_indptr):
     """``G = X[rows].T @ D`` for a CSR ``X`` given by its three arrays.
 
@@ -452,7 +452,7 @@ def sparse_rows_grad(G, D, rows, X_data, X_indices, X_indptr):
                 G[c, k] += v * D[r, k]
 
 
-@njit(error_model="numpy")
+@inner_kernel(error_model="numpy")
 def finish_layer_grad(G, gb, W, D, l2, sw_sum):
     """Add the L2 term to ``G`` and set ``gb``, both divided by ``sw_sum``.
 
@@ -650,7 +650,7 @@ def group_prox_rows(params, n_rows, n_cols, step, v, use_v, epsilon):
             params[base + k] *= scale
 
 
-@njit(error_model="numpy")
+@inner_kernel(error_model="numpy")
 def apply_mask(src, dst, masks, start):
     """``dst = src * mask`` with the mask block of ``src``'s shape at ``start``.
 
@@ -683,32 +683,7 @@ def apply_mask(src, dst, masks, start):
 # ---------------------------------------------------------------------------
 
 
-def _engine_only(kernel, **options):
-    """``kernel`` compiled once more for the engine's use only.
-
-    Without the Python and C entry points numba builds for every function a
-    Python caller could call (their code is half of a small kernel's), and
-    not cached on its own: the engine's cache entry holds its code.  The
-    public dispatcher stays for Python callers (tests, doctests); the
-    variant must only be called from compiled code (from Python it would
-    crash): the optimizer steps, which Python code calls too, reach theirs
-    through :func:`_rebind`.  ``options`` override numba's.
-    """
-    return njit(
-        error_model="numpy",
-        cache=False,
-        no_cpython_wrapper=True,
-        no_cfunc_wrapper=True,
-        **options,
-    )(getattr(kernel, "py_func", kernel))
-
-
-_finish_layer_grad = _engine_only(finish_layer_grad)
-_apply_mask = _engine_only(apply_mask)
-_sparse_rows_dot = _engine_only(sparse_rows_dot)
-_sparse_rows_grad = _engine_only(sparse_rows_grad)
-
-
+@inner_kernel(error_model="numpy")
 def _scatter_csr(X, rows, x_buf, n_features):
     """The CSR rows ``rows`` scattered into a dense view of ``x_buf`` (the
     input is perturbed)."""
@@ -720,9 +695,6 @@ def _scatter_csr(X, rows, x_buf, n_features):
         for p in range(X.indptr[row], X.indptr[row + 1]):
             xb[r, X.indices[p]] = X.data[p]
     return xb
-
-
-_scatter_csr = _engine_only(_scatter_csr)
 
 
 def _step_sgd(
@@ -848,7 +820,9 @@ def optimizer_step(
 # optimizer instead of two, each with its own LLVM optimization and machine
 # code, linked and optimized again into the engine.
 _STEP_KERNELS = {
-    name: _engine_only(globals()[name], inline="always")
+    name: njit(error_model="numpy", cache=False, inline="always")(
+        getattr(globals()[name], "py_func", globals()[name])
+    )
     for name in ("sgd_step", "adam_step", "rmsprop_step", "group_prox_rows")
 }
 _ENGINE_STEPS = {
@@ -959,7 +933,7 @@ def _batches(
                 for j in range(x.shape[0]):
                     x[j] += perturb.noise[off + j]
             if perturb.mask_start[0] >= 0:
-                _apply_mask(
+                apply_mask(
                     xb, xb, perturb.masks, perturb.mask_start[0] + pos * n_features
                 )
         yb = view(work.y_buf, 0, (nb, n_out))
@@ -982,7 +956,7 @@ def _batches(
             if i > 0 or not sparse_first:
                 matmul(prev, W, Z)
             elif Xs is not None:
-                _sparse_rows_dot(Z, W, rows, Xs.data, Xs.indices, Xs.indptr)
+                sparse_rows_dot(Z, W, rows, Xs.data, Xs.indices, Xs.indptr)
             for r in range(nb):
                 for k in range(fo):
                     Z[r, k] += b[k]
@@ -1033,7 +1007,7 @@ def _batches(
             if perturb is not None:
                 if perturb.mask_start[i + 1] >= 0:
                     prev = view(perturb.drop_acts, act_start[i + 1], (nb, fo))
-                    _apply_mask(
+                    apply_mask(
                         Z, prev, perturb.masks, perturb.mask_start[i + 1] + pos * fo
                     )
 
@@ -1082,8 +1056,8 @@ def _batches(
             elif not sparse_first:
                 matmul(xb.T, D, G)
             elif Xs is not None:
-                _sparse_rows_grad(G, D, rows, Xs.data, Xs.indices, Xs.indptr)
-            _finish_layer_grad(G, gb, W, D, l2, sw_sum)
+                sparse_rows_grad(G, D, rows, Xs.data, Xs.indices, Xs.indptr)
+            finish_layer_grad(G, gb, W, D, l2, sw_sum)
             if layer == 1:
                 continue
             A_prev = view(acts, act_start[layer - 1], (nb, fi))
@@ -1091,7 +1065,7 @@ def _batches(
             matmul(D, W.T, D_prev)
             if perturb is not None:
                 if dropped:
-                    _apply_mask(
+                    apply_mask(
                         D_prev,
                         D_prev,
                         perturb.masks,
