@@ -17,7 +17,7 @@ from numba.extending import overload
 
 from skreg._kernels.penalty import factor_of
 from skreg._kernels.prox import enet_coordinate_update
-from skreg._numba import inner_kernel, njit
+from skreg._numba import FASTMATH_GATHER, inner_kernel, njit
 
 
 @inner_kernel
@@ -207,7 +207,7 @@ def gram_fill_rows(problem, features):
         gram[j, j] = col_norms2[j]
 
 
-@inner_kernel
+@inner_kernel(fastmath=FASTMATH_GATHER)
 def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     """Sweep over CSC ``X`` with implicit centering and sample weights.
 
@@ -237,15 +237,26 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
             continue
         w_j = w[j]
         start, end = indptr[j], indptr[j + 1]
-        correlation = l1 - l1
+        even = l1 - l1
+        odd = l1 - l1
         if weighted:
             for p in range(start, end):
-                i = indices[p]
-                correlation += sample_weight[i] * data[p] * raw_residual[i]
+                i = np.uintp(indices[p])
+                even += sample_weight[i] * data[p] * raw_residual[i]
         else:
-            for p in range(start, end):
-                correlation += data[p] * raw_residual[indices[p]]
-        correlation += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
+            # Two sums: one makes each addition wait for the last.  Row
+            # indices as unsigned: numba wraps a negative signed index around
+            # (a compare and a select per entry); CSC indices are never
+            # negative.  Both together: 90 -> 49 us a pass of X'r on
+            # 2000x5000 at density 5e-3 (issue 12).
+            p = start
+            while p + 1 < end:
+                even += data[p] * raw_residual[np.uintp(indices[p])]
+                odd += data[p + 1] * raw_residual[np.uintp(indices[p + 1])]
+                p += 2
+            if p < end:
+                even += data[p] * raw_residual[np.uintp(indices[p])]
+        correlation = even + odd + (shift[0] * col_wsum[j] - x_mean[j] * shift[1])
         correlation += w_j * col_norms2[j]
         threshold, ridge = l1, l2
         if weighted_penalty:
@@ -258,7 +269,7 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
         if new_w_j != w_j:
             step = new_w_j - w_j
             for p in range(start, end):
-                raw_residual[indices[p]] -= step * data[p]
+                raw_residual[np.uintp(indices[p])] -= step * data[p]
             shift[0] += step * x_mean[j]
             shift[1] -= step * (col_wsum[j] - x_mean[j] * total_weight)
             w[j] = new_w_j

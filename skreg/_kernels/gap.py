@@ -25,8 +25,10 @@ before each gap (:func:`skreg._kernels.cd_plain.fit_unpenalized`), so both
 terms are then at rounding level and the gap certifies the full problem.
 """
 
+import numpy as np
+
 from skreg._kernels.penalty import factor_of
-from skreg._numba import inner_kernel
+from skreg._numba import FASTMATH_GATHER, inner_kernel
 
 
 @inner_kernel
@@ -156,7 +158,7 @@ def residual_stats_gram(
     return r_norm2, r_dot_y
 
 
-@inner_kernel
+@inner_kernel(fastmath=FASTMATH_GATHER)
 def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
     """Statistics for CSC ``X`` with implicit centering and sample weights.
 
@@ -172,15 +174,23 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
     zero = l2 - l2
     for k in range(features.shape[0]):
         j = features[k]
-        acc = zero
+        start, end = indptr[j], indptr[j + 1]
+        even = zero
+        odd = zero
         if weighted:
-            for p in range(indptr[j], indptr[j + 1]):
-                i = indices[p]
-                acc += sample_weight[i] * data[p] * raw_residual[i]
+            for p in range(start, end):
+                i = np.uintp(indices[p])
+                even += sample_weight[i] * data[p] * raw_residual[i]
         else:
-            for p in range(indptr[j], indptr[j + 1]):
-                acc += data[p] * raw_residual[indices[p]]
-        acc += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
+            # As in cd_sweep_sparse: two sums, unsigned row indices.
+            p = start
+            while p + 1 < end:
+                even += data[p] * raw_residual[np.uintp(indices[p])]
+                odd += data[p + 1] * raw_residual[np.uintp(indices[p + 1])]
+                p += 2
+            if p < end:
+                even += data[p] * raw_residual[np.uintp(indices[p])]
+        acc = even + odd + (shift[0] * col_wsum[j] - x_mean[j] * shift[1])
         l2_j = l2 * penalty_factor[j] if weighted_penalty else l2
         xtr[j] = acc - l2_j * w[j] if subtract_l2 else acc
     r_norm2 = 0.0
