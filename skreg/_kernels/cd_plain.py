@@ -204,6 +204,8 @@ def plain_cd_path(
     screening,
     path_gaps,
     newton_rule,
+    start,
+    rows,
     coefs,
     gaps,
     n_iters,
@@ -232,10 +234,13 @@ def plain_cd_path(
     Newton step on the support is due (:func:`newton_step_budget`) the kernel
     stops and leaves that alpha to the driver.
 
-    Writes the coefficients of each finished alpha to ``coefs[i]``; the gap
-    and sweeps of every alpha run (the unfinished one too) to ``gaps[i]`` and
+    Runs the alphas from ``start`` on.  Writes the coefficients of each
+    finished alpha to ``coefs[rows[j], i]`` (its non-zeros only: ``coefs`` is
+    zero on entry; an empty ``coefs`` stores nothing); the gap and sweeps of
+    every alpha run (the unfinished one too) to ``gaps[i]`` and
     ``n_iters[i]``, and the next budget of the unfinished one to
-    ``budgets[i]``.  Returns the number of alphas finished.  ``work`` holds
+    ``budgets[i]``.  Returns the index of the unfinished alpha, or the
+    number of alphas when all are finished.  ``work`` holds
     work arrays (:func:`plain_cd_work`): allocated in NumPy, not here, where
     each ``np.empty`` or ``np.arange`` would compile numba's implementation
     into the first fit.
@@ -244,7 +249,7 @@ def plain_cd_path(
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2
     xtr, active, everything = work
-    for i in range(l1s.shape[0]):
+    for i in range(start, l1s.shape[0]):
         l1, l2 = l1s[i], l2s[i]
         l1_typed, l2_typed = l1s_typed[i], l2s_typed[i]
         path_gap = path_gaps[i]
@@ -319,8 +324,10 @@ def plain_cd_path(
             last_gap = gap
         gaps[i] = gap
         n_iters[i] = n_iter
-        for j in range(n_features):
-            coefs[i, j] = w[j]
+        if coefs.shape[0] > 0:
+            for j in range(n_features):
+                if w[j] != 0:
+                    coefs[rows[j], i] = w[j]
     return l1s.shape[0]
 
 

@@ -214,25 +214,10 @@ def solve_enet(
         coef = full_coef[layout.columns]
     if working_set is None:
         working_set = uses_working_set(layout, l1, random)
-    dtype = layout.dtype.type
     state = layout.start(coef) if warm_state is None else warm_state
     tol_scaled = tol * layout.y_norm2
     stats = None
     support = None
-
-    def kernel_head(state, allowed):
-        """The arguments both CD kernels start with, for a budget of sweeps."""
-        return (
-            layout.problem,
-            state,
-            coef,
-            float(l1),
-            float(l2),
-            dtype(l1),
-            dtype(l2),
-            bool(positive),
-            int(allowed),
-        )
 
     if working_set and l1 > 0:
         stats = warm_stats
@@ -240,21 +225,23 @@ def solve_enet(
             stats = new_bounds(layout.col_norms2, layout.n_samples)
         if buffers is None:
             buffers = new_buffers(layout.n_features, layout.n_samples, layout.dtype)
-        residual_weights = _residual_weights(layout)
 
         def run(state, allowed, first):
-            return working_set_cd(
-                *kernel_head(state, allowed),
-                float(tol_scaled),
-                bool(screening),
-                stats,
-                INITIAL_WORKING_SET,
-                ANDERSON_DEPTH,
-                INNER_GAP_FRACTION,
-                cold_sweep(layout) and first,
-                float(path_gap),
-                residual_weights,
-                buffers,
+            return solve_once(
+                working_set_path_kernel,
+                layout,
+                state,
+                coef,
+                l1,
+                l2,
+                positive=positive,
+                max_iter=allowed,
+                tol=tol,
+                screening=screening,
+                path_gap=path_gap,
+                stats=stats,
+                buffers=buffers,
+                cold=cold_sweep(layout) and first,
             )
 
     elif random:
@@ -274,12 +261,18 @@ def solve_enet(
     else:
 
         def run(state, allowed, first):
-            return plain_cd_once(
-                *kernel_head(state, allowed),
-                float(tol),
-                float(tol_scaled),
-                bool(screening),
-                float(path_gap),
+            return solve_once(
+                plain_path_kernel,
+                layout,
+                state,
+                coef,
+                l1,
+                l2,
+                positive=positive,
+                max_iter=allowed,
+                tol=tol,
+                screening=screening,
+                path_gap=path_gap,
             )
 
     if not random:
@@ -362,35 +355,23 @@ def newton_first_budget(layout, l1, working_set, path_gap, max_iter):
     return NEWTON_FIRST_BUDGET_PLAIN_PATH if path_gap > 0 else NEWTON_FIRST_BUDGET
 
 
-def plain_cd_once(
-    problem, state, coef, l1, l2, l1_typed, l2_typed, positive, max_iter, tol,
-    tol_scaled, screening, path_gap,
-):  # fmt: skip
-    """One budget of ``max_iter`` plain-CD sweeps at one penalty (no Newton
-    step): :func:`~skreg._kernels.cd_plain.plain_cd_path`, the one kernel of
-    plain CD, on one alpha.  Returns ``(gap, n_iter)``."""
-    gaps = np.empty(1)
-    n_iters = np.empty(1, dtype=np.int64)
-    plain_cd_path(
-        problem,
+def solve_once(kernel, layout, state, coef, l1, l2, *, max_iter, path_gap, **options):
+    """One budget of ``max_iter`` sweeps at one penalty (no Newton step) by a
+    path kernel (:func:`plain_path_kernel`, :func:`working_set_path_kernel`):
+    the one kernel of each solver, on one alpha.  Returns ``(gap, n_iter)``."""
+    _, gaps, n_iters, _ = kernel(
+        layout,
         state,
         coef,
         np.array([l1], dtype=np.float64),
         np.array([l2], dtype=np.float64),
-        np.array([l1_typed], dtype=coef.dtype),
-        np.array([l2_typed], dtype=coef.dtype),
-        bool(positive),
-        int(max_iter),
-        float(tol),
-        float(tol_scaled),
-        bool(screening),
-        np.array([path_gap], dtype=np.float64),
-        (int(max_iter), 0, 0.0, 1),
-        np.empty((1, coef.shape[0]), dtype=coef.dtype),
-        gaps,
-        n_iters,
-        np.empty(1, dtype=np.int64),
-        plain_cd_work(coef.shape[0], coef.dtype),
+        start=0,
+        max_iter=max_iter,
+        first_budget=max_iter,
+        path_gaps=np.array([path_gap], dtype=np.float64),
+        coefs=np.empty((0, 1), dtype=coef.dtype),
+        rows=None,
+        **options,
     )
     return float(gaps[0]), int(n_iters[0])
 
@@ -407,26 +388,41 @@ def newton_max_support(layout):
     return NEWTON_MAX_SUPPORT
 
 
-def plain_path_kernel(
-    layout, state, coef, l1s, l2s, *, positive, max_iter, first_budget, tol,
-    screening, path_gaps, coefs,
-):  # fmt: skip
-    """Call :func:`~skreg._kernels.cd_plain.plain_cd_path` on penalties
-    ``l1s``, ``l2s`` (float64 arrays) with this module's Newton rule.
-
-    Returns ``(n_finished, gaps, n_iters, budgets)``.
-    """
-    gaps = np.empty(l1s.shape[0])
-    n_iters = np.empty(l1s.shape[0], dtype=np.int64)
-    budgets = np.empty(l1s.shape[0], dtype=np.int64)
-    dtype = layout.dtype
-    newton_rule = (
+def _newton_rule(layout, first_budget):
+    """``newton_rule`` of the path kernels: this module's Newton rule."""
+    return (
         int(first_budget),
         int(newton_max_support(layout)),
         float(NEWTON_PROGRESS),
         int(SWEEPS_PER_NEWTON_STEP),
     )
-    n_finished = plain_cd_path(
+
+
+def _path_outputs(n_path):
+    """``(gaps, n_iters, budgets)`` arrays of a path kernel."""
+    return (
+        np.empty(n_path),
+        np.empty(n_path, dtype=np.int64),
+        np.empty(n_path, dtype=np.int64),
+    )
+
+
+def plain_path_kernel(
+    layout, state, coef, l1s, l2s, *, start, positive, max_iter, first_budget,
+    tol, screening, path_gaps, rows, coefs, outputs=None,
+):  # fmt: skip
+    """Call :func:`~skreg._kernels.cd_plain.plain_cd_path` on penalties
+    ``l1s``, ``l2s`` (float64 arrays) from ``start`` on, with this module's
+    Newton rule.  ``rows`` (None: the identity) index ``coefs``' rows by
+    feature; ``outputs`` are the :func:`_path_outputs` to fill.
+
+    Returns ``(stop, gaps, n_iters, budgets)``: the index of the alpha where
+    a Newton step is due, or the number of alphas.
+    """
+    dtype = layout.dtype
+    work = plain_cd_work(coef.shape[0], dtype)
+    outputs = _path_outputs(l1s.shape[0]) if outputs is None else outputs
+    stop = plain_cd_path(
         layout.problem,
         state,
         coef,
@@ -440,14 +436,67 @@ def plain_path_kernel(
         float(tol * layout.y_norm2),
         bool(screening),
         path_gaps,
-        newton_rule,
+        _newton_rule(layout, first_budget),
+        int(start),
+        work[2] if rows is None else rows,
         coefs,
-        gaps,
-        n_iters,
-        budgets,
-        plain_cd_work(coef.shape[0], dtype),
+        *outputs,
+        work,
     )
-    return n_finished, gaps, n_iters, budgets
+    return (stop, *outputs)
+
+
+def working_set_path_kernel(
+    layout, state, coef, l1s, l2s, *, start, positive, max_iter, first_budget,
+    tol, screening, path_gaps, rows, coefs, outputs=None, stats=None,
+    buffers=None, cold=False, loose=(np.inf, 0.0), solver=None,
+):  # fmt: skip
+    """Call :func:`~skreg._kernels.cd_working_set.working_set_cd` as
+    :func:`plain_path_kernel` calls plain CD's kernel.
+
+    ``stats`` and ``buffers`` are the solver's correlation bounds and work
+    arrays (new ones when None), ``cold`` whether a start at zero gets a
+    first sweep over every feature
+    (:func:`~skreg.linear_model._strategy.cold_sweep`), ``loose`` the
+    ``(limit, gap)`` of a staged CV search, ``solver`` the ``(initial size,
+    Anderson depth, inner gap fraction)`` (None: this module's).
+    """
+    if stats is None:
+        stats = new_bounds(layout.col_norms2, layout.n_samples)
+    if buffers is None:
+        buffers = new_buffers(layout.n_features, layout.n_samples, layout.dtype)
+    outputs = _path_outputs(l1s.shape[0]) if outputs is None else outputs
+    initial_size, depth, inner_fraction = solver or (
+        INITIAL_WORKING_SET,
+        ANDERSON_DEPTH,
+        INNER_GAP_FRACTION,
+    )
+    dtype = layout.dtype
+    stop = working_set_cd(
+        layout.problem,
+        state,
+        coef,
+        l1s,
+        l2s,
+        l1s.astype(dtype),
+        l2s.astype(dtype),
+        bool(positive),
+        int(max_iter),
+        float(tol * layout.y_norm2),
+        bool(screening),
+        stats,
+        (int(initial_size), int(depth), float(inner_fraction), bool(cold)),
+        path_gaps,
+        (float(loose[0]), float(loose[1])),
+        _newton_rule(layout, first_budget),
+        _residual_weights(layout),
+        buffers,
+        int(start),
+        buffers.everything if rows is None else rows,
+        coefs,
+        *outputs,
+    )
+    return (stop, *outputs)
 
 
 def _newton_when_crawling(

@@ -414,8 +414,10 @@ def solve_path(
         # gather and scatter per alpha); coef gets them back at the end.
         work = coef[columns]
     options = dict(max_iter=max_iter, tol=tol, positive=positive, screening=screening)
-    if _alpha_loop_in_kernel(layout, path_alphas, l1_ratio, random, loose_support):
-        _solve_plain_path(
+    kernel = _path_kernel(layout, path_alphas, l1_ratio, random, loose_support)
+    if kernel is not None:
+        _solve_path_in_kernel(
+            kernel,
             layout,
             work,
             path_alphas,
@@ -427,6 +429,7 @@ def solve_path(
             n_iters=n_iters,
             options=options,
             path_gap=path_gap * tol,
+            loose_support=loose_support,
             verbose=verbose,
         )
         if columns is not None:
@@ -468,25 +471,30 @@ def solve_path(
     return coefs, dual_gaps, n_iters
 
 
-def _alpha_loop_in_kernel(layout, path_alphas, l1_ratio, random, loose_support):
-    """Whether the path runs its alpha loop in the plain-CD kernel.
+def _path_kernel(layout, path_alphas, l1_ratio, random, loose_support):
+    """The kernel that runs the path's alpha loop, or None (a loop in Python).
 
-    That is where :func:`~skreg.linear_model._cd_solver.solve_enet` would run
-    plain cyclic CD at every alpha (few features), with the same relative
-    gap for all of them (no ``loose_support``).
+    That is :func:`~skreg.linear_model._cd_solver.working_set_path_kernel`
+    or :func:`~skreg.linear_model._cd_solver.plain_path_kernel`, whichever
+    :func:`~skreg.linear_model._cd_solver.solve_enet` would run at every
+    alpha: cyclic CD of a lasso-type penalty at positive alphas; plain CD's
+    kernel has no staged search (``loose_support``).
     """
-    from skreg.linear_model._cd_solver import uses_working_set
-
-    return (
-        not random
-        and loose_support is None
-        and l1_ratio > 0
-        and bool(np.all(path_alphas > 0))
-        and not uses_working_set(layout, 1.0, random)
+    from skreg.linear_model._cd_solver import (
+        plain_path_kernel,
+        uses_working_set,
+        working_set_path_kernel,
     )
 
+    if random or l1_ratio <= 0 or not bool(np.all(path_alphas > 0)):
+        return None
+    if uses_working_set(layout, 1.0, random):
+        return working_set_path_kernel
+    return plain_path_kernel if loose_support is None else None
 
-def _solve_plain_path(
+
+def _solve_path_in_kernel(
+    kernel,
     layout,
     work,
     path_alphas,
@@ -499,57 +507,74 @@ def _solve_plain_path(
     n_iters,
     options,
     path_gap,
+    loose_support,
     verbose,
 ):
-    """:func:`solve_path` with the alpha loop in the kernel
-    (:func:`~skreg._kernels.cd_plain.plain_cd_path`).
+    """:func:`solve_path` with the alpha loop in ``kernel`` (see
+    :func:`_path_kernel`).
 
     The kernel stops at an alpha where a Newton step on the support is due
     (it crawls); :func:`~skreg.linear_model._cd_solver.solve_enet` takes that
     one on from there, and the kernel the next ones.  The solves are those
-    of the per-alpha loop, so are the results.  Fills ``coefs`` (the
+    of the per-alpha loop, so are the results.  Fills ``coefs`` (rows of the
     layout's ``columns``), ``dual_gaps`` and ``n_iters``; ``options`` are the
     keywords ``max_iter``, ``tol``, ``positive`` and ``screening`` of
     :func:`~skreg.linear_model._cd_solver.solve_enet`.
     """
     from skreg.linear_model._cd_solver import (
+        _path_outputs,
+        cold_sweep,
+        new_bounds,
+        new_buffers,
         newton_first_budget,
-        plain_path_kernel,
         solve_enet,
         warn_if_unconverged,
+        working_set_path_kernel,
     )
 
     n_path = path_alphas.shape[0]
     max_iter, tol = options["max_iter"], options["tol"]
-    columns = layout.columns
-    rows = slice(None) if columns is None else columns
     l1s = path_alphas * l1_ratio * n_weight
     l2s = path_alphas * (1.0 - l1_ratio) * n_weight
     path_gaps = np.full(n_path, path_gap)
     tol_scaled = tol * layout.y_norm2
-    first_budget = newton_first_budget(layout, l1s[0], False, path_gap, max_iter)
-    # (alpha, feature): the rows of the alphas still to solve stay contiguous
-    solved = np.zeros((n_path, work.shape[0]), dtype=work.dtype)
+    working_set = kernel is working_set_path_kernel
+    first_budget = newton_first_budget(layout, l1s[0], working_set, path_gap, max_iter)
+    outputs = _path_outputs(n_path)
+    gaps, sweeps, budgets = outputs
+    extra = {}
+    if working_set:
+        extra = dict(
+            stats=new_bounds(layout.col_norms2, layout.n_samples),
+            buffers=new_buffers(layout.n_features, layout.n_samples, layout.dtype),
+            cold=cold_sweep(layout),
+        )
+        if loose_support is not None:
+            extra["loose"] = (loose_support * n_samples, LOOSE_PATH_GAP * tol)
     state = layout.start(work)
     i = 0
     while i < n_path:
-        n_done, gaps, sweeps, budgets = plain_path_kernel(
+        stop, *_ = kernel(
             layout,
             state,
             work,
-            l1s[i:],
-            l2s[i:],
+            l1s,
+            l2s,
+            start=i,
             **options,
             first_budget=first_budget,
-            path_gaps=path_gaps[i:],
-            coefs=solved[i:],
+            path_gaps=path_gaps,
+            rows=layout.columns,
+            coefs=coefs,
+            outputs=outputs,
+            **extra,
         )
-        for k in range(i, i + n_done):
-            gap, n_iter = gaps[k - i], int(sweeps[k - i])
-            warn_if_unconverged(gap, tol_scaled, l1s[k], n_iter, max_iter, tol, 4)
-            _record(verbose, k, n_path, path_alphas[k], gap, n_iter, tol_scaled,
-                    n_samples, dual_gaps, n_iters)  # fmt: skip
-        i += n_done
+        for k in range(i, stop):
+            warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]), max_iter,
+                                tol, 4)  # fmt: skip
+            _record(verbose, k, n_path, path_alphas[k], gaps[k], int(sweeps[k]),
+                    tol_scaled, n_samples, dual_gaps, n_iters)  # fmt: skip
+        i = stop
         if i == n_path:
             break
         # a Newton step is due at alpha i: the per-alpha driver goes on
@@ -559,21 +584,25 @@ def _solve_plain_path(
             l1s[i],
             l2s[i],
             **options,
+            working_set=working_set,
             warm_state=state,
-            path_gap=path_gap,
+            warm_stats=extra.get("stats"),
+            buffers=extra.get("buffers"),
+            path_gap=path_gaps[i],
             columns_only=True,
-            newton_due=(gaps[n_done], int(sweeps[n_done]), int(budgets[n_done])),
+            newton_due=(gaps[i], int(sweeps[i]), int(budgets[i])),
             warn=False,
         )
         warn_if_unconverged(
             result.gap, tol_scaled, l1s[i], result.n_iter, max_iter, tol, 4
         )
         state = result.state
-        solved[i] = work
+        support = result.support
+        rows = support if layout.columns is None else layout.columns[support]
+        coefs[rows, i] = work[support]
         _record(verbose, i, n_path, path_alphas[i], result.gap, result.n_iter,
                 tol_scaled, n_samples, dual_gaps, n_iters)  # fmt: skip
         i += 1
-    coefs[rows] = solved.T
 
 
 def _record(verbose, i, n_path, alpha, gap, n_iter, tol_scaled, n_samples, gaps, iters):

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from skreg._kernels.cd_plain import plain_cd_path, plain_cd_work
-from skreg.linear_model._cd_solver import plain_cd_once
+from skreg.linear_model._cd_solver import plain_path_kernel, solve_once
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 
@@ -29,20 +29,18 @@ def _solve(X, y, sw, kind, alpha, l1_ratio, positive, screening):
     w = np.zeros(X.shape[1])
     state = layout.start(w)
     l1, l2 = alpha * l1_ratio * n, alpha * (1 - l1_ratio) * n
-    gap, n_iter = plain_cd_once(
-        layout.problem,
+    gap, n_iter = solve_once(
+        plain_path_kernel,
+        layout,
         state,
         w,
         l1,
         l2,
-        l1,
-        l2,
-        positive,
-        10_000,
-        1e-12,
-        1e-12 * layout.y_norm2,
-        screening,
-        0.0,
+        positive=positive,
+        max_iter=10_000,
+        tol=1e-12,
+        screening=screening,
+        path_gap=0.0,
     )
     return w, gap, n_iter, layout.y_norm2
 
@@ -124,29 +122,31 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
     state = layout.start(w_ref)
     reference = []
     for l1, l2 in zip(l1s, l2s, strict=True):
-        gap, n_iter = plain_cd_once(
-            layout.problem, state, w_ref, l1, l2, l1, l2, False, 5000, tol,
-            tol_scaled, True, path_gap,
+        gap, n_iter = solve_once(
+            plain_path_kernel, layout, state, w_ref, l1, l2, positive=False,
+            max_iter=5000, tol=tol, screening=True, path_gap=path_gap,
         )  # fmt: skip
         reference.append((w_ref.copy(), gap, n_iter))
 
-    def path(newton_rule):
-        w = np.zeros(p)
-        coefs = np.full((l1s.size, p), np.nan)
+    def path(newton_rule, start=0, w=None, coefs=None):
+        w = np.zeros(p) if w is None else w
+        # rows map features to rows of coefs: here in reverse order
+        rows = np.arange(p)[::-1].copy()
+        coefs = np.zeros((p + 1, l1s.size)) if coefs is None else coefs
         gaps, n_iters = np.full(l1s.size, np.nan), np.zeros(l1s.size, np.int64)
         budgets = np.zeros(l1s.size, np.int64)
-        n_done = plain_cd_path(
+        stop = plain_cd_path(
             layout.problem, layout.start(w), w, l1s, l2s, l1s, l2s, False, 5000,
             tol, tol_scaled, True, np.full(l1s.size, path_gap), newton_rule,
-            coefs, gaps, n_iters, budgets, plain_cd_work(p, w.dtype),
+            start, rows, coefs, gaps, n_iters, budgets, plain_cd_work(p, w.dtype),
         )  # fmt: skip
-        return n_done, w, coefs, gaps, n_iters, budgets
+        return stop, w, coefs[:p][::-1], gaps, n_iters, budgets
 
     # no Newton rule (a first budget of max_iter): every alpha in the kernel
     n_done, w, coefs, gaps, n_iters, _ = path((5000, p, 10.0, 32))
     assert n_done == l1s.size
     for i, (w_i, gap_i, n_iter_i) in enumerate(reference):
-        np.testing.assert_array_equal(coefs[i], w_i)
+        np.testing.assert_array_equal(coefs[:, i], w_i)
         assert (gaps[i], n_iters[i]) == (gap_i, n_iter_i)
     # a first budget of one sweep and a rule that always finds the solve
     # crawling: the kernel stops at the first alpha that needs more sweeps,
@@ -155,5 +155,13 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
     n_done, w, coefs, gaps, n_iters, budgets = path((1, p, 1e30, 1))
     assert n_done == crawler
     assert n_iters[crawler] == 3 and budgets[crawler] == 4
-    assert np.all(np.isnan(coefs[crawler:]))
-    np.testing.assert_array_equal(coefs[:crawler], [r[0] for r in reference[:crawler]])
+    assert not np.any(coefs[:, crawler:])
+    np.testing.assert_array_equal(
+        coefs[:, :crawler], np.array([r[0] for r in reference[:crawler]]).T
+    )
+    # from ``start`` on, the alphas before it untouched
+    w_start = reference[crawler][0].copy()
+    stop, _, coefs, _, _, _ = path((5000, p, 10.0, 32), crawler + 1, w_start)
+    assert stop == l1s.size and not np.any(coefs[:, : crawler + 1])
+    # (a residual rebuilt from w_start: equal up to rounding)
+    np.testing.assert_allclose(coefs[:, -1], reference[-1][0], rtol=1e-12)

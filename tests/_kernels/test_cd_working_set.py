@@ -4,13 +4,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skreg._kernels.bounds import new_bounds
-from skreg._kernels.cd_working_set import (
-    anderson_point,
-    new_buffers,
-    working_set_cd,
+from skreg._kernels.cd_working_set import anderson_point
+from skreg.linear_model._cd_solver import (
+    plain_path_kernel,
+    solve_once,
+    working_set_path_kernel,
 )
-from skreg.linear_model._cd_solver import plain_cd_once
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 
@@ -32,20 +31,18 @@ def _layout(kind, seed=0):
 def _plain(layout, l1, l2, positive):
     w = np.zeros(layout.n_features)
     tol = 1e-14
-    plain_cd_once(
-        layout.problem,
+    solve_once(
+        plain_path_kernel,
+        layout,
         layout.start(w),
         w,
         l1,
         l2,
-        l1,
-        l2,
-        positive,
-        100_000,
-        tol,
-        tol * layout.y_norm2,
-        True,
-        0.0,
+        positive=positive,
+        max_iter=100_000,
+        tol=tol,
+        screening=True,
+        path_gap=0.0,
     )
     return w
 
@@ -60,26 +57,20 @@ def test_working_sets_reach_the_plain_cd_solution(kind, l2, positive, cold_sweep
     expected = _plain(layout, l1, l2, positive)
     w = np.zeros(layout.n_features)
     tol_scaled = 1e-12 * layout.y_norm2
-    gap, n_sweeps = working_set_cd(
-        layout.problem,
+    gap, n_sweeps = solve_once(
+        working_set_path_kernel,
+        layout,
         layout.start(w),
         w,
         l1,
         l2,
-        l1,
-        l2,
-        positive,
-        10_000,
-        tol_scaled,
-        True,
-        new_bounds(layout.col_norms2, layout.n_samples),
-        4,
-        5,
-        0.3,
-        cold_sweep,
-        0.0,
-        np.empty(0),
-        new_buffers(layout.n_features, layout.n_samples, w.dtype),
+        positive=positive,
+        max_iter=10_000,
+        tol=1e-12,
+        screening=True,
+        path_gap=0.0,
+        solver=(4, 5, 0.3),
+        cold=cold_sweep,
     )
     assert 0 <= gap <= tol_scaled
     assert 0 < n_sweeps < 10_000
@@ -92,26 +83,19 @@ def test_working_sets_reach_the_plain_cd_solution(kind, l2, positive, cold_sweep
 def test_max_iter_stops_the_solver_with_an_honest_gap():
     layout = _layout("dense")
     w = np.zeros(layout.n_features)
-    gap, n_sweeps = working_set_cd(
-        layout.problem,
+    gap, n_sweeps = solve_once(
+        working_set_path_kernel,
+        layout,
         layout.start(w),
         w,
         0.5,
         0.0,
-        0.5,
-        0.0,
-        False,
-        1,
-        0.0,
-        True,
-        new_bounds(layout.col_norms2, layout.n_samples),
-        4,
-        5,
-        0.3,
-        False,
-        0.0,
-        np.empty(0),
-        new_buffers(layout.n_features, layout.n_samples, w.dtype),
+        positive=False,
+        max_iter=1,
+        tol=0.0,
+        screening=True,
+        path_gap=0.0,
+        solver=(4, 5, 0.3),
     )
     assert gap > 0
     assert n_sweeps >= 1
@@ -148,16 +132,14 @@ def test_a_converged_warm_start_still_sweeps_its_support_once(kind, solver):
     w = _plain(layout, 1.05 * l1, 0.0, False)  # a nearby alpha's solution
     support = np.flatnonzero(w)
     start = w.copy()
-    loose = 1e3 * layout.y_norm2  # the start meets it already
-    common = (layout.problem, layout.start(w), w, l1, 0.0, l1, 0.0, False, 100)
-    if solver == "plain":
-        gap, n_iter = plain_cd_once(*common, 1e3, loose, True, 1e3)
-    else:
-        bounds = new_bounds(layout.col_norms2, layout.n_samples)
-        buffers = new_buffers(layout.n_features, layout.n_samples, w.dtype)
-        gap, n_iter = working_set_cd(
-            *common, loose, True, bounds, 4, 5, 0.3, False, 1e3, np.empty(0), buffers
-        )
+    kernel, options = plain_path_kernel, {}
+    if solver == "working_set":
+        kernel, options = working_set_path_kernel, {"solver": (4, 5, 0.3)}
+    # tol=1e3: the start meets it already
+    gap, n_iter = solve_once(
+        kernel, layout, layout.start(w), w, l1, 0.0, positive=False,
+        max_iter=100, tol=1e3, screening=True, path_gap=1e3, **options,
+    )  # fmt: skip
     assert n_iter == 1
     assert np.any(w[support] != start[support]), "the support moved"
     assert np.all(w[start == 0] == 0), "only the support is swept"

@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skreg._kernels.bounds import new_bounds
 from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram
 from skreg._kernels.cd_plain import full_gap, plain_cd_work
-from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.gap import enet_gap, residual_stats_dense
 from skreg._kernels.problems import GramProblem, penalty_weights
-from skreg.linear_model._cd_solver import plain_cd_once
+from skreg.linear_model._cd_solver import (
+    plain_path_kernel,
+    solve_once,
+    working_set_path_kernel,
+)
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 PF = np.array([1.0, 0.5, 2.0, 0.0, 1.5, 0.25, 3.0, 0.0])
@@ -146,16 +148,16 @@ def test_plain_and_working_set_solvers_agree_with_factors(kind, positive):
     l1, l2 = 2.0, 0.5
     tol = 1e-13 * layout.y_norm2
     w_plain = np.zeros(60)
-    plain_cd_once(
-        layout.problem, layout.start(w_plain), w_plain, l1, l2, l1, l2, positive,
-        100_000, 1e-12, tol, True, 0,
+    solve_once(
+        plain_path_kernel, layout, layout.start(w_plain), w_plain, l1, l2,
+        positive=positive, max_iter=100_000, tol=1e-13, screening=True,
+        path_gap=0.0,
     )  # fmt: skip
     w_ws = np.zeros(60)
-    bounds = new_bounds(layout.col_norms2, layout.n_samples)
-    gap, _ = working_set_cd(
-        layout.problem, layout.start(w_ws), w_ws, l1, l2, l1, l2, positive,
-        100_000, tol, True, bounds, 10, 12, 0.3, kind == "sparse", 0,
-        np.empty(0), new_buffers(60, layout.n_samples, w_ws.dtype),
+    gap, _ = solve_once(
+        working_set_path_kernel, layout, layout.start(w_ws), w_ws, l1, l2,
+        positive=positive, max_iter=100_000, tol=1e-13, screening=True,
+        path_gap=0.0, solver=(10, 12, 0.3), cold=kind == "sparse",
     )  # fmt: skip
     assert gap <= tol
     np.testing.assert_allclose(w_ws, w_plain, atol=1e-6)

@@ -1,5 +1,6 @@
-"""Plain-CD paths run their alpha loop in one kernel (``plain_cd_path``); the
-solves, hence the results, are those of the per-alpha driver loop."""
+"""Paths run their alpha loop in one kernel (``plain_cd_path`` or
+``working_set_cd``); the solves, hence the results, are those of the
+per-alpha driver loop."""
 
 import warnings
 
@@ -17,7 +18,7 @@ from tests.conftest import equicorrelated
 def loops(monkeypatch):
     """Count kernel-run paths, and the per-alpha solves they hand back."""
     calls = {"kernel": 0, "handed_back": 0}
-    kernel, solve = _path._solve_plain_path, _cd_solver.solve_enet
+    kernel, solve = _path._solve_path_in_kernel, _cd_solver.solve_enet
 
     def counted_kernel(*args, **kwargs):
         calls["kernel"] += 1
@@ -27,7 +28,7 @@ def loops(monkeypatch):
         calls["handed_back"] += kwargs.get("newton_due") is not None
         return solve(*args, **kwargs)
 
-    monkeypatch.setattr(_path, "_solve_plain_path", counted_kernel)
+    monkeypatch.setattr(_path, "_solve_path_in_kernel", counted_kernel)
     monkeypatch.setattr(_cd_solver, "solve_enet", counted_solve)
     return calls
 
@@ -36,7 +37,7 @@ def _both_ways(monkeypatch, run):
     """``run()`` with the alpha loop in the kernel, then in Python."""
     in_kernel = run()
     with monkeypatch.context() as m:
-        m.setattr(_path, "_alpha_loop_in_kernel", lambda *args: False)
+        m.setattr(_path, "_path_kernel", lambda *args: None)
         in_python = run()
     return in_kernel, in_python
 
@@ -51,6 +52,10 @@ def _both_ways(monkeypatch, run):
         "float32",
         "enet-positive",
         "penalty-factor",
+        "working-set",
+        "working-set-crawling",
+        "working-set-sparse",
+        "working-set-enet-weights",
     ],
 )
 def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops):
@@ -75,6 +80,19 @@ def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops)
     elif case == "penalty-factor":
         path = skreg.enet_path
         kwargs.update(penalty_factor=np.r_[0.0, np.ones(59)])
+    elif case.startswith("working-set"):  # >= 200 features: working sets
+        X, y = equicorrelated(80, 240)
+        if case == "working-set-crawling":  # budgets of 1 sweep: Newton steps
+            monkeypatch.setattr(_cd_solver, "NEWTON_FIRST_BUDGET", 1)
+            monkeypatch.setattr(_cd_solver, "NEWTON_PROGRESS", 1e30)
+            kwargs["n_alphas"] = 20
+        elif case == "working-set-sparse":
+            X = np.where(np.abs(X) > 1.0, X, 0.0)
+            X[:, 200:] = 0.0  # left out of the layout
+            X = sp.csc_matrix(X)
+        elif case == "working-set-enet-weights":
+            path = skreg.enet_path
+            kwargs.update(l1_ratio=0.7, penalty_factor=np.r_[0.0, np.ones(239)])
     (a1, c1, g1, n1), (a2, c2, g2, n2) = _both_ways(
         monkeypatch, lambda: path(X, y, **kwargs)
     )
@@ -84,8 +102,8 @@ def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops)
     np.testing.assert_array_equal(g1, g2)
     np.testing.assert_array_equal(n1, n2)
     assert c1.dtype == X.dtype
-    if case == "tall-crawling":  # some alphas crawled into Newton steps
-        assert loops["handed_back"] > 0
+    if case in ("tall-crawling", "working-set-crawling"):
+        assert loops["handed_back"] > 0  # some alphas crawled into Newton steps
     if case == "sparse-empty-columns":  # a left-out column keeps its start
         assert np.all(c1[50] == 3.0) and not np.any(c1[41:50])
 
@@ -108,10 +126,12 @@ def test_alphas_that_hit_max_iter_warn_as_before(monkeypatch):
     assert in_kernel == in_python  # same messages, same line (enet_path's)
 
 
-def test_lasso_cv_and_random_selection_paths(monkeypatch, loops):
-    """LassoCV's folds take the kernel loop; a random selection does not
-    (its coordinates are drawn in NumPy)."""
-    X, y = equicorrelated(200, 40, seed=3)
+@pytest.mark.parametrize("shape", [(200, 40), (80, 240)])
+def test_lasso_cv_and_random_selection_paths(monkeypatch, loops, shape):
+    """LassoCV's folds take the kernel loop (with working sets on 240
+    features, their staged search too); a random selection does not (its
+    coordinates are drawn in NumPy)."""
+    X, y = equicorrelated(*shape, seed=3)
     model = skreg.LassoCV(cv=3, alphas=20).fit(X, y)
     assert loops["kernel"] >= 3
     kernel_runs = loops["kernel"]
