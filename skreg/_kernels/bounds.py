@@ -52,6 +52,12 @@ class CorrelationBounds(NamedTuple):
     col_norms: np.ndarray  # float64 (n_features,): ||x_j|| (weighted)
     meta: np.ndarray  # intp (2,)
     counts: np.ndarray  # intp (MAX_SNAPSHOTS + 1,): features per snapshot
+    # Work arrays, allocated here and not in the kernel: each np.empty or
+    # np.arange in a kernel compiles numba's implementation of it into the
+    # first fit (issue 13).  Their contents on entry do not matter.
+    radius: np.ndarray  # float64 (MAX_SNAPSHOTS + 1,)
+    exact: np.ndarray  # intp (n_features,)
+    everything: np.ndarray  # intp (n_features,): 0 .. n_features - 1
 
 
 def new_bounds(col_norms2, n_samples):
@@ -65,6 +71,9 @@ def new_bounds(col_norms2, n_samples):
         np.sqrt(col_norms2.astype(np.float64)),
         np.zeros(2, dtype=np.intp),
         np.zeros(MAX_SNAPSHOTS + 1, dtype=np.intp),
+        np.empty(MAX_SNAPSHOTS + 1),
+        np.empty(n_features, dtype=np.intp),
+        np.arange(n_features, dtype=np.intp),
     )
 
 
@@ -90,7 +99,7 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
     weighted = hasattr(problem.penalty, "factor")
     n_snapshots = meta[0]
     if meta[1] == 1:
-        radius = np.empty(n_snapshots)
+        radius = bounds.radius
         for k in range(n_snapshots):
             # A free row is nobody's reference: no distance needed.
             if bounds.counts[k] > 0:
@@ -98,7 +107,7 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
                 radius[k] = np.sqrt(distance2)
         # One pass: known (radius 0) and bounded features get their value
         # now, those that need an exact value are listed for layout_stats_at.
-        exact = np.empty(n_features, dtype=np.intp)
+        exact = bounds.exact
         n_exact = 0
         for j in range(n_features):
             r = radius[snapshot_of[j]]
@@ -120,7 +129,7 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
             if refresh and n_exact > 0:
                 _remember(bounds, residual, w, l2, exact[:n_exact], xtr, factor)
             return r_norm2, r_dot_y
-    everything = np.arange(n_features)
+    everything = bounds.everything
     r_norm2, r_dot_y = layout_stats_at(problem, residual, w, l2, everything, xtr)
     if refresh and snapshots.shape[1] > 0:
         for i in range(residual.shape[0]):

@@ -69,6 +69,7 @@ class WorkingSetBuffers(NamedTuple):
     everything: np.ndarray  # intp (n_features,): 0 .. n_features - 1
     candidates: np.ndarray  # intp (n_features,)
     distance: np.ndarray  # float64 (n_features,)
+    distance_copy: np.ndarray  # float64 (n_features,): work space of _select
     working: np.ndarray  # intp (n_features,)
     previous: np.ndarray  # intp (n_features,)
     support: np.ndarray  # intp (n_features,)
@@ -86,6 +87,7 @@ def new_buffers(n_features, n_samples, dtype):
         np.zeros(1, dtype=np.intp),
         np.arange(n_features, dtype=np.intp),
         np.empty(n_features, dtype=np.intp),
+        np.empty(n_features),
         np.empty(n_features),
         np.empty(n_features, dtype=np.intp),
         np.empty(n_features, dtype=np.intp),
@@ -498,13 +500,21 @@ def kth_smallest(values, k):
 
 
 @inner_kernel
-def _select(candidates, distance, n_candidates, size, out):
-    """The ``size`` candidates of smallest distance, in index order; their count."""
+def _select(candidates, distance, n_candidates, size, out, scratch):
+    """The ``size`` candidates of smallest distance, in index order; their count.
+
+    ``scratch`` (float64, at least ``n_candidates`` long) is overwritten.
+    """
     if size >= n_candidates:
         for k in range(n_candidates):
             out[k] = candidates[k]
         return n_candidates
-    threshold = kth_smallest(distance[:n_candidates].copy(), size - 1)
+    # quickselect reorders: on a copy, in ``scratch`` (an allocation here
+    # would compile numba's array copy into the first fit, issue 13)
+    values = scratch[:n_candidates]
+    for k in range(n_candidates):
+        values[k] = distance[k]
+    threshold = kth_smallest(values, size - 1)
     count = 0
     for k in range(n_candidates):
         if distance[k] < threshold:
@@ -607,6 +617,7 @@ def working_set_cd(
     everything = buffers.everything
     candidates = buffers.candidates
     distance = buffers.distance
+    distance_copy = buffers.distance_copy
     factor = factor_of(problem.penalty)
     weighted = hasattr(problem.penalty, "factor")
     working = buffers.working
@@ -729,11 +740,14 @@ def working_set_cd(
                 # only while the support does; a set identical to the last
                 # one is doubled instead (its subproblem is already solved).
                 size = max(initial_size, 2 * n_nonzero)
-                n_working = _select(candidates, distance, n_candidates, size, working)
+                n_working = _select(
+                    candidates, distance, n_candidates, size, working, distance_copy
+                )
                 if n_working == n_previous and _same(working, previous, n_working):
                     n_working = _select(
-                        candidates, distance, n_candidates, 2 * n_previous, working
-                    )
+                        candidates, distance, n_candidates, 2 * n_previous, working,
+                        distance_copy,
+                    )  # fmt: skip
                 for k in range(n_working):
                     previous[k] = working[k]
                 n_previous = n_working
