@@ -225,25 +225,7 @@ def solve_enet(
             stats = new_bounds(layout.col_norms2, layout.n_samples)
         if buffers is None:
             buffers = new_buffers(layout.n_features, layout.n_samples, layout.dtype)
-
-        def run(state, allowed, first):
-            return solve_once(
-                working_set_path_kernel,
-                layout,
-                state,
-                coef,
-                l1,
-                l2,
-                positive=positive,
-                max_iter=allowed,
-                tol=tol,
-                screening=screening,
-                path_gap=path_gap,
-                stats=stats,
-                buffers=buffers,
-                cold=cold_sweep(layout) and first,
-            )
-
+        kernel, options = working_set_path_kernel, dict(stats=stats, buffers=buffers)
     elif random:
         gap, n_iter = _solve_random(
             layout,
@@ -259,21 +241,25 @@ def solve_enet(
             path_gap,
         )
     else:
+        kernel, options = plain_path_kernel, {}
 
-        def run(state, allowed, first):
-            return solve_once(
-                plain_path_kernel,
-                layout,
-                state,
-                coef,
-                l1,
-                l2,
-                positive=positive,
-                max_iter=allowed,
-                tol=tol,
-                screening=screening,
-                path_gap=path_gap,
-            )
+    def run(state, allowed, first):
+        if kernel is working_set_path_kernel:
+            options["cold"] = cold_sweep(layout) and first
+        return solve_once(
+            kernel,
+            layout,
+            state,
+            coef,
+            l1,
+            l2,
+            positive=positive,
+            max_iter=allowed,
+            tol=tol,
+            screening=screening,
+            path_gap=path_gap,
+            **options,
+        )
 
     if not random:
         gap, n_iter, state = _newton_when_crawling(
