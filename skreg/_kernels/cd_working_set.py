@@ -731,9 +731,13 @@ def working_set_cd(
                         if col_norms2[j] != 0:
                             candidates[n_candidates] = j
                             n_candidates += 1
+                # The safe sphere is centred at the rescaled current residual
+                # (xtr, dual_norm), so its radius comes from that point's gap,
+                # not from the certificate's best dual point, whose smaller
+                # gap would make the sphere too small to be safe.
                 n_candidates, n_nonzero = _screen_and_rank(
                     problem, state, w, candidates, n_candidates, xtr, dual_norm,
-                    certified if screening else np.inf, l1, l2, positive,
+                    gap if screening else np.inf, l1, l2, positive,
                     distance, bounds.col_norms,
                 )  # fmt: skip
                 # As in celer and skglm: twice the support, so the set grows
