@@ -188,6 +188,27 @@ def newton_step_budget(
     return max(n_iter // sweeps_per_step - n_steps, 0)
 
 
+# Inlined: the stop rule and the record of the two path kernels
+# (plain_cd_path, cd_working_set.working_set_cd), written once.
+@njit(inline="always")
+def newton_due(gap, last_gap, n_support, n_iter, newton_rule):
+    """Whether a path kernel stops at this alpha for the driver's Newton step:
+    :func:`newton_step_budget` before any step, after a budget of sweeps."""
+    _, max_support, progress, sweeps_per_step = newton_rule
+    steps = newton_step_budget(
+        gap, last_gap, n_support, n_iter, max_support, 0, progress, sweeps_per_step
+    )
+    return steps > 0
+
+
+@njit(inline="always")
+def record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets):
+    """Write the gap, the sweeps and the next budget of alpha ``i``."""
+    gaps[i] = gap
+    n_iters[i] = n_iter
+    budgets[i] = budget
+
+
 @njit
 def plain_cd_path(
     problem,
@@ -245,7 +266,7 @@ def plain_cd_path(
     each ``np.empty`` or ``np.arange`` would compile numba's implementation
     into the first fit.
     """
-    first_budget, max_support, progress, sweeps_per_step = newton_rule
+    first_budget = newton_rule[0]
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2
     xtr, active, everything = work
@@ -313,17 +334,11 @@ def plain_cd_path(
                 n_support = 0
                 for j in range(n_features):
                     n_support += w[j] != 0
-                if newton_step_budget(
-                    gap, last_gap, n_support, n_iter, max_support, 0, progress,
-                    sweeps_per_step,
-                ):  # fmt: skip
-                    gaps[i] = gap
-                    n_iters[i] = n_iter
-                    budgets[i] = budget
+                if newton_due(gap, last_gap, n_support, n_iter, newton_rule):
+                    record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets)
                     return i
             last_gap = gap
-        gaps[i] = gap
-        n_iters[i] = n_iter
+        record_alpha(i, gap, n_iter, 0, gaps, n_iters, budgets)
         if coefs.shape[0] > 0:
             for j in range(n_features):
                 if w[j] != 0:

@@ -21,8 +21,9 @@ from skreg._kernels.bounds import bounded_stats
 from skreg._kernels.cd_plain import (
     fit_unpenalized,
     gap_target,
-    newton_step_budget,
+    newton_due,
     penalty,
+    record_alpha,
     sweep_support,
 )
 from skreg._kernels.gap import enet_gap
@@ -605,7 +606,7 @@ def working_set_cd(
     """
     initial_size, depth, inner_fraction, cold_sweep = solver
     loose_limit, loose_gap = loose
-    first_budget, max_support, progress, sweeps_per_step = newton_rule
+    first_budget = newton_rule[0]
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2
     xtr = buffers.xtr
@@ -778,17 +779,13 @@ def working_set_cd(
             if n_sweeps < allowed or n_iter >= max_iter:
                 break
             budget *= 2
-            if n_iter > n_sweeps and newton_step_budget(
-                gap, last_gap, n_support, n_iter, max_support, 0, progress,
-                sweeps_per_step,
-            ):  # fmt: skip
-                gaps[i] = gap
-                n_iters[i] = n_iter
-                budgets[i] = budget
+            if n_iter > n_sweeps and newton_due(
+                gap, last_gap, n_support, n_iter, newton_rule
+            ):
+                record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets)
                 return i
             last_gap = gap
-        gaps[i] = gap
-        n_iters[i] = n_iter
+        record_alpha(i, gap, n_iter, 0, gaps, n_iters, budgets)
         if coefs.shape[0] > 0:
             for k in range(n_support):
                 j = support[k]

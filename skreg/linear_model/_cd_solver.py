@@ -384,6 +384,22 @@ def _newton_rule(layout, first_budget):
     )
 
 
+def _kernel_head(layout, state, coef, l1s, l2s, positive, max_iter):
+    """The arguments both path kernels start with."""
+    dtype = layout.dtype
+    return (
+        layout.problem,
+        state,
+        coef,
+        l1s,
+        l2s,
+        l1s.astype(dtype),
+        l2s.astype(dtype),
+        bool(positive),
+        int(max_iter),
+    )
+
+
 def _path_outputs(n_path):
     """``(gaps, n_iters, budgets)`` arrays of a path kernel."""
     return (
@@ -405,19 +421,10 @@ def plain_path_kernel(
     Returns ``(stop, gaps, n_iters, budgets)``: the index of the alpha where
     a Newton step is due, or the number of alphas.
     """
-    dtype = layout.dtype
-    work = plain_cd_work(coef.shape[0], dtype)
+    work = plain_cd_work(coef.shape[0], layout.dtype)
     outputs = _path_outputs(l1s.shape[0]) if outputs is None else outputs
     stop = plain_cd_path(
-        layout.problem,
-        state,
-        coef,
-        l1s,
-        l2s,
-        l1s.astype(dtype),
-        l2s.astype(dtype),
-        bool(positive),
-        int(max_iter),
+        *_kernel_head(layout, state, coef, l1s, l2s, positive, max_iter),
         float(tol),
         float(tol * layout.y_norm2),
         bool(screening),
@@ -457,17 +464,8 @@ def working_set_path_kernel(
         ANDERSON_DEPTH,
         INNER_GAP_FRACTION,
     )
-    dtype = layout.dtype
     stop = working_set_cd(
-        layout.problem,
-        state,
-        coef,
-        l1s,
-        l2s,
-        l1s.astype(dtype),
-        l2s.astype(dtype),
-        bool(positive),
-        int(max_iter),
+        *_kernel_head(layout, state, coef, l1s, l2s, positive, max_iter),
         float(tol * layout.y_norm2),
         bool(screening),
         stats,
