@@ -82,6 +82,15 @@ def _path(func, fmt, dtype, task="reg"):
     return fit
 
 
+def _newton_steps():
+    # The Newton steps of a crawling solve: one kernel, one specialization
+    # (float64 work on the support, whatever the data), compiled at the first
+    # crawl rather than with the solvers.
+    from skreg.linear_model._support_newton import compile_newton_steps
+
+    compile_newton_steps()
+
+
 def _mlp(estimator, fmt, dtype, task, **params):
     def fit():
         X, y = _data(dtype=dtype, fmt=fmt, task=task)
@@ -111,6 +120,7 @@ def common_variants():
     variants.append(
         Variant("LassoCV dense float64", _linear(skreg.LassoCV, None, np.float64))
     )
+    variants.append(Variant("Newton steps of crawling solves", _newton_steps))
     # The MLP kernels are compiled per output activation and loss (softmax
     # for several classes, logistic for two): both classifiers.
     variants += [

@@ -172,35 +172,33 @@ def sweep_support(
 
 
 @njit(inline="always")
-def newton_step_budget(
-    gap, last_gap, n_support, n_iter, max_support, n_steps, progress, sweeps_per_step
-):
-    """Newton steps due on the support of a solve that just spent a budget of
-    sweeps (0: none); the rule of ``_cd_solver._newton_when_crawling``.
+def newton_step_budget(gap, last_gap, target, spent, n_support, n_iter, n_steps, rule):
+    """Newton steps due on the support of a solve whose last ``spent`` sweeps
+    took its gap from ``last_gap`` to ``gap`` (0: none); the rule of
+    ``_cd_solver._newton_when_crawling``, ``rule = (first_budget,
+    max_support, support_per_sweep, progress, sweeps_per_step)``.
 
-    Due when the budget cut the gap less than ``progress`` times (crawling),
-    the support is not empty and has at most ``min(n_iter, max_support)``
-    features, and fewer than one step per ``sweeps_per_step`` sweeps was
-    taken so far (``n_steps``).
+    Due when those sweeps cut the gap less than ``progress`` times
+    (crawling), the gap is above ``target`` and, at their linear rate,
+    would need more than ``sweeps_per_step`` more sweeps (a step costs about
+    that many), the support is not empty and has at most
+    ``min(support_per_sweep * n_iter, max_support)`` features, and fewer
+    than one step per ``sweeps_per_step`` sweeps was taken so far
+    (``n_steps``).
     """
-    if not (gap * progress > last_gap and 0 < n_support <= min(n_iter, max_support)):
+    _, max_support, support_per_sweep, progress, sweeps_per_step = rule
+    largest = min(n_iter * support_per_sweep, max_support)
+    if not (gap * progress > last_gap and gap > target and 0 < n_support <= largest):
         return 0
+    if gap < last_gap:
+        remaining = spent * np.log(target / gap) / np.log(gap / last_gap)
+        if remaining <= sweeps_per_step:
+            return 0
     return max(n_iter // sweeps_per_step - n_steps, 0)
 
 
-# Inlined: the stop rule and the record of the two path kernels
-# (plain_cd_path, cd_working_set.working_set_cd), written once.
-@njit(inline="always")
-def newton_due(gap, last_gap, n_support, n_iter, newton_rule):
-    """Whether a path kernel stops at this alpha for the driver's Newton step:
-    :func:`newton_step_budget` before any step, after a budget of sweeps."""
-    _, max_support, progress, sweeps_per_step = newton_rule
-    steps = newton_step_budget(
-        gap, last_gap, n_support, n_iter, max_support, 0, progress, sweeps_per_step
-    )
-    return steps > 0
-
-
+# Inlined: the record of the two path kernels (plain_cd_path,
+# cd_working_set.working_set_cd), written once.
 @njit(inline="always")
 def record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets):
     """Write the gap, the sweeps and the next budget of alpha ``i``."""
@@ -250,8 +248,9 @@ def plain_cd_path(
     a kernel per alpha cost more than the sweeps (500x50, 100 alphas: 1.9 ms,
     of which 0.6 ms in the kernel).  Each alpha runs on budgets of sweeps
     as ``_cd_solver._newton_when_crawling`` does, ``newton_rule =
-    (first_budget, max_support, progress, sweeps_per_step)`` (a first budget
-    of ``max_iter``: one budget, no Newton steps).  At an alpha where a
+    (first_budget, max_support, support_per_sweep, progress,
+    sweeps_per_step)`` (a first budget of ``max_iter``: one budget, no Newton
+    steps).  At an alpha where a
     Newton step on the support is due (:func:`newton_step_budget`) the kernel
     stops and leaves that alpha to the driver.
 
@@ -277,7 +276,6 @@ def plain_cd_path(
         screen_here = screening and l1 > 0
         budget = min(first_budget, max_iter)
         n_iter = 0
-        last_gap = np.inf
         while True:
             allowed = min(budget, max_iter - n_iter)
             # one budget of sweeps: scikit-learn's loop
@@ -285,6 +283,7 @@ def plain_cd_path(
             gap, dual_norm, primal = full_gap(
                 problem, state, w, l1, l2, l2_typed, positive, xtr, everything
             )
+            last_gap = gap
             if gap <= gap_target(tol_scaled, primal, path_gap):
                 if path_gap > 0 and l1 > 0:
                     gap, sweeps = sweep_support(
@@ -330,14 +329,15 @@ def plain_cd_path(
             if sweeps < allowed or n_iter >= max_iter:
                 break
             budget *= 2
-            if n_iter > sweeps:  # after the second budget and later ones
-                n_support = 0
-                for j in range(n_features):
-                    n_support += w[j] != 0
-                if newton_due(gap, last_gap, n_support, n_iter, newton_rule):
-                    record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets)
-                    return i
-            last_gap = gap
+            n_support = 0
+            for j in range(n_features):
+                n_support += w[j] != 0
+            target = gap_target(tol_scaled, primal, path_gap)
+            if newton_step_budget(
+                gap, last_gap, target, sweeps, n_support, n_iter, 0, newton_rule
+            ):
+                record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets)
+                return i
         record_alpha(i, gap, n_iter, 0, gaps, n_iters, budgets)
         if coefs.shape[0] > 0:
             for j in range(n_features):

@@ -21,7 +21,7 @@ from skreg._kernels.bounds import bounded_stats
 from skreg._kernels.cd_plain import (
     fit_unpenalized,
     gap_target,
-    newton_due,
+    newton_step_budget,
     penalty,
     record_alpha,
     sweep_support,
@@ -641,7 +641,6 @@ def working_set_cd(
         path_gap = path_gaps[i]
         budget = min(first_budget, max_iter)
         n_iter = 0
-        last_gap = np.inf
         while True:
             # One budget of ``allowed`` sweeps.
             allowed = min(budget, max_iter - n_iter)
@@ -656,6 +655,7 @@ def working_set_cd(
             n_sweeps = 0
             best_dual = -np.inf
             certified = np.inf
+            last_gap = np.inf  # the budget's first certificate
             if cold_sweep and n_iter == 0 and allowed > 0:
                 # From w = 0 one plain sweep over every candidate costs about
                 # one pass of the gap, and finds most of the support at once
@@ -716,6 +716,8 @@ def working_set_cd(
                 # best dual point.
                 certified = primal - best_dual
                 target = gap_target(tol_scaled, primal, path_gap)
+                if last_gap == np.inf:
+                    last_gap = certified
                 if certified <= target and path_gap > 0 and n_sweeps == 0:
                     # buffers.support is written below, after the loop.
                     certified, swept = sweep_support(
@@ -779,12 +781,11 @@ def working_set_cd(
             if n_sweeps < allowed or n_iter >= max_iter:
                 break
             budget *= 2
-            if n_iter > n_sweeps and newton_due(
-                gap, last_gap, n_support, n_iter, newton_rule
+            if newton_step_budget(
+                gap, last_gap, target, n_sweeps, n_support, n_iter, 0, newton_rule
             ):
                 record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets)
                 return i
-            last_gap = gap
         record_alpha(i, gap, n_iter, 0, gaps, n_iters, budgets)
         if coefs.shape[0] > 0:
             for k in range(n_support):

@@ -114,7 +114,9 @@ class GramLayout:
     def gram_block(self, features):
         """``X_F'X_F`` (float64), from ``X`` when the rows are built lazily."""
         if self._X.shape[0] == 0:
-            return np.asarray(self._gram[np.ix_(features, features)], dtype=np.float64)
+            # take twice: a third of np.ix_'s time (a Newton step per call)
+            block = self._gram.take(features, axis=0).take(features, axis=1)
+            return np.asarray(block, dtype=np.float64)
         block = np.asarray(
             self._X[:, features] - self._x_mean[features], dtype=np.float64
         )

@@ -29,14 +29,11 @@ still decides when to stop.
 """
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+from skreg._kernels.newton import newton_steps
 
 # Features with a penalty factor of 0 have no kink: they may change sign.
 _NO_KINK = 0.0
-# The ridge added to H before its Cholesky factorization, relative to its
-# mean diagonal: below rounding for a well-conditioned H; on a singular one,
-# it turns the solve into a step along the null space (see the module text).
-RELATIVE_RIDGE = 1e-12
 
 
 def support_newton_steps(layout, state, coef, l1, l2, positive, max_steps):
@@ -79,54 +76,13 @@ def support_newton_steps(layout, state, coef, l1, l2, positive, max_steps):
     kinked = factor != _NO_KINK
     signs = np.sign(w) * kinked
     hessian = layout.gram_block(support)
-    hessian[np.diag_indices_from(hessian)] += l2 * factor
+    if l2 != 0:
+        hessian.flat[:: support.size + 1] += l2 * factor
     gradient = -layout.correlations(state, support) + factor * (l1 * signs + l2 * w)
-    active = np.ones(support.size, dtype=bool)
-    n_steps = 0
-    while n_steps < max_steps:
-        idx = np.flatnonzero(active)
-        block = hessian[np.ix_(idx, idx)]
-        g = gradient[idx]
-        direction = _solve(block, g)
-        if direction is None:
-            break
-        w_idx = w[idx]
-        # Stop where the first kinked coefficient reaches zero...
-        crossing = kinked[idx] & (w_idx * direction < 0)
-        step, blocking = 1.0, -1
-        if np.any(crossing):
-            ratios = -w_idx[crossing] / direction[crossing]
-            first = int(np.argmin(ratios))
-            if ratios[first] < 1.0:
-                step = float(ratios[first])
-                blocking = int(np.flatnonzero(crossing)[first])
-        delta = step * direction
-        change = _change(block, g, delta)
-        leaving = [blocking] if blocking >= 0 else []
-        if blocking >= 0:
-            # ...or take the full step with every coefficient that would
-            # change sign set to zero (a projected Newton step), when that
-            # lowers f more: one step then removes many coefficients.
-            flipped = crossing & (np.abs(direction) > np.abs(w_idx))
-            projected = direction.copy()
-            projected[flipped] = -w_idx[flipped]
-            projected_change = _change(block, g, projected)
-            if projected_change < change:
-                delta, change = projected, projected_change
-                leaving = list(np.flatnonzero(flipped))
-        if not change < 0.0:
-            break
-        w[idx] += delta
-        gradient += hessian[:, idx] @ delta
-        n_steps += 1
-        if not leaving:
-            break
-        # The coefficients leave the support: their signs and penalties go too.
-        for k in leaving:
-            j = idx[k]
-            gradient -= hessian[:, j] * w[j]
-            w[j] = 0.0
-            active[j] = False
+    hessian = np.ascontiguousarray(hessian)
+    n_steps = newton_steps(
+        hessian, gradient, w, kinked, int(max_steps), *_newton_work(support.size)
+    )
     if n_steps == 0:
         return None, 0
     if positive:
@@ -135,23 +91,16 @@ def support_newton_steps(layout, state, coef, l1, l2, positive, max_steps):
     return layout.start(coef), n_steps
 
 
-def _change(hessian, gradient, delta):
-    """The exact change ``g'delta + delta'H delta / 2`` of the quadratic."""
-    return float(gradient @ delta) + 0.5 * float(delta @ (hessian @ delta))
+def compile_newton_steps():
+    """Run :func:`~skreg._kernels.newton.newton_steps` once on a tiny
+    problem: its one specialization compiled (or loaded from the cache)."""
+    size = 2
+    newton_steps(
+        np.eye(size), np.ones(size), np.ones(size), np.ones(size, dtype=bool), 1,
+        *_newton_work(size),
+    )  # fmt: skip
 
 
-def _solve(hessian, gradient):
-    """``-(H + ridge)^-1 g`` by Cholesky, or None when it fails."""
-    size = hessian.shape[0]
-    if size == 0:
-        return None
-    ridge = RELATIVE_RIDGE * max(float(np.trace(hessian)) / size, np.finfo(float).tiny)
-    regularized = hessian + ridge * np.eye(size)
-    try:
-        factor = cho_factor(regularized, check_finite=False)
-    except (LinAlgError, ValueError):
-        return None
-    direction = -cho_solve(factor, gradient, check_finite=False)
-    if not np.all(np.isfinite(direction)):
-        return None
-    return direction
+def _newton_work(size):
+    """The work arrays of :func:`~skreg._kernels.newton.newton_steps`."""
+    return np.empty((size, size)), np.empty((3, size)), np.empty(size, dtype=np.intp)

@@ -143,25 +143,27 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
         return stop, w, coefs[:p][::-1], gaps, n_iters, budgets
 
     # no Newton rule (a first budget of max_iter): every alpha in the kernel
-    n_done, w, coefs, gaps, n_iters, _ = path((5000, p, 10.0, 32))
+    n_done, w, coefs, gaps, n_iters, _ = path((5000, p, 1.0, 10.0, 32))
     assert n_done == l1s.size
     for i, (w_i, gap_i, n_iter_i) in enumerate(reference):
         np.testing.assert_array_equal(coefs[:, i], w_i)
         assert (gaps[i], n_iters[i]) == (gap_i, n_iter_i)
-    # a first budget of one sweep and a rule that always finds the solve
-    # crawling: the kernel stops at the first alpha that needs more sweeps,
-    # after its second budget, with the next budget (4) for the driver
-    crawler = next(i for i, r in enumerate(reference) if r[2] > 3)
-    n_done, w, coefs, gaps, n_iters, budgets = path((1, p, 1e30, 1))
-    assert n_done == crawler
-    assert n_iters[crawler] == 3 and budgets[crawler] == 4
+    # a first budget of one sweep, a step that costs one sweep and a rule
+    # that always finds the solve crawling: the
+    # kernel stops at an alpha that needs more sweeps (where that sweep did
+    # not cut the gap enough), after its first budget, with the next budget
+    # (2) for the driver
+    n_done, w, coefs, gaps, n_iters, budgets = path((1, p, float(p), 1e30, 1))
+    crawler = n_done
+    assert crawler < l1s.size and reference[crawler][2] > 1
+    assert n_iters[crawler] == 1 and budgets[crawler] == 2
     assert not np.any(coefs[:, crawler:])
     np.testing.assert_array_equal(
         coefs[:, :crawler], np.array([r[0] for r in reference[:crawler]]).T
     )
     # from ``start`` on, the alphas before it untouched
     w_start = reference[crawler][0].copy()
-    stop, _, coefs, _, _, _ = path((5000, p, 10.0, 32), crawler + 1, w_start)
+    stop, _, coefs, _, _, _ = path((5000, p, 1.0, 10.0, 32), crawler + 1, w_start)
     assert stop == l1s.size and not np.any(coefs[:, : crawler + 1])
     # (a residual rebuilt from w_start: equal up to rounding)
     np.testing.assert_allclose(coefs[:, -1], reference[-1][0], rtol=1e-12)

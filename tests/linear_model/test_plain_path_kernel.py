@@ -85,6 +85,7 @@ def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops)
         if case == "working-set-crawling":  # budgets of 1 sweep: Newton steps
             monkeypatch.setattr(_cd_solver, "NEWTON_FIRST_BUDGET", 1)
             monkeypatch.setattr(_cd_solver, "NEWTON_PROGRESS", 1e30)
+            monkeypatch.setattr(_cd_solver, "SWEEPS_PER_NEWTON_STEP", 1)
             kwargs["n_alphas"] = 20
         elif case == "working-set-sparse":
             X = np.where(np.abs(X) > 1.0, X, 0.0)

@@ -171,7 +171,8 @@ def test_a_crawling_solve_gets_newton_steps_and_the_same_minimizer(monkeypatch, 
     X, y, alpha = _stalling_problem()
     fast = skreg.Lasso(alpha=alpha, tol=1e-8, max_iter=200000).fit(X, y)
     assert steps, "the crawling solve took no Newton step"
-    monkeypatch.setattr(_cd_solver, "NEWTON_PROGRESS", 0.0)  # never crawling
+    # a step costs more than any crawl: never taken
+    monkeypatch.setattr(_cd_solver, "SWEEPS_PER_NEWTON_STEP", 10**9)
     steps.clear()
     slow = skreg.Lasso(alpha=alpha, tol=1e-8, max_iter=200000).fit(X, y)
     assert not steps
@@ -200,7 +201,8 @@ def test_plain_cd_path_on_correlated_tall_data_takes_newton_steps(monkeypatch, s
     params = dict(tol=1e-8, max_iter=100000, return_n_iter=True)
     _, fast, _, fast_iter = skreg.lasso_path(X, y, **params)
     assert steps
-    monkeypatch.setattr(_cd_solver, "NEWTON_PROGRESS", 0.0)  # never crawling
+    # a step costs more than any crawl: never taken
+    monkeypatch.setattr(_cd_solver, "SWEEPS_PER_NEWTON_STEP", 10**9)
     _, slow, _, slow_iter = skreg.lasso_path(X, y, **params)
     assert 2 * np.sum(fast_iter) < np.sum(slow_iter)
     np.testing.assert_allclose(fast, slow, atol=1e-6 * np.abs(slow).max())
@@ -219,7 +221,7 @@ def test_plain_cd_with_more_features_than_samples_takes_no_newton_step(
         X, y, tol=1e-8, max_iter=20000, return_n_iter=True
     )
     assert steps == []
-    assert np.max(n_iters) > 3 * _cd_solver.NEWTON_FIRST_BUDGET_PLAIN_PATH
+    assert np.max(n_iters) > 3 * _cd_solver.NEWTON_FIRST_BUDGET_PLAIN
     # scikit-learn's path (skreg's alphas also meet PATH_GAP, so the two
     # differ at the level of the tolerance near interpolation, 2e-5 here)
     _, reference, _ = sklearn_lasso_path(X, y, alphas=alphas, tol=1e-8, max_iter=20000)
