@@ -226,3 +226,29 @@ def test_plain_cd_with_more_features_than_samples_takes_no_newton_step(
     # differ at the level of the tolerance near interpolation, 2e-5 here)
     _, reference, _ = sklearn_lasso_path(X, y, alphas=alphas, tol=1e-8, max_iter=20000)
     np.testing.assert_allclose(coefs, reference, atol=1e-4 * np.abs(reference).max())
+
+
+@pytest.mark.parametrize("divisor", [100, 1000])
+def test_a_crawling_tall_fit_converges_at_the_default_max_iter(divisor, steps):
+    """Equicorrelated n > p at a small alpha: scikit-learn's CD stops at
+    max_iter=1000 with a ConvergenceWarning; skreg's Newton steps on the
+    support (covariance mode, from the first budget) reach the tolerance."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import Lasso as SklearnLasso
+
+    X, y = equicorrelated()
+    alpha = np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / len(y) / divisor
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = skreg.Lasso(alpha=alpha).fit(X, y)
+    assert steps and ours.n_iter_ < 1000
+    with pytest.warns(ConvergenceWarning):
+        theirs = SklearnLasso(alpha=alpha).fit(X, y)
+
+    def objective(model):
+        residual = y - model.predict(X)
+        return residual @ residual / (2 * len(y)) + alpha * np.abs(model.coef_).sum()
+
+    assert objective(ours) <= objective(theirs)
