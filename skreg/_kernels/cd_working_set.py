@@ -75,6 +75,13 @@ class WorkingSetBuffers(NamedTuple):
     previous: np.ndarray  # intp (n_features,)
     support: np.ndarray  # intp (n_features,)
     n_support: np.ndarray  # intp (1,)
+    # The path's warm-start extrapolation (see working_set_cd): the
+    # coefficients at the start of the alpha (zero off ``started``), the
+    # first ``n_started`` entries of ``started`` listing their support, and
+    # the last alpha's change along ``support``.
+    start_w: np.ndarray  # w.dtype (n_features,), zeros on creation
+    started: np.ndarray  # intp (n_features,)
+    velocity: np.ndarray  # w.dtype (n_features,)
 
 
 def new_buffers(n_features, n_samples, dtype):
@@ -94,6 +101,9 @@ def new_buffers(n_features, n_samples, dtype):
         np.empty(n_features, dtype=np.intp),
         np.empty(n_features, dtype=np.intp),
         np.zeros(1, dtype=np.intp),
+        np.zeros(n_features, dtype=dtype),
+        np.empty(n_features, dtype=np.intp),
+        np.empty(n_features, dtype=dtype),
     )
 
 
@@ -540,6 +550,47 @@ def _same(a, b, size):
     return True
 
 
+@inner_kernel
+def _start_alpha(w, buffers, n_started, listed, n_listed):
+    """Record ``w`` on ``listed[:n_listed]`` (its support) as the alpha's
+    start in ``buffers.start_w``, clearing the ``n_started`` entries of the
+    last record; returns the new count."""
+    start_w, started = buffers.start_w, buffers.started
+    for k in range(n_started):
+        start_w[started[k]] = 0
+    for k in range(n_listed):
+        j = listed[k]
+        start_w[j] = w[j]
+        started[k] = j
+    return n_listed
+
+
+@inner_kernel
+def _extrapolate_start(problem, state, w, buffers, n_support, ratio):
+    """Move the warm start along the path: ``w_j += ratio * velocity_k`` on
+    the support ``buffers.support[:n_support]``, a coefficient that would
+    change sign set to zero.  Returns the support's new size.
+
+    On a fixed support and signs the lasso's solution is affine in alpha, so
+    the last alpha's change, scaled by the ratio of the steps in alpha,
+    predicts the next solution (homotopy); a warm start from it saved 1.5-4x
+    of the sweeps of a path (issue 12).
+    """
+    support, velocity = buffers.support, buffers.velocity
+    kept = n_support
+    for k in range(n_support):
+        j = support[k]
+        value = w[j] + ratio * velocity[k]
+        if not value * w[j] > 0:  # a sign change, or not finite
+            value = 0.0
+            kept -= 1
+        delta = value - w[j]
+        if delta != 0:
+            layout_move(problem, state, j, delta)
+            w[j] = value
+    return kept
+
+
 @njit
 def working_set_cd(
     problem,
@@ -574,9 +625,12 @@ def working_set_cd(
     ``l1s``, ``l2s`` and ``tol_scaled`` are float64; ``l1s_typed`` and
     ``l2s_typed`` are the penalties in the data's precision.  ``bounds``
     carries correlation references across alphas and calls.  ``solver`` is
-    ``(initial_size, depth, inner_fraction, cold_sweep)``: the first working
-    set, the Anderson depth, the inner solves' gap as a fraction of the outer
-    one, and whether a start at zero gets one sweep over every feature.  A
+    ``(initial_size, depth, inner_fraction, cold_sweep, extrapolate)``: the
+    first working set, the Anderson depth, the inner solves' gap as a
+    fraction of the outer one, whether a start at zero gets one sweep over
+    every feature, and whether a path's warm starts are moved along the
+    path (from its third alpha, and the second of a call, on:
+    :func:`_extrapolate_start`).  A
     path passes ``path_gaps[i]`` > 0 (0 otherwise): the gap must also reach
     ``path_gaps[i]`` times the primal
     (:func:`skreg._kernels.cd_plain.gap_target`), and a start that already
@@ -604,7 +658,7 @@ def working_set_cd(
     budget, called from here, was linked and optimized a second time, 1.3 s
     more of a first fit's compilation (issue 13).
     """
-    initial_size, depth, inner_fraction, cold_sweep = solver
+    initial_size, depth, inner_fraction, cold_sweep, extrapolate = solver
     loose_limit, loose_gap = loose
     first_budget = newton_rule[0]
     n_features = w.shape[0]
@@ -632,10 +686,23 @@ def working_set_cd(
         use_candidate = problem.penalty.unpenalized.shape[0] == 0
     n_support = 0
     for j in range(n_features):
-        n_support += w[j] != 0
+        if w[j] != 0:
+            candidates[n_support] = j  # work space until the first screening
+            n_support += 1
+    # Warm starts moved along the path (_extrapolate_start): the start of
+    # each alpha is recorded, and its change once it is solved.
+    for j in range(n_features):
+        buffers.start_w[j] = 0
+    n_started = _start_alpha(w, buffers, 0, candidates, n_support)
     for i in range(start, l1s.shape[0]):
         l1, l2 = l1s[i], l2s[i]
         l1_typed, l2_typed = l1s_typed[i], l2s_typed[i]
+        if extrapolate and i > start and i >= 2 and l1s[i - 1] != l1s[i - 2]:
+            n_started = _start_alpha(w, buffers, n_started, support, n_support)
+            ratio = (l1s[i] - l1s[i - 1]) / (l1s[i - 1] - l1s[i - 2])
+            n_support = _extrapolate_start(problem, state, w, buffers, n_support, ratio)
+        elif i > start:
+            n_started = _start_alpha(w, buffers, n_started, support, n_support)
         if n_support > loose_limit:
             path_gaps[i] = loose_gap
         path_gap = path_gaps[i]
@@ -787,8 +854,9 @@ def working_set_cd(
                 record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets)
                 return i
         record_alpha(i, gap, n_iter, 0, gaps, n_iters, budgets)
-        if coefs.shape[0] > 0:
-            for k in range(n_support):
-                j = support[k]
+        for k in range(n_support):
+            j = support[k]
+            buffers.velocity[k] = w[j] - buffers.start_w[j]
+            if coefs.shape[0] > 0:
                 coefs[rows[j], i] = w[j]
     return l1s.shape[0]

@@ -52,6 +52,13 @@ INITIAL_WORKING_SET = 10
 ANDERSON_DEPTH = 12
 # Inner solves stop once their own gap is this fraction of the outer gap.
 INNER_GAP_FRACTION = 0.3
+# A working-set path starts each alpha from the last solution moved by the
+# last change, scaled to the step in alpha (on a fixed support the lasso's
+# solution is affine in alpha).  Solved alpha by alpha in Lasso fits, the
+# 100-alpha paths of the quick matrix took 1.5-2.5x fewer sweeps (p > n
+# AR(1): 2820 -> 1519, sparse text-like: 666 -> 410, 100x20000 sparse:
+# 775 -> 309).
+PATH_EXTRAPOLATION = True
 # The Newton rule (_newton_when_crawling).  Sweeps before the first Newton
 # step on the support is considered, for working sets and for plain CD (fits
 # and paths alike: a budget boundary costs plain CD one gap).  A step is due
@@ -502,7 +509,13 @@ def working_set_path_kernel(
         float(tol * layout.y_norm2),
         bool(screening),
         stats,
-        (int(initial_size), int(depth), float(inner_fraction), bool(cold)),
+        (
+            int(initial_size),
+            int(depth),
+            float(inner_fraction),
+            bool(cold),
+            bool(PATH_EXTRAPOLATION),
+        ),
         path_gaps,
         (float(loose[0]), float(loose[1])),
         _newton_rule(layout, first_budget, True),

@@ -191,13 +191,16 @@ def test_path_gaps_certify_the_returned_coefficients(sparse):
     y -= y.mean()
     X = np.asfortranarray(X)
     X_in = sp.csc_matrix(X) if sparse else X
-    alphas, coefs, gaps = skreg.lasso_path(X_in, y, alphas=30, eps=1e-2, tol=1e-8)
+    alphas, coefs, gaps, n_iters = skreg.lasso_path(
+        X_in, y, alphas=30, eps=1e-2, tol=1e-8, return_n_iter=True
+    )
     _, optimal, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100_000)
 
     def primal(w, alpha):
         r = y - X @ w
         return 0.5 * r @ r / n + alpha * np.abs(w).sum()
 
+    assert np.sum(np.asarray(n_iters) > 1) >= 10  # most alphas take sweeps
     for k, alpha in enumerate(alphas):
         w, reported = coefs[:, k], gaps[k]
         r = y - X @ w
@@ -207,8 +210,13 @@ def test_path_gaps_certify_the_returned_coefficients(sparse):
         )
         suboptimality = primal(w, alpha) - primal(optimal[:, k], alpha)
         assert suboptimality <= reported + 1e-12
-        assert reported <= naive_gap * (1 + 1e-9) + 1e-12
         assert reported <= 1e-8 * (y @ y) / n
+        # A warm start certified at once (with the path's moved warm starts,
+        # often) gets one sweep over its support and keeps the certificate
+        # it had (the sweep only lowers the primal): that report may exceed
+        # the rescaled residual's gap at the returned coefficients.
+        if n_iters[k] > 1:
+            assert reported <= naive_gap * (1 + 1e-9) + 1e-12
 
 
 @pytest.mark.parametrize(
