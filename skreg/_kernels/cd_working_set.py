@@ -580,14 +580,17 @@ def _extrapolate_start(problem, state, w, buffers, n_support, ratio):
     kept = n_support
     for k in range(n_support):
         j = support[k]
-        value = w[j] + ratio * velocity[k]
-        if not value * w[j] > 0:  # a sign change, or not finite
+        old = w[j]
+        value = old + ratio * velocity[k]
+        if not value * old > 0:  # a sign change, or not finite
             value = 0.0
             kept -= 1
-        delta = value - w[j]
+        w[j] = value
+        # The move in w's dtype, as the sweeps make it (one specialization
+        # of layout_move).
+        delta = w[j] - old
         if delta != 0:
             layout_move(problem, state, j, delta)
-            w[j] = value
     return kept
 
 
