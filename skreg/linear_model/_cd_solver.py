@@ -55,7 +55,7 @@ INNER_GAP_FRACTION = 0.3
 # A working-set path starts each alpha from the last solution moved by the
 # last change, scaled to the step in alpha (on a fixed support the lasso's
 # solution is affine in alpha).  Solved alpha by alpha in Lasso fits, the
-# 100-alpha paths of the quick matrix took 1.5-2.5x fewer sweeps (p > n
+# 100-alpha paths of the quick matrix took 1.6-2.5x fewer sweeps (p > n
 # AR(1): 2820 -> 1519, sparse text-like: 666 -> 410, 100x20000 sparse:
 # 775 -> 309).
 PATH_EXTRAPOLATION = True
