@@ -64,13 +64,12 @@ PATH_EXTRAPOLATION = True
 # and paths alike: a budget boundary costs plain CD one gap).  A step is due
 # when a budget cut the gap less than NEWTON_PROGRESS times (plain CD only)
 # and, at its rate, the gap would need more than SWEEPS_PER_NEWTON_STEP more
-# sweeps.  The rate
-# condition lets the check come after the first budget: on a 400x100
-# equicorrelated path (tol 1e-3) half of the alphas took 96 sweeps and a
-# step, now 32 and a step (10.7 -> 4.4 ms with the compiled steps); the
-# progress condition keeps steps off problems that converge steadily, where
-# a step would land on another of nearly equal minimizers (diabetes with
-# squared features, whose path matches scikit-learn's to 2e-10).
+# sweeps.  The rate condition lets the check come after the first budget: on
+# a 400x100 equicorrelated path (tol 1e-3) half of the alphas took 96 sweeps
+# and a step, now 32 and a step (10.7 -> 4.4 ms with the compiled steps);
+# the progress condition keeps steps off problems that converge steadily,
+# where a step would land on another of nearly equal minimizers (diabetes
+# with squared features, whose path matches scikit-learn's to 2e-10).
 NEWTON_FIRST_BUDGET = 256
 NEWTON_FIRST_BUDGET_PLAIN = 32
 NEWTON_PROGRESS = 10.0
