@@ -125,7 +125,8 @@ for module in (bounds, cd, cd_plain, cd_working_set, gap, problems, prox):
             hits += sum(stats.cache_hits.values())
             misses += sum(stats.cache_misses.values())
 print(json.dumps({"coef": coef.tolist(), "hits": hits, "misses": misses,
-                  "cache": policy.CACHE, "dir": numba.config.CACHE_DIR}))
+                  "cache": policy.CACHE, "dir": numba.config.CACHE_DIR,
+                  "defer": policy.DEFER_CODEGEN, **policy.DEFERRED_CODEGEN}))
 """
 
 
@@ -199,6 +200,23 @@ def test_two_processes_compiling_at_once_then_a_third_loads(warm_cache):
     third = _fit_in_fresh_process(_env(NUMBA_CACHE_DIR=cache))
     assert third["misses"] == 0 and third["hits"] > 0
     np.testing.assert_array_equal(third["coef"], reports[0]["coef"])
+
+
+def test_only_the_code_that_runs_gets_machine_code(warm_cache, tmp_path):
+    """Compiling, the inner kernels' libraries get no machine code of their own
+    (deferred, never emitted); the kernels called from Python do, and the
+    result is the same bit for bit as with numba's own finalization."""
+    _, reports = warm_cache
+    for report in reports:
+        assert report["defer"] is True
+        assert report["emitted"] >= 1
+        assert report["deferred"] > 5 * report["emitted"]
+    off = _fit_in_fresh_process(
+        _env(NUMBA_CACHE_DIR=tmp_path / "cache", SKREG_DEFER_CODEGEN=0)
+    )
+    assert off["defer"] is False and off["deferred"] == off["emitted"] == 0
+    assert off["misses"] > 0
+    np.testing.assert_array_equal(off["coef"], reports[0]["coef"])
 
 
 def test_corrupt_cache_files_are_recompiled_not_fatal(warm_cache, tmp_path):
@@ -331,7 +349,7 @@ def _compile_event(module):
 
 @pytest.mark.parametrize("user_disabled", [False, True])
 def test_the_collector_pauses_while_a_skreg_kernel_compiles(user_disabled):
-    pause = _numba._PauseCollector()
+    pause = _numba._SkregCompilation()
     outer, callee = _compile_event("skreg._kernels.mlp"), _compile_event("numpy")
     was_enabled = gc.isenabled()
     try:
@@ -341,13 +359,13 @@ def test_the_collector_pauses_while_a_skreg_kernel_compiles(user_disabled):
             gc.enable()
         pause.on_start(outer)
         pause.on_start(callee)  # a callee compiled meanwhile: still paused
-        assert not gc.isenabled()
+        assert not gc.isenabled() and pause.skreg
         pause.on_end(callee)
-        assert not gc.isenabled()
+        assert not gc.isenabled() and pause.skreg
         pause.on_end(outer)
-        assert gc.isenabled() is not user_disabled
+        assert gc.isenabled() is not user_disabled and not pause.skreg
         # another library's compilation leaves the collector alone
         pause.on_start(_compile_event("mypackage.kernels"))
-        assert gc.isenabled() is not user_disabled
+        assert gc.isenabled() is not user_disabled and not pause.skreg
     finally:
         (gc.enable if was_enabled else gc.disable)()
