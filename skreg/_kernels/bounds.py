@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from skreg._kernels.penalty import factor_of
+from skreg._kernels.penalty import factor_of, factor_times
 from skreg._kernels.problems import layout_distance2, layout_stats_at
 from skreg._numba import inner_kernel
 
@@ -96,7 +96,6 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
     # Penalty factors: feature j binds when |x_j'r| / pf_j exceeds l1, and
     # its ridge term is l2 pf_j w_j (empty factors: all ones).
     factor = factor_of(problem.penalty)
-    weighted = hasattr(problem.penalty, "factor")
     n_snapshots = meta[0]
     if meta[1] == 1:
         radius = bounds.radius
@@ -112,12 +111,12 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
         for j in range(n_features):
             r = radius[snapshot_of[j]]
             # l2 * pf_j, l1 * pf_j in the data's precision (no float64 one).
-            l2_j = l2 * factor[j] if weighted else l2
+            l2_j = factor_times(l2, factor, j)
             if r == 0:
                 xtr[j] = correlations[j] - l2_j * w[j]
                 continue
             bound = abs(correlations[j]) + col_norms[j] * r
-            if w[j] != 0 or bound > (l1 * factor[j] if weighted else l1):
+            if w[j] != 0 or bound > factor_times(l1, factor, j):
                 exact[n_exact] = j
                 n_exact += 1
             else:
@@ -137,7 +136,7 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
         for j in range(n_features):
             snapshot_of[j] = 0
             # Coefficients with l2 > 0 add -l2 pf w to xtr; the reference keeps X'r.
-            l2_j = l2 * factor[j] if weighted else l2
+            l2_j = factor_times(l2, factor, j)
             correlations[j] = xtr[j] + l2_j * w[j]
         for k in range(bounds.counts.shape[0]):
             bounds.counts[k] = 0

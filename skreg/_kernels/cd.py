@@ -8,14 +8,14 @@ scikit-learn's cheap convergence test.
 
 ``penalty_factor`` weighs coordinate ``j``'s penalty (threshold ``l1 pf_j``,
 ridge term ``l2 pf_j``); None means all ones and compiles none of the
-weighted code (numba prunes a branch on ``is None`` of an argument, and on
-``hasattr`` of the problem's penalty, before typing).
+weighted code (numba prunes a branch on ``is None`` of an argument before
+typing, and the helpers of :mod:`skreg._kernels.penalty` branch on the type).
 """
 
 import numpy as np
 from numba.extending import overload
 
-from skreg._kernels.penalty import factor_of
+from skreg._kernels.penalty import factor_of, factor_times
 from skreg._kernels.prox import enet_coordinate_update
 from skreg._numba import FASTMATH_GATHER, inner_kernel, njit
 
@@ -67,7 +67,6 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
     """
     gram, xty, col_norms2 = problem.gram, problem.xty, problem.col_norms2
     penalty_factor = factor_of(problem.penalty)
-    weighted = hasattr(problem.penalty, "factor")
     gram_w = state[0]
     n_features = gram.shape[0]
     max_delta = l1 - l1
@@ -79,11 +78,8 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
             continue
         w_j = w[j]
         correlation = xty[j] - gram_w[j] + g_jj * w_j
-        threshold, ridge = l1, l2
-        if weighted:
-            # Not ``pf_j = 1`` in the default: a literal one is float64 and
-            # would move float32 sweeps to float64 rounding.
-            threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
+        threshold = factor_times(l1, penalty_factor, j)
+        ridge = factor_times(l2, penalty_factor, j)
         new_w_j = enet_coordinate_update(correlation, threshold, g_jj + ridge, positive)
         if new_w_j != w_j:
             ensure_gram_rows(problem, order[k : k + 1])
@@ -227,7 +223,6 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     x_mean, col_wsum, col_norms2 = problem.x_mean, problem.col_wsum, problem.col_norms2
     total_weight = problem.total_weight
     penalty_factor = factor_of(problem.penalty)
-    weighted_penalty = hasattr(problem.penalty, "factor")
     raw_residual, shift = state
     max_delta = l1 - l1
     max_abs_w = l1 - l1
@@ -258,11 +253,8 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
                 even += data[p] * raw_residual[np.uintp(indices[p])]
         correlation = even + odd + (shift[0] * col_wsum[j] - x_mean[j] * shift[1])
         correlation += w_j * col_norms2[j]
-        threshold, ridge = l1, l2
-        if weighted_penalty:
-            # Not ``pf_j = 1`` in the default: a literal one is float64 and
-            # would move float32 sweeps to float64 rounding.
-            threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
+        threshold = factor_times(l1, penalty_factor, j)
+        ridge = factor_times(l2, penalty_factor, j)
         new_w_j = enet_coordinate_update(
             correlation, threshold, col_norms2[j] + ridge, positive
         )

@@ -14,7 +14,7 @@ named type, so a dense fit compiles only the dense kernels.
 import numpy as np
 
 from skreg._kernels.gap import enet_gap
-from skreg._kernels.penalty import factor_of
+from skreg._kernels.penalty import factor_at, factor_of
 from skreg._kernels.problems import layout_move, layout_stats, layout_sweep
 from skreg._numba import inner_kernel, njit
 
@@ -38,10 +38,8 @@ def gap_target(tol_scaled, primal, path_gap):
     return tol_scaled
 
 
-# Inlined into its two callers (full_gap, working_set_cd) at numba-IR level,
-# where a problem without penalty factors prunes its body before typing.
-@njit(inline="always")
-def fit_unpenalized(problem, state, w, l2_typed, positive, xtr):
+@inner_kernel
+def fit_unpenalized(problem, state, w, l2_typed, positive, xtr, penalty):
     """Minimize exactly over the unpenalized features (``pf_j = 0``) as a block.
 
     Afterwards ``X_U'r = 0`` (to rounding), the dual constraint of these
@@ -50,25 +48,27 @@ def fit_unpenalized(problem, state, w, l2_typed, positive, xtr):
     with the pseudo-inverse of ``X_U'X_U`` (computed once per layout); with
     ``positive`` it is clipped at zero (then only a descent step).  Costs
     ``|U|`` column passes; nothing without unpenalized features.
+    ``penalty`` is ``problem.penalty``: as an argument, None prunes the
+    block before typing.
     """
-    # A literal, so numba prunes the block for a problem without factors.
-    if hasattr(problem.penalty, "unpenalized"):
-        unpenalized = problem.penalty.unpenalized
-        n_unpenalized = unpenalized.shape[0]
-        if n_unpenalized == 0:
-            return
-        inverse = problem.penalty.unpenalized_inv
-        layout_stats(problem, state, w, l2_typed, True, unpenalized, xtr)
-        for a in range(n_unpenalized):
-            delta = 0.0
-            for b in range(n_unpenalized):
-                delta += inverse[a, b] * xtr[unpenalized[b]]
-            j = unpenalized[a]
-            old = w[j]
-            w[j] = max(old + delta, 0.0) if positive else old + delta
-            step = w[j] - old  # in w's dtype, as the layout's state
-            if step != 0:
-                layout_move(problem, state, j, step)
+    if penalty is None:
+        return
+    unpenalized = penalty.unpenalized
+    n_unpenalized = unpenalized.shape[0]
+    if n_unpenalized == 0:
+        return
+    inverse = penalty.unpenalized_inv
+    layout_stats(problem, state, w, l2_typed, True, unpenalized, xtr)
+    for a in range(n_unpenalized):
+        delta = 0.0
+        for b in range(n_unpenalized):
+            delta += inverse[a, b] * xtr[unpenalized[b]]
+        j = unpenalized[a]
+        old = w[j]
+        w[j] = max(old + delta, 0.0) if positive else old + delta
+        step = w[j] - old  # in w's dtype, as the layout's state
+        if step != 0:
+            layout_move(problem, state, j, step)
 
 
 @inner_kernel
@@ -79,7 +79,7 @@ def full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr, everything):
     caller: an ``np.arange`` here would compile numba's implementation of it
     into the first fit (issue 13).
     """
-    fit_unpenalized(problem, state, w, l2_typed, positive, xtr)
+    fit_unpenalized(problem, state, w, l2_typed, positive, xtr, problem.penalty)
     r_norm2, r_dot_y = layout_stats(
         problem, state, w, l2_typed, l1 > 0, everything, xtr
     )
@@ -101,13 +101,12 @@ def screen(problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2):
     """
     col_norms2 = problem.col_norms2
     factor = factor_of(problem.penalty)
-    weighted = hasattr(problem.penalty, "factor")
     scale = max(l1, dual_norm)
     radius = np.sqrt(2.0 * max(gap, 0.0)) / l1
     kept = 0
     for k in range(n_active):
         j = active[k]
-        pf_j = factor[j] if weighted else 1.0
+        pf_j = factor_at(factor, j)
         distance = (pf_j - abs(xtr[j]) / scale) / np.sqrt(col_norms2[j] + l2 * pf_j)
         if distance <= radius or pf_j == 0:
             active[kept] = j

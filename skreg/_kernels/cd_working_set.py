@@ -27,7 +27,7 @@ from skreg._kernels.cd_plain import (
     sweep_support,
 )
 from skreg._kernels.gap import enet_gap
-from skreg._kernels.penalty import factor_of
+from skreg._kernels.penalty import factor_at, factor_of, n_unpenalized
 from skreg._kernels.problems import (
     layout_assign_state,
     layout_copy_state,
@@ -449,7 +449,6 @@ def _screen_and_rank(
     inv_scale = 1.0 / max(l1, dual_norm)
     radius = np.sqrt(2.0 * max(gap, 0.0)) / l1
     factor = factor_of(problem.penalty)
-    weighted = hasattr(problem.penalty, "factor")
     kept = 0
     n_nonzero = 0
     for k in range(n_candidates):
@@ -457,7 +456,7 @@ def _screen_and_rank(
         magnitude = abs(xtr[j])
         # Feature j's dual constraint is |x_j'theta| <= pf_j (all ones by
         # default); unpenalized features (pf_j = 0) stay in every working set.
-        pf_j = factor[j] if weighted else 1.0
+        pf_j = factor_at(factor, j)
         if pf_j == 0:
             candidates[kept] = j
             distance[kept] = -np.inf
@@ -677,16 +676,13 @@ def working_set_cd(
     distance = buffers.distance
     distance_copy = buffers.distance_copy
     factor = factor_of(problem.penalty)
-    weighted = hasattr(problem.penalty, "factor")
     working = buffers.working
     previous = buffers.previous
     support = buffers.support
     refresh = n_features >= 0  # a runtime True: one specialization of the bounds
     # The extrapolated dual point meets no unpenalized feature's constraint
     # x_j'theta = 0: with such features only the projected residual certifies.
-    use_candidate = True
-    if weighted:
-        use_candidate = problem.penalty.unpenalized.shape[0] == 0
+    use_candidate = n_unpenalized(problem.penalty) == 0
     n_support = 0
     for j in range(n_features):
         if w[j] != 0:
@@ -743,7 +739,9 @@ def working_set_cd(
                     )
                     n_sweeps += 1
             while True:
-                fit_unpenalized(problem, state, w, l2_typed, positive, xtr)
+                fit_unpenalized(
+                    problem, state, w, l2_typed, positive, xtr, problem.penalty
+                )
                 if has_residual:
                     layout_residual(problem, state, residual)
                     r_norm2, r_dot_y = bounded_stats(

@@ -27,7 +27,7 @@ terms are then at rounding level and the gap certifies the full problem.
 
 import numpy as np
 
-from skreg._kernels.penalty import factor_of
+from skreg._kernels.penalty import factor_of, factor_times
 from skreg._numba import FASTMATH_GATHER, inner_kernel
 
 
@@ -170,7 +170,6 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
     x_mean, col_wsum, y = problem.x_mean, problem.col_wsum, problem.y
     raw_residual, shift = state
     penalty_factor = factor_of(problem.penalty)
-    weighted_penalty = hasattr(problem.penalty, "factor")
     zero = l2 - l2
     for k in range(features.shape[0]):
         j = features[k]
@@ -191,7 +190,7 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
             if p < end:
                 even += data[p] * raw_residual[np.uintp(indices[p])]
         acc = even + odd + (shift[0] * col_wsum[j] - x_mean[j] * shift[1])
-        l2_j = l2 * penalty_factor[j] if weighted_penalty else l2
+        l2_j = factor_times(l2, penalty_factor, j)
         xtr[j] = acc - l2_j * w[j] if subtract_l2 else acc
     r_norm2 = 0.0
     r_dot_y = 0.0

@@ -15,9 +15,10 @@ weights; ``shift[1]`` holds ``sum_i sw_i r_i``.  Every problem carries its
 :class:`PenaltyWeights` (glmnet's ``penalty.factor``), or None for the default
 all-ones weights.  None is a type of its own to numba, so a fit without
 factors compiles none of their code: kernels test ``factor is None`` on an
-argument, or ``hasattr(problem.penalty, "factor")`` on a problem, and numba
-prunes the other branch before typing (measured: about 1 s CPU of a first
-Lasso fit's compilation, plain CD and working sets alike; issue 13).
+argument, which numba prunes before typing, or call the helpers of
+:mod:`skreg._kernels.penalty`, which branch on the type (measured: about 1 s
+CPU of a first Lasso fit's compilation, plain CD and working sets alike;
+issue 13).
 """
 
 from typing import NamedTuple
