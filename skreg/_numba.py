@@ -29,6 +29,8 @@ here, so caching, GIL release and floating-point flags are decided in one place.
   also for each inner kernel and numba helper that callers only link in as
   IR. Measured (first fits, empty cache): Lasso dense 3.7 -> 2.8 s, working
   sets 11.1 -> 7.9 s.
+- An inner kernel or helper is compiled once per signature, not once per
+  signature and caller's flags (:func:`_share_inner_kernels`).
 - ``fastmath`` is an explicit flag set. ``fastmath=True`` would add ``nnan`` and
   ``ninf``, which let LLVM delete NaN/inf checks used to detect divergence.
   ``reassoc`` is kept because without it reductions do not vectorize.
@@ -276,6 +278,7 @@ def inner_kernel(*args, **kwargs):
 
         call_from_python.py_func = func
         call_from_python.dispatcher = dispatcher
+        call_from_python.overload = None  # what kernels compile it through
         if not numba.config.DISABLE_JIT:
             options = {"fastmath": set(FASTMATH), "no_cfunc_wrapper": True}
             options.update(_flags_as_sets(kwargs))
@@ -284,10 +287,30 @@ def inner_kernel(*args, **kwargs):
             def _compiled(*arg_types):
                 return func
 
+            _compiled._skreg_inner_kernel = True
+            call_from_python.overload = _compiled
+
         return call_from_python
 
     if len(args) == 1 and callable(args[0]):
         return decorate(args[0])
+    return decorate
+
+
+def inner_overload(func):
+    """``numba.extending.overload`` of ``func`` for a helper that only kernels call.
+
+    Used as ``@inner_overload(func)`` on the function that returns the
+    implementation for the argument types.  As for :func:`inner_kernel`, the
+    implementation is compiled without a C-callable wrapper, and once per
+    signature whichever kernel calls it (:func:`_share_inner_kernels`).  Its
+    floating-point flags are its caller's, as with numba's ``overload``.
+    """
+
+    def decorate(overload_func):
+        overload_func._skreg_inner_kernel = True
+        return overload(func, jit_options={"no_cfunc_wrapper": True})(overload_func)
+
     return decorate
 
 
@@ -452,6 +475,61 @@ def _defer_machine_code():
 
 DEFER_CODEGEN = _defer_machine_code()
 
+
+# One compilation of an inner kernel per signature. numba caches an overload's
+# compiled implementation by the argument types and by the compilation flags
+# of the caller, so an inner kernel called from a kernel called from Python and
+# from another inner kernel (whose flags differ by the wrappers) compiled
+# twice: 11 of the 71 specializations of a working-set first fit. Of the
+# caller's flags, only those the implementation inherits from it can change
+# what is compiled (numba's CPU target: nrt, error_model, forceinline, and
+# fastmath, which inner kernels set themselves); they make the key instead.
+_INHERITED_FLAGS = ("nrt", "error_model", "forceinline", "fastmath")
+
+
+def _share_inner_kernels():
+    """Key inner kernels' implementations by the flags they inherit.
+
+    Returns whether it was installed; not when numba's overload template
+    lacks the cache this relies on.
+    """
+    from numba.core import targetconfig
+    from numba.core.typing import templates
+
+    template = templates._OverloadFunctionTemplate
+    get_impl = getattr(template, "_get_impl", None)
+    build_impl = getattr(template, "_build_impl", None)
+    stack = getattr(targetconfig, "ConfigStack", None)
+    if get_impl is None or build_impl is None or stack is None:
+        return False
+
+    def inherited(flags):
+        values = []
+        for name in _INHERITED_FLAGS:
+            value = getattr(flags, name)
+            if hasattr(value, "flags"):
+                # numba's FastMathOptions is not hashable; its flag set is.
+                value = frozenset(value.flags)
+            values.append(value)
+        return tuple(values)
+
+    def get_impl_shared(self, args, kws):
+        if not getattr(self._overload_func, "_skreg_inner_kernel", False):
+            return get_impl(self, args, kws)
+        flags = stack.top_or_none()
+        key_flags = None if flags is None else inherited(flags)
+        cache_key = self.context, tuple(args), tuple(kws.items()), key_flags
+        cached = self._impl_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        return build_impl(self, cache_key, args, kws)
+
+    template._get_impl = get_impl_shared
+    return True
+
+
+SHARE_INNER_KERNELS = _env_flag("SKREG_SHARE_INNER_KERNELS") and _share_inner_kernels()
+
 prange = numba.prange
 
 __all__ = [
@@ -460,6 +538,7 @@ __all__ = [
     "FASTMATH",
     "FASTMATH_GATHER",
     "inner_kernel",
+    "inner_overload",
     "njit",
     "prange",
 ]

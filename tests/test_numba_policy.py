@@ -59,6 +59,49 @@ def test_inner_kernel_compiles_into_its_callers_not_through_its_dispatcher():
     assert _twice_the_sum.py_func(values) == 12.0
 
 
+@_numba.inner_kernel(cache=False)
+def _leaf(x):
+    return x + 1.0
+
+
+@_numba.inner_kernel(cache=False)
+def _middle(x):
+    return 2.0 * _leaf(x)
+
+
+@_numba.njit(cache=False)
+def _top(x):
+    # _leaf from a kernel called from Python and from another inner kernel:
+    # the two callers compile with different flags (the wrappers).
+    return _leaf(x) + _middle(x)
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="compiles")
+@pytest.mark.parametrize("share", [True, False])
+def test_an_inner_kernel_compiles_once_per_signature(share, monkeypatch):
+    """One compilation of _leaf for its callers; numba's own key (switched
+    off) compiles it once per caller's flags."""
+    if not _numba.SHARE_INNER_KERNELS:
+        pytest.skip("numba's overload template lacks the cache this relies on")
+    if not share:
+        for inner in (_leaf, _middle):
+            monkeypatch.setattr(inner.overload, "_skreg_inner_kernel", False)
+    compiled = []
+
+    class Record(numba.core.event.Listener):
+        def on_start(self, ev):
+            compiled.append(getattr(ev.data["dispatcher"], "py_func", None))
+
+        def on_end(self, ev):
+            pass
+
+    kernel = _numba.njit(cache=False)(_top.py_func)  # a fresh dispatcher
+    with numba.core.event.install_listener("numba:compile", Record()):
+        assert kernel(1.0) == 2.0 + 4.0
+    leaves = [f for f in compiled if f is _leaf.py_func]
+    assert len(leaves) == (1 if share else 2)
+
+
 def test_cache_can_be_switched_off(monkeypatch):
     monkeypatch.setenv("SKREG_NUMBA_CACHE", "0")
     assert _numba._resolve_cache() is False

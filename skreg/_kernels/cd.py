@@ -13,11 +13,10 @@ typing, and the helpers of :mod:`skreg._kernels.penalty` branch on the type).
 """
 
 import numpy as np
-from numba.extending import overload
 
 from skreg._kernels.penalty import factor_of, factor_times
 from skreg._kernels.prox import enet_coordinate_update
-from skreg._numba import FASTMATH_GATHER, inner_kernel, njit
+from skreg._numba import FASTMATH_GATHER, inner_kernel, inner_overload, njit
 
 
 @inner_kernel
@@ -103,7 +102,7 @@ def ensure_gram_rows(problem, features):
         gram_fill_rows(problem, features)
 
 
-@overload(ensure_gram_rows)
+@inner_overload(ensure_gram_rows)
 def _ensure_gram_rows_compiled(problem, features):
     # Dispatch on the problem's type, as the layout operations do: a complete
     # matrix compiles a no-op, so none of the row-building code (issue 13).

@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 from numba.core import types
-from numba.extending import overload
+
+from skreg._numba import inner_overload
 
 
 class PenaltyWeights(NamedTuple):
@@ -59,7 +60,7 @@ def factor_of(penalty):
     return None if penalty is None else penalty.factor
 
 
-@overload(factor_of)
+@inner_overload(factor_of)
 def _factor_of_compiled(penalty):
     if isinstance(penalty, types.NoneType):
         return lambda penalty: None
@@ -75,7 +76,7 @@ def factor_times(value, factor, j):
     return value if factor is None else value * factor[j]
 
 
-@overload(factor_times)
+@inner_overload(factor_times)
 def _factor_times_compiled(value, factor, j):
     if isinstance(factor, types.NoneType):
         return lambda value, factor, j: value
@@ -87,7 +88,7 @@ def factor_at(factor, j):
     return 1.0 if factor is None else factor[j]
 
 
-@overload(factor_at)
+@inner_overload(factor_at)
 def _factor_at_compiled(factor, j):
     if isinstance(factor, types.NoneType):
         return lambda factor, j: 1.0
@@ -99,7 +100,7 @@ def n_unpenalized(penalty):
     return 0 if penalty is None else penalty.unpenalized.shape[0]
 
 
-@overload(n_unpenalized)
+@inner_overload(n_unpenalized)
 def _n_unpenalized_compiled(penalty):
     if isinstance(penalty, types.NoneType):
         return lambda penalty: 0

@@ -25,7 +25,6 @@ from typing import NamedTuple
 
 import numpy as np
 from numba.core import types
-from numba.extending import overload
 
 from skreg._kernels.cd import (
     cd_sweep_dense,
@@ -39,7 +38,7 @@ from skreg._kernels.gap import (
     residual_stats_sparse,
 )
 from skreg._kernels.penalty import PenaltyWeights, factor_of, penalty_weights
-from skreg._numba import inner_kernel, njit
+from skreg._numba import inner_kernel, inner_overload, njit
 
 __all__ = ["PenaltyWeights", "factor_of", "penalty_weights"]  # re-exported
 
@@ -399,42 +398,42 @@ def _operation(problem_type, name):
     return None
 
 
-@overload(layout_sweep)
+@inner_overload(layout_sweep)
 def _layout_sweep_compiled(problem, state, w, l1, l2, positive, order):
     return _operation(problem, "sweep")
 
 
-@overload(layout_prepare)
+@inner_overload(layout_prepare)
 def _layout_prepare_compiled(problem, features):
     return _operation(problem, "prepare")
 
 
-@overload(layout_stats)
+@inner_overload(layout_stats)
 def _layout_stats_compiled(problem, state, w, l2, subtract_l2, features, xtr):
     return _operation(problem, "stats")
 
 
-@overload(layout_move)
+@inner_overload(layout_move)
 def _layout_move_compiled(problem, state, j, delta):
     return _operation(problem, "move")
 
 
-@overload(layout_residual)
+@inner_overload(layout_residual)
 def _layout_residual_compiled(problem, state, out):
     return _operation(problem, "residual")
 
 
-@overload(layout_stats_at)
+@inner_overload(layout_stats_at)
 def _layout_stats_at_compiled(problem, residual, w, l2, features, xtr):
     return _operation(problem, "stats_at")
 
 
-@overload(layout_copy_state)
+@inner_overload(layout_copy_state)
 def _layout_copy_state_compiled(problem, state):
     return _operation(problem, "copy_state")
 
 
-@overload(layout_assign_state)
+@inner_overload(layout_assign_state)
 def _layout_assign_state_compiled(problem, state, source):
     if len(state.types) == 1:
         return _assign_one
@@ -458,7 +457,7 @@ def _copy_into(target, source):
         target[i] = source[i]
 
 
-@overload(layout_distance2)
+@inner_overload(layout_distance2)
 def _layout_distance2_compiled(problem, a, b):
     return _operation(problem, "distance2")
 
