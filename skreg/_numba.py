@@ -480,7 +480,7 @@ DEFER_CODEGEN = _defer_machine_code()
 # compiled implementation by the argument types and by the compilation flags
 # of the caller, so an inner kernel called from a kernel called from Python and
 # from another inner kernel (whose flags differ by the wrappers) compiled
-# twice: 11 of the 71 specializations of a working-set first fit. Of the
+# twice: 7 of the 60 specializations of a working-set first fit. Of the
 # caller's flags, only those the implementation inherits from it can change
 # what is compiled (numba's CPU target: nrt, error_model, forceinline, and
 # fastmath, which inner kernels set themselves); they make the key instead.
