@@ -108,19 +108,23 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
         # now, those that need an exact value are listed for layout_stats_at.
         exact = bounds.exact
         n_exact = 0
+        # Without branches on the feature's values (``&``, ``|``, selects):
+        # whether a feature needs its exact value is unpredictable, and the
+        # mispredicted branches made this loop cost about as much as the
+        # passes over X it saves (issue 12).  Every feature is written at
+        # ``exact[n_exact]`` and kept by counting it.
         for j in range(n_features):
             r = radius[snapshot_of[j]]
             # l2 * pf_j, l1 * pf_j in the data's precision (no float64 one).
             l2_j = factor_times(l2, factor, j)
-            if r == 0:
-                xtr[j] = correlations[j] - l2_j * w[j]
-                continue
-            bound = abs(correlations[j]) + col_norms[j] * r
-            if w[j] != 0 or bound > factor_times(l1, factor, j):
-                exact[n_exact] = j
-                n_exact += 1
-            else:
-                xtr[j] = bound if correlations[j] >= 0 else -bound
+            correlation = correlations[j]
+            bound = abs(correlation) + col_norms[j] * r
+            known = r == 0
+            needed = (w[j] != 0) | (bound > factor_times(l1, factor, j))
+            signed = bound if correlation >= 0 else -bound
+            xtr[j] = correlation - l2_j * w[j] if known else signed
+            exact[n_exact] = j
+            n_exact += needed & (not known)
         if n_exact <= FULL_PASS_FRACTION * n_features:
             r_norm2, r_dot_y = layout_stats_at(
                 problem, residual, w, l2, exact[:n_exact], xtr

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skreg._kernels.cd_working_set import anderson_point
+from skreg._kernels.cd_working_set import _select, anderson_point, kth_smallest
 from skreg.linear_model._cd_solver import (
     plain_path_kernel,
     solve_once,
@@ -162,3 +162,25 @@ def _primal(layout, w, l1):
     X = sp.csc_matrix(csc, shape=(n, len(w)))
     residual = problem.y - (X.toarray() - problem.x_mean) @ w
     return 0.5 * residual @ (problem.sample_weight * residual) + l1 * np.abs(w).sum()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_selection_matches_a_stable_sort_with_ties_and_infinities(seed):
+    """kth_smallest and _select partition without branches: ties (the
+    support's -inf distances among them) must neither stall the loop nor
+    change which candidates are picked, the first in index order."""
+    rng = np.random.default_rng(seed)
+    for _ in range(60):
+        n = int(rng.integers(1, 80))
+        values = rng.integers(-3, 4, n).astype(np.float64)
+        values[rng.random(n) < 0.3] = -np.inf
+        k = int(rng.integers(0, n))
+        assert kth_smallest(values.copy(), k) == np.sort(values)[k]
+
+        size = int(rng.integers(1, n + 1))
+        candidates = rng.permutation(200)[:n].astype(np.intp)
+        out = np.full(200, -1, dtype=np.intp)
+        count = _select(candidates, values.copy(), n, size, out, np.empty(200))
+        picked = np.sort(np.argsort(values, kind="stable")[:size])
+        assert count == size
+        np.testing.assert_array_equal(out[:count], candidates[picked])
