@@ -283,6 +283,16 @@ def dense_columns_axpy(X, columns, coefficients, out):
 
 
 @njit
+def sparse_columns_dense(data, indices, indptr, columns, out):
+    """``out[:, k] += X[:, columns[k]]`` for CSC ``X``: the columns densified
+    into ``out`` (zero on entry; duplicate entries add up, as in scipy)."""
+    for k in range(columns.shape[0]):
+        j = columns[k]
+        for p in range(indptr[j], indptr[j + 1]):
+            out[indices[p], k] += data[p]
+
+
+@njit
 def sparse_columns_axpy(data, indices, indptr, columns, coefficients, out):
     """``out += X[:, columns] @ coefficients`` for CSC ``X``."""
     for k in range(columns.shape[0]):

@@ -6,6 +6,7 @@ import scipy.sparse as sp
 
 import skreg
 from skreg.linear_model import _cd_solver
+from skreg.linear_model import _layouts as layouts_module
 from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
 from skreg.linear_model._support_newton import support_newton_steps
 from tests.conftest import equicorrelated
@@ -46,8 +47,21 @@ def _layouts(X, y, sw):
     return layouts, Xc, yc
 
 
-@pytest.mark.parametrize("name", ["dense", "gram", "lazy-gram", "sparse"])
-def test_gram_block_and_correlations_agree_with_the_centred_design(name):
+@pytest.mark.parametrize(
+    "name, dense_block_flops",
+    [
+        ("dense", None),
+        ("gram", None),
+        ("lazy-gram", None),
+        ("sparse", None),  # small: the columns are densified
+        ("sparse", 0),  # by scipy's sparse product
+    ],
+)
+def test_gram_block_and_correlations_agree_with_the_centred_design(
+    name, dense_block_flops, monkeypatch
+):
+    if dense_block_flops is not None:
+        monkeypatch.setattr(layouts_module, "DENSE_BLOCK_FLOPS", dense_block_flops)
     X, y, sw = _problem()
     layouts, Xc, yc = _layouts(X, y, sw)
     layout = layouts[name]
