@@ -106,3 +106,28 @@ def test_convergence_warning_matches_sklearn_filter(diabetes_poly):
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", message="Objective did not converge")
         Lasso(alpha=1e-4, max_iter=3, tol=1e-10).fit(X, y)
+
+
+def test_a_path_warns_once_for_each_unconverged_alpha(diabetes_poly, capsys):
+    """The bookkeeping of the alphas a path kernel solved (in NumPy when not
+    verbose, alpha by alpha otherwise): one warning per alpha whose gap
+    missed the tolerance, from the same line either way."""
+    X, y = diabetes_poly
+    yc = y - y.mean()
+    places = []
+    for verbose in (0, 2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _, _, gaps, n_iters = lasso_path(
+                X, y, alphas=20, max_iter=4, tol=1e-10, verbose=verbose,
+                return_n_iter=True,
+            )  # fmt: skip
+        capsys.readouterr()
+        convergence = [w for w in caught if w.category is ConvergenceWarning]
+        unconverged = np.sum(~(gaps <= 1e-10 * (yc @ yc) / len(y)))
+        assert 0 < unconverged < len(gaps)
+        assert len(convergence) == unconverged
+        assert len(n_iters) == len(gaps)
+        assert all(isinstance(n, int) for n in n_iters)
+        places.append({(w.filename, w.lineno) for w in convergence})
+    assert places[0] == places[1] and len(places[0]) == 1
