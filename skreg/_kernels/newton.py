@@ -25,7 +25,7 @@ RELATIVE_RIDGE = 1e-12
 TINY = np.finfo(np.float64).tiny
 
 
-@njit
+@inner_kernel
 def newton_steps(hessian, gradient, w, kinked, max_steps, lower, work, active):
     """Up to ``max_steps`` active-set Newton steps; returns the steps taken.
 
@@ -169,3 +169,52 @@ def _newton_direction(hessian, gradient, active, n_active, lower, direction):
         if not direction[a] - direction[a] == 0.0:
             return False
     return True
+
+
+@njit
+def gram_newton_steps(
+    gram, xty, gram_w, coef, support, factor, l1, l2, positive, max_steps,
+    hessian, gradient, w, kinked, new_gram_w, lower, work, active,
+):  # fmt: skip
+    """:func:`newton_steps` on the support of a complete Gram matrix, from
+    the block to the new state in one call; returns the steps taken.
+
+    ``gram``, ``xty`` and ``gram_w`` (``X'X w``) are the covariance mode's
+    arrays, ``coef`` the coefficients (updated in place when a step is
+    taken), ``support`` their non-zeros and ``factor`` (float64) the penalty
+    factors on it.  ``hessian``, ``gradient``, ``w`` (float64) and
+    ``kinked`` (bool) receive the quadratic on the support as
+    :func:`skreg.linear_model._support_newton.support_newton_steps` builds
+    it in NumPy for the other layouts; ``new_gram_w`` receives ``X'X w`` at
+    the new coefficients.  A crawling path makes a step every few alphas,
+    and the dozen NumPy calls around each cost more than the step on a small
+    support (issue 12).
+    """
+    size = support.shape[0]
+    for a in range(size):
+        j = support[a]
+        value = np.float64(coef[j])
+        kinked[a] = factor[a] != 0.0
+        sign = 0.0
+        if kinked[a]:
+            sign = 1.0 if value > 0 else (-1.0 if value < 0 else 0.0)
+        w[a] = value
+        # X_j'r in the data's precision, as the layouts' ``correlations``.
+        correlation = np.float64(xty[j] - gram_w[j])
+        gradient[a] = -correlation + factor[a] * (l1 * sign + l2 * value)
+        for b in range(size):
+            hessian[a, b] = gram[j, support[b]]
+        hessian[a, a] += l2 * factor[a]
+    n_steps = newton_steps(hessian, gradient, w, kinked, max_steps, lower, work, active)
+    if n_steps == 0:
+        return 0
+    for m in range(new_gram_w.shape[0]):
+        new_gram_w[m] = 0
+    for a in range(size):
+        j = support[a]
+        coef[j] = max(w[a], 0.0) if positive else w[a]
+        value = coef[j]
+        if value != 0:
+            for m in range(new_gram_w.shape[0]):
+                new_gram_w[m] += value * gram[j, m]
+    return n_steps

@@ -30,7 +30,9 @@ still decides when to stop.
 
 import numpy as np
 
-from skreg._kernels.newton import newton_steps
+from skreg._kernels.newton import gram_newton_steps, newton_steps
+from skreg._kernels.problems import GramProblem
+from skreg.linear_model._layouts import GramLayout
 
 # Features with a penalty factor of 0 have no kink: they may change sign.
 _NO_KINK = 0.0
@@ -66,12 +68,16 @@ def support_newton_steps(layout, state, coef, l1, l2, positive, max_steps):
     support = np.flatnonzero(coef)
     if support.size == 0:
         return None, 0
-    penalty = layout.problem.penalty
+    problem = layout.problem
+    penalty = problem.penalty
     factor = (
         np.ones(support.size)
         if penalty is None
         else np.asarray(penalty.factor[support], dtype=np.float64)
     )
+    if type(problem) is GramProblem:
+        return _gram_newton_steps(problem, state, coef, support, factor, l1, l2,
+                                  positive, max_steps)  # fmt: skip
     w = coef[support].astype(np.float64)
     kinked = factor != _NO_KINK
     signs = np.sign(w) * kinked
@@ -91,14 +97,37 @@ def support_newton_steps(layout, state, coef, l1, l2, positive, max_steps):
     return layout.start(coef), n_steps
 
 
+def _gram_newton_steps(problem, state, coef, support, factor, l1, l2, positive,
+                       max_steps):  # fmt: skip
+    """:func:`support_newton_steps` for a complete Gram matrix, compiled
+    (:func:`~skreg._kernels.newton.gram_newton_steps`)."""
+    size = support.size
+    new_gram_w = np.empty_like(state[0])
+    n_steps = gram_newton_steps(
+        problem.gram, problem.xty, state[0], coef, support, factor, float(l1),
+        float(l2), bool(positive), int(max_steps), np.empty((size, size)),
+        np.empty(size), np.empty(size), np.empty(size, dtype=bool), new_gram_w,
+        *_newton_work(size),
+    )  # fmt: skip
+    if n_steps == 0:
+        return None, 0
+    return (new_gram_w,), n_steps
+
+
 def compile_newton_steps():
-    """Run :func:`~skreg._kernels.newton.newton_steps` once on a tiny
-    problem: its one specialization compiled (or loaded from the cache)."""
+    """Run :func:`~skreg._kernels.newton.newton_steps` and
+    :func:`~skreg._kernels.newton.gram_newton_steps` (for float64 and
+    float32 Gram matrices) once on a tiny problem: their specializations
+    compiled (or loaded from the cache)."""
     size = 2
     newton_steps(
         np.eye(size), np.ones(size), np.ones(size), np.ones(size, dtype=bool), 1,
         *_newton_work(size),
     )  # fmt: skip
+    for dtype in (np.float64, np.float32):
+        layout = GramLayout(np.eye(size, dtype=dtype), np.ones(size, dtype=dtype), 2.0)
+        coef = np.ones(size, dtype=dtype)
+        support_newton_steps(layout, layout.start(coef), coef, 0.5, 0.0, False, 1)
 
 
 def _newton_work(size):

@@ -7,6 +7,7 @@ import scipy.sparse as sp
 import skreg
 from skreg.linear_model import _cd_solver
 from skreg.linear_model import _layouts as layouts_module
+from skreg.linear_model import _support_newton as newton_module
 from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
 from skreg.linear_model._support_newton import support_newton_steps
 from tests.conftest import equicorrelated
@@ -266,3 +267,44 @@ def test_a_crawling_tall_fit_converges_at_the_default_max_iter(divisor, steps):
         return residual @ residual / (2 * len(y)) + alpha * np.abs(model.coef_).sum()
 
     assert objective(ours) <= objective(theirs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("l2", [0.0, 3.0])
+def test_the_compiled_gram_step_is_the_numpy_step(dtype, positive, l2, monkeypatch):
+    """A complete Gram matrix takes its steps in one compiled call
+    (gram_newton_steps); the NumPy route of the other layouts must give the
+    same coefficients and state, penalty factors (a zero among them: no kink)
+    and positivity included."""
+    X, y, sw = _problem()
+    _, Xc, yc = _layouts(X, y, sw)
+    Xc, yc = Xc.astype(dtype), yc.astype(dtype)
+    factor = np.linspace(0.5, 1.5, X.shape[1])
+    factor[2] = 0.0
+
+    def layout():
+        return GramLayout(Xc.T @ Xc, Xc.T @ yc, yc @ yc, penalty_factor=factor)
+
+    l1 = 0.05 * float(np.abs(Xc.T @ yc).max())
+    coef = np.random.RandomState(5).randn(X.shape[1]).astype(dtype)
+    coef[np.abs(coef) < 0.8] = 0.0
+    results = []
+    for compiled in (True, False):
+        if not compiled:  # the type test of support_newton_steps fails
+            monkeypatch.setattr(newton_module, "GramProblem", type(None))
+        gram = layout()
+        work = coef.copy()
+        state, n_steps = support_newton_steps(
+            gram, gram.start(work), work, l1, l2, positive, 50
+        )
+        assert n_steps >= 1
+        results.append((work, state[0]))
+    (coef_a, gram_w_a), (coef_b, gram_w_b) = results
+    assert coef_a.dtype == coef_b.dtype == dtype
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(coef_a, coef_b, rtol=rtol, atol=rtol)
+    np.testing.assert_array_equal(coef_a == 0, coef_b == 0)
+    np.testing.assert_allclose(gram_w_a, gram_w_b, rtol=rtol, atol=rtol * 10)
+    if positive:
+        assert np.all(coef_a[factor != 0] >= 0)
