@@ -83,9 +83,10 @@ def _path(func, fmt, dtype, task="reg"):
 
 
 def _newton_steps():
-    # The Newton steps of a crawling solve: one kernel, one specialization
-    # (float64 work on the support, whatever the data), compiled at the first
-    # crawl rather than with the solvers.
+    # The Newton steps of a crawling solve, compiled at the first crawl rather
+    # than with the solvers: one specialization for every layout (float64
+    # work on the support, whatever the data), and the complete Gram matrix's
+    # own kernel for each dtype.
     from skreg.linear_model._support_newton import compile_newton_steps
 
     compile_newton_steps()
