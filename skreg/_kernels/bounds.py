@@ -110,8 +110,9 @@ def bounded_stats(problem, residual, w, l1, l2, xtr, bounds, refresh):
         n_exact = 0
         # Without branches on the feature's values (``&``, ``|``, selects):
         # whether a feature needs its exact value is unpredictable, and the
-        # mispredicted branches made this loop cost about as much as the
-        # passes over X it saves (issue 12).  Every feature is written at
+        # mispredicted branches were about a quarter of the certificates'
+        # cycles on a sparse path (2000x5000, 100 alphas: 23.0 -> 17.3
+        # Mcycles; issue 12).  Every feature is written at
         # ``exact[n_exact]`` and kept by counting it.
         for j in range(n_features):
             r = radius[snapshot_of[j]]
