@@ -319,12 +319,16 @@ def solve_enet(
     return result
 
 
-def warn_if_unconverged(gap, tol_scaled, l1, n_iter, max_iter, tol, stacklevel):
-    """``ConvergenceWarning`` unless ``gap`` reached ``tol_scaled``.
+def converged(gap, tol_scaled):
+    """Whether ``gap`` (a scalar or an array) reached ``tol_scaled``; a NaN
+    or infinite gap (overflow; ``||y||^2`` itself may be inf) did not."""
+    return (gap <= tol_scaled) & np.isfinite(gap)
 
-    A NaN or infinite gap (overflow; ``||y||^2`` itself may be inf) warns too.
-    """
-    if not (gap <= tol_scaled and np.isfinite(gap)):
+
+def warn_if_unconverged(gap, tol_scaled, l1, n_iter, max_iter, tol, stacklevel):
+    """``ConvergenceWarning`` unless ``gap`` reached ``tol_scaled``
+    (:func:`converged`)."""
+    if not converged(gap, tol_scaled):
         warnings.warn(
             convergence_message(
                 gap, tol_scaled, l1, n_iter=n_iter, max_iter=max_iter, rel_tol=tol

@@ -10,7 +10,7 @@ from skreg._kernels.cd_multitask import (
     multitask_gap_dense,
 )
 from skreg._kernels.cd_multitask_sparse import cd_sweep_multitask_sparse
-from skreg.linear_model._cd_solver import CDResult, convergence_message
+from skreg.linear_model._cd_solver import CDResult, converged, convergence_message
 from skreg.linear_model._layouts import SparseLayout
 
 
@@ -160,7 +160,7 @@ def _block_cd(
             if gap <= tol_scaled:
                 break
     # A NaN or infinite gap (overflow) must warn too.
-    if warn and not (gap <= tol_scaled and np.isfinite(gap)):
+    if warn and not converged(gap, tol_scaled):
         warnings.warn(
             convergence_message(
                 gap, tol_scaled, l1, n_iter=n_iter + 1, max_iter=max_iter, rel_tol=tol

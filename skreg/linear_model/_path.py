@@ -524,6 +524,7 @@ def _solve_path_in_kernel(
     from skreg.linear_model._cd_solver import (
         _path_outputs,
         cold_sweep,
+        converged,
         new_bounds,
         new_buffers,
         newton_first_budget,
@@ -569,7 +570,6 @@ def _solve_path_in_kernel(
             outputs=outputs,
             **extra,
         )
-        solved = slice(i, stop)
         if verbose:
             for k in range(i, stop):
                 warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]),
@@ -580,8 +580,8 @@ def _solve_path_in_kernel(
             # The same bookkeeping in NumPy: alpha by alpha in Python it was
             # a sixth of a small path (500x50, 100 alphas: 0.82-1.11 ms a
             # path, 0.67-0.71 ms without it).
-            converged = (gaps[solved] <= tol_scaled) & np.isfinite(gaps[solved])
-            for k in i + np.flatnonzero(~converged):
+            solved = slice(i, stop)
+            for k in i + np.flatnonzero(~converged(gaps[solved], tol_scaled)):
                 warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]),
                                     max_iter, tol, 4)  # fmt: skip
             dual_gaps[solved] = gaps[solved] / n_samples
