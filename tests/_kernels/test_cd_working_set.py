@@ -184,3 +184,43 @@ def test_selection_matches_a_stable_sort_with_ties_and_infinities(seed):
         picked = np.sort(np.argsort(values, kind="stable")[:size])
         assert count == size
         np.testing.assert_array_equal(out[:count], candidates[picked])
+
+
+def _solve_with(layout, w, l1, buffers, tol=1e-12):
+    return solve_once(
+        working_set_path_kernel,
+        layout,
+        layout.start(w),
+        w,
+        l1,
+        0.0,
+        positive=False,
+        max_iter=10_000,
+        tol=tol,
+        screening=True,
+        path_gap=0.0,
+        solver=(4, 5, 0.3),
+        buffers=buffers,
+    )
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_a_kept_certificate_serves_only_the_coefficients_it_certified(moved):
+    """The next call reuses the last certificate's statistics (sparse data)
+    only while ``w`` is what they certified: a certificate of the previous
+    solution, reused for coefficients moved since, would certify them wrongly.
+    """
+    from skreg._kernels.cd_working_set import new_buffers
+
+    layout = _layout("sparse")
+    buffers = new_buffers(layout.n_features, layout.n_samples, layout.dtype)
+    w = np.zeros(layout.n_features)
+    l1, tol = 2.0, 1e-3
+    _solve_with(layout, w, l1, buffers, tol=tol)
+    assert buffers.certificate[0] == 1  # kept for the next call
+    if moved:
+        w[:] = 0.0  # far from the solution at the next, nearby penalty
+    gap, _ = _solve_with(layout, w, 0.999 * l1, buffers, tol=tol)
+    expected = _plain(layout, 0.999 * l1, 0.0, False)
+    assert 0 <= gap <= tol * layout.y_norm2
+    np.testing.assert_allclose(w, expected, rtol=0.05, atol=0.05)
