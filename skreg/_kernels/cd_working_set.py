@@ -27,7 +27,7 @@ from skreg._kernels.cd_plain import (
     sweep_support,
 )
 from skreg._kernels.gap import enet_gap
-from skreg._kernels.penalty import factor_at, factor_of, factor_times, n_unpenalized
+from skreg._kernels.penalty import factor_at, factor_of, n_unpenalized
 from skreg._kernels.problems import (
     layout_assign_state,
     layout_copy_state,
@@ -82,14 +82,6 @@ class WorkingSetBuffers(NamedTuple):
     start_w: np.ndarray  # w.dtype (n_features,), zeros on creation
     started: np.ndarray  # intp (n_features,)
     velocity: np.ndarray  # w.dtype (n_features,)
-    # The last certificate's statistics, kept from one call to the next (a
-    # path solved alpha by alpha in Python reuses them as the kernel's own
-    # loop does): ``certificate`` is ``[1 if valid, ||r||^2, r'y, 1 if that
-    # start is predicted to fail its certificate]``, valid only while ``w`` still equals
-    # ``certified_w`` (checked on entry); ``certified_l2`` the l2 of ``xtr``.
-    certificate: np.ndarray  # float64 (4,), zeros on creation
-    certified_w: np.ndarray  # w.dtype (n_features,)
-    certified_l2: np.ndarray  # w.dtype (1,)
 
 
 def new_buffers(n_features, n_samples, dtype):
@@ -112,9 +104,6 @@ def new_buffers(n_features, n_samples, dtype):
         np.zeros(n_features, dtype=dtype),
         np.empty(n_features, dtype=np.intp),
         np.empty(n_features, dtype=dtype),
-        np.zeros(4),
-        np.empty(n_features, dtype=dtype),
-        np.zeros(1, dtype=dtype),
     )
 
 
@@ -617,20 +606,6 @@ def _extrapolate_start(problem, state, w, buffers, n_support, ratio):
     return kept
 
 
-@njit(inline="always")
-def _keep_certificate(buffers, w, valid, r_norm2, r_dot_y, l2, predict_fail):
-    """Store the last certificate's statistics for the next call."""
-    certificate = buffers.certificate
-    certificate[0] = 1.0 if valid else 0.0
-    certificate[1] = r_norm2
-    certificate[2] = r_dot_y
-    certificate[3] = 1.0 if predict_fail else 0.0
-    buffers.certified_l2[0] = l2
-    if valid:
-        for j in range(w.shape[0]):
-            buffers.certified_w[j] = w[j]
-
-
 @njit
 def working_set_cd(
     problem,
@@ -665,14 +640,12 @@ def working_set_cd(
     ``l1s``, ``l2s`` and ``tol_scaled`` are float64; ``l1s_typed`` and
     ``l2s_typed`` are the penalties in the data's precision.  ``bounds``
     carries correlation references across alphas and calls.  ``solver`` is
-    ``(initial_size, depth, inner_fraction, cold_sweep, extrapolate,
-    reuse)``: the first working set, the Anderson depth, the inner solves'
-    gap as a fraction of the outer one, whether a start at zero gets one
-    sweep over every feature, whether a path's warm starts are moved along
-    the path (from its third alpha, and the second of a call, on:
-    :func:`_extrapolate_start`), and whether an alpha's first certificate
-    reuses the last one's statistics (``buffers.certificate``; see the
-    loop).  A
+    ``(initial_size, depth, inner_fraction, cold_sweep, extrapolate)``: the
+    first working set, the Anderson depth, the inner solves' gap as a
+    fraction of the outer one, whether a start at zero gets one sweep over
+    every feature, and whether a path's warm starts are moved along the
+    path (from its third alpha, and the second of a call, on:
+    :func:`_extrapolate_start`).  A
     path passes ``path_gaps[i]`` > 0 (0 otherwise): the gap must also reach
     ``path_gaps[i]`` times the primal
     (:func:`skreg._kernels.cd_plain.gap_target`), and a start that already
@@ -700,7 +673,7 @@ def working_set_cd(
     budget, called from here, was linked and optimized a second time, 1.3 s
     more of a first fit's compilation (issue 13).
     """
-    initial_size, depth, inner_fraction, cold_sweep, extrapolate, reuse = solver
+    initial_size, depth, inner_fraction, cold_sweep, extrapolate = solver
     loose_limit, loose_gap = loose
     first_budget = newton_rule[0]
     n_features = w.shape[0]
@@ -733,56 +706,15 @@ def working_set_cd(
     for j in range(n_features):
         buffers.start_w[j] = 0
     n_started = _start_alpha(w, buffers, 0, candidates, n_support)
-    # The statistics of the last certificate (``xtr``, ||r||^2, r'y, and the
-    # l2 in ``xtr``) while they still describe ``w``: the next alpha's first
-    # certificate is computed from them, without a pass over X.
-    certificate = buffers.certificate
-    stats_valid = certificate[0] == 1
-    for j in range(n_features):
-        stats_valid = stats_valid & (buffers.certified_w[j] == w[j])
-    stats_r_norm2, stats_r_dot_y = certificate[1], certificate[2]
-    stats_l2 = buffers.certified_l2[0]
-    # Whether the next alpha's (moved) start is expected to fail its
-    # certificate: then the pass that would certify it is not made.
-    predict_fail = certificate[3] == 1
     for i in range(start, l1s.shape[0]):
         l1, l2 = l1s[i], l2s[i]
         l1_typed, l2_typed = l1s_typed[i], l2s_typed[i]
-        # The previous solution certified at this alpha from its last
-        # certificate's statistics: the same dual point rescaled (O(p), no
-        # pass).  Certified, the start needs no extrapolation; if not, and
-        # the previous alpha needed a subproblem too, its correlations screen
-        # and rank the first working set (the safe sphere of this pair is
-        # valid whatever the iterate) and the pass that certified the start
-        # is saved: one of the two a path alpha made (issue 12).
-        reused = reuse and stats_valid and use_candidate
-        start_certified = False
-        gap0, dual_norm0, primal0 = np.inf, 0.0, 0.0
-        if reused:
-            if l2_typed != stats_l2:
-                shift = stats_l2 - l2_typed
-                for k in range(n_support):
-                    j = support[k]
-                    xtr[j] += factor_times(shift, factor, j) * w[j]
-                stats_l2 = l2_typed
-            gap0, dual_norm0 = enet_gap(
-                w, xtr, stats_r_norm2, stats_r_dot_y, l1, l2, positive,
-                problem.penalty, col_norms2,
-            )  # fmt: skip
-            primal0 = 0.5 * stats_r_norm2 + penalty(w, everything, l1, l2, factor)
-            path_gap0 = loose_gap if n_support > loose_limit else path_gaps[i]
-            start_certified = gap0 <= gap_target(tol_scaled, primal0, path_gap0)
-        if start_certified:
-            if i > start:
-                n_started = _start_alpha(w, buffers, n_started, support, n_support)
-        elif extrapolate and i > start and i >= 2 and l1s[i - 1] != l1s[i - 2]:
+        if extrapolate and i > start and i >= 2 and l1s[i - 1] != l1s[i - 2]:
             n_started = _start_alpha(w, buffers, n_started, support, n_support)
             ratio = (l1s[i] - l1s[i - 1]) / (l1s[i - 1] - l1s[i - 2])
             n_support = _extrapolate_start(problem, state, w, buffers, n_support, ratio)
         elif i > start:
             n_started = _start_alpha(w, buffers, n_started, support, n_support)
-        went_blind = False
-        n_rounds = 0
         if n_support > loose_limit:
             path_gaps[i] = loose_gap
         path_gap = path_gaps[i]
@@ -803,7 +735,7 @@ def working_set_cd(
             best_dual = -np.inf
             certified = np.inf
             last_gap = np.inf  # the budget's first certificate
-            if cold_sweep and n_iter == 0 and allowed > 0 and not start_certified:
+            if cold_sweep and n_iter == 0 and allowed > 0:
                 # From w = 0 one plain sweep over every candidate costs about
                 # one pass of the gap, and finds most of the support at once
                 # instead of growing the working set by doubling from
@@ -819,41 +751,24 @@ def working_set_cd(
                         problem, state, w, l1_typed, l2_typed, positive, everything
                     )
                     n_sweeps += 1
-            # The first certificate from the statistics reused above; when
-            # it certified nothing, it only screens and ranks (``blind``: the
-            # start has moved since).
-            given = reused and n_iter == 0 and n_sweeps == 0
-            given = given and (start_certified or predict_fail)
             while True:
-                blind = given and not start_certified
-                probe = False
-                if given:
-                    gap, dual_norm, primal = gap0, dual_norm0, primal0
-                    given = False
-                    went_blind = blind
-                else:
-                    # The moved start's own certificate tells whether the
-                    # next one is worth certifying.
-                    probe = n_iter == 0 and n_sweeps == 0 and not went_blind
-                    fit_unpenalized(
-                        problem, state, w, l2_typed, positive, xtr, problem.penalty
+                fit_unpenalized(
+                    problem, state, w, l2_typed, positive, xtr, problem.penalty
+                )
+                if has_residual:
+                    layout_residual(problem, state, residual)
+                    r_norm2, r_dot_y = bounded_stats(
+                        problem, residual, w, l1, l2_typed, xtr, bounds, refresh
                     )
-                    if has_residual:
-                        layout_residual(problem, state, residual)
-                        r_norm2, r_dot_y = bounded_stats(
-                            problem, residual, w, l1, l2_typed, xtr, bounds, refresh
-                        )
-                    else:
-                        r_norm2, r_dot_y = layout_stats(
-                            problem, state, w, l2_typed, True, everything, xtr
-                        )
-                    gap, dual_norm = enet_gap(
-                        w, xtr, r_norm2, r_dot_y, l1, l2, positive, problem.penalty,
-                        col_norms2,
-                    )  # fmt: skip
-                    primal = 0.5 * r_norm2 + penalty(w, everything, l1, l2, factor)
-                    stats_valid = True
-                    stats_r_norm2, stats_r_dot_y, stats_l2 = r_norm2, r_dot_y, l2_typed
+                else:
+                    r_norm2, r_dot_y = layout_stats(
+                        problem, state, w, l2_typed, True, everything, xtr
+                    )
+                gap, dual_norm = enet_gap(
+                    w, xtr, r_norm2, r_dot_y, l1, l2, positive, problem.penalty,
+                    col_norms2,
+                )  # fmt: skip
+                primal = 0.5 * r_norm2 + penalty(w, everything, l1, l2, factor)
                 best_dual = max(best_dual, primal - gap)
                 # The extrapolated dual costs a pass over X: only when it can
                 # matter.
@@ -884,20 +799,15 @@ def working_set_cd(
                 target = gap_target(tol_scaled, primal, path_gap)
                 if last_gap == np.inf:
                     last_gap = certified
-                if probe:
-                    predict_fail = not certified <= target
-                if blind:
-                    pass
-                elif certified <= target and path_gap > 0 and n_sweeps == 0:
+                if certified <= target and path_gap > 0 and n_sweeps == 0:
                     # buffers.support is written below, after the loop.
                     certified, swept = sweep_support(
                         problem, state, w, l1, l2, l1_typed, l2_typed, positive,
                         certified, xtr, support,
                     )  # fmt: skip
                     n_sweeps += swept
-                    stats_valid = stats_valid and swept == 0
                     break
-                elif certified <= target or n_sweeps >= allowed:
+                if certified <= target or n_sweeps >= allowed:
                     break
                 if n_candidates < 0:
                     n_candidates = n_features - n_features
@@ -931,13 +841,11 @@ def working_set_cd(
                 n_previous = n_working
                 inner_tol = max(inner_fraction * certified, 0.5 * target)
                 first_depth = depth
-                if certified <= NEAR_TOLERANCE * target or blind:
-                    # (blind: the moved start is likely close already)
+                if certified <= NEAR_TOLERANCE * target:
                     first_depth = min(FIRST_ROUND_DEPTH, depth)
                 # A lazy Gram matrix gets the rows of the whole set in one
                 # product.
                 layout_prepare(problem, working[:n_working])
-                n_rounds += 1
                 n_sweeps += _solve_subproblem(
                     problem, state, w, working[:n_working], l1, l2, l1_typed,
                     l2_typed, positive, inner_tol, allowed - n_sweeps, depth,
@@ -951,31 +859,18 @@ def working_set_cd(
             buffers.n_support[0] = n_support
             gap = certified
             n_iter += n_sweeps
-            # (certified: a budget spent exactly needs no other)
-            if certified <= target or n_sweeps < allowed or n_iter >= max_iter:
+            if n_sweeps < allowed or n_iter >= max_iter:
                 break
             budget *= 2
             if newton_step_budget(
                 gap, last_gap, target, n_sweeps, n_support, n_iter, 0, newton_rule
             ):
                 record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets)
-                _keep_certificate(
-                    buffers, w, stats_valid, stats_r_norm2, stats_r_dot_y, stats_l2,
-                    predict_fail,
-                )  # fmt: skip
                 return i
         record_alpha(i, gap, n_iter, 0, gaps, n_iters, budgets)
-        if start_certified:
-            predict_fail = False
-        elif went_blind:
-            # One round sufficed: the moved start was likely good enough.
-            predict_fail = n_rounds >= 2
         for k in range(n_support):
             j = support[k]
             buffers.velocity[k] = w[j] - buffers.start_w[j]
             if coefs.shape[0] > 0:
                 coefs[rows[j], i] = w[j]
-    _keep_certificate(
-        buffers, w, stats_valid, stats_r_norm2, stats_r_dot_y, stats_l2, predict_fail
-    )
     return l1s.shape[0]

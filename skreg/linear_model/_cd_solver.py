@@ -34,7 +34,7 @@ from skreg._kernels.cd_plain import (
 )
 from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.problems import layout_sweep
-from skreg.linear_model._strategy import cold_sweep, reuse_certificates
+from skreg.linear_model._strategy import cold_sweep
 from skreg.linear_model._support_newton import support_newton_steps
 
 # Below this many features skreg runs scikit-learn's own algorithm (cyclic CD
@@ -518,7 +518,6 @@ def working_set_path_kernel(
             float(inner_fraction),
             bool(cold),
             bool(PATH_EXTRAPOLATION),
-            bool(reuse_certificates(layout)),
         ),
         path_gaps,
         (float(loose[0]), float(loose[1])),

@@ -72,25 +72,3 @@ def cold_sweep(layout):
     30x larger.  So only sparse data gets it.
     """
     return isinstance(layout.problem, SparseProblem)
-
-
-def reuse_certificates(layout):
-    """Certify a path alpha's start from the last certificate's statistics,
-    and let them rank its first working set when that start is expected to
-    fail (``working_set_cd``'s ``reuse``)?
-
-    Each alpha of a path made two passes over ``X``: one to certify its warm
-    start (moved along the path), one after its subproblem.  Reusing the
-    last certificate saves the first where it would fail.  On sparse data
-    (nearly orthogonal columns) the stale ranking does about as well as a
-    fresh one: 100-alpha paths at ``tol=1e-3`` (benchmarks/run.py matrix
-    --quick) on 2000 x 5000 uniform CSC took 15.3-15.7 ms instead of
-    19.3-19.5 ms, 100 x 20000 wide CSC 4.9-5.1 ms instead of 6.1-6.3 ms,
-    1000 x 3000 text-like 10.6-10.8 ms instead of 11.6-11.9 ms (3-6% less at
-    ``tol=1e-5``).  On dense designs it cost sweeps: a 100 x 500 AR(1) (rho
-    0.9) path at ``tol=1e-3`` took 1087 sweeps instead of 764 (1057 with the
-    start certificates alone, which leave the path's extrapolation less to
-    work with) and 5.7-6.0 ms instead of 5.1-5.3 ms.  So only sparse data
-    reuses.
-    """
-    return isinstance(layout.problem, SparseProblem)

@@ -105,11 +105,9 @@ def test_screening_never_drops_a_feature_of_the_optimum(wide_problem, alpha, noi
 def test_reused_buffers_give_the_path_of_fresh_ones(wide_problem, sparse):
     """A path reuses the solver's work arrays from one alpha to the next.
 
-    Whatever they hold when the path starts (here NaN, and a dual point
-    marked valid), the coefficients, gaps and sweeps are those of a path
-    started with fresh arrays, and the support the kernel lists is that of
-    the coefficients.  (Along the path they carry the last certificate,
-    which a sparse path's next alpha reuses.)
+    Whatever they hold on entry (here NaN, and a dual point marked valid), the
+    coefficients, gaps and sweeps are those of solves with fresh arrays, and
+    the support the kernel lists is that of the coefficients.
     """
     from skreg._kernels.cd_working_set import new_buffers
 
@@ -137,7 +135,7 @@ def test_reused_buffers_give_the_path_of_fresh_ones(wide_problem, sparse):
             )  # fmt: skip
             if reuse:
                 assert result.buffers is garbage
-            buffers = result.buffers
+                buffers = result.buffers
             np.testing.assert_array_equal(result.support, np.flatnonzero(coef))
             runs[reuse].append((coef.copy(), result.gap, result.n_iter))
     assert np.count_nonzero(runs[True][-1][0]) > 10
