@@ -571,21 +571,12 @@ def _solve_path_in_kernel(
             **extra,
         )
         if verbose:
+            # Printed as the path goes.
             for k in range(i, stop):
                 warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]),
                                     max_iter, tol, 4)  # fmt: skip
                 _record(verbose, k, n_path, path_alphas[k], gaps[k], int(sweeps[k]),
                         tol_scaled, n_samples, dual_gaps, n_iters)  # fmt: skip
-        else:
-            # The same bookkeeping in NumPy: alpha by alpha in Python it was
-            # a sixth of a small path (500x50, 100 alphas: 0.82-1.11 ms a
-            # path, 0.67-0.71 ms without it).
-            solved = slice(i, stop)
-            for k in i + np.flatnonzero(~converged(gaps[solved], tol_scaled)):
-                warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]),
-                                    max_iter, tol, 4)  # fmt: skip
-            dual_gaps[solved] = gaps[solved] / n_samples
-            n_iters.extend(sweeps[solved].tolist())
         i = stop
         if i == n_path:
             break
@@ -605,16 +596,29 @@ def _solve_path_in_kernel(
             newton_due=(gaps[i], int(sweeps[i]), int(budgets[i])),
             warn=False,
         )
-        warn_if_unconverged(
-            result.gap, tol_scaled, l1s[i], result.n_iter, max_iter, tol, 4
-        )
         state = result.state
         support = result.support
         rows = support if layout.columns is None else layout.columns[support]
         coefs[rows, i] = work[support]
-        _record(verbose, i, n_path, path_alphas[i], result.gap, result.n_iter,
-                tol_scaled, n_samples, dual_gaps, n_iters)  # fmt: skip
+        # The alpha's record is now the driver's.
+        gaps[i], sweeps[i] = result.gap, result.n_iter
+        if verbose:
+            warn_if_unconverged(
+                result.gap, tol_scaled, l1s[i], result.n_iter, max_iter, tol, 4
+            )
+            _record(verbose, i, n_path, path_alphas[i], result.gap, result.n_iter,
+                    tol_scaled, n_samples, dual_gaps, n_iters)  # fmt: skip
         i += 1
+    if not verbose:
+        # The same bookkeeping in NumPy, once for the whole path: alpha by
+        # alpha in Python it was a sixth of a small path (500x50, 100 alphas:
+        # 0.82-1.11 ms a path, 0.67-0.71 ms without it), and chunk by chunk
+        # between Newton hand-backs about 10 us a hand-back.
+        for k in np.flatnonzero(~converged(gaps, tol_scaled)):
+            warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]),
+                                max_iter, tol, 4)  # fmt: skip
+        dual_gaps[:] = gaps / n_samples
+        n_iters.extend(sweeps.tolist())
 
 
 def _record(verbose, i, n_path, alpha, gap, n_iter, tol_scaled, n_samples, gaps, iters):
