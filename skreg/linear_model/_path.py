@@ -613,7 +613,8 @@ def _solve_path_in_kernel(
         # The same bookkeeping in NumPy, once for the whole path: alpha by
         # alpha in Python it was a sixth of a small path (500x50, 100 alphas:
         # 0.82-1.11 ms a path, 0.67-0.71 ms without it), and chunk by chunk
-        # between Newton hand-backs about 10 us a hand-back.
+        # between Newton hand-backs 0.3-0.8 ms of a 400x100 equicorrelated
+        # path's 4-9 ms (27 hand-backs).
         for k in np.flatnonzero(~converged(gaps, tol_scaled)):
             warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]),
                                 max_iter, tol, 4)  # fmt: skip
