@@ -175,7 +175,8 @@ def newton_step_budget(gap, last_gap, target, spent, n_support, n_iter, n_steps,
     """Newton steps due on the support of a solve whose last ``spent`` sweeps
     took its gap from ``last_gap`` to ``gap`` (0: none); the rule of
     ``_cd_solver._newton_when_crawling``, ``rule = (first_budget,
-    max_support, support_per_sweep, progress, sweeps_per_step)``.
+    max_support, support_per_sweep, progress, sweeps_per_step,
+    max_failed)``.
 
     Due when those sweeps cut the gap less than ``progress`` times
     (crawling), the gap is above ``target`` and, at their linear rate,
@@ -185,7 +186,8 @@ def newton_step_budget(gap, last_gap, target, spent, n_support, n_iter, n_steps,
     than one step per ``sweeps_per_step`` sweeps was taken so far
     (``n_steps``).
     """
-    _, max_support, support_per_sweep, progress, sweeps_per_step = rule
+    max_support, support_per_sweep = rule[1], rule[2]
+    progress, sweeps_per_step = rule[3], rule[4]
     largest = min(n_iter * support_per_sweep, max_support)
     if not (gap * progress > last_gap and gap > target and 0 < n_support <= largest):
         return 0
@@ -196,14 +198,67 @@ def newton_step_budget(gap, last_gap, target, spent, n_support, n_iter, n_steps,
     return max(n_iter // sweeps_per_step - n_steps, 0)
 
 
-# Inlined: the record of the two path kernels (plain_cd_path,
+# The Newton state of a solve (float64, NEWTON_STATE_SIZE), which the path
+# kernels write where they stop for a step and read back when the driver
+# resumes them after it: the solve's sweeps and next budget, the steps taken,
+# the steps followed by a whole budget of sweeps (failed), whether the last
+# budget followed a step, the gap before it, and the steps due.
+NEWTON_N_ITER = 0  # -1: no step taken yet (a solve from its start)
+NEWTON_BUDGET = 1
+NEWTON_N_STEPS = 2
+NEWTON_N_FAILED = 3
+NEWTON_STEPPED = 4
+NEWTON_LAST_GAP = 5
+NEWTON_DUE = 6
+NEWTON_STATE_SIZE = 7
+
+
+# Inlined: the rule of the two path kernels (plain_cd_path,
 # cd_working_set.working_set_cd), written once.
 @njit(inline="always")
-def record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets):
-    """Write the gap, the sweeps and the next budget of alpha ``i``."""
+def newton_due(resumed, newton, gap, last_gap, target, tol_scaled, spent,
+               n_support, n_iter, budget, rule):  # fmt: skip
+    """Newton steps due after a budget of ``spent`` sweeps (0: none), the
+    rule of ``_cd_solver._newton_when_crawling``.
+
+    Before a solve's first step (``resumed`` False) the budget's gap is
+    compared with ``last_gap``, the one it started from, and ``target``;
+    after steps with ``newton[NEWTON_LAST_GAP]`` (the gap of the budget
+    before, or before the step) and ``tol_scaled``, and none are due once
+    ``max_failed`` steps were followed by a whole budget of sweeps.  Where
+    steps are due, ``newton`` records the solve's state for the driver.
+    """
+    if resumed:
+        newton[NEWTON_N_FAILED] += newton[NEWTON_STEPPED]
+        newton[NEWTON_STEPPED] = 0
+        steps = newton_step_budget(gap, newton[NEWTON_LAST_GAP], tol_scaled, spent,
+                                   n_support, n_iter, int(newton[NEWTON_N_STEPS]),
+                                   rule)  # fmt: skip
+        newton[NEWTON_LAST_GAP] = gap
+        if newton[NEWTON_N_FAILED] >= rule[5]:
+            steps = 0
+    else:
+        steps = newton_step_budget(
+            gap, last_gap, target, spent, n_support, n_iter, 0, rule
+        )
+        if steps > 0:
+            newton[NEWTON_N_STEPS] = 0
+            newton[NEWTON_N_FAILED] = 0
+            newton[NEWTON_STEPPED] = 0
+            newton[NEWTON_LAST_GAP] = gap
+    if steps > 0:
+        newton[NEWTON_N_ITER] = n_iter
+        newton[NEWTON_BUDGET] = budget
+        newton[NEWTON_DUE] = steps
+    return steps
+
+
+# Inlined: the record of the two path kernels, written once.
+@njit(inline="always")
+def record_alpha(i, gap, n_iter, gaps, n_iters):
+    """Write the gap and the sweeps of alpha ``i``."""
     gaps[i] = gap
     n_iters[i] = n_iter
-    budgets[i] = budget
 
 
 @njit
@@ -227,7 +282,7 @@ def plain_cd_path(
     coefs,
     gaps,
     n_iters,
-    budgets,
+    newton,
     work,
 ):
     """scikit-learn's cyclic CD at each penalty ``l1s[i], l2s[i]`` in turn,
@@ -248,17 +303,19 @@ def plain_cd_path(
     of which 0.6 ms in the kernel).  Each alpha runs on budgets of sweeps
     as ``_cd_solver._newton_when_crawling`` does, ``newton_rule =
     (first_budget, max_support, support_per_sweep, progress,
-    sweeps_per_step)`` (a first budget of ``max_iter``: one budget, no Newton
-    steps).  At an alpha where a
-    Newton step on the support is due (:func:`newton_step_budget`) the kernel
-    stops and leaves that alpha to the driver.
+    sweeps_per_step, max_failed)`` (a first budget of ``max_iter``: one
+    budget, no Newton steps).  At an alpha where Newton steps on the support
+    are due (:func:`newton_due`) the kernel records its state in ``newton``
+    (a Newton state, ``NEWTON_STATE_SIZE`` float64) and stops: the driver
+    takes the steps and calls it again from that alpha, which then goes on
+    from that state (``newton[NEWTON_N_ITER] >= 0``; -1 otherwise, as it is
+    left once an alpha is finished).
 
     Runs the alphas from ``start`` on.  Writes the coefficients of each
     finished alpha to ``coefs[rows[j], i]`` (its non-zeros only: ``coefs`` is
     zero on entry; an empty ``coefs`` stores nothing); the gap and sweeps of
     every alpha run (the unfinished one too) to ``gaps[i]`` and
-    ``n_iters[i]``, and the next budget of the unfinished one to
-    ``budgets[i]``.  Returns the index of the unfinished alpha, or the
+    ``n_iters[i]``.  Returns the index of the unfinished alpha, or the
     number of alphas when all are finished.  ``work`` holds
     work arrays (:func:`plain_cd_work`): allocated in NumPy, not here, where
     each ``np.empty`` or ``np.arange`` would compile numba's implementation
@@ -275,6 +332,11 @@ def plain_cd_path(
         screen_here = screening and l1 > 0
         budget = min(first_budget, max_iter)
         n_iter = 0
+        # Resumed after a Newton step: the solve goes on where it stopped.
+        resumed = i == start and newton[NEWTON_N_ITER] >= 0
+        if resumed:
+            n_iter = int(newton[NEWTON_N_ITER])
+            budget = int(newton[NEWTON_BUDGET])
         while True:
             allowed = min(budget, max_iter - n_iter)
             # one budget of sweeps: scikit-learn's loop
@@ -332,12 +394,12 @@ def plain_cd_path(
             for j in range(n_features):
                 n_support += w[j] != 0
             target = gap_target(tol_scaled, primal, path_gap)
-            if newton_step_budget(
-                gap, last_gap, target, sweeps, n_support, n_iter, 0, newton_rule
-            ):
-                record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets)
+            if newton_due(resumed, newton, gap, last_gap, target, tol_scaled,
+                          sweeps, n_support, n_iter, budget, newton_rule):  # fmt: skip
+                record_alpha(i, gap, n_iter, gaps, n_iters)
                 return i
-        record_alpha(i, gap, n_iter, 0, gaps, n_iters, budgets)
+        newton[NEWTON_N_ITER] = -1
+        record_alpha(i, gap, n_iter, gaps, n_iters)
         if coefs.shape[0] > 0:
             for j in range(n_features):
                 if w[j] != 0:

@@ -19,9 +19,11 @@ import numpy as np
 
 from skreg._kernels.bounds import bounded_stats
 from skreg._kernels.cd_plain import (
+    NEWTON_BUDGET,
+    NEWTON_N_ITER,
     fit_unpenalized,
     gap_target,
-    newton_step_budget,
+    newton_due,
     penalty,
     record_alpha,
     sweep_support,
@@ -631,7 +633,7 @@ def working_set_cd(
     coefs,
     gaps,
     n_iters,
-    budgets,
+    newton,
 ):
     """Minimize ``1/2 ||r||^2 + l1 ||w||_1 + l2/2 ||w||^2`` over ``w`` in place
     at each penalty ``l1s[i], l2s[i]`` from ``start`` on, warm-started: a
@@ -662,9 +664,10 @@ def working_set_cd(
     The alpha loop of a path runs here, with the conventions of
     :func:`skreg._kernels.cd_plain.plain_cd_path`: budgets of sweeps by
     ``newton_rule``, a stop (returning the index of the alpha) where a
-    Newton step on the support is due, ``gaps[i]`` (the certified gap,
-    unscaled: compare with ``tol_scaled``), ``n_iters[i]`` (sweeps over
-    working sets) and ``budgets[i]`` of every alpha run, and the coefficients
+    Newton step on the support is due (its state in ``newton``, from which
+    the alpha goes on when called again from it), ``gaps[i]`` (the certified
+    gap, unscaled: compare with ``tol_scaled``) and ``n_iters[i]`` (sweeps
+    over working sets) of every alpha run, and the coefficients
     of each finished alpha written to ``coefs[rows[j], i]`` (its non-zeros
     only: ``coefs`` is zero on entry; an empty ``coefs`` stores nothing).
     Solved alpha after alpha in Python, a path paid about 20 us an alpha
@@ -720,6 +723,10 @@ def working_set_cd(
         path_gap = path_gaps[i]
         budget = min(first_budget, max_iter)
         n_iter = 0
+        resumed = i == start and newton[NEWTON_N_ITER] >= 0
+        if resumed:
+            n_iter = int(newton[NEWTON_N_ITER])
+            budget = int(newton[NEWTON_BUDGET])
         while True:
             # One budget of ``allowed`` sweeps.
             allowed = min(budget, max_iter - n_iter)
@@ -862,12 +869,14 @@ def working_set_cd(
             if n_sweeps < allowed or n_iter >= max_iter:
                 break
             budget *= 2
-            if newton_step_budget(
-                gap, last_gap, target, n_sweeps, n_support, n_iter, 0, newton_rule
-            ):
-                record_alpha(i, gap, n_iter, budget, gaps, n_iters, budgets)
+            if newton_due(
+                resumed, newton, gap, last_gap, target, tol_scaled, n_sweeps,
+                n_support, n_iter, budget, newton_rule,
+            ):  # fmt: skip
+                record_alpha(i, gap, n_iter, gaps, n_iters)
                 return i
-        record_alpha(i, gap, n_iter, 0, gaps, n_iters, budgets)
+        newton[NEWTON_N_ITER] = -1
+        record_alpha(i, gap, n_iter, gaps, n_iters)
         for k in range(n_support):
             j = support[k]
             buffers.velocity[k] = w[j] - buffers.start_w[j]

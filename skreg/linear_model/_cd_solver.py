@@ -24,9 +24,13 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skreg._kernels.bounds import new_bounds
 from skreg._kernels.cd_plain import (
+    NEWTON_DUE,
+    NEWTON_N_ITER,
+    NEWTON_N_STEPS,
+    NEWTON_STATE_SIZE,
+    NEWTON_STEPPED,
     full_gap,
     gap_target,
-    newton_step_budget,
     plain_cd_path,
     plain_cd_work,
     screen,
@@ -175,7 +179,7 @@ def solve_enet(
     path_gap=0.0,
     buffers=None,
     columns_only=False,
-    newton_due=None,
+    newton=None,
 ):
     """Minimize ``1/2 ||y - Xw||^2 + l1 ||w||_1 + l2/2 ||w||^2`` in place.
 
@@ -227,11 +231,11 @@ def solve_enet(
         ``coef`` holds the coefficients of the layout's ``columns`` only (a
         path keeps them so, instead of gathering and scattering all the
         features at every alpha); ``CDResult.support`` then indexes them too.
-    newton_due : tuple, optional
-        ``(gap, n_iter, budget)`` of a solve that a path's kernel
-        (:func:`~skreg._kernels.cd_plain.plain_cd_path`) ran up to a due
-        Newton step, leaving ``coef`` and ``warm_state`` there: the solve
-        goes on from that step (see :func:`_newton_when_crawling`).
+    newton : ndarray, optional
+        The Newton state (:func:`new_newton_state`) of a solve that a path's
+        kernel ran up to due Newton steps, leaving ``coef`` and
+        ``warm_state`` there: the solve goes on from those steps (see
+        :func:`_newton_when_crawling`).
 
     Returns
     -------
@@ -273,26 +277,22 @@ def solve_enet(
     else:
         kernel, options = plain_path_kernel, {}
 
-    def run(state, allowed):
-        """The kernel on this alpha: its own budgets and Newton rule when
-        ``allowed`` is None (the first call), else one budget of ``allowed``
-        sweeps.  Returns ``(gap, n_iter, due)`` (see :func:`_solve_alpha`)."""
-        first = allowed is None
+    def run(state, newton):
+        """The kernel on this alpha, from the Newton state ``newton``.
+        Returns ``(gap, n_iter, due)`` (see :func:`_solve_alpha`)."""
         if kernel is working_set_path_kernel:
-            options["cold"] = cold_sweep(layout) and first
-        budget = first_budget if first else allowed
+            options["cold"] = cold_sweep(layout)
         return _solve_alpha(
             kernel, layout, state, coef, l1, l2, positive=positive,
-            max_iter=max_iter if first else allowed, first_budget=budget,
-            tol=tol, screening=screening, path_gap=path_gap, **options,
+            max_iter=max_iter, first_budget=first_budget, tol=tol,
+            screening=screening, path_gap=path_gap, newton=newton, **options,
         )  # fmt: skip
 
     if not random:
         first_budget = newton_first_budget(layout, l1, working_set, path_gap, max_iter)
         gap, n_iter, state = _newton_when_crawling(
-            layout, state, coef, l1, l2, positive, max_iter, run, first_budget,
-            tol_scaled, kernel is working_set_path_kernel, newton_due,
-        )  # fmt: skip
+            layout, state, coef, l1, l2, positive, run, newton
+        )
         if working_set and l1 > 0:
             # The kernel, called last, listed the non-zeros (copied: the
             # buffers are reused by the next alpha of a path).
@@ -369,19 +369,21 @@ def solve_once(kernel, layout, state, coef, l1, l2, *, max_iter, path_gap, **opt
     the one kernel of each solver, on one alpha.  Returns ``(gap, n_iter)``."""
     gap, n_iter, _ = _solve_alpha(
         kernel, layout, state, coef, l1, l2, max_iter=max_iter,
-        first_budget=max_iter, path_gap=path_gap, **options,
+        first_budget=max_iter, path_gap=path_gap, newton=None, **options,
     )  # fmt: skip
     return gap, n_iter
 
 
 def _solve_alpha(
-    kernel, layout, state, coef, l1, l2, *, max_iter, first_budget, path_gap, **options
-):
+    kernel, layout, state, coef, l1, l2, *, max_iter, first_budget, path_gap,
+    newton, **options,
+):  # fmt: skip
     """A path kernel on one alpha, on budgets from ``first_budget`` sweeps with
-    the Newton rule (:func:`_newton_rule`).  Returns ``(gap, n_iter, due)``:
-    ``due`` is None, or ``(gap, n_iter, next budget)`` when the kernel
-    stopped where a Newton step is due."""
-    stop, gaps, n_iters, budgets = kernel(
+    the Newton rule (:func:`_newton_rule`), from the Newton state ``newton``
+    (None: a new solve).  Returns ``(gap, n_iter, due)``: ``due`` tells
+    whether the kernel stopped where Newton steps are due (their number in
+    ``newton[NEWTON_DUE]``)."""
+    stop, gaps, n_iters = kernel(
         layout,
         state,
         coef,
@@ -393,10 +395,10 @@ def _solve_alpha(
         path_gaps=np.array([path_gap], dtype=np.float64),
         coefs=np.empty((0, 1), dtype=coef.dtype),
         rows=None,
+        newton=new_newton_state() if newton is None else newton,
         **options,
     )
-    gap, n_iter = float(gaps[0]), int(n_iters[0])
-    return gap, n_iter, (None if stop == 1 else (gap, n_iter, int(budgets[0])))
+    return float(gaps[0]), int(n_iters[0]), stop == 0
 
 
 def newton_max_support(layout):
@@ -424,7 +426,15 @@ def _newton_rule(layout, first_budget, working_set):
         float(newton_support_per_sweep(layout)),
         float(WORKING_SET_NEWTON_PROGRESS if working_set else NEWTON_PROGRESS),
         int(SWEEPS_PER_NEWTON_STEP),
+        int(NEWTON_MAX_FAILED),
     )
+
+
+def new_newton_state():
+    """The Newton state of a solve not yet stepped, for the path kernels."""
+    newton = np.zeros(NEWTON_STATE_SIZE)
+    newton[NEWTON_N_ITER] = -1
+    return newton
 
 
 def _kernel_head(layout, state, coef, l1s, l2s, positive, max_iter):
@@ -444,25 +454,22 @@ def _kernel_head(layout, state, coef, l1s, l2s, positive, max_iter):
 
 
 def _path_outputs(n_path):
-    """``(gaps, n_iters, budgets)`` arrays of a path kernel."""
-    return (
-        np.empty(n_path),
-        np.empty(n_path, dtype=np.int64),
-        np.empty(n_path, dtype=np.int64),
-    )
+    """``(gaps, n_iters)`` arrays of a path kernel."""
+    return np.empty(n_path), np.empty(n_path, dtype=np.int64)
 
 
 def plain_path_kernel(
     layout, state, coef, l1s, l2s, *, start, positive, max_iter, first_budget,
-    tol, screening, path_gaps, rows, coefs, outputs=None,
+    tol, screening, path_gaps, rows, coefs, newton, outputs=None,
 ):  # fmt: skip
     """Call :func:`~skreg._kernels.cd_plain.plain_cd_path` on penalties
     ``l1s``, ``l2s`` (float64 arrays) from ``start`` on, with this module's
-    Newton rule.  ``rows`` (None: the identity) index ``coefs``' rows by
-    feature; ``outputs`` are the :func:`_path_outputs` to fill.
+    Newton rule and the Newton state ``newton`` (:func:`new_newton_state`).
+    ``rows`` (None: the identity) index ``coefs``' rows by feature;
+    ``outputs`` are the :func:`_path_outputs` to fill.
 
-    Returns ``(stop, gaps, n_iters, budgets)``: the index of the alpha where
-    a Newton step is due, or the number of alphas.
+    Returns ``(stop, gaps, n_iters)``: the index of the alpha where Newton
+    steps are due, or the number of alphas.
     """
     work = plain_cd_work(coef.shape[0], layout.dtype)
     outputs = _path_outputs(l1s.shape[0]) if outputs is None else outputs
@@ -477,6 +484,7 @@ def plain_path_kernel(
         work[2] if rows is None else rows,
         coefs,
         *outputs,
+        newton,
         work,
     )
     return (stop, *outputs)
@@ -484,7 +492,7 @@ def plain_path_kernel(
 
 def working_set_path_kernel(
     layout, state, coef, l1s, l2s, *, start, positive, max_iter, first_budget,
-    tol, screening, path_gaps, rows, coefs, outputs=None, stats=None,
+    tol, screening, path_gaps, rows, coefs, newton, outputs=None, stats=None,
     buffers=None, cold=False, loose=(np.inf, 0.0), solver=None,
 ):  # fmt: skip
     """Call :func:`~skreg._kernels.cd_working_set.working_set_cd` as
@@ -528,20 +536,18 @@ def working_set_path_kernel(
         buffers.everything if rows is None else rows,
         coefs,
         *outputs,
+        newton,
     )
     return (stop, *outputs)
 
 
-def _newton_when_crawling(
-    layout, state, coef, l1, l2, positive, max_iter, run, first_budget, target,
-    working_set, due=None,
-):  # fmt: skip
-    """Run the CD kernel ``run(state, allowed)``, with Newton steps on the
+def _newton_when_crawling(layout, state, coef, l1, l2, positive, run, newton=None):
+    """Run the CD kernel ``run(state, newton)``, with Newton steps on the
     support when it crawls.
 
     The kernel runs on budgets of ``first_budget`` sweeps, doubling.
     When, at the rate of the budget just spent, the gap would need more than
-    ``SWEEPS_PER_NEWTON_STEP`` more sweeps to reach ``target`` (and, in plain
+    ``SWEEPS_PER_NEWTON_STEP`` more sweeps to reach the target (and, in plain
     CD, that budget cut it less than ``NEWTON_PROGRESS`` times), coordinate
     descent is crawling, and the support gets Newton steps
     (:func:`support_newton_steps`) once the sweeps spent outnumber its
@@ -550,58 +556,35 @@ def _newton_when_crawling(
     features per sweep), one step for every ``SWEEPS_PER_NEWTON_STEP`` sweeps
     made, in all (a budget in time would make the result depend on the
     machine's load), until ``NEWTON_MAX_FAILED`` of them were followed by a
-    whole budget of sweeps.  The kernel applies the rule up to the first
-    step (:func:`~skreg._kernels.cd_plain.newton_step_budget`): solves that
-    never crawl are its alone (``first_budget = max_iter``: no Newton step).
-    ``due`` is the ``(gap, n_iter, next budget)`` of a solve that a path's
-    kernel ran up to its first due step.  Returns ``(gap, n_iter, state)``.
+    whole budget of sweeps.  The kernel applies the rule
+    (:func:`~skreg._kernels.cd_plain.newton_due`) and stops where steps are
+    due, its state in the Newton state ``newton``; they are taken here (some
+    layouts form ``X_S'X_S`` with BLAS), and the kernel goes on from that
+    state.  ``newton`` is None for a new solve, or the state of one that a
+    path's kernel ran up to due steps.  Returns ``(gap, n_iter, state)``.
     """
-    if due is None:
-        gap, n_iter, due = run(state, None)
-        if due is None:
+    if newton is None:
+        newton = new_newton_state()
+        gap, n_iter, due = run(state, newton)
+        if not due:
             return gap, n_iter, state  # most solves: one kernel call, no more
-    gap, n_iter, budget = due
-    rule = _newton_rule(layout, first_budget, working_set)
-    step_rule = getattr(newton_step_budget, "py_func", newton_step_budget)
-    last_gap = gap
-    n_steps = 0
-    stepped_last = False
-    n_failed = 0
     while True:
-        if due is None:
-            allowed = min(budget, max_iter - n_iter)
-            gap, sweeps, _ = run(state, allowed)
-            n_iter += sweeps
-            if sweeps < allowed or n_iter >= max_iter:
-                return gap, n_iter, state
-            budget *= 2
-            # Steps that a whole budget of sweeps could not finish did not
-            # find the support (near interpolation it keeps changing): after
-            # NEWTON_MAX_FAILED such attempts the sweeps go on alone.
-            n_failed += stepped_last
-            stepped_last = False
-            # Crawling: at the rate of the budget just spent (as many sweeps
-            # as all before it) the gap needs more sweeps than a step costs.
-            # One step per SWEEPS_PER_NEWTON_STEP sweeps made, in all: a step
-            # (X_S'X_S, its Cholesky factorization, NumPy calls) costs about
-            # as much as that many sweeps of a small problem.
-            step_budget = step_rule(
-                gap, last_gap, target, sweeps, np.count_nonzero(coef), n_iter,
-                n_steps, rule,
-            )  # fmt: skip
-            last_gap = gap
-            if n_failed >= NEWTON_MAX_FAILED or step_budget <= 0:
-                continue
-        else:  # the kernel stopped where the first step is due
-            due = None
-            step_budget = n_iter // SWEEPS_PER_NEWTON_STEP
-        stepped, taken = support_newton_steps(
-            layout, state, coef, l1, l2, positive, step_budget
-        )
-        n_steps += taken
-        if stepped is not None:
-            state = stepped
-            stepped_last = True
+        state = take_newton_steps(layout, state, coef, l1, l2, positive, newton)
+        gap, n_iter, due = run(state, newton)
+        if not due:
+            return gap, n_iter, state
+
+
+def take_newton_steps(layout, state, coef, l1, l2, positive, newton):
+    """The Newton steps due by the Newton state ``newton``, on the support of
+    ``coef`` (in place); records them in ``newton``.  Returns the state of
+    the layout after them (``state`` when none was taken)."""
+    stepped, taken = support_newton_steps(
+        layout, state, coef, l1, l2, positive, int(newton[NEWTON_DUE])
+    )
+    newton[NEWTON_N_STEPS] += taken
+    newton[NEWTON_STEPPED] = stepped is not None
+    return state if stepped is None else stepped
 
 
 def _residual_weights(layout):

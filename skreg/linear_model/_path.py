@@ -513,10 +513,12 @@ def _solve_path_in_kernel(
     """:func:`solve_path` with the alpha loop in ``kernel`` (see
     :func:`_path_kernel`).
 
-    The kernel stops at an alpha where a Newton step on the support is due
-    (it crawls); :func:`~skreg.linear_model._cd_solver.solve_enet` takes that
-    one on from there, and the kernel the next ones.  The solves are those
-    of the per-alpha loop, so are the results.  Fills ``coefs`` (rows of the
+    The kernel stops at an alpha where Newton steps on the support are due
+    (it crawls).  Plain CD's kernel then goes on from that alpha after the
+    steps; the working-set kernel would move the next alphas' warm starts
+    from the stepped one, so :func:`~skreg.linear_model._cd_solver.solve_enet`
+    finishes that alpha and the kernel goes on from the next.  The solves
+    are those of the per-alpha loop, so are the results.  Fills ``coefs`` (rows of the
     layout's ``columns``), ``dual_gaps`` and ``n_iters``; ``options`` are the
     keywords ``max_iter``, ``tol``, ``positive`` and ``screening`` of
     :func:`~skreg.linear_model._cd_solver.solve_enet`.
@@ -527,8 +529,10 @@ def _solve_path_in_kernel(
         converged,
         new_bounds,
         new_buffers,
+        new_newton_state,
         newton_first_budget,
         solve_enet,
+        take_newton_steps,
         warn_if_unconverged,
         working_set_path_kernel,
     )
@@ -542,7 +546,8 @@ def _solve_path_in_kernel(
     working_set = kernel is working_set_path_kernel
     first_budget = newton_first_budget(layout, l1s[0], working_set, path_gap, max_iter)
     outputs = _path_outputs(n_path)
-    gaps, sweeps, budgets = outputs
+    gaps, sweeps = outputs
+    newton = new_newton_state()
     extra = {}
     if working_set:
         extra = dict(
@@ -567,6 +572,7 @@ def _solve_path_in_kernel(
             path_gaps=path_gaps,
             rows=layout.columns,
             coefs=coefs,
+            newton=newton,
             outputs=outputs,
             **extra,
         )
@@ -580,7 +586,12 @@ def _solve_path_in_kernel(
         i = stop
         if i == n_path:
             break
-        # a Newton step is due at alpha i: the per-alpha driver goes on
+        if not working_set:
+            # Newton steps are due at alpha i: the kernel goes on from them.
+            state = take_newton_steps(
+                layout, state, work, l1s[i], l2s[i], options["positive"], newton
+            )
+            continue
         result = solve_enet(
             layout,
             work,
@@ -593,7 +604,7 @@ def _solve_path_in_kernel(
             buffers=extra.get("buffers"),
             path_gap=path_gaps[i],
             columns_only=True,
-            newton_due=(gaps[i], int(sweeps[i]), int(budgets[i])),
+            newton=newton,
             warn=False,
         )
         state = result.state

@@ -4,8 +4,19 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skreg._kernels.cd_plain import plain_cd_path, plain_cd_work
-from skreg.linear_model._cd_solver import plain_path_kernel, solve_once
+from skreg._kernels.cd_plain import (
+    NEWTON_BUDGET,
+    NEWTON_DUE,
+    NEWTON_LAST_GAP,
+    NEWTON_N_ITER,
+    plain_cd_path,
+    plain_cd_work,
+)
+from skreg.linear_model._cd_solver import (
+    new_newton_state,
+    plain_path_kernel,
+    solve_once,
+)
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
 
 
@@ -134,16 +145,16 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
         rows = np.arange(p)[::-1].copy()
         coefs = np.zeros((p + 1, l1s.size)) if coefs is None else coefs
         gaps, n_iters = np.full(l1s.size, np.nan), np.zeros(l1s.size, np.int64)
-        budgets = np.zeros(l1s.size, np.int64)
+        newton = new_newton_state()
         stop = plain_cd_path(
             layout.problem, layout.start(w), w, l1s, l2s, l1s, l2s, False, 5000,
             tol, tol_scaled, True, np.full(l1s.size, path_gap), newton_rule,
-            start, rows, coefs, gaps, n_iters, budgets, plain_cd_work(p, w.dtype),
+            start, rows, coefs, gaps, n_iters, newton, plain_cd_work(p, w.dtype),
         )  # fmt: skip
-        return stop, w, coefs[:p][::-1], gaps, n_iters, budgets
+        return stop, w, coefs[:p][::-1], gaps, n_iters, newton
 
     # no Newton rule (a first budget of max_iter): every alpha in the kernel
-    n_done, w, coefs, gaps, n_iters, _ = path((5000, p, 1.0, 10.0, 32))
+    n_done, w, coefs, gaps, n_iters, _ = path((5000, p, 1.0, 10.0, 32, 2))
     assert n_done == l1s.size
     for i, (w_i, gap_i, n_iter_i) in enumerate(reference):
         np.testing.assert_array_equal(coefs[:, i], w_i)
@@ -152,18 +163,20 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
     # that always finds the solve crawling: the
     # kernel stops at an alpha that needs more sweeps (where that sweep did
     # not cut the gap enough), after its first budget, with the next budget
-    # (2) for the driver
-    n_done, w, coefs, gaps, n_iters, budgets = path((1, p, float(p), 1e30, 1))
+    # (2) and the step due (one per sweep made) in its Newton state
+    n_done, w, coefs, gaps, n_iters, newton = path((1, p, float(p), 1e30, 1, 2))
     crawler = n_done
     assert crawler < l1s.size and reference[crawler][2] > 1
-    assert n_iters[crawler] == 1 and budgets[crawler] == 2
+    assert n_iters[crawler] == 1
+    assert newton[NEWTON_N_ITER] == 1 and newton[NEWTON_BUDGET] == 2
+    assert newton[NEWTON_DUE] == 1 and newton[NEWTON_LAST_GAP] == gaps[crawler]
     assert not np.any(coefs[:, crawler:])
     np.testing.assert_array_equal(
         coefs[:, :crawler], np.array([r[0] for r in reference[:crawler]]).T
     )
     # from ``start`` on, the alphas before it untouched
     w_start = reference[crawler][0].copy()
-    stop, _, coefs, _, _, _ = path((5000, p, 1.0, 10.0, 32), crawler + 1, w_start)
+    stop, _, coefs, _, _, _ = path((5000, p, 1.0, 10.0, 32, 2), crawler + 1, w_start)
     assert stop == l1s.size and not np.any(coefs[:, : crawler + 1])
     # (a residual rebuilt from w_start: equal up to rounding)
     np.testing.assert_allclose(coefs[:, -1], reference[-1][0], rtol=1e-12)

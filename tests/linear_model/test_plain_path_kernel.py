@@ -16,20 +16,20 @@ from tests.conftest import equicorrelated
 
 @pytest.fixture
 def loops(monkeypatch):
-    """Count kernel-run paths, and the per-alpha solves they hand back."""
+    """Count kernel-run paths, and the Newton steps their kernels hand back."""
     calls = {"kernel": 0, "handed_back": 0}
-    kernel, solve = _path._solve_path_in_kernel, _cd_solver.solve_enet
+    kernel, steps = _path._solve_path_in_kernel, _cd_solver.take_newton_steps
 
     def counted_kernel(*args, **kwargs):
         calls["kernel"] += 1
         return kernel(*args, **kwargs)
 
-    def counted_solve(*args, **kwargs):
-        calls["handed_back"] += kwargs.get("newton_due") is not None
-        return solve(*args, **kwargs)
+    def counted_steps(*args, **kwargs):
+        calls["handed_back"] += 1
+        return steps(*args, **kwargs)
 
     monkeypatch.setattr(_path, "_solve_path_in_kernel", counted_kernel)
-    monkeypatch.setattr(_cd_solver, "solve_enet", counted_solve)
+    monkeypatch.setattr(_cd_solver, "take_newton_steps", counted_steps)
     return calls
 
 

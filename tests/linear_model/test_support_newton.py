@@ -308,3 +308,98 @@ def test_the_compiled_gram_step_is_the_numpy_step(dtype, positive, l2, monkeypat
     np.testing.assert_allclose(gram_w_a, gram_w_b, rtol=rtol, atol=rtol * 10)
     if positive:
         assert np.all(coef_a[factor != 0] >= 0)
+
+
+def _rule_budget_by_budget(layout, coef, l1, max_iter, tol, working_set):
+    """A solve with the Newton rule applied in Python after the first step,
+    one kernel call per budget of sweeps, as the driver did before the
+    kernels went on from a step themselves.  Returns ``(gap, n_iter)``."""
+    from skreg._kernels.cd_plain import NEWTON_BUDGET, newton_step_budget
+    from skreg.linear_model._strategy import cold_sweep
+
+    if working_set:
+        kernel = _cd_solver.working_set_path_kernel
+        # the correlation bounds and work arrays carry over, as in solve_enet
+        extra = dict(
+            stats=_cd_solver.new_bounds(layout.col_norms2, layout.n_samples),
+            buffers=_cd_solver.new_buffers(
+                layout.n_features, layout.n_samples, layout.dtype
+            ),
+            cold=cold_sweep(layout),
+        )
+    else:
+        kernel, extra = _cd_solver.plain_path_kernel, {}
+    first_budget = _cd_solver.newton_first_budget(
+        layout, l1, working_set, 0.0, max_iter
+    )
+    rule = _cd_solver._newton_rule(layout, first_budget, working_set)
+    state = layout.start(coef)
+    newton = _cd_solver.new_newton_state()
+    common = dict(positive=False, tol=tol, screening=True, path_gap=0.0)
+    gap, n_iter, due = _cd_solver._solve_alpha(
+        kernel, layout, state, coef, l1, 0.0, max_iter=max_iter,
+        first_budget=first_budget, newton=newton, **common, **extra,
+    )  # fmt: skip
+    if not due:
+        return gap, n_iter
+    budget, last_gap = int(newton[NEWTON_BUDGET]), gap
+    step_budget = n_iter // _cd_solver.SWEEPS_PER_NEWTON_STEP
+    n_steps = n_failed = 0
+    stepped_last = False
+    if working_set:
+        extra["cold"] = False
+    while True:
+        if step_budget > 0:
+            stepped, taken = support_newton_steps(
+                layout, state, coef, l1, 0.0, False, step_budget
+            )
+            n_steps += taken
+            if stepped is not None:
+                state, stepped_last = stepped, True
+        allowed = min(budget, max_iter - n_iter)
+        gap, sweeps, _ = _cd_solver._solve_alpha(
+            kernel, layout, state, coef, l1, 0.0, max_iter=allowed,
+            first_budget=allowed, newton=None, **common, **extra,
+        )  # fmt: skip
+        n_iter += sweeps
+        if sweeps < allowed or n_iter >= max_iter:
+            return gap, n_iter
+        budget *= 2
+        n_failed += stepped_last
+        stepped_last = False
+        step_budget = getattr(newton_step_budget, "py_func", newton_step_budget)(
+            gap, last_gap, tol * layout.y_norm2, sweeps, np.count_nonzero(coef),
+            n_iter, n_steps, rule,
+        )  # fmt: skip
+        last_gap = gap
+        if n_failed >= _cd_solver.NEWTON_MAX_FAILED:
+            step_budget = 0
+
+
+@pytest.mark.parametrize("working_set", [False, True])
+def test_a_kernel_goes_on_from_newton_steps_as_the_budget_by_budget_rule(
+    working_set, monkeypatch, steps
+):
+    """After a step the kernel applies the Newton rule itself (one call per
+    step): the solve is the one of the rule applied budget by budget in
+    Python, bit for bit."""
+    if working_set:  # >= 200 features; budgets of one sweep, always crawling
+        X, y = equicorrelated(80, 240)
+        monkeypatch.setattr(_cd_solver, "NEWTON_FIRST_BUDGET", 1)
+        monkeypatch.setattr(_cd_solver, "SWEEPS_PER_NEWTON_STEP", 1)
+    else:
+        X, y = equicorrelated()
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    layout = GramLayout(Xc.T @ Xc, Xc.T @ yc, yc @ yc)
+    if working_set:
+        layout = DenseLayout(np.asfortranarray(Xc), yc)
+    l1 = np.abs(Xc.T @ yc).max() / 1000
+    assert _cd_solver.uses_working_set(layout, l1, False) == working_set
+    params = dict(max_iter=100000, tol=1e-10)
+    result = _cd_solver.solve_enet(layout, np.zeros(X.shape[1]), l1, 0.0, **params)
+    assert len(steps) >= 2  # a step decided after the kernel went on from one
+    coef = np.zeros(X.shape[1])
+    gap, n_iter = _rule_budget_by_budget(layout, coef, l1, working_set=working_set,
+                                         **params)  # fmt: skip
+    np.testing.assert_array_equal(result.coef, coef)
+    assert (result.gap, result.n_iter) == (gap, n_iter)
