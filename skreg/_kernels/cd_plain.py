@@ -228,28 +228,27 @@ def newton_due(resumed, newton, gap, last_gap, target, tol_scaled, spent,
     ``max_failed`` steps were followed by a whole budget of sweeps.  Where
     steps are due, ``newton`` records the solve's state for the driver.
     """
+    n_steps = 0
     if resumed:
         newton[NEWTON_N_FAILED] += newton[NEWTON_STEPPED]
         newton[NEWTON_STEPPED] = 0
-        steps = newton_step_budget(gap, newton[NEWTON_LAST_GAP], tol_scaled, spent,
-                                   n_support, n_iter, int(newton[NEWTON_N_STEPS]),
-                                   rule)  # fmt: skip
+        last_gap, target = newton[NEWTON_LAST_GAP], tol_scaled
+        n_steps = np.int64(newton[NEWTON_N_STEPS])
+    steps = newton_step_budget(
+        gap, last_gap, target, spent, n_support, n_iter, n_steps, rule
+    )
+    if resumed and newton[NEWTON_N_FAILED] >= rule[5]:
+        steps = 0
+    if resumed or steps > 0:
         newton[NEWTON_LAST_GAP] = gap
-        if newton[NEWTON_N_FAILED] >= rule[5]:
-            steps = 0
-    else:
-        steps = newton_step_budget(
-            gap, last_gap, target, spent, n_support, n_iter, 0, rule
-        )
-        if steps > 0:
-            newton[NEWTON_N_STEPS] = 0
-            newton[NEWTON_N_FAILED] = 0
-            newton[NEWTON_STEPPED] = 0
-            newton[NEWTON_LAST_GAP] = gap
     if steps > 0:
         newton[NEWTON_N_ITER] = n_iter
         newton[NEWTON_BUDGET] = budget
         newton[NEWTON_DUE] = steps
+        if not resumed:
+            newton[NEWTON_N_STEPS] = 0
+            newton[NEWTON_N_FAILED] = 0
+            newton[NEWTON_STEPPED] = 0
     return steps
 
 
@@ -335,8 +334,8 @@ def plain_cd_path(
         # Resumed after a Newton step: the solve goes on where it stopped.
         resumed = i == start and newton[NEWTON_N_ITER] >= 0
         if resumed:
-            n_iter = int(newton[NEWTON_N_ITER])
-            budget = int(newton[NEWTON_BUDGET])
+            n_iter = np.int64(newton[NEWTON_N_ITER])
+            budget = np.int64(newton[NEWTON_BUDGET])
         while True:
             allowed = min(budget, max_iter - n_iter)
             # one budget of sweeps: scikit-learn's loop

@@ -725,8 +725,8 @@ def working_set_cd(
         n_iter = 0
         resumed = i == start and newton[NEWTON_N_ITER] >= 0
         if resumed:
-            n_iter = int(newton[NEWTON_N_ITER])
-            budget = int(newton[NEWTON_BUDGET])
+            n_iter = np.int64(newton[NEWTON_N_ITER])
+            budget = np.int64(newton[NEWTON_BUDGET])
         while True:
             # One budget of ``allowed`` sweeps.
             allowed = min(budget, max_iter - n_iter)
