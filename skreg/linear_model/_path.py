@@ -518,10 +518,10 @@ def _solve_path_in_kernel(
     steps; the working-set kernel would move the next alphas' warm starts
     from the stepped one, so :func:`~skreg.linear_model._cd_solver.solve_enet`
     finishes that alpha and the kernel goes on from the next.  The solves
-    are those of the per-alpha loop, so are the results.  Fills ``coefs`` (rows of the
-    layout's ``columns``), ``dual_gaps`` and ``n_iters``; ``options`` are the
-    keywords ``max_iter``, ``tol``, ``positive`` and ``screening`` of
-    :func:`~skreg.linear_model._cd_solver.solve_enet`.
+    are those of the per-alpha loop, so are the results.  Fills ``coefs``
+    (rows of the layout's ``columns``), ``dual_gaps`` and ``n_iters``;
+    ``options`` are the keywords ``max_iter``, ``tol``, ``positive`` and
+    ``screening`` of :func:`~skreg.linear_model._cd_solver.solve_enet`.
     """
     from skreg.linear_model._cd_solver import (
         _path_outputs,
