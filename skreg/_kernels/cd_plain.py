@@ -213,9 +213,9 @@ NEWTON_DUE = 6
 NEWTON_STATE_SIZE = 7
 
 
-# Inlined: the rule of the two path kernels (plain_cd_path,
+# The rule of the two path kernels (plain_cd_path,
 # cd_working_set.working_set_cd), written once.
-@njit(inline="always")
+@inner_kernel
 def newton_due(resumed, newton, gap, last_gap, target, tol_scaled, spent,
                n_support, n_iter, budget, rule):  # fmt: skip
     """Newton steps due after a budget of ``spent`` sweeps (0: none), the
