@@ -225,8 +225,10 @@ def newton_due(resumed, newton, gap, last_gap, target, tol_scaled, spent,
     compared with ``last_gap``, the one it started from, and ``target``;
     after steps with ``newton[NEWTON_LAST_GAP]`` (the gap of the budget
     before, or before the step) and ``tol_scaled``, and none are due once
-    ``max_failed`` steps were followed by a whole budget of sweeps.  Where
-    steps are due, ``newton`` records the solve's state for the driver.
+    ``max_failed`` steps were followed by a whole budget of sweeps: such
+    steps did not find the support (near interpolation it keeps changing),
+    and the sweeps go on alone.  Where steps are due, ``newton`` records the
+    solve's state for the driver.
     """
     n_steps = 0
     if resumed:
