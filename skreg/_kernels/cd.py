@@ -220,7 +220,7 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     data, indices, indptr = problem.data, problem.indices, problem.indptr
     sample_weight, weighted = problem.sample_weight, problem.weighted
     x_mean, col_wsum, col_norms2 = problem.x_mean, problem.col_wsum, problem.col_norms2
-    total_weight = problem.total_weight
+    total_weight, centered = problem.total_weight, problem.centered
     penalty_factor = factor_of(problem.penalty)
     raw_residual, shift = state
     max_delta = l1 - l1
@@ -250,7 +250,9 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
                 p += 2
             if p < end:
                 even += data[p] * raw_residual[np.uintp(indices[p])]
-        correlation = even + odd + (shift[0] * col_wsum[j] - x_mean[j] * shift[1])
+        correlation = even + odd
+        if centered:  # else x_mean = 0 and shift[0] = 0: a term of zero
+            correlation += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
         correlation += w_j * col_norms2[j]
         threshold = factor_times(l1, penalty_factor, j)
         ridge = factor_times(l2, penalty_factor, j)

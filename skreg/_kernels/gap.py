@@ -171,8 +171,12 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
     raw_residual, shift = state
     penalty_factor = factor_of(problem.penalty)
     zero = l2 - l2
+    # Every feature (features lists each once): column by column, without
+    # reading the list (a pass of X'r on 2000x5000 at density 5e-3: 59 ->
+    # 55 us; 53 us uncentred too; issue 12).
+    every = features.shape[0] == xtr.shape[0]
     for k in range(features.shape[0]):
-        j = features[k]
+        j = k if every else features[k]
         start, end = indptr[j], indptr[j + 1]
         even = zero
         odd = zero
@@ -189,7 +193,9 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
                 p += 2
             if p < end:
                 even += data[p] * raw_residual[np.uintp(indices[p])]
-        acc = even + odd + (shift[0] * col_wsum[j] - x_mean[j] * shift[1])
+        acc = even + odd
+        if problem.centered:
+            acc += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
         l2_j = factor_times(l2, penalty_factor, j)
         xtr[j] = acc - l2_j * w[j] if subtract_l2 else acc
     r_norm2 = 0.0

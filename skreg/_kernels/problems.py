@@ -99,7 +99,9 @@ class SparseProblem(NamedTuple):
 
     ``col_wsum[j] = sum_i sw_i X_ij`` over stored entries, ``col_norms2`` the
     weighted squared norms of the centred columns; with ``weighted`` False the
-    weights are all one and the kernels do not read them.
+    weights are all one and the kernels do not read them, with ``centered``
+    False ``x_mean`` is zero and they skip the centring terms (runtime
+    flags: no specialization of their own).
     """
 
     data: np.ndarray
@@ -107,6 +109,7 @@ class SparseProblem(NamedTuple):
     indptr: np.ndarray
     sample_weight: np.ndarray
     weighted: bool
+    centered: bool  # False: x_mean is all zero (no intercept)
     x_mean: np.ndarray
     col_wsum: np.ndarray
     col_norms2: np.ndarray

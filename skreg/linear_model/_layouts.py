@@ -177,6 +177,7 @@ class SparseLayout:
             X.indptr,
             sample_weight,
             weighted,
+            bool(np.any(x_mean != 0)),
             x_mean,
             col_wsum.astype(dtype),
             self.col_norms2,
