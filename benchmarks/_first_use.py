@@ -134,6 +134,12 @@ CASES = (
     ),
     Case("LassoCV dense", DATA["regression"], "skreg.LassoCV().fit(X, y)", 2.0),
     Case("lasso_path dense", DATA["regression"], "skreg.lasso_path(X, y)", 2.0),
+    Case(
+        "lasso_path CSC 100x300 (strong rules)",
+        DATA["sparse-wide"],
+        "skreg.lasso_path(X, y)",
+        2.0,
+    ),
     # Not skreg's engine: one self-contained epoch kernel of the default
     # classifier (forward, backward, Adam over minibatches), the floor under
     # the MLP rows.

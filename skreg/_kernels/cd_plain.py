@@ -72,22 +72,35 @@ def fit_unpenalized(problem, state, w, l2_typed, positive, xtr, penalty):
 
 
 @inner_kernel
-def full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr, everything):
-    """Duality gap of the full problem: ``(gap, dual norm, primal)``; fills ``xtr``.
+def full_gap(problem, state, w, l1, l2, l2_typed, positive, xtr, everything, support):
+    """Duality gap of the full problem: ``(gap, dual norm, primal, ||r||^2,
+    r'y)``; fills ``xtr``.
 
     ``everything`` lists every feature (``0 .. n_features - 1``), given by the
     caller: an ``np.arange`` here would compile numba's implementation of it
-    into the first fit (issue 13).
+    into the first fit (issue 13).  ``support`` lists at least the non-zero
+    penalized coefficients (``everything`` will do), for the penalty.
     """
     fit_unpenalized(problem, state, w, l2_typed, positive, xtr, problem.penalty)
     r_norm2, r_dot_y = layout_stats(
         problem, state, w, l2_typed, l1 > 0, everything, xtr
     )
+    gap, dual_norm, primal = gap_at(
+        problem, w, l1, l2, positive, xtr, support, r_norm2, r_dot_y
+    )
+    return gap, dual_norm, primal, r_norm2, r_dot_y
+
+
+@inner_kernel
+def gap_at(problem, w, l1, l2, positive, xtr, support, r_norm2, r_dot_y):
+    """``(gap, dual norm, primal)`` from the statistics of a pass over ``X``
+    (:func:`full_gap`): ``xtr`` holds ``X'r - l2 pf w`` (``X'r`` when
+    ``l1 == 0``) at ``w``; ``support`` as in :func:`full_gap`."""
     gap, dual_norm = enet_gap(
         w, xtr, r_norm2, r_dot_y, l1, l2, positive, problem.penalty, problem.col_norms2
     )
     factor = factor_of(problem.penalty)
-    primal = 0.5 * r_norm2 + penalty(w, everything, l1, l2, factor)
+    primal = 0.5 * r_norm2 + penalty(w, support, l1, l2, factor)
     return gap, dual_norm, primal
 
 
@@ -285,6 +298,7 @@ def plain_cd_path(
     n_iters,
     newton,
     work,
+    strong,
 ):
     """scikit-learn's cyclic CD at each penalty ``l1s[i], l2s[i]`` in turn,
     warm-started: a path, or a single fit (one penalty).
@@ -320,18 +334,29 @@ def plain_cd_path(
     number of alphas when all are finished.  ``work`` holds
     work arrays (:func:`plain_cd_work`): allocated in NumPy, not here, where
     each ``np.empty`` or ``np.arange`` would compile numba's implementation
-    into the first fit.
+    into the first fit.  ``strong``, a
+    :class:`~skreg._kernels.cd_strong.StrongWork` (None: plain CD), runs each
+    budget with strong rules and active-set cycling instead
+    (:func:`~skreg._kernels.cd_strong.strong_budget`); a budget of
+    ``STRONG_BUDGET`` sweeps that does not finish an alpha (and no Newton
+    step due) then stops the kernel at that alpha with ``newton`` not
+    resumable (``newton[NEWTON_N_ITER] = -1``): the driver finishes it.
     """
     first_budget = newton_rule[0]
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2
     xtr, active, everything = work
+    if strong is not None:
+        cd_strong.strong_enter(w, col_norms2, strong)
+    newton_on = first_budget < max_iter
     for i in range(start, l1s.shape[0]):
         l1, l2 = l1s[i], l2s[i]
         l1_typed, l2_typed = l1s_typed[i], l2s_typed[i]
         path_gap = path_gaps[i]
         screen_here = screening and l1 > 0
         budget = min(first_budget, max_iter)
+        if strong is not None:
+            budget = min(budget, cd_strong.STRONG_BUDGET)
         n_iter = 0
         # Resumed after a Newton step: the solve goes on where it stopped.
         resumed = i == start and newton[NEWTON_N_ITER] >= 0
@@ -340,71 +365,93 @@ def plain_cd_path(
             budget = np.int64(newton[NEWTON_BUDGET])
         while True:
             allowed = min(budget, max_iter - n_iter)
-            # one budget of sweeps: scikit-learn's loop
-            sweeps = 0
-            gap, dual_norm, primal = full_gap(
-                problem, state, w, l1, l2, l2_typed, positive, xtr, everything
-            )
-            last_gap = gap
-            if gap <= gap_target(tol_scaled, primal, path_gap):
-                if path_gap > 0 and l1 > 0:
-                    gap, sweeps = sweep_support(
-                        problem, state, w, l1, l2, l1_typed, l2_typed, positive, gap,
-                        xtr, active,
-                    )  # fmt: skip
+            if strong is not None:
+                gap, dual_norm, primal, sweeps, last_gap = cd_strong.strong_budget(
+                    problem, state, w, l1, l2, l1_typed, l2_typed, positive,
+                    tol_scaled, path_gap, allowed, newton_on, xtr, everything, strong,
+                )  # fmt: skip
             else:
-                # Not the literal 0: numba would compile a second
-                # specialization of screen for it (Literal[int](0) | int64).
-                n_active = n_features - n_features
-                for j in range(n_features):
-                    if col_norms2[j] != 0:
-                        active[n_active] = j
-                        n_active += 1
-                if screen_here:
-                    n_active = screen(
-                        problem, state, w, active, n_active, xtr, dual_norm, gap,
-                        l1, l2,
-                    )  # fmt: skip
-                while sweeps < allowed:
-                    max_delta, max_abs_w = layout_sweep(
-                        problem, state, w, l1_typed, l2_typed, positive,
-                        active[:n_active],
-                    )  # fmt: skip
-                    sweeps += 1
-                    if (
-                        max_abs_w == 0
-                        or max_delta / max_abs_w <= tol
-                        or sweeps == allowed
-                    ):
-                        gap, dual_norm, primal = full_gap(
-                            problem, state, w, l1, l2, l2_typed, positive, xtr,
-                            everything,
+                # one budget of sweeps: scikit-learn's loop
+                sweeps = 0
+                gap, dual_norm, primal, _, _ = full_gap(
+                    problem, state, w, l1, l2, l2_typed, positive, xtr, everything,
+                    everything,
+                )  # fmt: skip
+                last_gap = gap
+                if gap <= gap_target(tol_scaled, primal, path_gap):
+                    if path_gap > 0 and l1 > 0:
+                        gap, sweeps = sweep_support(
+                            problem, state, w, l1, l2, l1_typed, l2_typed, positive,
+                            gap, xtr, active,
                         )  # fmt: skip
-                        if gap <= gap_target(tol_scaled, primal, path_gap):
-                            break
-                        if screen_here:
-                            n_active = screen(
-                                problem, state, w, active, n_active, xtr,
-                                dual_norm, gap, l1, l2,
+                else:
+                    # Not the literal 0: numba would compile a second
+                    # specialization of screen for it (Literal[int](0) | int64).
+                    n_active = n_features - n_features
+                    for j in range(n_features):
+                        if col_norms2[j] != 0:
+                            active[n_active] = j
+                            n_active += 1
+                    if screen_here:
+                        n_active = screen(
+                            problem, state, w, active, n_active, xtr, dual_norm, gap,
+                            l1, l2,
+                        )  # fmt: skip
+                    while sweeps < allowed:
+                        max_delta, max_abs_w = layout_sweep(
+                            problem, state, w, l1_typed, l2_typed, positive,
+                            active[:n_active],
+                        )  # fmt: skip
+                        sweeps += 1
+                        if (
+                            max_abs_w == 0
+                            or max_delta / max_abs_w <= tol
+                            or sweeps == allowed
+                        ):
+                            gap, dual_norm, primal, _, _ = full_gap(
+                                problem, state, w, l1, l2, l2_typed, positive, xtr,
+                                everything, everything,
                             )  # fmt: skip
+                            if gap <= gap_target(tol_scaled, primal, path_gap):
+                                break
+                            if screen_here:
+                                n_active = screen(
+                                    problem, state, w, active, n_active, xtr,
+                                    dual_norm, gap, l1, l2,
+                                )  # fmt: skip
             n_iter += sweeps
             if sweeps < allowed or n_iter >= max_iter:
                 break
+            if strong is not None and gap <= gap_target(tol_scaled, primal, path_gap):
+                break  # certified by the budget's last sweep
             budget *= 2
             n_support = 0
             for j in range(n_features):
                 n_support += w[j] != 0
             target = gap_target(tol_scaled, primal, path_gap)
-            if newton_due(resumed, newton, gap, last_gap, target, tol_scaled,
-                          sweeps, n_support, n_iter, budget, newton_rule):  # fmt: skip
+            if (strong is None or newton_on) and newton_due(
+                resumed, newton, gap, last_gap, target, tol_scaled, sweeps,
+                n_support, n_iter, budget, newton_rule,
+            ):  # fmt: skip
+                record_alpha(i, gap, n_iter, gaps, n_iters)
+                return i
+            if strong is not None:
+                # Strong rules crawl: the driver hands the alpha to working
+                # sets with extrapolation (a stop with no state to resume).
+                newton[NEWTON_N_ITER] = -1
                 record_alpha(i, gap, n_iter, gaps, n_iters)
                 return i
         newton[NEWTON_N_ITER] = -1
         record_alpha(i, gap, n_iter, gaps, n_iters)
         if coefs.shape[0] > 0:
-            for j in range(n_features):
-                if w[j] != 0:
+            if strong is not None:  # every non-zero is in the active set
+                for k in range(strong.counts[1]):
+                    j = strong.active[k]
                     coefs[rows[j], i] = w[j]
+            else:
+                for j in range(n_features):
+                    if w[j] != 0:
+                        coefs[rows[j], i] = w[j]
     return l1s.shape[0]
 
 
@@ -415,3 +462,8 @@ def plain_cd_work(n_features, dtype):
         np.empty(n_features, dtype=np.intp),
         np.arange(n_features, dtype=np.intp),
     )
+
+
+# At the end: cd_strong builds on this module's kernels (a module reference,
+# resolved when plain_cd_path compiles).
+from skreg._kernels import cd_strong  # noqa: E402

@@ -36,6 +36,7 @@ from skreg._kernels.cd_plain import (
     screen,
     sweep_support,
 )
+from skreg._kernels.cd_strong import new_strong_work
 from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.problems import layout_sweep
 from skreg.linear_model._strategy import cold_sweep
@@ -460,13 +461,14 @@ def _path_outputs(n_path):
 
 def plain_path_kernel(
     layout, state, coef, l1s, l2s, *, start, positive, max_iter, first_budget,
-    tol, screening, path_gaps, rows, coefs, newton, outputs=None,
+    tol, screening, path_gaps, rows, coefs, newton, outputs=None, strong=None,
 ):  # fmt: skip
     """Call :func:`~skreg._kernels.cd_plain.plain_cd_path` on penalties
     ``l1s``, ``l2s`` (float64 arrays) from ``start`` on, with this module's
     Newton rule and the Newton state ``newton`` (:func:`new_newton_state`).
     ``rows`` (None: the identity) index ``coefs``' rows by feature;
-    ``outputs`` are the :func:`_path_outputs` to fill.
+    ``outputs`` are the :func:`_path_outputs` to fill; ``strong`` the sets of
+    the strong-rule mode (None: plain CD; see :func:`strong_path_kernel`).
 
     Returns ``(stop, gaps, n_iters)``: the index of the alpha where Newton
     steps are due, or the number of alphas.
@@ -486,8 +488,18 @@ def plain_path_kernel(
         *outputs,
         newton,
         work,
+        strong,
     )
     return (stop, *outputs)
+
+
+def strong_path_kernel(layout, state, coef, l1s, l2s, *, strong=None, **options):
+    """:func:`plain_path_kernel` with strong rules and active-set cycling
+    (:mod:`skreg._kernels.cd_strong`); ``strong`` carries the sets from call
+    to call (new ones when None)."""
+    if strong is None:
+        strong = new_strong_work(coef.shape[0])
+    return plain_path_kernel(layout, state, coef, l1s, l2s, strong=strong, **options)
 
 
 def working_set_path_kernel(
@@ -610,8 +622,8 @@ def _solve_random(
     xtr, scratch, everything = plain_cd_work(layout.n_features, layout.dtype)
     tol_scaled = tol * layout.y_norm2
     screening = screening and l1 > 0
-    gap, dual_norm, primal = full_gap(
-        problem, state, coef, l1, l2, l2_typed, positive, xtr, everything
+    gap, dual_norm, primal, _, _ = full_gap(
+        problem, state, coef, l1, l2, l2_typed, positive, xtr, everything, everything
     )
     if gap <= gap_target(tol_scaled, primal, path_gap):
         if path_gap > 0 and l1 > 0:
@@ -634,9 +646,10 @@ def _solve_random(
             problem, state, coef, l1_typed, l2_typed, positive, order
         )
         if max_abs_w == 0 or max_delta / max_abs_w <= tol or n_iter == max_iter - 1:
-            gap, dual_norm, primal = full_gap(
-                problem, state, coef, l1, l2, l2_typed, positive, xtr, everything
-            )
+            gap, dual_norm, primal, _, _ = full_gap(
+                problem, state, coef, l1, l2, l2_typed, positive, xtr, everything,
+                everything,
+            )  # fmt: skip
             if gap <= gap_target(tol_scaled, primal, path_gap):
                 break
             if screening:

@@ -482,13 +482,17 @@ def _path_kernel(layout, path_alphas, l1_ratio, random, loose_support):
     """
     from skreg.linear_model._cd_solver import (
         plain_path_kernel,
+        strong_path_kernel,
         uses_working_set,
         working_set_path_kernel,
     )
+    from skreg.linear_model._strategy import strong_rule_path
 
     if random or l1_ratio <= 0 or not bool(np.all(path_alphas > 0)):
         return None
     if uses_working_set(layout, 1.0, random):
+        if loose_support is None and strong_rule_path(layout):
+            return strong_path_kernel
         return working_set_path_kernel
     return plain_path_kernel if loose_support is None else None
 
@@ -523,6 +527,7 @@ def _solve_path_in_kernel(
     ``options`` are the keywords ``max_iter``, ``tol``, ``positive`` and
     ``screening`` of :func:`~skreg.linear_model._cd_solver.solve_enet`.
     """
+    from skreg._kernels.cd_plain import NEWTON_N_ITER
     from skreg.linear_model._cd_solver import (
         _path_outputs,
         cold_sweep,
@@ -530,8 +535,10 @@ def _solve_path_in_kernel(
         new_bounds,
         new_buffers,
         new_newton_state,
+        new_strong_work,
         newton_first_budget,
         solve_enet,
+        strong_path_kernel,
         take_newton_steps,
         warn_if_unconverged,
         working_set_path_kernel,
@@ -557,6 +564,9 @@ def _solve_path_in_kernel(
         )
         if loose_support is not None:
             extra["loose"] = (loose_support * n_samples, LOOSE_PATH_GAP * tol)
+    elif kernel is strong_path_kernel:
+        # The strong and active sets go on after Newton steps.
+        extra = dict(strong=new_strong_work(layout.n_features))
     state = layout.start(work)
     i = 0
     while i < n_path:
@@ -586,25 +596,29 @@ def _solve_path_in_kernel(
         i = stop
         if i == n_path:
             break
-        if not working_set:
+        handed_over = not working_set and newton[NEWTON_N_ITER] < 0
+        if not working_set and not handed_over:
             # Newton steps are due at alpha i: the kernel goes on from them.
             state = take_newton_steps(
                 layout, state, work, l1s[i], l2s[i], options["positive"], newton
             )
             continue
+        # solve_enet finishes alpha i with working sets: the working-set
+        # kernel's Newton hand-back, or strong rules that crawl.
+        spent = int(sweeps[i]) if handed_over else 0
         result = solve_enet(
             layout,
             work,
             l1s[i],
             l2s[i],
-            **options,
-            working_set=working_set,
+            **{**options, "max_iter": max_iter - spent},
+            working_set=True,
             warm_state=state,
             warm_stats=extra.get("stats"),
             buffers=extra.get("buffers"),
             path_gap=path_gaps[i],
             columns_only=True,
-            newton=newton,
+            newton=new_newton_state() if handed_over else newton,
             warn=False,
         )
         state = result.state
@@ -612,7 +626,8 @@ def _solve_path_in_kernel(
         rows = support if layout.columns is None else layout.columns[support]
         coefs[rows, i] = work[support]
         # The alpha's record is now the driver's.
-        gaps[i], sweeps[i] = result.gap, result.n_iter
+        gaps[i] = result.gap
+        sweeps[i] = spent + result.n_iter
         if verbose:
             warn_if_unconverged(
                 result.gap, tol_scaled, l1s[i], result.n_iter, max_iter, tol, 4

@@ -149,7 +149,7 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
         stop = plain_cd_path(
             layout.problem, layout.start(w), w, l1s, l2s, l1s, l2s, False, 5000,
             tol, tol_scaled, True, np.full(l1s.size, path_gap), newton_rule,
-            start, rows, coefs, gaps, n_iters, newton, plain_cd_work(p, w.dtype),
+            start, rows, coefs, gaps, n_iters, newton, plain_cd_work(p, w.dtype), None,
         )  # fmt: skip
         return stop, w, coefs[:p][::-1], gaps, n_iters, newton
 

@@ -133,7 +133,16 @@ def _gap(layout, w, l1, l2, positive):
     state = layout.start(w)
     xtr, _, everything = plain_cd_work(layout.n_features, w.dtype)
     return full_gap(
-        layout.problem, state, w.copy(), l1, l2, l2, positive, xtr, everything
+        layout.problem,
+        state,
+        w.copy(),
+        l1,
+        l2,
+        l2,
+        positive,
+        xtr,
+        everything,
+        everything,
     )[0]
 
 

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 import skreg
-from skreg.linear_model import _cd_solver, _path
+from skreg.linear_model import _cd_solver, _path, _strategy
 from tests.conftest import equicorrelated
 
 
@@ -94,6 +94,9 @@ def test_the_kernel_loop_gives_the_per_alpha_loop_path(case, monkeypatch, loops)
             monkeypatch.setattr(_cd_solver, "SWEEPS_PER_NEWTON_STEP", 1)
             kwargs["n_alphas"] = 20
         elif case == "working-set-sparse":
+            # Sparse paths run strong rules (test_strong_rules.py); the
+            # working-set kernel still runs staged CV searches on them.
+            monkeypatch.setattr(_strategy, "strong_rule_path", lambda layout: False)
             X = np.where(np.abs(X) > 1.0, X, 0.0)
             X[:, 200:] = 0.0  # left out of the layout
             X = sp.csc_matrix(X)
@@ -161,6 +164,8 @@ def test_extrapolated_warm_starts(monkeypatch, kind):
     y = X[:, :8] @ rng.randn(8) + 0.1 * rng.randn(80)
     path, kwargs = skreg.lasso_path, {}
     if kind == "sparse":
+        # The working-set kernel's (sparse paths run strong rules otherwise).
+        monkeypatch.setattr(_strategy, "strong_rule_path", lambda layout: False)
         X = sp.csc_matrix(np.where(np.abs(X) > 0.8, X, 0.0))
     elif kind == "enet-positive":
         path, kwargs = skreg.enet_path, dict(l1_ratio=0.7, positive=True)

@@ -87,8 +87,17 @@ def test_screening_never_drops_a_feature_of_the_optimum(wide_problem, alpha, noi
     state = layout.start(rough)
     xtr = np.empty(p)
     everything = np.arange(p)
-    gap, dual_norm, _ = full_gap(
-        layout.problem, state, rough, alpha * n, 0.0, 0.0, False, xtr, everything
+    gap, dual_norm, *_ = full_gap(
+        layout.problem,
+        state,
+        rough,
+        alpha * n,
+        0.0,
+        0.0,
+        False,
+        xtr,
+        everything,
+        everything,
     )
     active = everything.copy()
     n_kept = screen(

@@ -1,0 +1,128 @@
+"""Sparse paths run strong rules and active-set cycling (glmnet's algorithm,
+``skreg._kernels.cd_strong``); an alpha where they crawl goes to working sets."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import enet_path as sk_enet_path
+
+import skreg
+from skreg.linear_model import _cd_solver, _path
+
+
+def _sparse_problem(n=120, p=400, density=0.05, seed=0, dtype=np.float64):
+    rng = np.random.RandomState(seed)
+    X = sp.random(n, p, density=density, format="csc", random_state=rng)
+    X.data = rng.randn(X.nnz)
+    y = X[:, :8] @ rng.randn(8) + 0.1 * rng.randn(n)
+    return X.astype(dtype), y.astype(dtype)
+
+
+@pytest.fixture
+def chosen(monkeypatch):
+    """The path kernels chosen, by name."""
+    names = []
+    choose = _path._path_kernel
+
+    def spy(*args):
+        kernel = choose(*args)
+        names.append(getattr(kernel, "__name__", None))
+        return kernel
+
+    monkeypatch.setattr(_path, "_path_kernel", spy)
+    return names
+
+
+def test_the_strategy_runs_strong_rules_on_sparse_paths_only(chosen):
+    X, y = _sparse_problem()
+    skreg.lasso_path(X, y, alphas=10)
+    skreg.lasso_path(X.toarray(), y, alphas=10)
+    skreg.lasso_path(X[:, :150], y, alphas=10)  # below WORKING_SET_MIN_FEATURES
+    assert chosen == [
+        "strong_path_kernel",
+        "working_set_path_kernel",
+        "plain_path_kernel",
+    ]
+    chosen.clear()
+    # A staged CV search keeps the working-set kernel for its loose first
+    # stage (one path per fold), not for the paths that refine it.
+    skreg.LassoCV(cv=2, alphas=10).fit(X, y)
+    assert chosen[:2] == ["working_set_path_kernel"] * 2
+
+
+@pytest.mark.parametrize(
+    "l1_ratio, positive", [(1.0, False), (0.6, False), (1.0, True)]
+)
+def test_sparse_paths_agree_with_scikit_learn(l1_ratio, positive):
+    X, y = _sparse_problem()
+    alphas, coefs, gaps = skreg.enet_path(
+        X, y, l1_ratio=l1_ratio, positive=positive, alphas=30, tol=1e-10
+    )
+    _, sk_coefs, _ = sk_enet_path(
+        X, y, l1_ratio=l1_ratio, positive=positive, alphas=alphas, tol=1e-12,
+        max_iter=100_000,
+    )  # fmt: skip
+    dense = X.toarray()
+    n = len(y)
+
+    def objective(w, alpha):
+        r = y - dense @ w
+        return r @ r / (2 * n) + alpha * (
+            l1_ratio * np.abs(w).sum() + 0.5 * (1 - l1_ratio) * w @ w
+        )
+
+    for k, alpha in enumerate(alphas):
+        assert objective(coefs[:, k], alpha) == pytest.approx(
+            objective(sk_coefs[:, k], alpha), abs=1e-9 * (y @ y) / n
+        )
+    assert np.all(gaps <= 1e-10 * (y @ y) / n * (1 + 1e-9))
+    np.testing.assert_allclose(coefs, sk_coefs, atol=1e-6)
+
+
+def test_float32_sparse_paths_stay_float32():
+    X, y = _sparse_problem(dtype=np.float32)
+    _, coefs, gaps = skreg.lasso_path(X, y, alphas=20, tol=1e-5)
+    assert coefs.dtype == np.float32
+    _, coefs64, _ = skreg.lasso_path(
+        X.astype(np.float64), y.astype(np.float64), alphas=20, tol=1e-8
+    )
+    np.testing.assert_allclose(coefs, coefs64, atol=2e-3)
+
+
+def test_alphas_that_crawl_are_finished_by_working_sets(monkeypatch):
+    """p > n near interpolation on correlated columns: coordinate descent
+    alone crawls; those alphas go to solve_enet (working sets, Anderson
+    steps) and every alpha is certified within max_iter."""
+    rng = np.random.RandomState(0)
+    n, p = 60, 400
+    X = rng.randn(n, p)
+    X[:, 1:] += 0.8 * X[:, :-1]
+    y = X[:, :10] @ rng.randn(10) + 0.5 * rng.randn(n)
+    calls = []
+    solve = _cd_solver.solve_enet
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("working_set"))
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(_cd_solver, "solve_enet", counted)
+    max_iter = 1000
+    alphas, coefs, gaps, n_iters = skreg.lasso_path(
+        sp.csc_matrix(X), y, alphas=30, eps=1e-3, tol=1e-8, max_iter=max_iter,
+        return_n_iter=True,
+    )  # fmt: skip
+    assert calls and all(calls)  # handed over, to working sets
+    assert np.all(gaps <= 1e-8 * (y @ y) / n * (1 + 1e-9))
+    assert max(n_iters) <= max_iter
+    # the same path as the working-set kernel's, to the tolerance
+    monkeypatch.setattr(_cd_solver, "solve_enet", solve)
+    _, ws_coefs, _ = skreg.lasso_path(X, y, alphas=alphas, tol=1e-8, max_iter=max_iter)
+
+    def objective(w, alpha):
+        r = y - X @ w
+        return r @ r / (2 * n) + alpha * np.abs(w).sum()
+
+    for k, alpha in enumerate(alphas):
+        assert objective(coefs[:, k], alpha) == pytest.approx(
+            objective(ws_coefs[:, k], alpha), abs=2e-8 * (y @ y) / n
+        )
