@@ -5,8 +5,9 @@ al. 2012), with skreg's certified duality gap as the stop:
 
 - The *strong set* grows by the sequential strong rule: at a new penalty
   ``l1``, feature ``j`` joins it where ``|x_j'r| >= pf_j (2 l1 - l1_prev)``,
-  ``r`` the residual of the last solution (``l1_prev`` its penalty, read as
-  the dual norm of that residual).  Features never leave it.
+  ``r`` the residual of the last solution and ``l1_prev`` its penalty (from
+  a start that is no solution, the dual norm of its residual).  Features
+  never leave it.
 - CD cycles over the *active set* (every coefficient that was ever non-zero)
   until its updates are small, then sweeps the strong set once; when that
   sweep too moves little, one pass over ``X`` gives the gap of the full
@@ -19,9 +20,10 @@ al. 2012), with skreg's certified duality gap as the stop:
 
 Per penalty that is about one pass over ``X`` and sweeps over the active
 set, against a certificate at the warm start, another after the
-subproblems, screening and ranking for the working-set kernel: on sparse
-paths, where a pass costs as much as many sweeps of the support, this is 2x
-faster (issue 12).
+subproblems, screening and ranking for the working-set kernel: on the
+benchmark matrix's sparse paths, where a pass costs as much as many sweeps
+of the support, 1.7-2.1x faster to the same suboptimality
+(:func:`skreg.linear_model._strategy.strong_rule_path`; issue 12).
 """
 
 from typing import NamedTuple
@@ -112,8 +114,8 @@ def strong_enter(w, col_norms2, strong):
 @inner_kernel
 def _grow_strong(problem, xtr, threshold, positive, strong):
     """Add to the strong set the features outside it whose correlation
-    ``xtr_j`` reaches ``pf_j * threshold`` (every unpenalized one); returns
-    how many joined."""
+    ``xtr_j`` (``|xtr_j|`` unless ``positive``) reaches ``pf_j * threshold``
+    (an unpenalized one's threshold is zero); returns how many joined."""
     col_norms2 = problem.col_norms2
     factor = factor_of(problem.penalty)
     in_strong, members = strong.in_strong, strong.strong

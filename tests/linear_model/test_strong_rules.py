@@ -91,31 +91,42 @@ def test_float32_sparse_paths_stay_float32():
 
 def test_alphas_that_crawl_are_finished_by_working_sets(monkeypatch):
     """p > n near interpolation on correlated columns: coordinate descent
-    alone crawls; those alphas go to solve_enet (working sets, Anderson
-    steps) and every alpha is certified within max_iter."""
+    alone crawls; that alpha goes to solve_enet (working sets, Anderson
+    steps), the rest of the path to the working-set kernel, and every alpha
+    is certified within max_iter."""
     rng = np.random.RandomState(0)
     n, p = 60, 400
     X = rng.randn(n, p)
     X[:, 1:] += 0.8 * X[:, :-1]
     y = X[:, :10] @ rng.randn(10) + 0.5 * rng.randn(n)
-    calls = []
-    solve = _cd_solver.solve_enet
+    calls, kernels = [], []
+    solve, working_sets = _cd_solver.solve_enet, _cd_solver.working_set_path_kernel
 
     def counted(*args, **kwargs):
         calls.append(kwargs.get("working_set"))
         return solve(*args, **kwargs)
 
+    def counted_kernel(*args, **kwargs):
+        kernels.append(kwargs["start"])
+        return working_sets(*args, **kwargs)
+
     monkeypatch.setattr(_cd_solver, "solve_enet", counted)
+    monkeypatch.setattr(_cd_solver, "working_set_path_kernel", counted_kernel)
     max_iter = 1000
     alphas, coefs, gaps, n_iters = skreg.lasso_path(
         sp.csc_matrix(X), y, alphas=30, eps=1e-3, tol=1e-8, max_iter=max_iter,
         return_n_iter=True,
     )  # fmt: skip
-    assert calls and all(calls)  # handed over, to working sets
+    # The first alpha that crawls goes to working sets, and so does the rest
+    # of the path, in the working-set kernel (which hands its own crawling
+    # alphas to solve_enet for Newton steps).
+    assert calls and all(calls)
+    assert kernels and max(kernels) < len(alphas)
     assert np.all(gaps <= 1e-8 * (y @ y) / n * (1 + 1e-9))
     assert max(n_iters) <= max_iter
     # the same path as the working-set kernel's, to the tolerance
     monkeypatch.setattr(_cd_solver, "solve_enet", solve)
+    monkeypatch.setattr(_cd_solver, "working_set_path_kernel", working_sets)
     _, ws_coefs, _ = skreg.lasso_path(X, y, alphas=alphas, tol=1e-8, max_iter=max_iter)
 
     def objective(w, alpha):
