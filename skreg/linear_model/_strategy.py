@@ -88,8 +88,8 @@ def strong_rule_path(layout):
     12): 2000x5000 uniform CSC 20.2 / 25.4 with working sets, 10.0 / 12.3
     with strong rules; 1000x3000 text-like 12.2 / 17.2 -> 7.1 / 9.4;
     100x20000 wide 6.4 / 7.3 -> 3.4 / 4.3.  On dense data the working-set
-    kernel stays: its passes are not the cost that dominates.  Alphas where
-    coordinate descent alone crawls go to working sets all the same (see
-    ``cd_strong.STRONG_BUDGET``).
+    kernel stays: its passes are not the cost that dominates.  From the first
+    alpha where coordinate descent alone crawls, working sets take the rest
+    of the path (see ``cd_strong.STRONG_BUDGET``).
     """
     return isinstance(layout.problem, SparseProblem)
