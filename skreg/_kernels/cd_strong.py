@@ -97,18 +97,14 @@ def strong_enter(w, col_norms2, strong):
     for j in range(col_norms2.shape[0]):
         largest = max(largest, np.float64(col_norms2[j]))
     strong.last[LAST_NORM2] = largest
-    n_strong, n_active = strong.counts[0], strong.counts[1]
+    n_strong = strong.counts[0]
     for j in range(w.shape[0]):
-        if w[j] != 0:
-            if not strong.in_strong[j]:
-                strong.in_strong[j] = True
-                strong.strong[n_strong] = j
-                n_strong += 1
-            if not strong.in_active[j]:
-                strong.in_active[j] = True
-                strong.active[n_active] = j
-                n_active += 1
-    strong.counts[0], strong.counts[1] = n_strong, n_active
+        if w[j] != 0 and not strong.in_strong[j]:
+            strong.in_strong[j] = True
+            strong.strong[n_strong] = j
+            n_strong += 1
+    strong.counts[0] = n_strong
+    _activate(w, strong)
 
 
 @inner_kernel
@@ -175,7 +171,7 @@ def _certify(
 
 
 @inner_kernel
-def _gap_from_last(problem, w, l1, l2, positive, xtr, everything, strong):
+def _gap_from_last(problem, w, l1, l2, positive, xtr, strong):
     """The gap at a new penalty from the last pass's statistics (``w`` has not
     moved): ``xtr`` is moved from that pass's ``l2`` to this one."""
     last = strong.last
@@ -213,9 +209,7 @@ def strong_budget(
         # The last penalty's target starts the inner threshold.
         l1_last, target = last[LAST_L1], last[LAST_TARGET]
         if newton_on:
-            first_gap, _, _ = _gap_from_last(
-                problem, w, l1, l2, positive, xtr, everything, strong
-            )
+            first_gap, _, _ = _gap_from_last(problem, w, l1, l2, positive, xtr, strong)
     else:
         first_gap, dual_norm, _, target = _certify(
             problem, state, w, l1, l2, l2_typed, positive, xtr, everything,

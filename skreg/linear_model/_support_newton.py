@@ -66,8 +66,8 @@ def support_newton_steps(layout, state, coef, l1, l2, positive, max_steps):
         The steps taken.
     """
     support = np.flatnonzero(coef)
-    if support.size == 0:
-        return None, 0
+    if support.size == 0 or max_steps <= 0:
+        return None, 0  # before X_S'X_S, the cost of a step
     problem = layout.problem
     penalty = problem.penalty
     factor = (

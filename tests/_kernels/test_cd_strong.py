@@ -117,9 +117,7 @@ def test_the_last_pass_gives_the_gap_at_the_next_penalty(kind):
     cd_strong._certify(
         problem, state, w, l1_a, l2_a, l2_a, False, xtr, everything, 1e-8, 0.0, strong
     )
-    reused = cd_strong._gap_from_last(
-        problem, w, l1_b, l2_b, False, xtr, everything, strong
-    )
+    reused = cd_strong._gap_from_last(problem, w, l1_b, l2_b, False, xtr, strong)
     fresh_xtr = np.empty_like(xtr)
     fresh = full_gap(
         problem, state, w.copy(), l1_b, l2_b, l2_b, False, fresh_xtr, everything,
