@@ -16,7 +16,7 @@ import numpy as np
 
 from skreg._kernels.penalty import factor_of, factor_times
 from skreg._kernels.prox import enet_coordinate_update
-from skreg._numba import FASTMATH_GATHER, inner_kernel, inner_overload, njit
+from skreg._numba import FASTMATH_GATHER, inner_kernel, njit
 
 
 @inner_kernel
@@ -57,12 +57,11 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
 def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
     """Sweep in covariance mode: ``gram = X'X`` (C order), ``gram_w = gram @ w``.
 
-    ``problem`` is a :class:`skreg._kernels.problems.GramProblem` or
-    ``LazyGramProblem`` and ``state`` is ``(gram_w,)``.  A coefficient reads
-    only ``gram_w[j]`` and the diagonal (``col_norms2``) to move; row ``j`` of
-    ``gram`` is needed only once it does, so :func:`ensure_gram_rows` builds
-    it then (compiled away for a complete matrix).
-    ``problem.penalty.factor`` weighs the penalties as in the other sweeps.
+    ``problem`` is a :class:`skreg._kernels.problems.GramProblem` and
+    ``state`` is ``(gram_w,)``.  A coefficient reads only ``gram_w[j]`` and
+    the diagonal (``col_norms2``) to move, and row ``j`` of ``gram`` once it
+    does.  ``problem.penalty.factor`` weighs the penalties as in the other
+    sweeps.
     """
     gram, xty, col_norms2 = problem.gram, problem.xty, problem.col_norms2
     penalty_factor = factor_of(problem.penalty)
@@ -81,7 +80,6 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
         ridge = factor_times(l2, penalty_factor, j)
         new_w_j = enet_coordinate_update(correlation, threshold, g_jj + ridge, positive)
         if new_w_j != w_j:
-            ensure_gram_rows(problem, order[k : k + 1])
             step = new_w_j - w_j
             # gram is symmetric, so row j is column j and reads contiguously.
             for m in range(n_features):
@@ -90,116 +88,6 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
         max_delta = max(max_delta, abs(new_w_j - w_j))
         max_abs_w = max(max_abs_w, abs(new_w_j))
     return max_delta, max_abs_w
-
-
-def ensure_gram_rows(problem, features):
-    """Build the missing Gram rows of ``features`` (lazy Gram matrices only).
-
-    This body runs without JIT (``NUMBA_DISABLE_JIT=1``); compiled code gets
-    the overload below, which dispatches on the type at compile time.
-    """
-    if type(problem).__name__ == "LazyGramProblem" and not problem.filled[features[0]]:
-        gram_fill_rows(problem, features)
-
-
-@inner_overload(ensure_gram_rows)
-def _ensure_gram_rows_compiled(problem, features):
-    # Dispatch on the problem's type, as the layout operations do: a complete
-    # matrix compiles a no-op, so none of the row-building code (issue 13).
-    # (A function passed as an argument would defeat numba's disk cache.)
-    lazy = getattr(problem, "instance_class", None)
-    if lazy is not None and lazy.__name__ == "LazyGramProblem":
-
-        def fill(problem, features):
-            if not problem.filled[features[0]]:
-                gram_fill_rows(problem, features)
-
-        return fill
-
-    def nothing(problem, features):
-        pass
-
-    return nothing
-
-
-# Once this fraction of the rows would be filled, gram_fill_rows fills every
-# row left in one product, copying the filled columns: n * (p - filled)**2,
-# at most n p**2 / 4 here, against n * p per row still to come, and one read
-# of X per working set less (30000x400 AR(1) at alpha_max/1000, 306
-# non-zeros: 310-368 -> 268-274 ms CPU with the norms change of
-# make_layouts).  At half the rows the worst case (no row needed after all)
-# and the best (every row needed) cost and save the same.
-FILL_ALL_FRACTION = 0.5
-
-
-@inner_kernel
-def gram_fill_rows(problem, features):
-    """Compute the rows ``gram[j] = x_j'X`` of ``features`` that are not filled.
-
-    One BLAS product ``X[:, missing]' X`` for all of them: on tall data each
-    product streams ``X`` once, so a batch costs about what one row does.
-    Once a ``FILL_ALL_FRACTION`` of the rows would be filled, every row left
-    is filled at once, its entries in the filled columns copied from the
-    filled rows (``gram`` is symmetric).  The diagonal is set to
-    ``col_norms2`` so that the sweeps, which read the diagonal there, and the
-    rows agree to the last bit.
-    """
-    gram, X, filled, col_norms2 = (
-        problem.gram,
-        problem.X,
-        problem.filled,
-        problem.col_norms2,
-    )
-    n_features = gram.shape[0]
-    missing = np.empty(n_features, dtype=np.intp)
-    count = 0
-    for k in range(features.shape[0]):
-        j = features[k]
-        if not filled[j]:
-            filled[j] = True  # now, so that a feature listed twice comes once
-            missing[count] = j
-            count += 1
-    if count == 0:
-        return
-    n_filled = 0
-    for j in range(n_features):
-        n_filled += 1 if filled[j] else 0
-    # n_filled counts the new rows too; those filled before them:
-    n_before = n_filled - count
-    fill_all = n_before > 0 and n_filled > FILL_ALL_FRACTION * n_features
-    if fill_all:
-        for j in range(n_features):
-            if not filled[j]:
-                filled[j] = True
-                missing[count] = j
-                count += 1
-    n_samples = X.shape[0]
-    block = np.empty((count, n_samples), dtype=X.dtype)  # C order: rows are x_j
-    for k in range(count):
-        j = missing[k]
-        for i in range(n_samples):
-            block[k, i] = X[i, j]
-    # Implicit centering: (x_j - mu_j 1)'(x_m - mu_m 1) = x_j'x_m - n mu_j mu_m.
-    x_mean = problem.x_mean
-    if fill_all:
-        rows = np.dot(block, block.T)
-        for k in range(count):
-            j = missing[k]
-            shift = n_samples * x_mean[j]
-            for m in range(n_features):
-                gram[j, m] = gram[m, j]  # the rows filled before
-            for c in range(count):
-                m = missing[c]
-                gram[j, m] = rows[k, c] - shift * x_mean[m]
-            gram[j, j] = col_norms2[j]
-        return
-    rows = np.dot(block, X)
-    for k in range(count):
-        j = missing[k]
-        shift = n_samples * x_mean[j]
-        for m in range(n_features):
-            gram[j, m] = rows[k, m] - shift * x_mean[m]
-        gram[j, j] = col_norms2[j]
 
 
 @inner_kernel(fastmath=FASTMATH_GATHER)

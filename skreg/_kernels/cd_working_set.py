@@ -34,7 +34,6 @@ from skreg._kernels.problems import (
     layout_assign_state,
     layout_copy_state,
     layout_move,
-    layout_prepare,
     layout_residual,
     layout_stats,
     layout_stats_at,
@@ -850,9 +849,6 @@ def working_set_cd(
                 first_depth = depth
                 if certified <= NEAR_TOLERANCE * target:
                     first_depth = min(FIRST_ROUND_DEPTH, depth)
-                # A lazy Gram matrix gets the rows of the whole set in one
-                # product.
-                layout_prepare(problem, working[:n_working])
                 n_sweeps += _solve_subproblem(
                     problem, state, w, working[:n_working], l1, l2, l1_typed,
                     l2_typed, positive, inner_tol, allowed - n_sweeps, depth,

@@ -26,12 +26,7 @@ from typing import NamedTuple
 import numpy as np
 from numba.core import types
 
-from skreg._kernels.cd import (
-    cd_sweep_dense,
-    cd_sweep_gram,
-    cd_sweep_sparse,
-    gram_fill_rows,
-)
+from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse
 from skreg._kernels.gap import (
     residual_stats_dense,
     residual_stats_gram,
@@ -53,44 +48,13 @@ class DenseProblem(NamedTuple):
 
 
 class GramProblem(NamedTuple):
-    """Covariance mode: ``gram = X'X`` (C order), ``xty = X'y`` and ``||y||^2``.
-
-    The rows of ``gram`` may be built lazily (glmnet's covariance mode): row
-    ``j`` is valid where ``filled[j]``, and the others are computed from the
-    processed design ``X`` (Fortran order) when feature ``j`` first moves or
-    enters a working set (:func:`layout_prepare`).  A solution with support
-    ``S`` then costs ``n p |S|`` instead of ``n p^2``.  ``filled`` and ``gram``
-    are the only arrays of a problem that solvers write to; a complete Gram
-    matrix has ``filled`` all True and an ``X`` with no rows.  ``X`` may be
-    left uncentered (no copy of the caller's data): ``x_mean`` then holds its
-    column means and the rows are those of ``X - x_mean`` (zeros otherwise).
-    """
+    """Covariance mode: ``gram = X'X`` (C order), ``xty = X'y`` and ``||y||^2``
+    of the processed (centred, weighted) design."""
 
     gram: np.ndarray
     xty: np.ndarray
     col_norms2: np.ndarray
     y_norm2: float
-    X: np.ndarray
-    filled: np.ndarray
-    x_mean: np.ndarray
-    penalty: PenaltyWeights  # or None: all ones
-
-
-class LazyGramProblem(NamedTuple):
-    """A :class:`GramProblem` whose rows are built on demand.
-
-    A type of its own, so that a complete Gram matrix (the default below 300
-    features) compiles none of the row-filling code: it took 1.9 s of a
-    first Lasso fit's compilation (issue 13).
-    """
-
-    gram: np.ndarray
-    xty: np.ndarray
-    col_norms2: np.ndarray
-    y_norm2: float
-    X: np.ndarray
-    filled: np.ndarray
-    x_mean: np.ndarray
     penalty: PenaltyWeights  # or None: all ones
 
 
@@ -182,12 +146,6 @@ def _move_dense(problem, state, j, delta):
         residual[i] -= delta * X[i, j]
 
 
-def _move_lazy_gram(problem, state, j, delta):
-    if not problem.filled[j]:
-        gram_fill_rows(problem, np.full(1, j))
-    _gram_row_axpy(problem.gram, state[0], j, delta)
-
-
 def _move_gram(problem, state, j, delta):
     _gram_row_axpy(problem.gram, state[0], j, delta)
 
@@ -205,14 +163,6 @@ def _move_sparse(problem, state, j, delta):
         raw_residual[indices[p]] -= delta * data[p]
     shift[0] += delta * problem.x_mean[j]
     shift[1] -= delta * (problem.col_wsum[j] - problem.x_mean[j] * problem.total_weight)
-
-
-def _prepare_none(problem, features):
-    pass
-
-
-def _prepare_gram(problem, features):
-    gram_fill_rows(problem, features)
 
 
 def _residual_dense(problem, state, out):
@@ -294,7 +244,6 @@ def _distance2_sparse(problem, a, b):
 
 _OPERATIONS = {
     DenseProblem: {
-        "prepare": _prepare_none,
         "sweep": _sweep_dense,
         "stats": _stats_dense,
         "move": _move_dense,
@@ -304,7 +253,6 @@ _OPERATIONS = {
         "copy_state": _copy_one,
     },
     GramProblem: {
-        "prepare": _prepare_none,
         "sweep": _sweep_gram,
         "stats": _stats_gram,
         "move": _move_gram,
@@ -313,18 +261,7 @@ _OPERATIONS = {
         "distance2": _distance2_unweighted,
         "copy_state": _copy_one,
     },
-    LazyGramProblem: {
-        "prepare": _prepare_gram,
-        "sweep": _sweep_gram,
-        "stats": _stats_gram,
-        "move": _move_lazy_gram,
-        "residual": _residual_gram,
-        "stats_at": _stats_at_gram,
-        "distance2": _distance2_unweighted,
-        "copy_state": _copy_one,
-    },
     SparseProblem: {
-        "prepare": _prepare_none,
         "sweep": _sweep_sparse,
         "stats": _stats_sparse,
         "move": _move_sparse,
@@ -344,15 +281,6 @@ def layout_sweep(problem, state, w, l1, l2, positive, order):
     return _OPERATIONS[type(problem)]["sweep"](
         problem, state, w, l1, l2, positive, order
     )
-
-
-def layout_prepare(problem, features):
-    """Make ``features`` ready to move: the Gram rows of a lazy Gram matrix.
-
-    Batched, so that a working set costs one product instead of one per
-    feature; a no-op for the layouts with a residual.
-    """
-    _OPERATIONS[type(problem)]["prepare"](problem, features)
 
 
 def layout_stats(problem, state, w, l2, subtract_l2, features, xtr):
@@ -404,11 +332,6 @@ def _operation(problem_type, name):
 @inner_overload(layout_sweep)
 def _layout_sweep_compiled(problem, state, w, l1, l2, positive, order):
     return _operation(problem, "sweep")
-
-
-@inner_overload(layout_prepare)
-def _layout_prepare_compiled(problem, features):
-    return _operation(problem, "prepare")
 
 
 @inner_overload(layout_stats)
@@ -484,20 +407,3 @@ def sparse_column_sums(data, indices, indptr, sample_weight, weighted):
         col_wsum[j] = total
         col_wsq[j] = squares
     return col_wsum, col_wsq
-
-
-def centered_column_norms2(X, x_mean):
-    """``||X[:, j] - x_mean[j]||^2`` for every column of ``X``, without cancellation.
-
-    NumPy over blocks of columns: one block is copied at a time, never all
-    of ``X``, and no kernel is compiled for it (first use, issue 13).
-    """
-    n_features = X.shape[1]
-    norms2 = np.empty(n_features, dtype=X.dtype)
-    step = max(1, (1 << 20) // max(1, X.shape[0]))
-    for start in range(0, n_features, step):
-        block = X[:, start : start + step] - x_mean[start : start + step]
-        norms2[start : start + step] = np.einsum(
-            "ij,ij->j", block, block, dtype=np.float64
-        )
-    return norms2

@@ -255,6 +255,7 @@ class ElasticNet(LinearRegressorBase):
             precompute,
             centered=center,
             penalty_factor=penalty_factor,
+            l1=self.alpha * self.l1_ratio * n_samples,
         )
         # The solver imports the kernels and numba: loaded at the first fit.
         from skreg.linear_model._cd_solver import solve_enet
@@ -319,9 +320,10 @@ def _implicit_centering(precompute, X, sample_weight):
     if hasattr(precompute, "__array__"):
         return False
     # The strategy module loads numba: only now, at the first fit.
-    from skreg.linear_model._strategy import resolve_precompute
+    from skreg.linear_model._strategy import GRAM_IF_SMALL_ALPHA, resolve_precompute
 
-    return resolve_precompute(precompute, *X.shape, False) in ("lazy", True)
+    mode = resolve_precompute(precompute, *X.shape, False)
+    return mode is True or mode == GRAM_IF_SMALL_ALPHA
 
 
 class Lasso(ElasticNet):

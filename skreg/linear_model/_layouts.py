@@ -11,16 +11,13 @@ import numpy as np
 
 from skreg._kernels.cd import (
     dense_columns_axpy,
-    gram_fill_rows,
     sparse_columns_axpy,
     sparse_columns_dense,
 )
 from skreg._kernels.problems import (
     DenseProblem,
     GramProblem,
-    LazyGramProblem,
     SparseProblem,
-    centered_column_norms2,
     penalty_weights,
     sparse_column_sums,
 )
@@ -65,67 +62,30 @@ class DenseLayout:
 
 
 class GramLayout:
-    """Covariance mode: ``gram = X'X`` and ``xty = X'y`` of the processed data.
-
-    With ``X`` (the processed design) the Gram matrix is built lazily: ``gram``
-    is then an uninitialized ``(p, p)`` array whose rows ``filled`` marks (both
-    may be shared by the layouts of several targets of the same ``X``), and
-    ``col_norms2`` are ``X``'s squared column norms.  With ``x_mean``, ``X``
-    is uncentered and the rows are centered implicitly (no copy of ``X``).
-    """
+    """Covariance mode: ``gram = X'X`` and ``xty = X'y`` of the processed data."""
 
     # Covariance mode never forms the residual.
     n_samples = 0
     columns = None
 
-    def __init__(
-        self,
-        gram,
-        xty,
-        y_norm2,
-        X=None,
-        filled=None,
-        x_mean=None,
-        col_norms2=None,
-        penalty_factor=None,
-    ):
+    def __init__(self, gram, xty, y_norm2, penalty_factor=None):
         gram = np.ascontiguousarray(gram)
         self.xty = np.ascontiguousarray(xty)
         self.dtype = gram.dtype
         self.n_features = gram.shape[0]
-        if X is None:
-            self.col_norms2 = np.ascontiguousarray(np.diag(gram))
-            X = np.empty((0, self.n_features), dtype=self.dtype, order="F")
-            filled = np.ones(self.n_features, dtype=np.bool_)
-        if x_mean is None:
-            x_mean = np.zeros(self.n_features, dtype=self.dtype)
-            if X.shape[0] > 0:
-                self.col_norms2 = np.einsum("ij,ij->j", X, X).astype(self.dtype)
-        elif col_norms2 is None:
-            # The centered norms in one pass, without cancellation.
-            self.col_norms2 = centered_column_norms2(X, x_mean)
-        else:
-            self.col_norms2 = col_norms2
+        self.col_norms2 = np.ascontiguousarray(np.diag(gram))
         self.y_norm2 = float(y_norm2)
-        self._gram, self._X, self._x_mean = gram, X, x_mean
+        self._gram = gram
         penalty = penalty_weights(penalty_factor, gram.dtype, self.gram_block)
-        # Rows built on demand only when X is there to build them from; a
-        # complete matrix gets the type that compiles no row-building code.
-        problem_type = LazyGramProblem if X.shape[0] > 0 else GramProblem
-        self.problem = problem_type(
-            gram, self.xty, self.col_norms2, self.y_norm2, X, filled, x_mean, penalty
+        self.problem = GramProblem(
+            gram, self.xty, self.col_norms2, self.y_norm2, penalty
         )
 
     def gram_block(self, features):
-        """``X_F'X_F`` (float64), from ``X`` when the rows are built lazily."""
-        if self._X.shape[0] == 0:
-            # take twice: a third of np.ix_'s time (a Newton step per call)
-            block = self._gram.take(features, axis=0).take(features, axis=1)
-            return np.asarray(block, dtype=np.float64)
-        block = np.asarray(
-            self._X[:, features] - self._x_mean[features], dtype=np.float64
-        )
-        return block.T @ block
+        """``X_F'X_F`` (float64)."""
+        # take twice: a third of np.ix_'s time (a Newton step per call)
+        block = self._gram.take(features, axis=0).take(features, axis=1)
+        return np.asarray(block, dtype=np.float64)
 
     def correlations(self, state, features):
         """``X_F'r = X_F'y - (X'X w)_F`` at the state, float64."""
@@ -135,8 +95,6 @@ class GramLayout:
     def start(self, w):
         """State ``(gram_w,)`` with ``gram_w = X'X w``."""
         support = np.flatnonzero(w)
-        if isinstance(self.problem, LazyGramProblem):
-            gram_fill_rows(self.problem, support)
         return (self.problem.gram[support].T @ w[support],)
 
 

@@ -166,6 +166,22 @@ def _implicit_centering(raw_norms2, x_offset, n_samples):
     return None, None
 
 
+def _alpha_ratio(Xy, l1, penalty_factor):
+    """``alpha_max / alpha`` of a fit with L1 penalty ``l1`` (``inf`` for None
+    or 0), from ``Xy`` (``X'y``, one column per target; the largest ratio of
+    the targets): ``max_j |x_j'y| / pf_j`` over penalized features, over
+    ``l1``."""
+    if l1 is None or l1 <= 0:
+        return np.inf
+    correlations = np.abs(np.asarray(Xy, dtype=np.float64)).reshape(len(Xy), -1)
+    if penalty_factor is not None:
+        penalized = penalty_factor > 0
+        correlations = correlations[penalized] / penalty_factor[penalized, None]
+    if correlations.size == 0:
+        return np.inf
+    return float(correlations.max()) / float(l1)
+
+
 def make_layouts(
     X_work,
     y_work,
@@ -175,6 +191,7 @@ def make_layouts(
     Xy=None,
     centered=True,
     penalty_factor=None,
+    l1=None,
 ):
     """Build one solver layout per target column of ``y_work`` (2-D).
 
@@ -183,12 +200,19 @@ def make_layouts(
     (``center_and_weight(..., center_dense=False)``).  A Gram layout then
     centers its rows implicitly instead of copying ``X``; a dense layout gets
     the centered copy.  ``penalty_factor`` (validated, or None for all ones)
-    is shared by every target.
+    is shared by every target.  ``l1`` is the L1 penalty of a single fit
+    (times the weighted number of samples), or None for a path: where the
+    strategy leaves covariance mode to the alpha
+    (:func:`~skreg.linear_model._strategy.gram_pays`), it decides.
     """
     # Imported here: the layouts import the kernels and numba, which
     # ``import skreg`` and ``from skreg import Lasso`` do not load.
     from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
-    from skreg.linear_model._strategy import resolve_precompute
+    from skreg.linear_model._strategy import (
+        GRAM_IF_SMALL_ALPHA,
+        gram_pays,
+        resolve_precompute,
+    )
 
     dtype = X_work.dtype
     n_samples, n_features = X_work.shape
@@ -218,9 +242,13 @@ def make_layouts(
             for k in range(y_work.shape[1])
         ]
     precompute = resolve_precompute(precompute, n_samples, n_features, False)
+    if isinstance(precompute, str) and precompute == GRAM_IF_SMALL_ALPHA:
+        # X'y of the centered problem: an uncentered X times a centered y is
+        # that too.  Kept for the Gram layout.
+        Xy = X_work.T @ y_work if Xy is None else Xy
+        precompute = gram_pays(n_features, _alpha_ratio(Xy, l1, penalty_factor))
     x_mean = norms2 = raw_gram = None
     if not centered:
-        lazy = isinstance(precompute, str) and precompute == "lazy"
         X_offset = np.ascontiguousarray(X_offset, dtype=dtype)
         if precompute is True:
             # The raw Gram matrix holds the raw norms on its diagonal (and is
@@ -228,11 +256,6 @@ def make_layouts(
             # cancels: a mean of 100 times a column's spread).
             raw_gram = np.ascontiguousarray(X_work.T @ X_work)
             x_mean, norms2 = _implicit_centering(np.diag(raw_gram), X_offset, n_samples)
-        elif lazy:
-            # One read of X, not a centered copy of it block by block
-            # (on 50000x200: 4.5 ms, not 14 ms).
-            raw_norms2 = np.einsum("ij,ij->j", X_work, X_work, dtype=np.float64)
-            x_mean, norms2 = _implicit_centering(raw_norms2, X_offset, n_samples)
         if x_mean is None:
             X_work = np.asfortranarray(X_work - X_offset)
             raw_gram = None
@@ -245,24 +268,6 @@ def make_layouts(
         Xy = X_work.T @ y_work
     Xy = np.asarray(Xy, dtype=dtype).reshape(n_features, -1)
     y_norms2 = np.einsum("ij,ij->j", y_work, y_work)
-    if isinstance(precompute, str) and precompute == "lazy":
-        # One array of rows for every target: they share X.
-        gram = np.empty((n_features, n_features), dtype=dtype)
-        filled = np.zeros(n_features, dtype=np.bool_)
-        X_work = np.asfortranarray(X_work)
-        return [
-            GramLayout(
-                gram,
-                Xy[:, k],
-                y_norms2[k],
-                X=X_work,
-                filled=filled,
-                x_mean=x_mean,
-                col_norms2=norms2,
-                penalty_factor=penalty_factor,
-            )
-            for k in range(y_work.shape[1])
-        ]
     if precompute is True:
         gram = raw_gram
         if gram is None:

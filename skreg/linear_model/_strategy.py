@@ -9,38 +9,42 @@ carries the measurement that chose it; the broad check is
 from skreg._kernels.problems import SparseProblem
 
 # Covariance updates make every coordinate update cost n_features instead of
-# n_samples, and a full-gap pass n_features instead of n_samples * n_features.
-# The Gram matrix is built lazily (glmnet's covariance mode): row j, n * p
-# flops in one BLAS product per working set, only once feature j enters, so a
-# solution with support S costs n * p * |S| to set up, not n * p**2.  Then it
-# pays whenever n_samples is a few times n_features: measured on the matrix
-# (benchmarks/run.py matrix, issue 12 notes) on 50000x200 (where the complete
-# Gram matrix alone cost more than sklearn's whole fit) and 2000x500
-# equicorrelated (6-8x faster than residual updates at alpha_max/1000, 416
-# non-zeros).  The cap bounds the memory of the (untouched until filled)
-# p x p array; the ratio keeps it at most half of X's.
+# n_samples, and a full-gap pass n_features instead of n_samples * n_features,
+# after one product X'X (BLAS syrk, about n * p**2 / 2 multiply-adds).  That
+# product pays on tall dense data (n_samples at least AUTO_GRAM_MIN_RATIO
+# times n_features; the cap bounds the p x p array) when the solve needs many
+# coordinate updates, which it does at small alphas: relative to a pass over
+# X it costs about p / 2 passes, and the support, and with it the work of the
+# sweeps, grows as alpha falls.  So the complete matrix is built when
+# ``n_features**2 <= GRAM_PAYS_RATIO * alpha_max / alpha`` (always for paths,
+# which go down to small alphas), residual updates otherwise.  Measured on
+# Lasso fits at default settings (``python benchmarks/bench_gram_strategy.py``,
+# issue 12): 54 problems (1000x300 .. 10000x1000; AR(1) 0.5 and 0.9,
+# equicorrelated 0.7; alpha_max / 10 .. / 1000) chose the ratio, 60 others
+# (1500x400 .. 12000x600; iid, block-correlated 0.8, AR(1) 0.7; alpha_max / 5
+# .. / 3000) checked it.  On those the rule was 2.49x scikit-learn (geometric
+# mean; worst 0.72x; the better mode in every cell would give 2.53x), the
+# complete matrix always 1.95x (worst 0.43x: 12000x600 at alpha_max / 5, 99
+# ms against 47 ms for residual updates), residual updates always 1.57x (worst
+# 0.31x), and the rule before it, Gram rows built lazily as features entered
+# a working set from 300 features on, 0.97x (worst 0.24x).
 AUTO_GRAM_MAX_FEATURES = 1000
 AUTO_GRAM_MIN_RATIO = 2  # n_samples >= 2 * n_features
-# Below this many features the whole Gram matrix is cheap (one BLAS call that
-# exploits symmetry) and a large support would fill its rows in several
-# batches, each reading X: 1000x100 AR(1) at alpha_max/10 took 0.9 ms
-# complete, 1.5 ms lazy; 50000x200 at alpha_max/1000 (144 non-zeros) 74 ms
-# complete, 150 ms lazy, while at alpha_max/10 (14 non-zeros) complete and
-# lazy are within 10% once X is centered implicitly.
-LAZY_GRAM_MIN_FEATURES = 300
+GRAM_PAYS_RATIO = 9000.0
+# resolve_precompute's answer where the alpha decides (:func:`gram_pays`).
+GRAM_IF_SMALL_ALPHA = "if small alpha"
 
 
 def resolve_precompute(precompute, n_samples, n_features, sparse):
     """How to use the Gram matrix, from the ``precompute`` parameter.
 
-    Returns ``True`` (build the complete Gram matrix), ``"lazy"`` (build its
-    rows as features enter), ``False`` (no Gram matrix) or the user's array.
+    Returns ``True`` (build the complete Gram matrix), ``False`` (no Gram
+    matrix), the user's array, or ``GRAM_IF_SMALL_ALPHA`` (the complete
+    matrix when :func:`gram_pays` at the alpha of the fit).
     ``True`` / an array: the user's choice.  ``'auto'``: scikit-learn's rule
-    (``n_samples > n_features``), the complete matrix: a path of many alphas
-    uses most rows, and one product for all of them costs less than rows built
-    alpha after alpha (50000x200, 100 alphas: 64 ms complete, 200 ms lazy).
+    (``n_samples > n_features``), the complete matrix.
     ``False`` (the estimators' default): skreg still uses covariance updates
-    on tall dense data, where they are faster at the same certified gap.
+    on tall dense data where they are faster at the same certified gap.
     """
     if sparse:
         return False
@@ -54,8 +58,15 @@ def resolve_precompute(precompute, n_samples, n_features, sparse):
         n_features <= AUTO_GRAM_MAX_FEATURES
         and n_samples >= AUTO_GRAM_MIN_RATIO * n_features
     ):
-        return "lazy" if n_features >= LAZY_GRAM_MIN_FEATURES else True
+        return GRAM_IF_SMALL_ALPHA
     return False
+
+
+def gram_pays(n_features, alpha_ratio):
+    """Whether the complete Gram matrix pays for a fit at ``alpha_max / alpha
+    = alpha_ratio`` (``inf`` for a path or no L1 penalty), where
+    :func:`resolve_precompute` left it to the alpha."""
+    return bool(n_features * n_features <= GRAM_PAYS_RATIO * alpha_ratio)
 
 
 def cold_sweep(layout):

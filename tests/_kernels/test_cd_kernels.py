@@ -10,11 +10,9 @@ import pytest
 import scipy.sparse as sp
 
 from skreg._kernels.cd import (
-    FILL_ALL_FRACTION,
     cd_sweep_dense,
     cd_sweep_gram,
     cd_sweep_sparse,
-    gram_fill_rows,
 )
 from skreg._kernels.gap import (
     enet_gap,
@@ -24,7 +22,6 @@ from skreg._kernels.gap import (
 )
 from skreg._kernels.problems import (
     GramProblem,
-    LazyGramProblem,
     SparseProblem,
     penalty_weights,
 )
@@ -104,8 +101,7 @@ def test_dense_sweep_matches_reference(problem, positive, l2):
     assert delta >= 0
 
 
-@pytest.mark.parametrize("lazy", [False, True])
-def test_gram_sweep_matches_dense_sweep(problem, lazy):
+def test_gram_sweep_matches_dense_sweep(problem):
     X, y, w0 = problem
     order = np.arange(8)
     w_dense, w_gram = w0.copy(), w0.copy()
@@ -113,94 +109,11 @@ def test_gram_sweep_matches_dense_sweep(problem, lazy):
     cd_sweep_dense(X, residual, w_dense, (X**2).sum(0), 1.5, 0.5, False, order, NO_PF)
     gram = np.ascontiguousarray(X.T @ X)
     gram_w = gram @ w_gram
-    if lazy:
-        # Rows of the features that move are filled from X during the sweep.
-        rows = np.full_like(gram, np.nan)
-        filled = np.zeros(8, dtype=np.bool_)
-        problem_gram = LazyGramProblem(
-            rows,
-            X.T @ y,
-            np.diag(gram).copy(),
-            y @ y,
-            np.asfortranarray(X),
-            filled,
-            np.zeros(8),
-            NO_PENALTY,
-        )
-    else:
-        rows = gram
-        no_rows = np.empty((0, 8))
-        problem_gram = GramProblem(
-            gram,
-            X.T @ y,
-            np.diag(gram).copy(),
-            y @ y,
-            no_rows,
-            np.ones(8, bool),
-            np.zeros(8),
-            NO_PENALTY,
-        )
+    problem_gram = GramProblem(gram, X.T @ y, np.diag(gram).copy(), y @ y, NO_PENALTY)
     cd_sweep_gram(problem_gram, (gram_w,), w_gram, 1.5, 0.5, False, order)
     np.testing.assert_allclose(w_gram, w_dense, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gram_w, gram @ w_gram, atol=1e-12)
-    moved = w_gram != w0
-    assert moved.any()
-    if lazy:
-        # The rows of the coefficients that moved were computed (past
-        # FILL_ALL_FRACTION of 8 rows, all of them), and only filled rows.
-        assert filled[moved].all()
-        assert np.isnan(rows[~filled]).all()
-        np.testing.assert_allclose(rows[filled], gram[filled], rtol=1e-12)
-
-
-def _lazy_gram(n_features, filled_rows=(), seed=0):
-    rng = np.random.RandomState(seed)
-    X = np.asfortranarray(rng.randn(40, n_features) + 2.0)
-    x_mean = X.mean(axis=0)
-    gram = (X - x_mean).T @ (X - x_mean)
-    rows = np.full_like(gram, np.nan)
-    filled = np.zeros(n_features, dtype=np.bool_)
-    filled[list(filled_rows)] = True
-    rows[list(filled_rows)] = gram[list(filled_rows)]
-    norms = np.diag(gram).copy()
-    problem = LazyGramProblem(
-        rows, np.zeros(n_features), norms, 1.0, X, filled, x_mean, NO_PENALTY
-    )
-    return problem, gram
-
-
-def test_gram_fill_rows_batches_missing_rows_once():
-    # 40 features: 1 filled + 2 new rows stay below FILL_ALL_FRACTION.
-    problem, gram = _lazy_gram(40, filled_rows=[4])
-    problem.gram[4] = -1.0  # a filled row is never recomputed
-    gram_fill_rows(problem, np.array([1, 4, 3, 1]))
-    expected = np.zeros(40, dtype=bool)
-    expected[[1, 3, 4]] = True
-    np.testing.assert_array_equal(problem.filled, expected)
-    np.testing.assert_allclose(problem.gram[[1, 3]], gram[[1, 3]], rtol=1e-10)
-    assert problem.gram[1, 1] == problem.col_norms2[1]
-    assert problem.gram[3, 3] == problem.col_norms2[3]
-    np.testing.assert_array_equal(problem.gram[4], -1.0)
-    assert np.isnan(problem.gram[[0, 2, 5]]).all()
-
-
-def test_gram_fill_rows_fills_every_row_past_the_fraction():
-    """Past FILL_ALL_FRACTION of the rows, every row left comes in one batch,
-    its filled columns copied from the filled rows (exactly symmetric)."""
-    n_features = 40
-    first = np.arange(0, n_features, 2)  # 20 rows, not above the fraction
-    problem, gram = _lazy_gram(n_features)
-    gram_fill_rows(problem, first)
-    assert problem.filled.sum() == first.size
-    assert first.size + 3 > FILL_ALL_FRACTION * n_features
-    gram_fill_rows(problem, np.array([1, 2, 3]))
-    assert problem.filled.all()
-    np.testing.assert_allclose(problem.gram, gram, rtol=1e-10, atol=1e-10)
-    rest = np.setdiff1d(np.arange(n_features), first)
-    np.testing.assert_array_equal(
-        problem.gram[np.ix_(rest, first)], problem.gram[np.ix_(first, rest)].T
-    )
-    np.testing.assert_array_equal(np.diag(problem.gram), problem.col_norms2)
+    assert (w_gram != w0).any()
 
 
 @pytest.mark.parametrize("weighted", [False, True])

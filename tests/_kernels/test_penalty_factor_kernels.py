@@ -63,9 +63,6 @@ def test_weighted_sweeps_match_reference(problem, positive):
         X.T @ y,
         np.diag(gram).copy(),
         y @ y,
-        np.empty((0, 8)),
-        np.ones(8, bool),
-        np.zeros(8),
         penalty_weights(PF, np.float64, lambda u: gram[u][:, u]),
     )
     cd_sweep_gram(problem_gram, (gram_w,), w_gram, 2.0, 1.5, positive, order)

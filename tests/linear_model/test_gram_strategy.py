@@ -1,31 +1,37 @@
-"""Covariance (Gram) mode: which one skreg picks, and that it never changes results.
+"""Covariance (Gram) mode: when skreg picks it, and that it never changes results.
 
-``resolve_precompute`` chooses between residual updates, a complete Gram
-matrix and one built lazily, row by row, as features enter (issue 12).  The
-choice is for speed only: every mode must reach the same certified solution.
+``resolve_precompute`` and ``gram_pays`` choose between residual updates and
+the complete Gram matrix (issue 12).  The choice is for speed only: both
+modes must reach the same certified solution.
 """
 
 import numpy as np
 import pytest
 
 import skreg
-from skreg._kernels.cd import FILL_ALL_FRACTION
-from skreg._kernels.problems import LazyGramProblem
 from skreg.linear_model import _strategy
-from skreg.linear_model._cd_solver import solve_enet
-from skreg.linear_model._layouts import DenseLayout
-from skreg.linear_model._preprocess import center_and_weight, make_layouts
-from skreg.linear_model._strategy import AUTO_GRAM_MAX_FEATURES, resolve_precompute
+from skreg.linear_model._layouts import DenseLayout, GramLayout
+from skreg.linear_model._preprocess import _alpha_ratio, center_and_weight, make_layouts
+from skreg.linear_model._strategy import (
+    AUTO_GRAM_MAX_FEATURES,
+    GRAM_IF_SMALL_ALPHA,
+    GRAM_PAYS_RATIO,
+    gram_pays,
+    resolve_precompute,
+)
+
+BY_ALPHA = GRAM_IF_SMALL_ALPHA
 
 
 @pytest.mark.parametrize(
     "precompute, n_samples, n_features, sparse, expected",
     [
-        # The default (False): covariance mode on tall dense data only.
-        (False, 50_000, 200, False, True),
-        (False, 50_000, 300, False, "lazy"),
-        (False, 2000, 500, False, "lazy"),
-        (False, 1000, 100, False, True),  # small p: the complete matrix
+        # The default (False): covariance mode on tall dense data only, where
+        # the alpha decides.
+        (False, 50_000, 200, False, BY_ALPHA),
+        (False, 50_000, 300, False, BY_ALPHA),
+        (False, 2000, 500, False, BY_ALPHA),
+        (False, 1000, 100, False, BY_ALPHA),
         (False, 1000, 600, False, False),  # n < 2 p
         (False, 10 * AUTO_GRAM_MAX_FEATURES, AUTO_GRAM_MAX_FEATURES + 1, False, False),
         (False, 500, 5000, False, False),
@@ -70,7 +76,7 @@ def force_mode(monkeypatch):
     return force
 
 
-MODES = ["lazy", True, False]
+MODES = [True, False]
 
 
 def _fit_all_modes(force_mode, make, X, y, **fit_params):
@@ -83,7 +89,7 @@ def _fit_all_modes(force_mode, make, X, y, **fit_params):
 
 def _assert_same(models, rtol, atol):
     reference = models[False]
-    for mode in ("lazy", True):
+    for mode in (True,):
         np.testing.assert_allclose(
             models[mode].coef_, reference.coef_, rtol=rtol, atol=atol
         )
@@ -129,17 +135,17 @@ def test_float32_same_solution_in_every_gram_mode(force_mode):
     models = _fit_all_modes(
         force_mode, lambda: skreg.Lasso(alpha=0.05, tol=1e-6, max_iter=10**5), X, y
     )
-    assert models["lazy"].coef_.dtype == np.float32
+    assert models[True].coef_.dtype == np.float32
     _assert_same(models, rtol=1e-3, atol=1e-4)
 
 
-def test_multi_target_shares_lazy_rows(force_mode):
+def test_multi_target_same_solution_in_every_gram_mode(force_mode):
     X, y = _design(seed=4)
     Y = np.column_stack([y, X[:, :3] @ [1.0, -2.0, 0.5] + 0.1 * y])
     models = _fit_all_modes(
         force_mode, lambda: skreg.Lasso(alpha=0.05, tol=1e-12, max_iter=10**5), X, Y
     )
-    assert models["lazy"].coef_.shape == (2, X.shape[1])
+    assert models[True].coef_.shape == (2, X.shape[1])
     _assert_same(models, rtol=1e-6, atol=1e-9)
 
 
@@ -163,91 +169,82 @@ def test_lasso_path_same_in_every_gram_mode(force_mode):
         force_mode(mode)
         alphas, coefs, _ = skreg.lasso_path(X, y, alphas=20, eps=1e-2, tol=1e-12)
         paths[mode] = coefs
-    for mode in ("lazy", True):
-        np.testing.assert_allclose(paths[mode], paths[False], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(paths[True], paths[False], rtol=1e-6, atol=1e-9)
 
 
-def test_lazy_gram_fills_only_rows_that_enter():
+@pytest.mark.parametrize(
+    "n_features, alpha_ratio, expected",
+    [
+        (100, 1.0, False),  # at alpha_max: a tenth of the product's cost pays
+        (100, 2.0, True),
+        (300, 5.0, False),
+        (300, 10.0, True),
+        (1000, 100.0, False),
+        (1000, 120.0, True),
+        (1000, np.inf, True),  # a path, or no L1 penalty
+    ],
+)
+def test_gram_pays_where_the_product_costs_less_than_the_solve(
+    n_features, alpha_ratio, expected
+):
+    assert gram_pays(n_features, alpha_ratio) is expected
+    assert gram_pays(n_features, n_features**2 / GRAM_PAYS_RATIO)
+
+
+def test_alpha_ratio_reads_the_penalized_correlations():
+    Xy = np.array([[3.0, -1.0], [-8.0, 2.0], [1.0, 0.5]])
+    assert _alpha_ratio(Xy, 2.0, None) == 4.0  # |-8| / 2, the larger target
+    # Penalty factors: |x_j'y| / pf_j over penalized features only.
+    factor = np.array([0.5, 0.0, 1.0])
+    assert _alpha_ratio(Xy, 2.0, factor) == 3.0  # 3 / 0.5 / 2
+    assert _alpha_ratio(Xy, None, None) == np.inf
+    assert _alpha_ratio(Xy, 0.0, None) == np.inf
+    assert _alpha_ratio(Xy, 2.0, np.zeros(3)) == np.inf
+
+
+@pytest.mark.parametrize("divisor, gram", [(2.0, False), (50.0, True)])
+def test_the_alpha_of_a_fit_chooses_covariance_mode(divisor, gram):
+    """On 800x300 (the product costs about 150 passes over X), a fit near
+    alpha_max solves by residual updates, one at alpha_max / 50 builds
+    X'X; both from the caller's X without changing it."""
     X, y = _design(n_samples=800, n_features=300, seed=7)
-    X_work, y_work, x_offset, _ = center_and_weight(X, y, None, True)
-    assert resolve_precompute(False, *X.shape, False) == "lazy"
-    (lazy,) = make_layouts(X_work, y_work[:, None], None, x_offset, False)
-    dense = DenseLayout(X_work, y_work)
+    X_before = X.copy()
+    X_work, y_work, x_offset, _ = center_and_weight(X, y, None, True, False)
+    assert resolve_precompute(False, *X.shape, False) == BY_ALPHA
     n = X.shape[0]
-    l1 = 0.1 * n
-    w_lazy = np.zeros(X.shape[1])
-    w_dense = np.zeros(X.shape[1])
-    result = solve_enet(lazy, w_lazy, l1, 0.0, max_iter=10_000, tol=1e-12)
-    solve_enet(dense, w_dense, l1, 0.0, max_iter=10_000, tol=1e-12)
-    filled = lazy.problem.filled
-    support = np.flatnonzero(w_lazy)
-    assert 0 < support.size < X.shape[1] // 4
-    # Every feature of the support has its row, and most features none.
-    assert filled[support].all()
-    assert filled.sum() < X.shape[1] // 2
-    gram = X_work.T @ X_work
-    np.testing.assert_allclose(
-        lazy.problem.gram[filled], gram[filled], rtol=1e-10, atol=1e-8 * n
+    Xc = X - X.mean(0)
+    l1 = np.abs(Xc.T @ (y - y.mean())).max() / divisor
+    (layout,) = make_layouts(
+        X_work, y_work[:, None], None, x_offset, False, centered=False, l1=l1
     )
-    assert result.gap <= result.tol
-    np.testing.assert_allclose(w_lazy, w_dense, rtol=1e-7, atol=1e-10)
+    assert isinstance(layout, GramLayout if gram else DenseLayout)
+    np.testing.assert_allclose(layout.col_norms2, (Xc**2).sum(0), rtol=1e-10)
+    model = skreg.Lasso(alpha=l1 / n, tol=1e-12, max_iter=10**5).fit(X, y)
+    reference = skreg.Lasso(alpha=l1 / n, tol=1e-12, max_iter=10**5).fit(Xc, y)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(X, X_before)
 
 
 @pytest.mark.parametrize("offset", [3.0, 1e4])
-@pytest.mark.parametrize("shape", [(800, 300), (600, 100)], ids=["lazy", "complete"])
-def test_gram_centers_implicitly_without_copying_x(force_mode, offset, shape):
-    X, y = _design(*shape, seed=8)
+def test_gram_centers_implicitly_without_copying_x(force_mode, offset):
+    X, y = _design(600, 100, seed=8)
     X = np.asfortranarray(X - X.mean(0) + offset)
     X_before = X.copy()
-    mode = resolve_precompute(False, *shape, False)
-    assert mode == ("lazy" if shape[1] == 300 else True)
     X_work, y_work, x_offset, _ = center_and_weight(X, y, None, True, False)
     assert X_work is X  # Fortran float64: not even a copy
     (layout,) = make_layouts(
         X_work, y_work[:, None], None, x_offset, False, centered=False
     )
+    assert isinstance(layout, GramLayout)  # a path (no l1): the product pays
     Xc = X - X.mean(0)
     np.testing.assert_allclose(layout.col_norms2, (Xc**2).sum(0), rtol=1e-10)
-    if mode is True:
-        np.testing.assert_allclose(
-            layout.problem.gram, Xc.T @ Xc, rtol=1e-7, atol=1e-9 * shape[0]
-        )
-    elif offset == 3.0:
-        # The rows are centered from the caller's X itself.
-        assert layout.problem.X is X
-        np.testing.assert_allclose(layout.problem.x_mean, x_offset)
-    else:
-        # A mean 1e4 times the spread would cancel: X is centered by a copy.
-        assert layout.problem.X is not X
-        assert not layout.problem.x_mean.any()
+    # With a mean 1e4 times the spread, implicit centering would cancel: the
+    # matrix then comes from a centered copy, as accurate.
+    np.testing.assert_allclose(
+        layout.problem.gram, Xc.T @ Xc, rtol=1e-7, atol=1e-9 * X.shape[0]
+    )
     models = _fit_all_modes(
         force_mode, lambda: skreg.Lasso(alpha=0.02, tol=1e-12, max_iter=10**5), X, y
     )
     _assert_same(models, rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(X, X_before)
-
-
-def test_lazy_gram_fills_every_row_once_half_are_needed():
-    """A support past FILL_ALL_FRACTION of the features: the lazy rows (the
-    last ones filled at once, their filled columns copied by symmetry; pinned
-    in tests/_kernels/test_cd_kernels.py) are X'X and give the solution of
-    residual updates."""
-    X, y = _design(n_samples=800, n_features=300, seed=9)
-    X_work, y_work, x_offset, _ = center_and_weight(X, y, None, True)
-    assert resolve_precompute(False, *X.shape, False) == "lazy"
-    (lazy,) = make_layouts(X_work, y_work[:, None], None, x_offset, False)
-    assert isinstance(lazy.problem, LazyGramProblem)
-    dense = DenseLayout(X_work, y_work)
-    n = X.shape[0]
-    l1 = 1e-3 * n
-    w_lazy = np.zeros(X.shape[1])
-    w_dense = np.zeros(X.shape[1])
-    result = solve_enet(lazy, w_lazy, l1, 0.0, max_iter=100_000, tol=1e-12)
-    solve_enet(dense, w_dense, l1, 0.0, max_iter=100_000, tol=1e-12)
-    assert np.count_nonzero(w_lazy) > FILL_ALL_FRACTION * X.shape[1]
-    assert lazy.problem.filled.all()
-    np.testing.assert_allclose(
-        lazy.problem.gram, X_work.T @ X_work, rtol=1e-10, atol=1e-8 * n
-    )
-    assert result.gap <= result.tol
-    np.testing.assert_allclose(w_lazy, w_dense, rtol=1e-7, atol=1e-10)

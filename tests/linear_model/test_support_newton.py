@@ -36,13 +36,6 @@ def _layouts(X, y, sw):
     layouts = {
         "dense": DenseLayout(Xc, yc),
         "gram": GramLayout(Xc.T @ Xc, Xc.T @ yc, yc @ yc),
-        "lazy-gram": GramLayout(
-            np.empty((X.shape[1],) * 2),
-            Xc.T @ yc,
-            yc @ yc,
-            X=Xc,
-            filled=np.zeros(X.shape[1], dtype=bool),
-        ),
         "sparse": SparseLayout(sp.csc_matrix(X), y_c, sw, x_mean),
     }
     return layouts, Xc, yc
@@ -53,7 +46,6 @@ def _layouts(X, y, sw):
     [
         ("dense", None),
         ("gram", None),
-        ("lazy-gram", None),
         ("sparse", None),  # small: the columns are densified
         ("sparse", 0),  # by scipy's sparse product
     ],
@@ -85,7 +77,7 @@ def _objective(Xc, yc, w, l1, l2):
     return 0.5 * r @ r + l1 * np.abs(w).sum() + 0.5 * l2 * w @ w
 
 
-@pytest.mark.parametrize("name", ["dense", "gram", "lazy-gram", "sparse"])
+@pytest.mark.parametrize("name", ["dense", "gram", "sparse"])
 @pytest.mark.parametrize("l2", [0.0, 3.0])
 def test_steps_from_the_right_support_reach_the_minimizer(name, l2):
     """Started on the optimum's support and signs, one step lands on it."""
