@@ -19,15 +19,17 @@ from skreg._kernels.problems import SparseProblem
 # ``n_features**2 <= GRAM_PAYS_RATIO * alpha_max / alpha`` (always for paths,
 # which go down to small alphas), residual updates otherwise.  Measured on
 # Lasso fits at default settings (``python benchmarks/bench_gram_strategy.py``,
-# issue 12): 54 problems (1000x300 .. 10000x1000; AR(1) 0.5 and 0.9,
-# equicorrelated 0.7; alpha_max / 10 .. / 1000) chose the ratio, 60 others
-# (1500x400 .. 12000x600; iid, block-correlated 0.8, AR(1) 0.7; alpha_max / 5
-# .. / 3000) checked it.  On those the rule was 2.49x scikit-learn (geometric
-# mean; worst 0.72x; the better mode in every cell would give 2.53x), the
-# complete matrix always 1.95x (worst 0.43x: 12000x600 at alpha_max / 5, 99
-# ms against 47 ms for residual updates), residual updates always 1.57x (worst
-# 0.31x), and the rule before it, Gram rows built lazily as features entered
-# a working set from 300 features on, 0.97x (worst 0.24x).
+# issue 12; scikit-learn's time over skreg's, geometric mean): 54 problems
+# (1000x300 .. 20000x500 and 10000x1000; AR(1) 0.5 and 0.9, equicorrelated
+# 0.7; alpha_max / 10 .. / 1000) chose the ratio: 2.61x (worst 0.45x),
+# against 1.98x for the Gram matrix always and 1.71x for residual updates
+# always.  60 others (1500x400 .. 12000x600; iid, block-correlated 0.8, AR(1)
+# 0.7; alpha_max / 5 .. / 3000) checked it: 1.30x (worst 0.33x), against
+# 0.94x and 0.89x.  The rule before it (the complete matrix below 300
+# features, above that Gram rows built lazily as features entered a working
+# set) gave 1.88x and 0.87x (worst 0.27x and 0.26x).  Its losses left are on
+# well-conditioned designs (iid), where scikit-learn's sweeps converge in a
+# few passes: the product, or the working sets, cost more than that.
 AUTO_GRAM_MAX_FEATURES = 1000
 AUTO_GRAM_MIN_RATIO = 2  # n_samples >= 2 * n_features
 GRAM_PAYS_RATIO = 9000.0
