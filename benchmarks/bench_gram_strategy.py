@@ -68,7 +68,14 @@ def iid(n_samples, n_features, seed):
 
 GRIDS = {
     "choose": (
-        [(1000, 300), (5000, 300), (2000, 500), (20000, 500), (3000, 1000), (10000, 1000)],
+        [
+            (1000, 300),
+            (5000, 300),
+            (2000, 500),
+            (20000, 500),
+            (3000, 1000),
+            (10000, 1000),
+        ],
         [
             ("ar0.5", lambda n, p: ar1_design(n, p, rho=0.5, seed=21)),
             ("ar0.9", lambda n, p: ar1_design(n, p, rho=0.9, seed=22)),
@@ -98,6 +105,11 @@ def min_cpu_ms(fit, repeats):
     return 1e3 * min(times)
 
 
+def fit_ms(estimator_class, alpha, X, y, repeats):
+    """Minimum CPU milliseconds of ``estimator_class(alpha=alpha).fit(X, y)``."""
+    return min_cpu_ms(lambda: estimator_class(alpha=alpha).fit(X, y), repeats)
+
+
 def run_grid(name, quick, log=print):
     shapes, designs, divisors = GRIDS[name]
     if quick:
@@ -114,9 +126,8 @@ def run_grid(name, quick, log=print):
                     alpha = top / divisor
                     repeats = 3 if n_samples * n_features <= 3e6 else 2
                     row = {
-                        "sklearn": min_cpu_ms(
-                            lambda: sklearn_linear_model.Lasso(alpha=alpha).fit(X, y),
-                            repeats,
+                        "sklearn": fit_ms(
+                            sklearn_linear_model.Lasso, alpha, X, y, repeats
                         )
                     }
                     for mode, forced in MODES.items():
@@ -126,9 +137,7 @@ def run_grid(name, quick, log=print):
                             else (lambda n, ratio, forced=forced: forced)
                         )
                         skreg.Lasso(alpha=alpha).fit(X, y)  # compiled, warm
-                        row[mode] = min_cpu_ms(
-                            lambda: skreg.Lasso(alpha=alpha).fit(X, y), repeats
-                        )
+                        row[mode] = fit_ms(skreg.Lasso, alpha, X, y, repeats)
                     _strategy.gram_pays = gram_pays
                     chose = "gram" if gram_pays(n_features, divisor) else "residual"
                     rows.append(row)
