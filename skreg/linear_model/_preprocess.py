@@ -144,7 +144,7 @@ def stored_columns(csc, x_offset):
     return np.flatnonzero(needed)
 
 
-# Implicit centering of a lazy Gram matrix subtracts n * mean_j * mean_k from
+# Implicit centering of a Gram matrix subtracts n * mean_j * mean_k from
 # the raw x_j'x_k; it is used while every centered squared column norm keeps
 # at least this fraction of the raw one, so the rounding of the difference
 # stays below 1e4 * eps relative (else X is centered by a copy, as usual).

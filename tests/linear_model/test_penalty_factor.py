@@ -284,17 +284,18 @@ def test_logistic_uses_the_shared_validator():
         skreg.LogisticRegression(penalty_factor=np.full(30, np.nan)).fit(X, y)
 
 
-@pytest.mark.parametrize("n_features", [100, 400])  # complete and lazy Gram rows
+@pytest.mark.parametrize("n_features", [100, 400])
 def test_factors_in_covariance_mode_match_residual_mode(n_features):
-    # Tall dense data is solved with covariance updates (lazy rows from 300
-    # features on, X centred implicitly); sparse input never is.  Unpenalized
-    # features need X_U'X_U from the lazy rows' uncentred X.
+    # Tall dense data with precompute=True is solved with covariance updates
+    # (X centred implicitly); sparse input never is.  Unpenalized features
+    # need X_U'X_U from the implicitly centred Gram matrix.
     rng = np.random.RandomState(0)
     X = rng.randn(3 * n_features, n_features) + 5.0  # means far from zero
     y = X[:, :6] @ np.arange(1.0, 7.0) + rng.randn(X.shape[0])
     pf = rng.uniform(0.5, 2.0, n_features)
     pf[[1, 7]] = 0.0
-    dense = skreg.Lasso(alpha=0.1, penalty_factor=pf, **TIGHT).fit(X, y)
+    dense = skreg.Lasso(alpha=0.1, penalty_factor=pf, precompute=True, **TIGHT)
+    dense.fit(X, y)
     reference = skreg.Lasso(alpha=0.1, penalty_factor=pf, **TIGHT).fit(
         sp.csc_matrix(X), y
     )
