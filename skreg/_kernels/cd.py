@@ -3,8 +3,10 @@
 All sweeps minimize ``1/2 ||r||^2 + l1 ||w||_1 + l2/2 ||w||^2`` over the
 coordinates listed in ``order`` (the working set, a permutation, or random
 draws), update ``w`` and the layout's running state in place, and return
-``(max |delta w_j|, max |w_j|)`` over the visited coordinates, the quantities of
-scikit-learn's cheap convergence test.
+``(max |delta w_j|, max |w_j|, max ||x_j||^2 delta w_j^2)`` over the visited
+coordinates: the quantities of scikit-learn's cheap convergence test, and the
+largest decrease of the objective's quadratic part by one coordinate, the
+test of glmnet's inner loops (:mod:`skreg._kernels.cd_strong`).
 
 ``penalty_factor`` weighs coordinate ``j``'s penalty (threshold ``l1 pf_j``,
 ridge term ``l2 pf_j``); None means all ones and compiles none of the
@@ -25,6 +27,7 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
     n_samples = X.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
+    max_move = l1 - l1
     weighted = penalty_factor is not None
     for k in range(order.shape[0]):
         j = order[k]
@@ -48,9 +51,11 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
             for i in range(n_samples):
                 residual[i] += step * X[i, j]
             w[j] = new_w_j
-        max_delta = max(max_delta, abs(new_w_j - w_j))
+        delta = abs(new_w_j - w_j)
+        max_delta = max(max_delta, delta)
         max_abs_w = max(max_abs_w, abs(new_w_j))
-    return max_delta, max_abs_w
+        max_move = max(max_move, col_norms2[j] * delta * delta)
+    return max_delta, max_abs_w, max_move
 
 
 @inner_kernel
@@ -69,6 +74,7 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
     n_features = gram.shape[0]
     max_delta = l1 - l1
     max_abs_w = l1 - l1
+    max_move = l1 - l1
     for k in range(order.shape[0]):
         j = order[k]
         g_jj = col_norms2[j]
@@ -85,9 +91,11 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
             for m in range(n_features):
                 gram_w[m] += step * gram[j, m]
             w[j] = new_w_j
-        max_delta = max(max_delta, abs(new_w_j - w_j))
+        delta = abs(new_w_j - w_j)
+        max_delta = max(max_delta, delta)
         max_abs_w = max(max_abs_w, abs(new_w_j))
-    return max_delta, max_abs_w
+        max_move = max(max_move, col_norms2[j] * delta * delta)
+    return max_delta, max_abs_w, max_move
 
 
 @inner_kernel(fastmath=FASTMATH_GATHER)
@@ -113,6 +121,7 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
     raw_residual, shift = state
     max_delta = l1 - l1
     max_abs_w = l1 - l1
+    max_move = l1 - l1
     for k in range(order.shape[0]):
         j = order[k]
         if col_norms2[j] == 0.0:
@@ -154,9 +163,11 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
             shift[0] += step * x_mean[j]
             shift[1] -= step * (col_wsum[j] - x_mean[j] * total_weight)
             w[j] = new_w_j
-        max_delta = max(max_delta, abs(new_w_j - w_j))
+        delta = abs(new_w_j - w_j)
+        max_delta = max(max_delta, delta)
         max_abs_w = max(max_abs_w, abs(new_w_j))
-    return max_delta, max_abs_w
+        max_move = max(max_move, col_norms2[j] * delta * delta)
+    return max_delta, max_abs_w, max_move
 
 
 @njit

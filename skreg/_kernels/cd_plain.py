@@ -347,7 +347,7 @@ def plain_cd_path(
     col_norms2 = problem.col_norms2
     xtr, active, everything = work
     if strong is not None:
-        cd_strong.strong_enter(w, col_norms2, strong)
+        cd_strong.strong_enter(w, strong)
     newton_on = first_budget < max_iter
     for i in range(start, l1s.shape[0]):
         l1, l2 = l1s[i], l2s[i]
@@ -398,7 +398,7 @@ def plain_cd_path(
                             l1, l2,
                         )  # fmt: skip
                     while sweeps < allowed:
-                        max_delta, max_abs_w = layout_sweep(
+                        max_delta, max_abs_w, _ = layout_sweep(
                             problem, state, w, l1_typed, l2_typed, positive,
                             active[:n_active],
                         )  # fmt: skip

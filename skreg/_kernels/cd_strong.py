@@ -35,15 +35,22 @@ from skreg._kernels.penalty import factor_at, factor_of
 from skreg._kernels.problems import layout_sweep
 from skreg._numba import inner_kernel
 
-# The active cycles stop when the largest ``||x_j||^2 dw_j^2`` of a sweep (bounded
-# by the largest norm) is at most INNER_FRACTION times the gap target over the
-# active set's size (glmnet: ``thr`` times the null deviance); after a pass
-# that does not certify, the threshold follows the gap and shrinks by
-# INNER_SHRINK.  Quick matrix sparse paths (100 alphas, tol 1e-2 .. 1e-6,
-# time to suboptimality 1e-3 / 1e-6, ms; issue 12): 0.1 gave 2000x5000
-# uniform 10.3 / 12.4, 1000x3000 text-like 6.9 / 9.6, 100x20000 wide 3.4 /
-# 4.2; 1.0 gave 9.4 / 11.9, 6.3 / 16.9, 3.3 / 7.0 (looser solves at each tol).
-INNER_FRACTION = 0.1
+# The active cycles stop when the largest ``||x_j||^2 dw_j^2`` of a sweep (each
+# coordinate with its own column norm, glmnet's test) is at most
+# INNER_FRACTION times the gap target over the active set's size (glmnet:
+# ``thr`` times the null deviance); after a pass that does not certify, the
+# threshold follows the gap and shrinks by INNER_SHRINK.  The largest column
+# norm in place of each coordinate's (as before) made the test 5-18x stricter
+# on the support of a text-like design (power-law column norms) and the deep
+# alphas of its path swept 3-7 times each.  Sparse paths, 100 alphas, time to
+# suboptimality 1e-3 / 1e-6 over tols 1e-1 .. 1e-6 (ms; issue 12), largest
+# norm and 0.1 -> own norms and 0.01: text-like 4000x20000 to alpha_max /
+# 1000 108 / 1190 -> 84 / 282; quick matrix text-like 1000x3000 5.95 / 8.05
+# -> 5.26 / 7.16, wide 100x20000 3.01 / 5.02 -> 3.22 / 3.49, uniform
+# 2000x5000 8.84 / 11.01 -> 8.86 / 11.36.  Own norms with 0.003 or 0.03: the
+# deep text-like path 103 / 1142 or 71 / 273, the 1000x3000 one 5.87 / 7.30
+# or 5.35 / 9.44.
+INNER_FRACTION = 0.01
 INNER_SHRINK = 0.25
 # Sweeps (of the active or strong set) an alpha may take before the driver
 # hands it to working sets, whose Anderson steps do not crawl where CD
@@ -53,15 +60,14 @@ STRONG_BUDGET = 64
 
 # ``StrongWork.last``: whether the statistics of the last pass describe the
 # current ``w``, the ``l1`` and ``l2`` they were computed with, ``||r||^2``,
-# ``r'y``, the gap target there, and the largest squared column norm.
+# ``r'y``, and the gap target there.
 LAST_VALID = 0
 LAST_L1 = 1
 LAST_L2 = 2
 LAST_R_NORM2 = 3
 LAST_R_DOT_Y = 4
 LAST_TARGET = 5
-LAST_NORM2 = 6
-LAST_SIZE = 7
+LAST_SIZE = 6
 
 
 class StrongWork(NamedTuple):
@@ -88,15 +94,11 @@ def new_strong_work(n_features):
 
 
 @inner_kernel
-def strong_enter(w, col_norms2, strong):
+def strong_enter(w, strong):
     """Start a kernel call: ``w`` may have moved since the last one (Newton
     steps, another warm start), so the last pass's statistics are stale, and
     its non-zeros join both sets."""
     strong.last[LAST_VALID] = 0
-    largest = 0.0
-    for j in range(col_norms2.shape[0]):
-        largest = max(largest, np.float64(col_norms2[j]))
-    strong.last[LAST_NORM2] = largest
     n_strong = strong.counts[0]
     for j in range(w.shape[0]):
         if w[j] != 0 and not strong.in_strong[j]:
@@ -220,7 +222,6 @@ def strong_budget(
     # The sequential strong rule (Tibshirani et al. 2012).
     _grow_strong(problem, xtr, 2.0 * l1 - l1_last, positive, strong)
     _activate(w, strong)
-    largest_norm2 = last[LAST_NORM2]
     threshold = INNER_FRACTION * target / max(1, strong.counts[1])
     sweeps = 0
     on_strong = strong.counts[1] == 0
@@ -228,14 +229,14 @@ def strong_budget(
         while sweeps < allowed:
             members = strong.strong if on_strong else strong.active
             n_members = strong.counts[0] if on_strong else strong.counts[1]
-            max_delta, _ = layout_sweep(
+            _, _, max_move = layout_sweep(
                 problem, state, w, l1_typed, l2_typed, positive, members[:n_members]
             )
             sweeps += 1
             if on_strong:
                 _activate(w, strong)
-            # max_j ||x_j||^2 dw_j^2, bounded by the largest norm.
-            small = np.float64(max_delta) ** 2 * largest_norm2 <= threshold
+            # max_j ||x_j||^2 dw_j^2
+            small = np.float64(max_move) <= threshold
             if small and on_strong:
                 break
             on_strong = small

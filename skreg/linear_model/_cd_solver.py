@@ -642,7 +642,7 @@ def _solve_random(
     for n_iter in range(max_iter):
         draws = rng.randint(0, max(n_active, 1), size=n_active)
         order = active[:n_active][draws]
-        max_delta, max_abs_w = layout_sweep(
+        max_delta, max_abs_w, _ = layout_sweep(
             problem, state, coef, l1_typed, l2_typed, positive, order
         )
         if max_abs_w == 0 or max_delta / max_abs_w <= tol or n_iter == max_iter - 1:

@@ -93,12 +93,15 @@ def test_dense_sweep_matches_reference(problem, positive, l2):
     w = w0.copy()
     residual = y - X @ w
     norms = (X**2).sum(axis=0)
-    delta, wmax = cd_sweep_dense(X, residual, w, norms, 2.0, l2, positive, order, NO_PF)
+    delta, wmax, move = cd_sweep_dense(
+        X, residual, w, norms, 2.0, l2, positive, order, NO_PF
+    )
     expected = reference_sweep(X, y, w0, 2.0, l2, positive, order)
     np.testing.assert_allclose(w, expected, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(residual, y - X @ w, atol=1e-12)
     assert wmax == pytest.approx(np.abs(w[order]).max())
-    assert delta >= 0
+    assert delta == pytest.approx(np.abs(w - w0).max())
+    assert move == pytest.approx((norms * (w - w0) ** 2).max())
 
 
 def test_gram_sweep_matches_dense_sweep(problem):
@@ -106,13 +109,16 @@ def test_gram_sweep_matches_dense_sweep(problem):
     order = np.arange(8)
     w_dense, w_gram = w0.copy(), w0.copy()
     residual = y - X @ w0
-    cd_sweep_dense(X, residual, w_dense, (X**2).sum(0), 1.5, 0.5, False, order, NO_PF)
+    dense_out = cd_sweep_dense(
+        X, residual, w_dense, (X**2).sum(0), 1.5, 0.5, False, order, NO_PF
+    )
     gram = np.ascontiguousarray(X.T @ X)
     gram_w = gram @ w_gram
     problem_gram = GramProblem(gram, X.T @ y, np.diag(gram).copy(), y @ y, NO_PENALTY)
-    cd_sweep_gram(problem_gram, (gram_w,), w_gram, 1.5, 0.5, False, order)
+    gram_out = cd_sweep_gram(problem_gram, (gram_w,), w_gram, 1.5, 0.5, False, order)
     np.testing.assert_allclose(w_gram, w_dense, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gram_w, gram @ w_gram, atol=1e-12)
+    np.testing.assert_allclose(gram_out, dense_out, rtol=1e-10)
     assert (w_gram != w0).any()
 
 
@@ -147,7 +153,7 @@ def test_sparse_sweep_matches_reference_with_implicit_centering(problem, weighte
         float(sw.sum()),
         NO_PENALTY,
     )
-    cd_sweep_sparse(
+    delta, wmax, move = cd_sweep_sparse(
         sparse,
         (raw, shift),
         w,
@@ -158,6 +164,10 @@ def test_sparse_sweep_matches_reference_with_implicit_centering(problem, weighte
     )
     expected = reference_sweep(X, yc, w0, 1.0, 0.5, False, order, sw, x_mean)
     np.testing.assert_allclose(w, expected, rtol=1e-11, atol=1e-13)
+    # the largest move in the centred columns' weighted norms
+    assert move == pytest.approx((norms * (w - w0) ** 2).max())
+    assert delta == pytest.approx(np.abs(w - w0).max())
+    assert wmax == pytest.approx(np.abs(w).max())
     np.testing.assert_allclose(raw + shift[0], yc - Xc @ w, atol=1e-11)
     np.testing.assert_allclose(shift[1], sw @ (yc - Xc @ w), atol=1e-10)
 
@@ -237,7 +247,7 @@ def test_float32_kernels_stay_float32(problem):
     residual = y32 - X32 @ w32
     norms = (X32**2).sum(0)
     one = np.float32(1.0)
-    delta, wmax = cd_sweep_dense(
+    delta, wmax, move = cd_sweep_dense(
         X32, residual, w32, norms, one, one, False, np.arange(8), NO_PF
     )
     assert w32.dtype == np.float32 and residual.dtype == np.float32
@@ -246,4 +256,4 @@ def test_float32_kernels_stay_float32(problem):
         X, y - X @ w64, w64, (X**2).sum(0), 1.0, 1.0, False, np.arange(8), NO_PF
     )
     np.testing.assert_allclose(w32, w64, rtol=1e-4, atol=1e-5)
-    assert delta >= 0 and wmax > 0
+    assert delta >= 0 and wmax > 0 and move >= 0

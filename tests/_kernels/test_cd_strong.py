@@ -111,7 +111,7 @@ def test_the_last_pass_gives_the_gap_at_the_next_penalty(kind):
     w[[0, 1, 2, 7]] = [0.8, -0.6, 0.3, 0.2]
     state = layout.start(w)
     strong = cd_strong.new_strong_work(layout.n_features)
-    cd_strong.strong_enter(w, problem.col_norms2, strong)
+    cd_strong.strong_enter(w, strong)
     xtr, _, everything = plain_cd_work(layout.n_features, np.float64)
     l1_a, l2_a, l1_b, l2_b = 0.3 * n, 0.2 * n, 0.2 * n, 0.1 * n
     cd_strong._certify(
