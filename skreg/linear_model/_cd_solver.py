@@ -39,7 +39,7 @@ from skreg._kernels.cd_plain import (
 from skreg._kernels.cd_strong import new_strong_work
 from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.problems import layout_sweep
-from skreg.linear_model._strategy import cold_sweep
+from skreg.linear_model._strategy import cold_sweep, continuation_penalties
 from skreg.linear_model._support_newton import support_newton_steps
 
 # Below this many features skreg runs scikit-learn's own algorithm (cyclic CD
@@ -242,6 +242,21 @@ def solve_enet(
     -------
     result : CDResult
     """
+    if (
+        working_set is None
+        and warm_state is None
+        and newton is None
+        and path_gap == 0
+        and not columns_only
+        and uses_working_set(layout, l1, random)
+        and not np.any(coef)
+    ):
+        penalties = continuation_penalties(layout, l1, l2)
+        if penalties is not None:
+            return _solve_by_continuation(
+                layout, coef, *penalties, max_iter=max_iter, tol=tol,
+                positive=positive, screening=screening, warn=warn,
+            )  # fmt: skip
     full_coef = coef
     # The layout may leave out columns without entries: solve on the others.
     gather = layout.columns is not None and not columns_only
@@ -316,6 +331,33 @@ def solve_enet(
     if warn:
         warn_if_unconverged(
             result.gap, result.tol, l1, result.n_iter, max_iter, tol, stacklevel=4
+        )
+    return result
+
+
+def _solve_by_continuation(layout, coef, l1s, l2s, *, max_iter, tol, positive,
+                           screening, warn):  # fmt: skip
+    """:func:`solve_enet` at ``(l1s[-1], l2s[-1])`` down the path ``l1s, l2s``
+    (:func:`~skreg.linear_model._strategy.continuation_penalties`): each
+    penalty solved to ``tol``, the last one's gap and sweeps the result's."""
+    from skreg.linear_model._path import solve_path
+
+    totals = l1s + l2s
+    _, gaps, n_iters = solve_path(
+        layout, coef, totals, float(l1s[-1] / totals[-1]), 1.0, 1.0, tol=tol,
+        max_iter=max_iter, positive=positive, rng=None, random=False,
+        screening=screening, path_gap=0.0, warn=False,
+    )  # fmt: skip
+    result = CDResult(
+        coef,
+        float(gaps[-1]),
+        tol * layout.y_norm2,
+        int(n_iters[-1]),
+        support=np.flatnonzero(coef),
+    )
+    if warn:
+        warn_if_unconverged(
+            result.gap, result.tol, l1s[-1], result.n_iter, max_iter, tol, stacklevel=4
         )
     return result
 

@@ -183,6 +183,12 @@ class SparseLayout:
         outer = np.outer(sums, mean)
         return product - outer - outer.T + self._total * np.outer(mean, mean)
 
+    def correlations_at_zero(self):
+        """``X'Wy`` of the centred columns, float64: the correlations at
+        ``w = 0`` (``y`` is centred, so the column means drop out)."""
+        problem = self.problem
+        return self._X.T @ (problem.sample_weight * problem.y).astype(np.float64)
+
     def correlations(self, state, features):
         """``X_F'Wr`` of the centred columns at the state's residual, float64."""
         raw, shift = state

@@ -379,13 +379,15 @@ def solve_path(
     path_gap=PATH_GAP,
     loose_support=None,
     verbose=False,
+    warn=True,
 ):
     """Solve ``layout`` at each alpha of ``path_alphas``, warm-started.
 
     ``coef`` is the warm start of the first alpha, updated in place.  The
     penalties are ``alpha * l1_ratio * n_weight`` and ``alpha * (1 - l1_ratio)
     * n_weight``; gaps are reported per ``n_samples``.  See :func:`enet_path`
-    for ``path_gap`` and ``loose_support``.
+    for ``path_gap`` and ``loose_support``.  ``warn=False``: no
+    ``ConvergenceWarning`` (a caller that reports its own).
 
     Returns
     -------
@@ -431,6 +433,7 @@ def solve_path(
             path_gap=path_gap * tol,
             loose_support=loose_support,
             verbose=verbose,
+            warn=warn,
         )
         if columns is not None:
             coef[columns] = work
@@ -456,6 +459,7 @@ def solve_path(
             path_gap=relative_gap * tol,
             buffers=buffers,
             columns_only=True,
+            warn=warn,
         )
         warm_stats, warm_state = result.stats, result.state
         buffers = result.buffers
@@ -513,6 +517,7 @@ def _solve_path_in_kernel(
     path_gap,
     loose_support,
     verbose,
+    warn=True,
 ):
     """:func:`solve_path` with the alpha loop in ``kernel`` (see
     :func:`_path_kernel`).
@@ -597,8 +602,9 @@ def _solve_path_in_kernel(
         if verbose:
             # Printed as the path goes.
             for k in range(i, stop):
-                warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]),
-                                    max_iter, tol, 4)  # fmt: skip
+                if warn:
+                    warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]),
+                                        max_iter, tol, 4)  # fmt: skip
                 _record(verbose, k, n_path, path_alphas[k], gaps[k], int(sweeps[k]),
                         tol_scaled, n_samples, dual_gaps, n_iters)  # fmt: skip
         i = stop
@@ -645,9 +651,10 @@ def _solve_path_in_kernel(
         gaps[i] = result.gap
         sweeps[i] = spent + result.n_iter
         if verbose:
-            warn_if_unconverged(
-                result.gap, tol_scaled, l1s[i], result.n_iter, max_iter, tol, 4
-            )
+            if warn:
+                warn_if_unconverged(
+                    result.gap, tol_scaled, l1s[i], result.n_iter, max_iter, tol, 4
+                )
             _record(verbose, i, n_path, path_alphas[i], result.gap, result.n_iter,
                     tol_scaled, n_samples, dual_gaps, n_iters)  # fmt: skip
         i += 1
@@ -657,7 +664,7 @@ def _solve_path_in_kernel(
         # 0.82-1.11 ms a path, 0.67-0.71 ms without it), and chunk by chunk
         # between Newton hand-backs 0.3-0.8 ms of a 400x100 equicorrelated
         # path's 4-9 ms (27 hand-backs).
-        for k in np.flatnonzero(~converged(gaps, tol_scaled)):
+        for k in np.flatnonzero(~converged(gaps, tol_scaled)) if warn else ():
             warn_if_unconverged(gaps[k], tol_scaled, l1s[k], int(sweeps[k]),
                                 max_iter, tol, 4)  # fmt: skip
         dual_gaps[:] = gaps / n_samples
