@@ -75,6 +75,20 @@ def test_no_route_close_to_alpha_max(divisor):
     assert _strategy.continuation_penalties(layout, l1, 0.0) is None
 
 
+def test_the_cauchy_schwarz_bound_spares_the_pass_over_x(monkeypatch):
+    """Where even ||x_j|| ||y|| over l1 is below the ratio, the correlations
+    (a pass over X) are not computed."""
+    X, y = _sparse_problem()
+    layout = _layout(X, y)
+    bound = np.sqrt(np.max(layout.col_norms2) * layout.y_norm2)
+    monkeypatch.setattr(
+        layout, "correlations_at_zero", lambda: pytest.fail("a pass over X")
+    )
+    assert _strategy.continuation_penalties(layout, bound / 40, 0.0) is None
+    with pytest.raises(pytest.fail.Exception):
+        _strategy.continuation_penalties(layout, bound / 60, 0.0)
+
+
 @pytest.mark.parametrize("divisor", [51, 100, 1000])
 def test_the_route_is_geometric_and_ends_at_the_penalty(divisor):
     X, y = _sparse_problem()
