@@ -187,7 +187,9 @@ class SparseLayout:
         """``X'Wy`` of the centred columns, float64: the correlations at
         ``w = 0`` (``y`` is centred, so the column means drop out)."""
         problem = self.problem
-        return self._X.T @ (problem.sample_weight * problem.y).astype(np.float64)
+        # In X's dtype: a float64 vector would make scipy copy float32 data.
+        weighted_y = (problem.sample_weight * problem.y).astype(self.dtype)
+        return (self._X.T @ weighted_y).astype(np.float64)
 
     def correlations(self, state, features):
         """``X_F'Wr`` of the centred columns at the state's residual, float64."""
