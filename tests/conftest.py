@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import settings
 from sklearn.datasets import load_diabetes
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
@@ -85,3 +86,29 @@ def assert_keeps_dataframe_column_names(estimator):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         fitted.predict(X)
+
+
+def record_returns(monkeypatch, owner, name, record=lambda value: value):
+    """Wrap ``owner.name`` (for the test) to append ``record(value)`` of what
+    each call returns to the list returned here."""
+    recorded = []
+    original = getattr(owner, name)
+
+    def spy(*args):
+        value = original(*args)
+        recorded.append(record(value))
+        return value
+
+    monkeypatch.setattr(owner, name, spy)
+    return recorded
+
+
+def sparse_regression(n=120, p=400, density=0.05, seed=0, dtype=np.float64,
+                      n_informative=8):  # fmt: skip
+    """CSC ``X`` with Gaussian entries and ``y`` from its first
+    ``n_informative`` columns plus a little noise."""
+    rng = np.random.RandomState(seed)
+    X = sp.random(n, p, density=density, format="csc", random_state=rng)
+    X.data = rng.randn(X.nnz)
+    y = X[:, :n_informative] @ rng.randn(n_informative) + 0.1 * rng.randn(n)
+    return X.astype(dtype), y.astype(dtype)

@@ -5,21 +5,17 @@ import warnings
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet as SkElasticNet
 
 import skreg
 from skreg.linear_model import _cd_solver, _strategy
 from skreg.linear_model._preprocess import center_and_weight, make_layouts
+from tests.conftest import record_returns, sparse_regression
 
 
-def _sparse_problem(n=150, p=500, density=0.05, seed=0, dtype=np.float64):
-    rng = np.random.RandomState(seed)
-    X = sp.random(n, p, density=density, format="csc", random_state=rng)
-    X.data = rng.randn(X.nnz)
-    y = X[:, :10] @ rng.randn(10) + 0.1 * rng.randn(n)
-    return X.astype(dtype), y.astype(dtype)
+def _sparse_problem(seed=0, dtype=np.float64):
+    return sparse_regression(150, 500, seed=seed, dtype=dtype, n_informative=10)
 
 
 def _alpha_max(X, y, fit_intercept=True, sample_weight=None):
@@ -43,16 +39,7 @@ def _layout(X, y, fit_intercept=True, sample_weight=None, penalty_factor=None):
 @pytest.fixture
 def routes(monkeypatch):
     """The penalties of every continuation taken (None: a solve at once)."""
-    taken = []
-    choose = _cd_solver.continuation_penalties
-
-    def spy(*args):
-        penalties = choose(*args)
-        taken.append(penalties)
-        return penalties
-
-    monkeypatch.setattr(_cd_solver, "continuation_penalties", spy)
-    return taken
+    return record_returns(monkeypatch, _cd_solver, "continuation_penalties")
 
 
 def test_correlations_at_zero_are_those_of_the_centred_weighted_problem():

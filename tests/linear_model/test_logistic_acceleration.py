@@ -7,6 +7,7 @@ from scipy.special import logsumexp
 from sklearn.datasets import load_digits
 
 import skreg.linear_model._logistic_solver as solver
+from tests.conftest import record_returns
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5], ids=["l1", "en"])
@@ -25,15 +26,7 @@ def test_extrapolation_is_used_and_keeps_the_optimum(monkeypatch, l1_ratio):
         max_iter=2000,
         multinomial=True,
     )
-    accepted = []
-    try_extrapolated = solver._try_extrapolated
-
-    def spy(*args):
-        out = try_extrapolated(*args)
-        accepted.append(out)
-        return out
-
-    monkeypatch.setattr(solver, "_try_extrapolated", spy)
+    accepted = record_returns(monkeypatch, solver, "_try_extrapolated")
     coefs, intercepts, n_iters = solver.logistic_path(X, y, **kwargs)
     assert any(accepted)
     monkeypatch.setattr(solver, "ANDERSON_MEMORY", 0)
@@ -77,15 +70,7 @@ def test_gap_after_every_step_keeps_the_optimum(monkeypatch):
     """On 64 features the gap is evaluated after every class cycle (the full
     gradient is cheap): the solver then stops at the first cycle whose gap is
     small enough, at the optimum the working-set rounds reach."""
-    gaps = []
-    duality_gap = solver.duality_gap
-
-    def spy(*args):
-        out = duality_gap(*args)
-        gaps.append(out[0])
-        return out
-
-    monkeypatch.setattr(solver, "duality_gap", spy)
+    gaps = record_returns(monkeypatch, solver, "duality_gap", lambda out: out[0])
     X, y, (coefs, intercepts, n_iters) = _digits_path(tol=1e-10)
     # one gap per cycle, plus the one at the start
     assert len(gaps) == n_iters[0] + 1

@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 import skreg.linear_model._logistic_solver as solver
+from tests.conftest import record_returns
 
 
 def _problem(multinomial, sparse, weighted, seed=0, n=150, p=60):
@@ -47,15 +48,7 @@ def test_screening_keeps_the_optimum(
 ):
     X, y, s = _problem(multinomial, sparse, weighted=True)
     Cs = [0.2, 0.5, 2.0]
-    dropped = []
-    screen = solver.screen
-
-    def spy(*args):
-        out = screen(*args)
-        dropped.append(int(out.sum()))
-        return out
-
-    monkeypatch.setattr(solver, "screen", spy)
+    dropped = record_returns(monkeypatch, solver, "screen", lambda out: int(out.sum()))
     coefs, intercepts, _ = _path(X, y, s, multinomial, fit_intercept, l1_ratio, Cs)
     assert sum(dropped) > 0  # screening did drop features on the way
     monkeypatch.setattr(solver, "GAP_SAFE_SCREENING", False)

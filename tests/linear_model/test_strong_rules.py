@@ -8,29 +8,17 @@ from sklearn.linear_model import enet_path as sk_enet_path
 
 import skreg
 from skreg.linear_model import _cd_solver, _path
+from tests.conftest import record_returns, sparse_regression
 
-
-def _sparse_problem(n=120, p=400, density=0.05, seed=0, dtype=np.float64):
-    rng = np.random.RandomState(seed)
-    X = sp.random(n, p, density=density, format="csc", random_state=rng)
-    X.data = rng.randn(X.nnz)
-    y = X[:, :8] @ rng.randn(8) + 0.1 * rng.randn(n)
-    return X.astype(dtype), y.astype(dtype)
+_sparse_problem = sparse_regression
 
 
 @pytest.fixture
 def chosen(monkeypatch):
     """The path kernels chosen, by name."""
-    names = []
-    choose = _path._path_kernel
-
-    def spy(*args):
-        kernel = choose(*args)
-        names.append(getattr(kernel, "__name__", None))
-        return kernel
-
-    monkeypatch.setattr(_path, "_path_kernel", spy)
-    return names
+    return record_returns(
+        monkeypatch, _path, "_path_kernel", lambda k: getattr(k, "__name__", None)
+    )
 
 
 def test_the_strategy_runs_strong_rules_on_sparse_paths_only(chosen):
