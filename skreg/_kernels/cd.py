@@ -51,10 +51,11 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
             for i in range(n_samples):
                 residual[i] += step * X[i, j]
             w[j] = new_w_j
-        delta = abs(new_w_j - w_j)
-        max_delta = max(max_delta, delta)
+            # Only a coefficient that moved can raise the two maxima.
+            delta = abs(new_w_j - w_j)
+            max_delta = max(max_delta, delta)
+            max_move = max(max_move, col_norms2[j] * delta * delta)
         max_abs_w = max(max_abs_w, abs(new_w_j))
-        max_move = max(max_move, col_norms2[j] * delta * delta)
     return max_delta, max_abs_w, max_move
 
 
@@ -91,10 +92,11 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
             for m in range(n_features):
                 gram_w[m] += step * gram[j, m]
             w[j] = new_w_j
-        delta = abs(new_w_j - w_j)
-        max_delta = max(max_delta, delta)
+            # Only a coefficient that moved can raise the two maxima.
+            delta = abs(new_w_j - w_j)
+            max_delta = max(max_delta, delta)
+            max_move = max(max_move, col_norms2[j] * delta * delta)
         max_abs_w = max(max_abs_w, abs(new_w_j))
-        max_move = max(max_move, col_norms2[j] * delta * delta)
     return max_delta, max_abs_w, max_move
 
 
@@ -163,10 +165,11 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
             shift[0] += step * x_mean[j]
             shift[1] -= step * (col_wsum[j] - x_mean[j] * total_weight)
             w[j] = new_w_j
-        delta = abs(new_w_j - w_j)
-        max_delta = max(max_delta, delta)
+            # Only a coefficient that moved can raise the two maxima.
+            delta = abs(new_w_j - w_j)
+            max_delta = max(max_delta, delta)
+            max_move = max(max_move, col_norms2[j] * delta * delta)
         max_abs_w = max(max_abs_w, abs(new_w_j))
-        max_move = max(max_move, col_norms2[j] * delta * delta)
     return max_delta, max_abs_w, max_move
 
 
