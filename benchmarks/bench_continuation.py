@@ -1,16 +1,17 @@
-"""Sparse single fits: solved at once, or routed down a short path first.
+"""Single fits: solved at once, or routed down a short path first.
 
-``skreg.linear_model._strategy.continuation_penalties`` sends a sparse single
-fit far below alpha_max down a geometric grid of penalties (strong rules,
-warm starts) before the fit's own.  This script measures both routes on the
-sparse designs of the benchmark matrix (quick sizes), in one process, the two
+``skreg.linear_model._strategy.continuation_penalties`` sends a sparse or
+wide dense single fit far below alpha_max down a geometric grid of penalties
+(warm starts) before the fit's own.  This script measures both routes on the
+sparse and wide dense designs of the benchmark matrix (quick sizes), in one
+process, the two
 arms alternating fit by fit (the machine's drift hits both alike): for each
 cell, the time to a suboptimality of 1e-3 and 1e-6 over a ladder of tols
 (against the optimum of a fit at tol=1e-13), and the time at the default
 tol=1e-4.  Min CPU time of ``--repeats`` fits; BLAS pinned to one thread.
 
     python benchmarks/bench_continuation.py [--divisors 30,100,300,1000]
-        [--repeats 12] [--per-decade 1,2]
+        [--repeats 12] [--per-decade 1,2] [--families sparse-text,dense-iid]
 """
 
 import argparse
@@ -27,7 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _matrix_problems import FAMILIES, make_cell, make_data  # noqa: E402
 
 LADDER = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 1e-5, 1e-6)
-FAMILY_NAMES = ("sparse-text", "sparse-text-noint", "sparse-uniform", "sparse-wide")
+FAMILY_NAMES = (
+    "sparse-text",
+    "sparse-text-noint",
+    "sparse-uniform",
+    "sparse-wide",
+    # dense, 5 or 10 times more features than samples
+    "dense-iid",
+    "dense-iid-f32",
+    "dense-ar1-0.9",
+    "dense-ar1-0.9-noint",
+)
 
 
 def arms(per_decade):
@@ -101,6 +112,7 @@ def main():
     parser.add_argument("--divisors", default="30,100,300,1000")
     parser.add_argument("--repeats", type=int, default=12)
     parser.add_argument("--per-decade", default="1")
+    parser.add_argument("--families", default=",".join(FAMILY_NAMES))
     args = parser.parse_args()
     divisors = [int(d) for d in args.divisors.split(",")]
     per_decade = [float(k) for k in args.per_decade.split(",")]
@@ -109,7 +121,7 @@ def main():
 
     route, k0 = _cd_solver.continuation_penalties, _strategy.CONTINUATION_PER_DECADE
     print(
-        "sparse single fits (quick matrix designs), alpha_max / divisor; "
+        "single fits (quick matrix designs), alpha_max / divisor; "
         f"min CPU ms of {args.repeats}, arms alternating; t@level = fastest "
         "tol of the ladder reaching that suboptimality"
     )
@@ -118,7 +130,7 @@ def main():
     print("-" * len(header))
     ratios = {}
     with threadpool_limits(1):
-        for family_name in FAMILY_NAMES:
+        for family_name in args.families.split(","):
             for divisor in divisors:
                 rows = run_cell(family_name, divisor, args.repeats, per_decade)
                 _cd_solver.continuation_penalties = route
@@ -131,19 +143,32 @@ def main():
                         for i, v in enumerate(values)
                     ))  # fmt: skip
                     if name != "at once":
-                        ratios.setdefault(name, []).append(
-                            [b / v for b, v in zip(base, values, strict=True)]
-                        )
-    for name, values in ratios.items():
-        values = np.array(values)
-        geo = np.exp(np.log(values).mean(axis=0))
-        worst = values.min(axis=0)
-        print(
-            f"{name}: at-once time / routed time, geometric mean (worst) over "
-            f"{len(values)} cells: t@1e-3 {geo[0]:.2f}x ({worst[0]:.2f}x), "
-            f"t@1e-6 {geo[1]:.2f}x ({worst[1]:.2f}x), tol=1e-4 {geo[2]:.2f}x "
-            f"({worst[2]:.2f}x)"
-        )
+                        group = (name, family_name.split("-")[0])
+                        ratios.setdefault(group, []).append((base, values))
+    for (name, group), pairs in ratios.items():
+        print(f"{name}, {group} cells: {_summary(pairs)}")
+
+
+def _summary(pairs):
+    """At-once time over routed time per column, geometric mean (worst) over
+    the cells where both arms reached the level, and how many cells only one
+    arm reached."""
+    parts = []
+    for k, label in enumerate(("t@1e-3", "t@1e-6", "tol=1e-4")):
+        base = np.array([b[k] for b, _ in pairs])
+        routed = np.array([v[k] for _, v in pairs])
+        both = np.isfinite(base) & np.isfinite(routed)
+        text = f"{label} n/a"
+        if both.any():
+            ratio = base[both] / routed[both]
+            geo = np.exp(np.log(ratio).mean())
+            text = f"{label} {geo:.2f}x ({ratio.min():.2f}x) over {both.sum()}"
+        only_routed = int((np.isinf(base) & np.isfinite(routed)).sum())
+        only_once = int((np.isfinite(base) & np.isinf(routed)).sum())
+        if only_routed or only_once:
+            text += f", only routed in {only_routed}, only at once in {only_once}"
+        parts.append(text)
+    return "at-once time / routed time, geometric mean (worst): " + "; ".join(parts)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,12 @@ class DenseLayout:
         block = np.asarray(self._X[:, features], dtype=np.float64)
         return block.T @ residual.astype(np.float64)
 
+    def correlations_at_zero(self):
+        """``X'y`` of the processed problem, float64: the correlations at
+        ``w = 0``."""
+        problem = self.problem
+        return (problem.X.T @ problem.y).astype(np.float64)
+
     def start(self, w):
         """State ``(residual,)`` for the coefficients ``w``."""
         support = np.flatnonzero(w)

@@ -8,7 +8,7 @@ carries the measurement that chose it; the broad check is
 
 import numpy as np
 
-from skreg._kernels.problems import SparseProblem
+from skreg._kernels.problems import DenseProblem, SparseProblem
 from skreg.linear_model._preprocess import _alpha_ratio
 
 # Covariance updates make every coordinate update cost n_features instead of
@@ -51,6 +51,25 @@ GRAM_PAYS_RATIO = 9000.0
 # two penalties a decade were slower than one at 1e-3 on 12 of 16 cells.
 CONTINUATION_MIN_RATIO = 50.0
 CONTINUATION_PER_DECADE = 1.0
+# Dense single fits take the route too where the features outnumber the
+# samples CONTINUATION_MIN_WIDTH times: the path's first penalties then have
+# small supports and cost little next to the fit's own.  Measured at once ->
+# routed (at-once time / routed time), alternating in one process:
+# - quick matrix, iid 100x1000 float64 and float32 (10 features a sample),
+#   alpha_max / 100, / 300, / 1000, min of 12 (bench_continuation.py): to
+#   suboptimality 1e-3 1.56-1.92x at / 100 and / 300, 0.80-0.85x at / 1000
+#   (fits of about 1 ms); at the default tol=1e-4 1.26-2.29x; at / 1000 only
+#   the route reached 1e-6;
+# - off the matrix at the default tol, / 60, / 200, / 1000: iid 500x5000
+#   1.01x, 1.51x, 1.51x; iid 50x1000 1.17-1.82x; AR(1) 0.95 100x2000
+#   1.17-1.39x; AR(1) 0.7 200x2000 0.97-2.15x; equicorrelated 0.5 300x3000
+#   0.93x, 0.88x, 2.63x.
+# Narrower designs lost: AR(1) 0.9 100x500 (5 a sample) reached 1e-3 0.72-
+# 0.86x as fast at / 100 (below scikit-learn in the matrix), equicorrelated
+# 0.8 200x1500 (7.5) ran 0.92x, 0.80x, 0.64x, iid 300x600 0.74x at / 200,
+# equicorrelated 0.5 1000x3000 0.48x at / 1000: the intermediate solves
+# cost about as much as the fit's own.
+CONTINUATION_MIN_WIDTH = 10.0
 # resolve_precompute's answer where the alpha decides (:func:`gram_pays`).
 GRAM_IF_SMALL_ALPHA = "if small alpha"
 
@@ -109,14 +128,15 @@ def continuation_penalties(layout, l1, l2):
     """The penalties of the short path a single fit goes down first, ending
     at ``(l1, l2)``: ``(l1s, l2s)``, or None to solve at ``(l1, l2)`` at once.
 
-    Sparse single fits far below alpha_max (``CONTINUATION_MIN_RATIO``), as
-    glmnet reaches one alpha: from alpha_max down a geometric grid of
-    ``CONTINUATION_PER_DECADE`` penalties a decade, by strong rules
-    (:func:`strong_rule_path`), each warm-started from the last, and each
-    solved to the fit's ``tol``.  The grid is only a route: the last solve
+    Sparse or wide dense single fits (:func:`_takes_routes`) far below
+    alpha_max (``CONTINUATION_MIN_RATIO``), as glmnet reaches one alpha: from
+    alpha_max down a geometric grid of ``CONTINUATION_PER_DECADE`` penalties a
+    decade, by the path's solver (strong rules on sparse data, working sets on
+    dense), each warm-started from the last, and each solved to the fit's
+    ``tol``.  The grid is only a route: the last solve
     is the fit's, certified as any other.
     """
-    if not strong_rule_path(layout) or l1 <= 0:
+    if l1 <= 0 or not _takes_routes(layout):
         return None
     penalty = layout.problem.penalty
     factor = None if penalty is None else penalty.factor
@@ -136,6 +156,18 @@ def continuation_penalties(layout, l1, l2):
     n_steps = int(np.ceil(CONTINUATION_PER_DECADE * np.log10(ratio)))
     scales = np.logspace(np.log10(ratio), 0.0, n_steps + 1)[1:]
     return l1 * scales, l2 * scales
+
+
+def _takes_routes(layout):
+    """Whether :func:`continuation_penalties` considers a route for
+    ``layout``: sparse data, or dense data with ``CONTINUATION_MIN_WIDTH``
+    times more features than samples (covariance mode, for tall data, never)."""
+    if strong_rule_path(layout):
+        return True
+    return (
+        isinstance(layout.problem, DenseProblem)
+        and layout.n_features >= CONTINUATION_MIN_WIDTH * layout.n_samples
+    )
 
 
 def strong_rule_path(layout):

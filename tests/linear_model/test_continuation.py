@@ -1,10 +1,12 @@
-"""Sparse single fits far below alpha_max go down a short path first
-(``_strategy.continuation_penalties``); the last solve is the fit's."""
+"""Sparse and wide dense single fits far below alpha_max go down a short
+path first (``_strategy.continuation_penalties``); the last solve is the
+fit's."""
 
 import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet as SkElasticNet
 
@@ -16,6 +18,22 @@ from tests.conftest import record_returns, sparse_regression
 
 def _sparse_problem(seed=0, dtype=np.float64):
     return sparse_regression(150, 500, seed=seed, dtype=dtype, n_informative=10)
+
+
+def _wide_dense_problem(seed=0, dtype=np.float64):
+    """40 x 400: CONTINUATION_MIN_WIDTH (10) features per sample."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(40, 400)
+    y = X[:, :6] @ rng.randn(6) + 0.1 * rng.randn(40)
+    return sp.csc_matrix(X.astype(dtype)), y.astype(dtype)
+
+
+PROBLEMS = {"sparse": _sparse_problem, "wide dense": _wide_dense_problem}
+
+
+def _as(kind, X):
+    """``X`` (CSC) as the layout ``kind`` takes it."""
+    return X if kind == "sparse" else X.toarray()
 
 
 def _alpha_max(X, y, fit_intercept=True, sample_weight=None):
@@ -42,11 +60,12 @@ def routes(monkeypatch):
     return record_returns(monkeypatch, _cd_solver, "continuation_penalties")
 
 
-def test_correlations_at_zero_are_those_of_the_centred_weighted_problem():
-    X, y = _sparse_problem()
+@pytest.mark.parametrize("kind", PROBLEMS)
+def test_correlations_at_zero_are_those_of_the_centred_weighted_problem(kind):
+    X, y = PROBLEMS[kind]()
     sw = np.random.RandomState(3).rand(X.shape[0]) + 0.5
     sw_scaled = sw * X.shape[0] / sw.sum()
-    layout = _layout(X, y, sample_weight=sw_scaled)
+    layout = _layout(_as(kind, X), y, sample_weight=sw_scaled)
     Xc = X.toarray() - np.average(X.toarray(), axis=0, weights=sw_scaled)
     yc = y - np.average(y, weights=sw_scaled)
     np.testing.assert_allclose(
@@ -104,9 +123,31 @@ def test_penalty_factors_decide_alpha_max():
     l1s, _ = _strategy.continuation_penalties(layout, second / 60, 0.0)
     # one step below l1_max at first (two steps: 60 is between 10 and 100)
     assert len(l1s) == 2 and l1s[0] ** 2 / l1s[1] == pytest.approx(second)
-    assert _strategy.continuation_penalties(_layout(X.toarray(), y), 1.0, 0.0) is None
 
 
+def test_sparse_and_wide_dense_layouts_take_routes():
+    rng = np.random.RandomState(0)
+    sparse_X, y = _sparse_problem()  # 150 x 500
+    wide = rng.randn(40, 400)  # 10 features a sample
+    narrow = rng.randn(50, 400)  # 8
+    tall = rng.randn(1000, 200)  # covariance mode
+
+    def routed(X, y):
+        layout = _layout(X, y)
+        l1_max = np.abs(layout.correlations_at_zero()).max()
+        return _strategy.continuation_penalties(layout, l1_max / 100, 0.0) is not None
+
+    assert routed(sparse_X, y)
+    assert routed(wide, wide[:, :3].sum(axis=1))
+    assert not routed(narrow, narrow[:, :3].sum(axis=1))
+    tall_y = tall[:, :3].sum(axis=1)
+    X_work, y_work, X_offset, _ = center_and_weight(tall, tall_y, None, True)
+    layout = make_layouts(X_work, y_work.reshape(-1, 1), None, X_offset, True)[0]
+    assert layout.n_samples == 0  # the Gram layout
+    assert _strategy.continuation_penalties(layout, 1e-3, 0.0) is None
+
+
+@pytest.mark.parametrize("kind", PROBLEMS)
 @pytest.mark.parametrize(
     "fit_intercept, l1_ratio, positive, weighted, dtype",
     [
@@ -117,9 +158,9 @@ def test_penalty_factors_decide_alpha_max():
         (True, 1.0, False, False, np.float32),
     ],
 )
-def test_a_routed_fit_is_the_fit(routes, fit_intercept, l1_ratio, positive, weighted,
-                                 dtype):  # fmt: skip
-    X, y = _sparse_problem(dtype=dtype)
+def test_a_routed_fit_is_the_fit(routes, kind, fit_intercept, l1_ratio, positive,
+                                 weighted, dtype):  # fmt: skip
+    X, y = PROBLEMS[kind](dtype=dtype)
     sw = np.random.RandomState(1).rand(X.shape[0]) + 0.5 if weighted else None
     alpha = _alpha_max(X, y.astype(np.float64), fit_intercept, sw) / 200 / l1_ratio
     tol = 1e-10 if dtype == np.float64 else 1e-5  # float32 rounding
@@ -127,7 +168,7 @@ def test_a_routed_fit_is_the_fit(routes, fit_intercept, l1_ratio, positive, weig
                   positive=positive, tol=tol, max_iter=100000)  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        ours = skreg.ElasticNet(**params).fit(X, y, sample_weight=sw)
+        ours = skreg.ElasticNet(**params).fit(_as(kind, X), y, sample_weight=sw)
     assert routes and routes[-1] is not None
     assert ours.coef_.dtype == dtype
     assert ours.dual_gap_ <= tol * float(np.sum(y.astype(np.float64) ** 2))
@@ -140,12 +181,14 @@ def test_a_routed_fit_is_the_fit(routes, fit_intercept, l1_ratio, positive, weig
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=atol)
 
 
-def test_the_route_changes_the_solution_within_tol_only(monkeypatch):
-    X, y = _sparse_problem(seed=2)
+@pytest.mark.parametrize("kind", PROBLEMS)
+def test_the_route_changes_the_solution_within_tol_only(monkeypatch, routes, kind):
+    X, y = PROBLEMS[kind](seed=2)
     alpha = _alpha_max(X, y) / 300
-    routed = skreg.Lasso(alpha=alpha, tol=1e-8).fit(X, y)
+    routed = skreg.Lasso(alpha=alpha, tol=1e-8).fit(_as(kind, X), y)
+    assert routes[-1] is not None
     monkeypatch.setattr(_cd_solver, "continuation_penalties", lambda *a: None)
-    direct = skreg.Lasso(alpha=alpha, tol=1e-8).fit(X, y)
+    direct = skreg.Lasso(alpha=alpha, tol=1e-8).fit(_as(kind, X), y)
 
     def objective(model):
         r = y - X @ model.coef_ - model.intercept_
@@ -155,14 +198,14 @@ def test_the_route_changes_the_solution_within_tol_only(monkeypatch):
     assert abs(objective(routed) - objective(direct)) <= 2e-8 * 2 * p0
 
 
-def test_warm_starts_and_dense_data_take_no_route(routes):
+def test_warm_starts_narrow_dense_data_and_random_selection_take_no_route(routes):
     X, y = _sparse_problem()
     alpha = _alpha_max(X, y) / 300
     model = skreg.Lasso(alpha=alpha, warm_start=True).fit(X, y)
     assert routes == [routes[0]] and routes[0] is not None
     model.fit(X, y)  # from the last coefficients: a solve at once
     assert len(routes) == 1
-    skreg.Lasso(alpha=alpha).fit(X.toarray(), y)
+    skreg.Lasso(alpha=alpha).fit(X.toarray(), y)  # 150 x 500: 3.3 features a sample
     skreg.Lasso(alpha=alpha, selection="random", random_state=0).fit(X, y)
     assert all(route is None for route in routes[1:])
 
