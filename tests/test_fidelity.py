@@ -323,13 +323,14 @@ def test_d10_small_p_greater_than_n_picks_within_one_step(n_samples, n_features,
 
 
 def test_d10_path_gap_is_relative_to_the_primal():
-    # Each alpha of a path also reaches PATH_GAP * tol times its objective.
+    # With path_gap=PATH_GAP (LassoCV's paths) each alpha also reaches
+    # PATH_GAP * tol times its objective.
     from skreg.linear_model._path import PATH_GAP
 
     X, y = make_regression(60, 150, n_informative=10, noise=5, random_state=3)
     X, y = X - X.mean(0), y - y.mean()
     tol = 1e-4
-    alphas, coefs, gaps = skreg.lasso_path(X, y, tol=tol)
+    alphas, coefs, gaps = skreg.lasso_path(X, y, tol=tol, path_gap=PATH_GAP)
     n = len(y)
     residual = y[:, None] - X @ coefs
     primal = 0.5 * (residual**2).sum(0) / n + alphas * np.abs(coefs).sum(0)
@@ -338,6 +339,38 @@ def test_d10_path_gap_is_relative_to_the_primal():
     assert np.all(gaps <= bound * (1 + 1e-9))
     # The relative bound is the binding one at small alphas: the test needs it.
     assert np.any(bound < 0.1 * tol * (y @ y) / n)
+
+
+def test_a_public_path_stops_as_scikit_learns_does():
+    """lasso_path and enet_path stop each alpha at tol * ||y||^2 (after one
+    sweep at least), as scikit-learn's: no relative gap of their own."""
+    X, y = make_regression(60, 150, n_informative=10, noise=5, random_state=3)
+    X, y = X - X.mean(0), y - y.mean()
+    tol, n = 1e-4, len(y)
+    _, _, gaps, n_iters = skreg.lasso_path(X, y, tol=tol, return_n_iter=True)
+    assert np.all(gaps <= tol * (y @ y) / n)
+    assert min(n_iters[1:]) >= 1
+    # The tight rule of LassoCV's paths stops later: the default is not it.
+    tight = skreg.lasso_path(X, y, tol=tol, path_gap=10.0, return_n_iter=True)[3]
+    assert sum(tight) > sum(n_iters)
+
+
+@pytest.mark.parametrize("name", ["LassoCV", "ElasticNetCV"])
+def test_cv_paths_ask_for_the_relative_gap(monkeypatch, name):
+    from skreg.linear_model import _path
+
+    asked = []
+    enet_path = _path.enet_path
+
+    def spy(X, y, **params):
+        asked.append(params.get("path_gap"))
+        return enet_path(X, y, **params)
+
+    estimator = getattr(skreg, name)
+    monkeypatch.setattr(estimator, "path", staticmethod(spy))
+    X, y = make_regression(80, 30, noise=5, random_state=0)
+    estimator(cv=3).fit(X, y)
+    assert asked and all(gap == _path.PATH_GAP for gap in asked)
 
 
 @pytest.mark.parametrize(

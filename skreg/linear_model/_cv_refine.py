@@ -96,8 +96,9 @@ class StagedPaths:
             # Only the first stage of a Lasso path is loose (see LOOSE_SUPPORT).
             loose = self.stage == 0 and key[0] == 1.0
             out = self.path(
-                X, y, **params, loose_support=LOOSE_SUPPORT if loose else None
-            )
+                X, y, **params, path_gap=_path.PATH_GAP,
+                loose_support=LOOSE_SUPPORT if loose else None,
+            )  # fmt: skip
             tight = np.ones(len(out[0]), dtype=bool)
             if loose:
                 # As the path decided: by the support of each warm start.
@@ -127,6 +128,7 @@ class StagedPaths:
         params["alphas"] = fold.alphas[first : last + 1]
         params["coef_init"] = fold.coefs[:, first - 1] if first > 0 else None
         params["verbose"] = False  # the first stage reported on the fold
+        params["path_gap"] = _path.PATH_GAP
         _, coefs, gaps = self.path(X, y, **params)
         fold.coefs[:, first : last + 1] = coefs
         fold.gaps[first : last + 1] = gaps

@@ -50,7 +50,7 @@ def test_first_stage_is_loose_then_the_window_is_tight():
     loose_primal = _primal(X, y, alphas[span], loose[:, span])
     assert np.any(loose_gaps[span] > PATH_GAP * tol * loose_primal)
     # The refined span is the single tight path's solution at those alphas.
-    _, single, _ = skreg.lasso_path(X, y, alphas=alphas, tol=tol)
+    _, single, _ = skreg.lasso_path(X, y, alphas=alphas, tol=tol, path_gap=PATH_GAP)
     np.testing.assert_allclose(refined[:, span], single[:, span], rtol=1e-6, atol=1e-8)
     # Every alpha around the minimum is now tight: nothing more to request.
     assert not staged.request(mse_path, [1.0])
