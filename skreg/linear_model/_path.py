@@ -352,7 +352,7 @@ def enet_path(
 PATH_GAP = 10.0
 # A ``path_gap`` large enough that ``tol * ||y||^2`` decides (one sweep is
 # still made): scikit-learn's rule, the default of enet_path and lasso_path.
-# Called directly they return what scikit-learn's do, to the same tol; with
+# Called directly they stop by scikit-learn's rule at the same tol; with
 # PATH_GAP they solved the alphas near interpolation up to 100x tighter, and
 # at the default tol=1e-4 ran at 0.85-4.3x scikit-learn's speed (text-like
 # 1000x3000 CSC to 0.85x), 1.14-9.8x with this rule (issue 12).
