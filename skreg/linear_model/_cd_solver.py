@@ -242,13 +242,16 @@ def solve_enet(
     -------
     result : CDResult
     """
+    by_default = working_set is None
+    if by_default:
+        working_set = uses_working_set(layout, l1, random)
     if (
-        working_set is None
+        by_default
+        and working_set
         and warm_state is None
         and newton is None
         and path_gap == 0
         and not columns_only
-        and uses_working_set(layout, l1, random)
         and not np.any(coef)
     ):
         penalties = continuation_penalties(layout, l1, l2)
@@ -262,8 +265,6 @@ def solve_enet(
     gather = layout.columns is not None and not columns_only
     if gather:
         coef = full_coef[layout.columns]
-    if working_set is None:
-        working_set = uses_working_set(layout, l1, random)
     state = layout.start(coef) if warm_state is None else warm_state
     tol_scaled = tol * layout.y_norm2
     stats = None

@@ -383,7 +383,7 @@ def solve_path(
     rng,
     random,
     screening,
-    path_gap=PATH_GAP,
+    path_gap,
     loose_support=None,
     verbose=False,
     warn=True,
@@ -393,7 +393,9 @@ def solve_path(
     ``coef`` is the warm start of the first alpha, updated in place.  The
     penalties are ``alpha * l1_ratio * n_weight`` and ``alpha * (1 - l1_ratio)
     * n_weight``; gaps are reported per ``n_samples``.  See :func:`enet_path`
-    for ``path_gap`` and ``loose_support``.  ``warn=False``: no
+    for ``path_gap`` (no default: each caller states its stopping rule,
+    ``LOOSE_PATH_GAP``, ``PATH_GAP`` or 0 for single fits) and
+    ``loose_support``.  ``warn=False``: no
     ``ConvergenceWarning`` (a caller that reports its own).
 
     Returns

@@ -95,7 +95,7 @@ def test_a_path_on_stored_columns_hands_back_its_last_coefficients():
     them back at the end: the last point of the path, with the warm-start
     value of an empty column left as given.
     """
-    from skreg.linear_model._path import solve_path
+    from skreg.linear_model._path import PATH_GAP, solve_path
     from skreg.linear_model._preprocess import make_layouts
 
     X, y, stored = _wide_sparse(seed=3)
@@ -108,7 +108,7 @@ def test_a_path_on_stored_columns_hands_back_its_last_coefficients():
     alphas = np.geomspace(1.0, 0.01, 6)
     coefs, _, _ = solve_path(
         layout, coef, alphas, 1.0, n, n, tol=1e-8, max_iter=10_000,
-        positive=False, rng=None, random=False, screening=True,
+        positive=False, rng=None, random=False, screening=True, path_gap=PATH_GAP,
     )  # fmt: skip
     assert np.count_nonzero(coefs[:, -1]) > 3
     np.testing.assert_array_equal(coef, coefs[:, -1])
