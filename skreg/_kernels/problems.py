@@ -389,15 +389,19 @@ def _layout_distance2_compiled(problem, a, b):
 
 
 @njit
-def sparse_column_sums(data, indices, indptr, sample_weight, weighted):
-    """``(sum_i sw_i X_ij, sum_i sw_i X_ij^2)`` over the stored entries of CSC ``X``.
+def sparse_column_sums(
+    data, indices, indptr, sample_weight, weighted, col_wsum, col_wsq
+):
+    """Write ``sum_i sw_i X_ij`` into ``col_wsum`` and ``sum_i sw_i X_ij^2``
+    into ``col_wsq`` (float64, ``n_features`` long) over the stored entries of
+    CSC ``X``.
 
-    One pass over ``data``, in float64 whatever the data's precision.
+    One pass over ``data``, in float64 whatever the data's precision.  The
+    outputs are the caller's: allocating and returning them here compiled
+    numba's ``np.zeros`` and a tuple's boxing into every first sparse fit
+    (0.57 s of its compilation, 0.2-0.3 s more than the loop; issue 13).
     """
-    n_features = indptr.shape[0] - 1
-    col_wsum = np.zeros(n_features)
-    col_wsq = np.zeros(n_features)
-    for j in range(n_features):
+    for j in range(indptr.shape[0] - 1):
         total = 0.0
         squares = 0.0
         for p in range(indptr[j], indptr[j + 1]):
@@ -406,4 +410,3 @@ def sparse_column_sums(data, indices, indptr, sample_weight, weighted):
             squares += value * data[p]
         col_wsum[j] = total
         col_wsq[j] = squares
-    return col_wsum, col_wsq

@@ -104,6 +104,18 @@ class GramLayout:
         return (self.problem.gram[support].T @ w[support],)
 
 
+def column_sums(X, sample_weight, weighted):
+    """``(sum_i sw_i X_ij, sum_i sw_i X_ij^2)`` of CSC ``X``'s stored entries,
+    float64 (:func:`~skreg._kernels.problems.sparse_column_sums`); with
+    ``weighted`` False, ``sample_weight`` is not read."""
+    n_features = X.shape[1]
+    col_wsum, col_wsq = np.empty(n_features), np.empty(n_features)
+    sparse_column_sums(
+        X.data, X.indices, X.indptr, sample_weight, weighted, col_wsum, col_wsq
+    )
+    return col_wsum, col_wsq
+
+
 class SparseLayout:
     """CSC ``X`` left uncentered: centering by ``x_mean`` is implicit.
 
@@ -120,9 +132,7 @@ class SparseLayout:
         self.n_samples, self.n_features = X.shape
         weighted = bool(np.any(sample_weight != 1))
         x_mean = np.ascontiguousarray(x_mean, dtype=dtype)
-        col_wsum, col_wsq = sparse_column_sums(
-            X.data, X.indices, X.indptr, sample_weight, weighted
-        )
+        col_wsum, col_wsq = column_sums(X, sample_weight, weighted)
         total = float(sample_weight.sum())
         norms = col_wsq - 2 * x_mean * col_wsum + x_mean.astype(np.float64) ** 2 * total
         self.col_norms2 = np.maximum(norms, 0).astype(dtype)
@@ -213,9 +223,10 @@ class SparseLayout:
         problem = self.problem
         support = np.flatnonzero(w)
         raw = np.array(problem.y, dtype=self.dtype)
-        sparse_columns_axpy(
-            problem.data, problem.indices, problem.indptr, support, -w[support], raw
-        )
+        if support.size:  # a cold start compiles no kernel for nothing
+            sparse_columns_axpy(
+                problem.data, problem.indices, problem.indptr, support, -w[support], raw
+            )
         # Over the support only: a warm start is sparse, a cold one all zero.
         shift = np.array([problem.x_mean[support] @ w[support], 0], dtype=self.dtype)
         shift[1] = problem.sample_weight @ (raw + shift[0])

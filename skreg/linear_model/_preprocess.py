@@ -42,11 +42,9 @@ def center_and_weight(X, y, sample_weight, fit_intercept, center_dense=True):
             # Column sums in one compiled pass; mean_variance_axis also computes
             # variances and costs 5-10x more.
             weights = np.ones(0, dtype) if sample_weight is None else sample_weight
-            from skreg._kernels.problems import sparse_column_sums  # numba: lazy
+            from skreg.linear_model._layouts import column_sums  # numba: lazy
 
-            col_sums, _ = sparse_column_sums(
-                X.data, X.indices, X.indptr, weights, sample_weight is not None
-            )
+            col_sums, _ = column_sums(X, weights, sample_weight is not None)
             total = X.shape[0] if sample_weight is None else np.sum(sample_weight)
             X_offset = (col_sums / total).astype(dtype)
         elif sp.issparse(X):
