@@ -267,6 +267,65 @@ def newton_due(resumed, newton, gap, last_gap, target, tol_scaled, spent,
     return steps
 
 
+@inner_kernel
+def plain_budget(
+    problem, state, w, l1, l2, l1_typed, l2_typed, positive, tol, tol_scaled,
+    path_gap, allowed, screen_here, xtr, active, everything,
+):  # fmt: skip
+    """One budget of at most ``allowed`` cyclic sweeps at penalty ``l1, l2``:
+    scikit-learn's loop, the budget of :func:`plain_cd_path` without strong
+    rules (:func:`~skreg._kernels.cd_strong.strong_budget` with them).
+
+    A full gap first; a start that meets the target returns at once, with
+    no sweep (the caller decides about :func:`sweep_support`, which a
+    single fit does not need).  Otherwise sweeps over the active
+    features (gap-safe screened when ``screen_here``) until the largest
+    update is within ``tol`` of the largest coefficient, then a full gap,
+    until it meets the target.  ``active`` (intp, ``n_features``) is work
+    space.  Returns ``(gap, dual norm, primal, sweeps, first gap)`` as
+    ``strong_budget`` does.  A kernel of its own, so that a first fit run
+    by the interpreted driver compiles it and no more
+    (:mod:`skreg._quick_start`).
+    """
+    n_features = w.shape[0]
+    col_norms2 = problem.col_norms2
+    sweeps = 0
+    gap, dual_norm, primal, _, _ = full_gap(
+        problem, state, w, l1, l2, l2_typed, positive, xtr, everything, everything
+    )
+    first_gap = gap
+    if gap <= gap_target(tol_scaled, primal, path_gap):
+        return gap, dual_norm, primal, sweeps, first_gap
+    # Not the literal 0: numba would compile a second specialization of
+    # screen for it (Literal[int](0) | int64).
+    n_active = n_features - n_features
+    for j in range(n_features):
+        if col_norms2[j] != 0:
+            active[n_active] = j
+            n_active += 1
+    if screen_here:
+        n_active = screen(
+            problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2
+        )
+    while sweeps < allowed:
+        max_delta, max_abs_w, _ = layout_sweep(
+            problem, state, w, l1_typed, l2_typed, positive, active[:n_active]
+        )
+        sweeps += 1
+        if max_abs_w == 0 or max_delta / max_abs_w <= tol or sweeps == allowed:
+            gap, dual_norm, primal, _, _ = full_gap(
+                problem, state, w, l1, l2, l2_typed, positive, xtr, everything,
+                everything,
+            )  # fmt: skip
+            if gap <= gap_target(tol_scaled, primal, path_gap):
+                break
+            if screen_here:
+                n_active = screen(
+                    problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2
+                )
+    return gap, dual_norm, primal, sweeps, first_gap
+
+
 # Inlined: the record of the two path kernels, written once.
 @njit(inline="always")
 def record_alpha(i, gap, n_iter, gaps, n_iters):
@@ -344,7 +403,6 @@ def plain_cd_path(
     """
     first_budget = newton_rule[0]
     n_features = w.shape[0]
-    col_norms2 = problem.col_norms2
     xtr, active, everything = work
     if strong is not None:
         cd_strong.strong_enter(w, strong)
@@ -371,54 +429,18 @@ def plain_cd_path(
                     tol_scaled, path_gap, allowed, newton_on, xtr, everything, strong,
                 )  # fmt: skip
             else:
-                # one budget of sweeps: scikit-learn's loop
-                sweeps = 0
-                gap, dual_norm, primal, _, _ = full_gap(
-                    problem, state, w, l1, l2, l2_typed, positive, xtr, everything,
+                gap, _, primal, sweeps, last_gap = plain_budget(
+                    problem, state, w, l1, l2, l1_typed, l2_typed, positive, tol,
+                    tol_scaled, path_gap, allowed, screen_here, xtr, active,
                     everything,
                 )  # fmt: skip
-                last_gap = gap
-                if gap <= gap_target(tol_scaled, primal, path_gap):
-                    if path_gap > 0 and l1 > 0:
-                        gap, sweeps = sweep_support(
-                            problem, state, w, l1, l2, l1_typed, l2_typed, positive,
-                            gap, xtr, active,
-                        )  # fmt: skip
-                else:
-                    # Not the literal 0: numba would compile a second
-                    # specialization of screen for it (Literal[int](0) | int64).
-                    n_active = n_features - n_features
-                    for j in range(n_features):
-                        if col_norms2[j] != 0:
-                            active[n_active] = j
-                            n_active += 1
-                    if screen_here:
-                        n_active = screen(
-                            problem, state, w, active, n_active, xtr, dual_norm, gap,
-                            l1, l2,
-                        )  # fmt: skip
-                    while sweeps < allowed:
-                        max_delta, max_abs_w, _ = layout_sweep(
-                            problem, state, w, l1_typed, l2_typed, positive,
-                            active[:n_active],
-                        )  # fmt: skip
-                        sweeps += 1
-                        if (
-                            max_abs_w == 0
-                            or max_delta / max_abs_w <= tol
-                            or sweeps == allowed
-                        ):
-                            gap, dual_norm, primal, _, _ = full_gap(
-                                problem, state, w, l1, l2, l2_typed, positive, xtr,
-                                everything, everything,
-                            )  # fmt: skip
-                            if gap <= gap_target(tol_scaled, primal, path_gap):
-                                break
-                            if screen_here:
-                                n_active = screen(
-                                    problem, state, w, active, n_active, xtr,
-                                    dual_norm, gap, l1, l2,
-                                )  # fmt: skip
+                certified = gap <= gap_target(tol_scaled, primal, path_gap)
+                if sweeps == 0 and certified and path_gap > 0 and l1 > 0:
+                    # A start that met the target: one sweep on a path.
+                    gap, sweeps = sweep_support(
+                        problem, state, w, l1, l2, l1_typed, l2_typed, positive,
+                        gap, xtr, active,
+                    )  # fmt: skip
             n_iter += sweeps
             if sweeps < allowed or n_iter >= max_iter:
                 break
