@@ -38,6 +38,8 @@ from sklearn.datasets import make_regression  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
+# The engine's threads, not a quick start's (skreg/_quick_start.py).
+os.environ.setdefault("SKREG_QUICK_START", "0")
 import skreg  # noqa: E402
 
 

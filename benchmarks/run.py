@@ -323,8 +323,8 @@ def main(argv=None):
     parser.add_argument(
         "--rows",
         default=None,
-        help="first-use: comma-separated row kinds (floor, lasso, mlp, mlp-floor) "
-        "or row names; default every row",
+        help="first-use: comma-separated row kinds (floor, lasso, engine, mlp, "
+        "mlp-floor) or row names; default every row",
     )
     parser.add_argument(
         "--generic",

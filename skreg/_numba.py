@@ -43,6 +43,8 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
+import types
 import warnings
 import weakref
 
@@ -117,6 +119,9 @@ CACHE = _resolve_cache()
 
 _KERNEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_kernels")
 STAMP_NAME = "skreg-cache-stamp.txt"
+# What skreg notes about the kernels in a cache directory besides numba's
+# files (:mod:`skreg._quick_start`); stale with them.
+LEDGER_NAME = "skreg-quick-start.json"
 _checked_dirs = set()
 
 
@@ -154,7 +159,7 @@ def _purge_if_stale(cache_dir):
     os.makedirs(cache_dir, exist_ok=True)
     purged = False
     for name in os.listdir(cache_dir):
-        if name.endswith((".nbi", ".nbc")):
+        if name.endswith((".nbi", ".nbc")) or name == LEDGER_NAME:
             try:
                 os.remove(os.path.join(cache_dir, name))
                 purged = True
@@ -174,6 +179,20 @@ def _discard(path):
         pass
 
 
+def _index_path(dispatcher):
+    """Where numba keeps the cache index of ``dispatcher``, or None (no cache,
+    or a numba whose ``Dispatcher._cache`` is not a ``FunctionCache``)."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    return getattr(cache_file, "_index_path", None)
+
+
+def cache_directory(kernel):
+    """The directory where ``kernel`` (an :func:`njit` kernel) is cached, or
+    None when it is not."""
+    index_path = _index_path(kernel)
+    return None if index_path is None else os.path.dirname(index_path)
+
+
 def _harden_cache(dispatcher):
     """Purge a stale cache directory once; survive unreadable cache entries.
 
@@ -181,8 +200,7 @@ def _harden_cache(dispatcher):
     changes that, the kernel keeps numba's own caching unchanged.
     """
     cache = getattr(dispatcher, "_cache", None)
-    cache_file = getattr(cache, "_cache_file", None)
-    index_path = getattr(cache_file, "_index_path", None)
+    index_path = _index_path(dispatcher)
     if index_path is None:
         return
     cache_dir = os.path.dirname(index_path)
@@ -327,12 +345,15 @@ class _SkregCompilation(event.Listener):
         self.depth = 0
         self.skreg = False  # the outermost compilation is a skreg kernel's
         self.paused = False
+        self.started = 0.0
+        self.seconds = 0.0  # spent compiling skreg kernels in this process
 
     def on_start(self, ev):
         if self.depth == 0:
             py_func = getattr(ev.data.get("dispatcher"), "py_func", None)
             module = getattr(py_func, "__module__", "") or ""
             self.skreg = module.startswith("skreg.")
+            self.started = time.perf_counter()
             if self.skreg and gc.isenabled():
                 gc.disable()
                 self.paused = True
@@ -341,6 +362,8 @@ class _SkregCompilation(event.Listener):
     def on_end(self, ev):
         self.depth -= 1
         if self.depth == 0:
+            if self.skreg:
+                self.seconds += time.perf_counter() - self.started
             self.skreg = False
             if self.paused:
                 self.paused = False
@@ -349,6 +372,42 @@ class _SkregCompilation(event.Listener):
 
 _COMPILING = _SkregCompilation()
 event.register("numba:compile", _COMPILING)
+
+
+def compile_seconds():
+    """Seconds this process has spent compiling skreg kernels so far."""
+    return _COMPILING.seconds
+
+
+@functools.cache
+def interpreted(kernel, python=()):
+    """``kernel``'s own loops run by the Python interpreter, the kernels it
+    calls compiled: the same code as the compiled kernel, compiling only the
+    callees it reaches, each as a kernel of its own.
+
+    ``python`` names helpers of the kernel's module (:func:`njit` or
+    :func:`inner_kernel` functions of a few scalar operations) that run as
+    Python too, with the same substitution: compiling them would cost more
+    than they do.  Without the JIT (``NUMBA_DISABLE_JIT=1``) the kernel is
+    already Python and is returned as it is.
+    """
+    if numba.config.DISABLE_JIT:
+        return kernel
+    func = kernel.py_func
+    namespace = dict(func.__globals__)
+
+    def as_python(function):
+        return types.FunctionType(
+            function.__code__,
+            namespace,
+            function.__name__,
+            function.__defaults__,
+            function.__closure__,
+        )
+
+    for name in python:
+        namespace[name] = as_python(namespace[name].py_func)
+    return as_python(func)
 
 
 # Deferred machine code. numba finalizes the code library of every function it
@@ -534,6 +593,9 @@ prange = numba.prange
 
 __all__ = [
     "CACHE",
+    "cache_directory",
+    "compile_seconds",
+    "interpreted",
     "DEFER_CODEGEN",
     "FASTMATH",
     "FASTMATH_GATHER",

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from skreg._quick_start import engine_only
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -302,7 +304,9 @@ def warm_up(variants, report=print):
         for variant in variants:
             began = time.perf_counter()
             try:
-                with compiling() as counter:
+                # The engine's kernels, which later fits would otherwise reach
+                # only after quick starts (skreg._quick_start).
+                with compiling() as counter, engine_only():
                     variant.fit()
             except (ValueError, NotImplementedError) as exc:
                 # An option combination the estimators reject: say so, go on.

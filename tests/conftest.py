@@ -1,11 +1,19 @@
 """Shared fixtures: small real data sets that ship with scikit-learn."""
 
-import numpy as np
-import pytest
-import scipy.sparse as sp
-from hypothesis import settings
-from sklearn.datasets import load_diabetes
-from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+import os
+
+# The suite tests the engine's strategies (working sets, strong rules,
+# routes), which a quick start would replace on small problems until its
+# rent is paid (skreg._quick_start): tests of the quick start turn it on.
+# Subprocesses inherit the setting.
+os.environ["SKREG_QUICK_START"] = "0"
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from sklearn.datasets import load_diabetes  # noqa: E402
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler  # noqa: E402
 
 # No per-example deadline: the first example of a property test may compile a
 # kernel, and CI shares two cores; a deadline there fails on load, not on code.

@@ -39,6 +39,8 @@ from skreg._kernels.cd_plain import (
 from skreg._kernels.cd_strong import new_strong_work
 from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.problems import layout_sweep
+from skreg._numba import interpreted
+from skreg._quick_start import charged, quick_start
 from skreg.linear_model._strategy import cold_sweep, continuation_penalties
 from skreg.linear_model._support_newton import support_newton_steps
 
@@ -383,8 +385,14 @@ def warn_if_unconverged(gap, tol_scaled, l1, n_iter, max_iter, tol, stacklevel):
 
 
 def uses_working_set(layout, l1, random):
-    """Whether :func:`solve_enet` picks working sets by default."""
-    return l1 > 0 and not random and layout.n_features >= WORKING_SET_MIN_FEATURES
+    """Whether :func:`solve_enet` picks working sets by default (not for a
+    quick start: :mod:`skreg._quick_start`)."""
+    return (
+        l1 > 0
+        and not random
+        and layout.n_features >= WORKING_SET_MIN_FEATURES
+        and not quick_start(layout)
+    )
 
 
 def newton_first_budget(layout, l1, working_set, path_gap, max_iter):
@@ -518,7 +526,7 @@ def plain_path_kernel(
     """
     work = plain_cd_work(coef.shape[0], layout.dtype)
     outputs = _path_outputs(l1s.shape[0]) if outputs is None else outputs
-    stop = plain_cd_path(
+    arguments = (
         *_kernel_head(layout, state, coef, l1s, l2s, positive, max_iter),
         float(tol),
         float(tol * layout.y_norm2),
@@ -533,7 +541,17 @@ def plain_path_kernel(
         work,
         strong,
     )
+    if strong is None and quick_start(layout):
+        with charged(layout):
+            stop = interpreted(plain_cd_path, QUICK_START_PYTHON)(*arguments)
+    else:
+        stop = plain_cd_path(*arguments)
     return (stop, *outputs)
+
+
+# The helpers of plain_cd_path that a quick start runs as Python: a few
+# scalar operations each, cheaper interpreted than compiled.
+QUICK_START_PYTHON = ("gap_target", "record_alpha", "newton_step_budget", "newton_due")
 
 
 def strong_path_kernel(layout, state, coef, l1s, l2s, *, strong=None, **options):

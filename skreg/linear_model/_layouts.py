@@ -21,6 +21,7 @@ from skreg._kernels.problems import (
     penalty_weights,
     sparse_column_sums,
 )
+from skreg._quick_start import start_quickly
 
 # SparseLayout densifies the columns of a Gram block whose product costs at
 # most this many multiply-adds (n_samples * |F|^2), well under a millisecond.
@@ -63,8 +64,22 @@ class DenseLayout:
         """State ``(residual,)`` for the coefficients ``w``."""
         support = np.flatnonzero(w)
         residual = self.problem.y.copy()
-        dense_columns_axpy(self.problem.X, support, -w[support], residual)
+        if support.size:  # a cold start compiles no kernel for nothing
+            dense_columns_axpy(self.problem.X, support, -w[support], residual)
         return (residual,)
+
+
+def densified_layout(X, y, sample_weight, x_mean, penalty_factor, charged_to):
+    """A quick start's :class:`DenseLayout` of sparse ``X`` (see
+    :func:`skreg._quick_start.densifies`): the problem of the
+    :class:`SparseLayout` of the same arguments, centred by ``x_mean`` and
+    weighted explicitly, as :func:`~skreg.linear_model._preprocess.center_and_weight`
+    does with dense data.  Its rent goes to the family ``charged_to``."""
+    root = np.sqrt(sample_weight).astype(X.dtype)
+    dense = np.asfortranarray((X.toarray() - x_mean) * root[:, None], dtype=X.dtype)
+    layout = DenseLayout(dense, np.ascontiguousarray(y * root), penalty_factor)
+    start_quickly(layout, charged_to)
+    return layout
 
 
 class GramLayout:

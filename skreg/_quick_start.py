@@ -1,0 +1,261 @@
+"""A quick start for coordinate descent: fits that would wait for the engine
+to compile run first on the part of it that compiles in about a second.
+
+skreg's CD engine (working sets with Anderson steps, strong rules, routes
+down a path, Newton steps; :mod:`skreg.linear_model._cd_solver`) compiles in
+2.3-10.8 s for each data layout and dtype with an empty numba cache
+(``python benchmarks/run.py first-use``), where the fit itself takes
+milliseconds.  While the engine's kernel for a layout is neither compiled
+in this process nor cached on disk, and the problem is small, a fit runs
+scikit-learn's algorithm as the engine writes it for small problems: plain
+CD's own kernel, :func:`~skreg._kernels.cd_plain.plain_cd_path`, whose
+alpha loop and budgets run in the interpreter
+(:func:`skreg._numba.interpreted`) around its compiled budget of sweeps,
+:func:`~skreg._kernels.cd_plain.plain_budget`.  The solution is certified by
+the same duality gap, to the same ``tol``.
+
+The engine is compiled once the quick starts of a layout (a *family*: the
+problem's layout, dtype and whether it has penalty factors) have cost as much
+solving time as the engine's compilation would (``QUICK_START_RENT``, summed
+over processes that share the cache, in a ledger next to numba's files):
+the rule of renting skis until the rent paid equals the price.  A fit too
+large for the quick start (``QUICK_START_MAX_ENTRIES``) compiles the engine
+at once, as does any fit with ``SKREG_QUICK_START=0`` or inside
+:func:`engine_only` (the warm-up command, benchmarks).  A family that once
+used the engine keeps it: its kernels are in the cache from then on.
+"""
+
+import atexit
+import contextlib
+import json
+import os
+import tempfile
+import threading
+import time
+import weakref
+
+import numba
+import numpy as np
+
+from skreg._numba import LEDGER_NAME, _env_flag, cache_directory, compile_seconds
+
+# Solving seconds a family's quick starts may cost before its engine is
+# compiled: about what that compilation costs (first fits with an empty cache
+# took 2.3-3.5 s on plain CD's layouts, 6.8-10.8 s with working sets and
+# strong rules; benchmarks/run.py first-use, issue 13).
+QUICK_START_RENT = 2.0
+# Stored entries of X (the Gram matrix in covariance mode) above which a fit
+# compiles the engine at once: a sweep then costs about a millisecond, and
+# the engine's speed over plain CD (working sets, strong rules) is worth its
+# compilation within the one fit.
+QUICK_START_MAX_ENTRIES = 1_000_000
+
+_lock = threading.Lock()
+_local = threading.local()
+_decisions = weakref.WeakKeyDictionary()  # layout -> quick start or not
+
+
+class _Ledger:
+    """Each family's rent paid and whether it uses the engine, read from the
+    cache directory once and written back when it changes (the engine) or at
+    exit (the rent)."""
+
+    def __init__(self, directory=None):
+        self.directory = directory  # None: numba's cache directory of the kernels
+        self.path = None
+        self.entries = None
+        self.saved_rent = {}  # what the file held of each family's rent
+        self.dirty = False
+
+    def load(self):
+        if self.entries is not None:
+            return
+        self.entries = {}
+        directory = self.directory
+        if directory is None:
+            from skreg._kernels.cd_plain import plain_cd_path
+
+            directory = cache_directory(plain_cd_path)
+        if directory is None:
+            return
+        self.path = os.path.join(directory, LEDGER_NAME)
+        atexit.register(self.save)
+        for key, value in _read(self.path).items():
+            self.entries[key] = {
+                "rent": float(value.get("rent", 0.0)),
+                "engine": bool(value.get("engine", False)),
+            }
+            self.saved_rent[key] = self.entries[key]["rent"]
+
+    def entry(self, family):
+        self.load()
+        return self.entries.setdefault(family, {"rent": 0.0, "engine": False})
+
+    def save(self):
+        """Write the ledger (merged with the file's, which other processes
+        may have changed meanwhile); a ledger that cannot be written is none."""
+        if not self.dirty or self.path is None:
+            return
+        self.dirty = False
+        try:
+            on_disk = _read(self.path)
+            for family, entry in self.entries.items():
+                theirs = on_disk.get(family, {})
+                # This process's rent is added to what other processes wrote.
+                paid = entry["rent"] - self.saved_rent.get(family, 0.0)
+                entry["rent"] = float(theirs.get("rent", 0.0)) + paid
+                entry["engine"] = entry["engine"] or bool(theirs.get("engine"))
+                self.saved_rent[family] = entry["rent"]
+                on_disk[family] = entry
+            directory = os.path.dirname(self.path)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".skreg-ledger-")
+            with os.fdopen(fd, "w") as f:
+                json.dump(on_disk, f)
+            os.replace(tmp, self.path)
+        except (OSError, TypeError, ValueError):
+            pass
+
+
+def _read(path):
+    """The ledger at ``path`` (families to dicts), empty when unreadable."""
+    try:
+        with open(path) as f:
+            entries = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(entries, dict):
+        return {}
+    return {key: value for key, value in entries.items() if isinstance(value, dict)}
+
+
+_ledger = _Ledger()
+
+
+@contextlib.contextmanager
+def engine_only():
+    """Fits in this block (this thread) use the engine, compiling it if need
+    be: for a warm-up that fills the cache, and for benchmarks of its speed."""
+    previous = getattr(_local, "engine_only", False)
+    _local.engine_only = True
+    try:
+        yield
+    finally:
+        _local.engine_only = previous
+
+
+def enabled():
+    """Whether fits may start quickly: not with ``SKREG_QUICK_START=0``,
+    inside :func:`engine_only`, or without the JIT (everything is Python)."""
+    return (
+        _env_flag("SKREG_QUICK_START")
+        and not getattr(_local, "engine_only", False)
+        and not numba.config.DISABLE_JIT
+    )
+
+
+def family(layout):
+    """The engine specializations ``layout`` needs, as a ledger key."""
+    charged_to = getattr(layout, "quick_start_family", None)
+    if charged_to is not None:
+        return charged_to
+    problem = layout.problem
+    return family_key(type(problem), layout.dtype, problem.penalty is not None)
+
+
+def family_key(problem_type, dtype, penalty_factors):
+    """The ledger key of a problem type (``DenseProblem``, ...), a dtype and
+    whether there are penalty factors."""
+    factors = "factors" if penalty_factors else "ones"
+    return f"{problem_type.__name__}-{np.dtype(dtype)}-{factors}"
+
+
+def _stored_entries(problem):
+    """What a sweep of ``problem`` reads: ``X``, the Gram matrix or the
+    stored entries of sparse ``X``."""
+    for name in ("X", "gram", "data"):
+        array = getattr(problem, name, None)
+        if array is not None:
+            return array.size
+    return 0
+
+
+def quick_start(layout):
+    """Whether fits on ``layout`` start quickly (see the module's docstring);
+    decided once per layout, so that a path or a fit is solved one way."""
+    with _lock:
+        decision = _decisions.get(layout)
+    if decision is None:
+        decision = _decide(layout)
+        with _lock:
+            _decisions[layout] = decision
+    return decision
+
+
+def _decide(layout):
+    key = family(layout)
+    if _may_start_quickly(key, _stored_entries(layout.problem)):
+        return True
+    if numba.config.DISABLE_JIT:
+        return False  # everything is Python: nothing compiled, nothing to note
+    # This fit compiles the engine (or loads it): later fits of the family,
+    # in any process sharing the cache, use it.
+    with _lock:
+        entry = _ledger.entry(key)
+        if entry["engine"]:
+            return False
+        entry["engine"] = True
+        _ledger.dirty = True
+    _ledger.save()
+    return False
+
+
+def _may_start_quickly(key, entries):
+    """Whether a fit of family ``key`` reading ``entries`` stored entries a
+    sweep may start quickly: enabled, small enough, the family's engine not
+    in use and its rent not paid."""
+    if not enabled() or entries > QUICK_START_MAX_ENTRIES:
+        return False
+    with _lock:
+        entry = _ledger.entry(key)
+        return not entry["engine"] and entry["rent"] < QUICK_START_RENT
+
+
+def densifies(problem_type, dtype, penalty_factors, n_samples, n_features):
+    """Whether a quick start of sparse data solves it dense: where the
+    family ``problem_type`` (``SparseProblem``) would start quickly and ``X``
+    densified has at most ``QUICK_START_MAX_ENTRIES`` entries (8 MB).
+
+    Dense kernels compile in about two thirds of the time of the sparse
+    ones, which carry implicit centring and sample weights (first fits with
+    an empty cache, 200x50 at density 0.2: 2.05-2.24 s sparse, 1.36-1.44 s
+    dense; ``benchmarks/run.py first-use``), and a sweep over 1e6 entries
+    costs about a millisecond.  The layout built is charged to the sparse
+    family (:func:`start_quickly`): its engine is the sparse one.
+    """
+    key = family_key(problem_type, dtype, penalty_factors)
+    return _may_start_quickly(key, n_samples * n_features)
+
+
+def start_quickly(layout, charged_to):
+    """Decide that ``layout`` starts quickly, its rent charged to the family
+    ``charged_to``."""
+    layout.quick_start_family = charged_to
+    with _lock:
+        _decisions[layout] = True
+
+
+@contextlib.contextmanager
+def charged(layout):
+    """Charge the solving time of the block to ``layout``'s family, as rent;
+    nothing when the block compiled a kernel: its time is then mostly the
+    compiler's and numba's first-call set-up (0.17 s before compiling begins,
+    for a first fit of 0.3 ms), a one-time cost as the engine's own."""
+    started, compiled = time.perf_counter(), compile_seconds()
+    try:
+        yield
+    finally:
+        seconds = time.perf_counter() - started
+        if compile_seconds() == compiled:
+            with _lock:
+                _ledger.entry(family(layout))["rent"] += seconds
+                _ledger.dirty = True

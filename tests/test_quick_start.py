@@ -1,0 +1,295 @@
+"""Quick starts (skreg._quick_start): plain CD's kernel run by the interpreter
+around its compiled budget, until the engine has been paid for.
+
+The suite runs with ``SKREG_QUICK_START=0`` (conftest); these tests turn it
+on with a ledger of their own.
+"""
+
+import json
+import os
+import weakref
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import Lasso as SkLasso
+from sklearn.utils.estimator_checks import check_estimator
+
+import skreg
+from skreg import _numba, _quick_start
+from skreg._kernels import cd_plain
+from skreg.linear_model import _cd_solver
+from tests.conftest import equicorrelated
+
+
+@pytest.fixture
+def ledger(monkeypatch, tmp_path):
+    """Quick starts on, with an empty ledger in ``tmp_path``."""
+    monkeypatch.setenv("SKREG_QUICK_START", "1")
+    fresh = _quick_start._Ledger(directory=str(tmp_path))
+    monkeypatch.setattr(_quick_start, "_ledger", fresh)
+    monkeypatch.setattr(_quick_start, "_decisions", weakref.WeakKeyDictionary())
+    return fresh
+
+
+@pytest.fixture
+def kernels(monkeypatch):
+    """Count the calls of the engine's two path kernels, and the quick
+    starts (the calls of plain CD's kernel interpreted)."""
+    calls = {"plain": 0, "working_set": 0, "quick": 0}
+    charged = _cd_solver.charged
+
+    def counted_quick(layout):
+        calls["quick"] += 1
+        return charged(layout)
+
+    monkeypatch.setattr(_cd_solver, "charged", counted_quick)
+    for name, key in (("plain_cd_path", "plain"), ("working_set_cd", "working_set")):
+        kernel = getattr(_cd_solver, name)
+
+        def counted(*args, _kernel=kernel, _key=key):
+            calls[_key] += 1
+            return _kernel(*args)
+
+        counted.py_func = kernel.py_func  # what a quick start interprets
+        monkeypatch.setattr(_cd_solver, name, counted)
+    return calls
+
+
+def _rents(ledger):
+    return {family: entry["rent"] for family, entry in ledger.entries.items()}
+
+
+def _problems():
+    rng = np.random.default_rng(0)
+    X_tall, y_tall = equicorrelated(400, 100, rho=0.7)  # covariance mode, Newton
+    X_wide = rng.standard_normal((60, 150))
+    y_wide = X_wide[:, :5] @ np.arange(1.0, 6.0) + rng.standard_normal(60)
+    X_sparse = sp.random(120, 80, density=0.1, random_state=0, format="csc")
+    y_sparse = X_sparse[:, :6] @ np.ones(6) + 0.1 * rng.standard_normal(120)
+    weights = rng.uniform(0.5, 2.0, 120)
+    return {
+        "gram-crawling": (
+            lambda: skreg.Lasso(alpha=0.002, tol=1e-8, max_iter=5000),
+            X_tall,
+            y_tall,
+            {},
+        ),
+        "dense-p>n": (lambda: skreg.Lasso(alpha=0.05), X_wide, y_wide, {}),
+        "sparse-weighted": (
+            lambda: skreg.ElasticNet(alpha=0.01, l1_ratio=0.7),
+            X_sparse,
+            y_sparse,
+            {"sample_weight": weights},
+        ),
+        "float32": (
+            lambda: skreg.Lasso(alpha=0.05),
+            X_wide.astype(np.float32),
+            y_wide.astype(np.float32),
+            {},
+        ),
+        "enet-positive": (
+            lambda: skreg.ElasticNet(alpha=0.05, l1_ratio=0.5, positive=True),
+            X_wide,
+            y_wide,
+            {},
+        ),
+        "penalty-factor": (
+            lambda: skreg.Lasso(alpha=0.05, penalty_factor=np.linspace(0, 2, 150)),
+            X_wide,
+            y_wide,
+            {},
+        ),
+        "lasso-cv": (lambda: skreg.LassoCV(cv=3), X_wide, y_wide, {}),
+    }
+
+
+PROBLEMS = _problems()
+
+
+@pytest.mark.parametrize("name", sorted(PROBLEMS))
+def test_a_quick_start_is_the_engines_plain_cd(name, ledger, kernels, monkeypatch):
+    """Below the working-set width the engine runs plain CD's kernel; a quick
+    start runs the same kernel interpreted around the same compiled budget,
+    and reaches the same coefficients, to rounding."""
+    make, X, y, fit_params = PROBLEMS[name]
+    quick = make().fit(X, y, **fit_params)
+    assert kernels["quick"] > 0
+    assert not any(entry["engine"] for entry in ledger.entries.values())
+    assert kernels["plain"] == 0 and kernels["working_set"] == 0
+    monkeypatch.setenv("SKREG_QUICK_START", "0")
+    engine = make().fit(X, y, **fit_params)
+    assert kernels["plain"] > 0
+    assert quick.coef_.dtype == engine.coef_.dtype
+    scale = np.max(np.abs(engine.coef_))
+    np.testing.assert_allclose(quick.coef_, engine.coef_, rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(quick.intercept_, engine.intercept_, rtol=1e-10)
+    if name == "lasso-cv":
+        assert quick.alpha_ == engine.alpha_
+        np.testing.assert_allclose(quick.mse_path_, engine.mse_path_, rtol=1e-10)
+
+
+def test_paths_start_quickly(ledger, kernels, monkeypatch):
+    """A path's certified starts get their sweep over the support (the alpha
+    loop's, interpreted), as the compiled kernel's do."""
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    quick = skreg.lasso_path(X, y, alphas=30)
+    assert kernels["quick"] > 0 and kernels["plain"] == 0
+    monkeypatch.setenv("SKREG_QUICK_START", "0")
+    engine = skreg.lasso_path(X, y, alphas=30)
+    for ours, theirs in zip(quick, engine, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-14)
+
+
+def test_wide_and_sparse_quick_starts_agree_with_scikit_learn(ledger, kernels):
+    """Where the engine would use working sets, a quick start still solves
+    the problem: to scikit-learn's coefficients at a tight tolerance."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((50, 300))
+    y = X[:, :4].sum(axis=1) + 0.1 * rng.standard_normal(50)
+    for data in (X, sp.csc_matrix(X)):
+        ours = skreg.Lasso(alpha=0.05, tol=1e-10).fit(data, y)
+        theirs = SkLasso(alpha=0.05, tol=1e-10).fit(data, y)
+        np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-6)
+        assert ours.dual_gap_ <= 1e-10 * np.sum((y - y.mean()) ** 2) / len(y)
+    assert kernels["working_set"] == 0
+
+
+def test_sparse_data_too_large_to_densify_starts_sparse(ledger, kernels, monkeypatch):
+    """Sparse data whose dense copy would be too large, but whose stored
+    entries are few, starts quickly on the sparse layout itself."""
+    make, X, y, fit_params = PROBLEMS["sparse-weighted"]
+    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.nnz)
+    densified = _quick_start.densifies
+    answers = []
+
+    def densifies(*args):
+        answers.append(densified(*args))
+        return answers[-1]
+
+    monkeypatch.setattr(_quick_start, "densifies", densifies)
+    quick = make().fit(X, y, **fit_params)
+    assert answers == [False]
+    assert kernels["quick"] > 0 and kernels["plain"] == 0
+    monkeypatch.setenv("SKREG_QUICK_START", "0")
+    engine = make().fit(X, y, **fit_params)
+    np.testing.assert_allclose(quick.coef_, engine.coef_, rtol=0, atol=1e-12)
+
+
+def test_the_engine_when_quick_starts_are_off(ledger, kernels, monkeypatch):
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    monkeypatch.setenv("SKREG_QUICK_START", "0")
+    skreg.Lasso(alpha=0.05).fit(X, y)
+    assert kernels["plain"] == 1
+    assert _rents(ledger) == {"DenseProblem-float64-ones": 0.0}
+    # The engine ran for the family: later fits use it too.
+    assert ledger.entries["DenseProblem-float64-ones"]["engine"]
+    monkeypatch.setenv("SKREG_QUICK_START", "1")
+    skreg.Lasso(alpha=0.05).fit(X, y)
+    assert kernels["plain"] == 2
+
+
+def test_engine_only_fills_the_engine(ledger, kernels):
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    with _quick_start.engine_only():
+        skreg.Lasso(alpha=0.05).fit(X, y)
+    assert kernels["plain"] == 1
+    assert ledger.entries["DenseProblem-float64-ones"]["engine"]
+
+
+def test_the_engine_once_the_rent_is_paid(ledger, kernels):
+    """Quick starts are charged their solving time; once a family's reaches
+    the rent, its fits use the engine (working sets on wide data)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 250))
+    y = X[:, :3].sum(axis=1)
+    for _ in range(2):  # the second compiles nothing: it is charged
+        skreg.Lasso(alpha=0.05).fit(X, y)
+    family = "DenseProblem-float64-ones"
+    assert kernels["working_set"] == 0 and kernels["quick"] == 2
+    assert 0 < ledger.entries[family]["rent"] < _quick_start.QUICK_START_RENT
+    ledger.entries[family]["rent"] = _quick_start.QUICK_START_RENT
+    skreg.Lasso(alpha=0.05).fit(X, y)
+    assert kernels["working_set"] == 1
+    assert ledger.entries[family]["engine"]
+    with open(ledger.path) as f:  # written at once, for other processes
+        assert json.load(f)[family]["engine"]
+
+
+def test_large_problems_compile_the_engine(ledger, kernels, monkeypatch):
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
+    skreg.Lasso(alpha=0.05).fit(X, y)
+    assert kernels["plain"] == 1
+    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size)
+    assert ledger.entries["DenseProblem-float64-ones"]["engine"]  # stays
+
+
+def test_compilation_is_not_rent(ledger, monkeypatch):
+    """Rent is solving time: a fit that compiled is not charged (here, every
+    reading of the compilation clock moves on)."""
+    readings = iter(range(0, 1000, 10))
+    monkeypatch.setattr(_quick_start, "compile_seconds", lambda: next(readings))
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    skreg.Lasso(alpha=0.05).fit(X, y)
+    assert _rents(ledger) == {"DenseProblem-float64-ones": 0.0}
+
+
+def test_families(ledger):
+    """Each layout, dtype and penalty-factor choice pays its own rent."""
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    for _ in range(2):  # the second compiles nothing: each family is charged
+        skreg.Lasso(alpha=0.05).fit(X, y)
+        skreg.Lasso(alpha=0.05).fit(X.astype(np.float32), y.astype(np.float32))
+        skreg.Lasso(alpha=0.05).fit(sp.csc_matrix(X), y)
+        skreg.Lasso(alpha=0.05, penalty_factor=np.ones(X.shape[1])).fit(X, y)
+    assert all(rent > 0 for rent in _rents(ledger).values())
+    assert sorted(_rents(ledger)) == [
+        "DenseProblem-float32-ones",
+        "DenseProblem-float64-factors",
+        "DenseProblem-float64-ones",
+        "SparseProblem-float64-ones",
+    ]
+
+
+def test_the_ledger_adds_up_across_processes(tmp_path):
+    """Two processes' rents add up in the file; a damaged file is no ledger."""
+    first, second = (_quick_start._Ledger(directory=str(tmp_path)) for _ in range(2))
+    first.entry("f")["rent"] += 0.5
+    second.entry("f")["rent"] += 0.25
+    second.entry("g")["engine"] = True
+    first.dirty = second.dirty = True
+    first.save()
+    second.save()
+    with open(tmp_path / _numba.LEDGER_NAME) as f:
+        on_disk = json.load(f)
+    assert on_disk["f"]["rent"] == pytest.approx(0.75)
+    assert on_disk["g"] == {"rent": 0.0, "engine": True}
+    third = _quick_start._Ledger(directory=str(tmp_path))
+    assert third.entry("f")["rent"] == pytest.approx(0.75)
+    (tmp_path / _numba.LEDGER_NAME).write_text("{not json")
+    assert _quick_start._Ledger(directory=str(tmp_path)).entry("f")["rent"] == 0.0
+
+
+def test_a_stale_cache_drops_the_ledger(tmp_path):
+    """The ledger speaks of the kernels in its directory: it goes with them."""
+    (tmp_path / _numba.LEDGER_NAME).write_text("{}")
+    (tmp_path / _numba.STAMP_NAME).write_text("another version")
+    _numba._purge_if_stale(str(tmp_path))
+    assert not os.path.exists(tmp_path / _numba.LEDGER_NAME)
+
+
+def test_interpreted_kernels_run_their_helpers_as_python():
+    driver = _numba.interpreted(cd_plain.plain_cd_path, _cd_solver.QUICK_START_PYTHON)
+    assert driver.__code__ is cd_plain.plain_cd_path.py_func.__code__
+    namespace = driver.__globals__
+    for name in _cd_solver.QUICK_START_PYTHON:
+        assert namespace[name].__code__ is getattr(cd_plain, name).py_func.__code__
+    # The budget stays compiled; the module's own names are untouched.
+    assert namespace["plain_budget"] is cd_plain.plain_budget
+    assert cd_plain.gap_target is not namespace["gap_target"]
+
+
+def test_scikit_learns_checks_pass_on_a_quick_start(ledger):
+    check_estimator(skreg.Lasso())
+    assert not any(entry["engine"] for entry in ledger.entries.values())
