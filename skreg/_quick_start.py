@@ -49,6 +49,13 @@ QUICK_START_RENT = 2.0
 # the engine's speed over plain CD (working sets, strong rules) is worth its
 # compilation within the one fit.
 QUICK_START_MAX_ENTRIES = 1_000_000
+# Sparse data with at most this many entries densified (n_samples *
+# n_features) starts dense (:func:`densifies`): a dense sweep then costs tens
+# of microseconds.  Not more: 2000x500 at density 0.05 (1e6 entries) ran its
+# quick starts 5.4-8.3x slower dense than the engine on the sparse layout,
+# where the sparse quick start runs about as fast as the engine
+# (/work/scratch/s21/qs_speed.py, issue 13).
+QUICK_START_DENSIFY_ENTRIES = 100_000
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -223,15 +230,16 @@ def _may_start_quickly(key, entries):
 def densifies(problem_type, dtype, penalty_factors, n_samples, n_features):
     """Whether a quick start of sparse data solves it dense: where the
     family ``problem_type`` (``SparseProblem``) would start quickly and ``X``
-    densified has at most ``QUICK_START_MAX_ENTRIES`` entries (8 MB).
+    densified has at most ``QUICK_START_DENSIFY_ENTRIES`` entries.
 
     Dense kernels compile in about two thirds of the time of the sparse
     ones, which carry implicit centring and sample weights (first fits with
     an empty cache, 200x50 at density 0.2: 2.05-2.24 s sparse, 1.36-1.44 s
-    dense; ``benchmarks/run.py first-use``), and a sweep over 1e6 entries
-    costs about a millisecond.  The layout built is charged to the sparse
+    dense; ``benchmarks/run.py first-use``).  The layout built is charged to the sparse
     family (:func:`start_quickly`): its engine is the sparse one.
     """
+    if n_samples * n_features > QUICK_START_DENSIFY_ENTRIES:
+        return False
     key = family_key(problem_type, dtype, penalty_factors)
     return _may_start_quickly(key, n_samples * n_features)
 

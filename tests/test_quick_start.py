@@ -159,7 +159,7 @@ def test_sparse_data_too_large_to_densify_starts_sparse(ledger, kernels, monkeyp
     """Sparse data whose dense copy would be too large, but whose stored
     entries are few, starts quickly on the sparse layout itself."""
     make, X, y, fit_params = PROBLEMS["sparse-weighted"]
-    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.nnz)
+    monkeypatch.setattr(_quick_start, "QUICK_START_DENSIFY_ENTRIES", X.nnz)
     densified = _quick_start.densifies
     answers = []
 
