@@ -239,7 +239,7 @@ def make_layouts(
                     np.asarray(X_offset, dtype=dtype),
                     penalty_factor,
                     sparse_family,
-                )  # fmt: skip
+                )
                 for k in range(y_work.shape[1])
             ]
         csc = X_work.tocsc()
