@@ -3,26 +3,27 @@ to compile run first on the part of it that compiles in about a second.
 
 skreg's CD engine (working sets with Anderson steps, strong rules, routes
 down a path, Newton steps; :mod:`skreg.linear_model._cd_solver`) compiles in
-2.3-10.8 s for each data layout and dtype with an empty numba cache
-(``python benchmarks/run.py first-use``), where the fit itself takes
-milliseconds.  While the engine's kernel for a layout is neither compiled
-in this process nor cached on disk, and the problem is small, a fit runs
-scikit-learn's algorithm as the engine writes it for small problems: plain
-CD's own kernel, :func:`~skreg._kernels.cd_plain.plain_cd_path`, whose
-alpha loop and budgets run in the interpreter
-(:func:`skreg._numba.interpreted`) around its compiled budget of sweeps,
-:func:`~skreg._kernels.cd_plain.plain_budget`.  The solution is certified by
-the same duality gap, to the same ``tol``.
+2.6-14.7 s for each data layout and dtype with an empty numba cache (the
+``engine`` rows of ``python benchmarks/run.py first-use``), where the fit
+itself takes milliseconds.  Until a layout's family (below) has used the
+engine with this cache, as a ledger next to numba's files records, a fit on
+a small problem runs scikit-learn's algorithm as the engine writes it for
+small problems: plain CD's own kernel,
+:func:`~skreg._kernels.cd_plain.plain_cd_path`, whose alpha loop and
+budgets run in the interpreter (:func:`skreg._numba.interpreted`) around its
+compiled budget of sweeps, :func:`~skreg._kernels.cd_plain.plain_budget`.
+The solution is certified by the same duality gap, to the same ``tol``.
 
 The engine is compiled once the quick starts of a layout (a *family*: the
 problem's layout, dtype and whether it has penalty factors) have cost as much
 solving time as the engine's compilation would (``QUICK_START_RENT``, summed
-over processes that share the cache, in a ledger next to numba's files):
+over the processes that share the cache, in the ledger):
 the rule of renting skis until the rent paid equals the price.  A fit too
 large for the quick start (``QUICK_START_MAX_ENTRIES``) compiles the engine
 at once, as does any fit with ``SKREG_QUICK_START=0`` or inside
 :func:`engine_only` (the warm-up command, benchmarks).  A family that once
-used the engine keeps it: its kernels are in the cache from then on.
+used the engine keeps it: its kernels are in the cache from then on (the
+ledger is deleted with them when the cache goes stale).
 """
 
 import atexit
