@@ -41,9 +41,9 @@ import numpy as np
 from skreg._numba import LEDGER_NAME, _env_flag, cache_directory, compile_seconds
 
 # Solving seconds a family's quick starts may cost before its engine is
-# compiled: about what that compilation costs (first fits with an empty cache
-# took 2.3-3.5 s on plain CD's layouts, 6.8-10.8 s with working sets and
-# strong rules; benchmarks/run.py first-use, issue 13).
+# compiled: about what that compilation costs (the engine rows of
+# benchmarks/run.py first-use: 2.6-5.2 s on plain CD's layouts, 8.5-14.7 s
+# with working sets and strong rules; issue 13).
 QUICK_START_RENT = 2.0
 # Stored entries of X (the Gram matrix in covariance mode) above which a fit
 # compiles the engine at once: a sweep then costs about a millisecond, and
@@ -54,13 +54,16 @@ QUICK_START_MAX_ENTRIES = 1_000_000
 # n_features) starts dense (:func:`densifies`): a dense sweep then costs tens
 # of microseconds.  Not more: 2000x500 at density 0.05 (1e6 entries) ran its
 # quick starts 5.4-8.3x slower dense than the engine on the sparse layout,
-# where the sparse quick start runs about as fast as the engine
-# (/work/scratch/s21/qs_speed.py, issue 13).
+# where the sparse quick start runs about as fast as the engine (0.77-1.28x;
+# benchmarks/bench_quick_start.py, issue 13).
 QUICK_START_DENSIFY_ENTRIES = 100_000
 
 _lock = threading.Lock()
 _local = threading.local()
 _decisions = weakref.WeakKeyDictionary()  # layout -> quick start or not
+# A layout built for a quick start (start_quickly) carries the family its
+# rent goes to under this attribute; it starts quickly whatever the ledger.
+_CHARGED_TO = "quick_start_family"
 
 
 class _Ledger:
@@ -163,7 +166,7 @@ def enabled():
 
 def family(layout):
     """The engine specializations ``layout`` needs, as a ledger key."""
-    charged_to = getattr(layout, "quick_start_family", None)
+    charged_to = getattr(layout, _CHARGED_TO, None)
     if charged_to is not None:
         return charged_to
     problem = layout.problem
@@ -190,6 +193,8 @@ def _stored_entries(problem):
 def quick_start(layout):
     """Whether fits on ``layout`` start quickly (see the module's docstring);
     decided once per layout, so that a path or a fit is solved one way."""
+    if getattr(layout, _CHARGED_TO, None) is not None:
+        return True
     with _lock:
         decision = _decisions.get(layout)
     if decision is None:
@@ -236,8 +241,9 @@ def densifies(problem_type, dtype, penalty_factors, n_samples, n_features):
     Dense kernels compile in about two thirds of the time of the sparse
     ones, which carry implicit centring and sample weights (first fits with
     an empty cache, 200x50 at density 0.2: 2.05-2.24 s sparse, 1.36-1.44 s
-    dense; ``benchmarks/run.py first-use``).  The layout built is charged to the sparse
-    family (:func:`start_quickly`): its engine is the sparse one.
+    dense; ``benchmarks/run.py first-use``).  The layout built is charged
+    to the sparse family (:func:`start_quickly`): its engine is the sparse
+    one.
     """
     if n_samples * n_features > QUICK_START_DENSIFY_ENTRIES:
         return False
@@ -247,10 +253,9 @@ def densifies(problem_type, dtype, penalty_factors, n_samples, n_features):
 
 def start_quickly(layout, charged_to):
     """Decide that ``layout`` starts quickly, its rent charged to the family
-    ``charged_to``."""
-    layout.quick_start_family = charged_to
-    with _lock:
-        _decisions[layout] = True
+    ``charged_to`` (a layout built for a quick start, whatever the ledger
+    says of its own family)."""
+    setattr(layout, _CHARGED_TO, charged_to)
 
 
 @contextlib.contextmanager
