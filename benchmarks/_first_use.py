@@ -54,6 +54,18 @@ rng = np.random.default_rng(0)
 X = sp.random(100, 300, density=0.2, random_state=0, format="csc")
 y = X[:, :5].toarray().sum(axis=1) + rng.standard_normal(100)
 """,
+    # More than QUICK_START_MAX_ENTRIES stored entries (1e6): a single fit
+    # starts quickly on a budget of sweeps, a path compiles the engine.
+    "dense-large": """
+rng = np.random.default_rng(0)
+X = rng.standard_normal((2000, 1000))
+y = X[:, :10].sum(axis=1) + rng.standard_normal(2000)
+""",
+    "sparse-large": """
+rng = np.random.default_rng(0)
+X = sp.random(10000, 20000, density=0.01, random_state=0, format="csc")
+y = X[:, :10].toarray().sum(axis=1) + 0.1 * rng.standard_normal(10000)
+""",
     "classification": """
 rng = np.random.default_rng(0)
 X = rng.standard_normal((200, 20))
@@ -134,6 +146,18 @@ CASES = (
         "skreg.Lasso(alpha=0.01).fit(X, y)",
         1.5,
     ),
+    Case(
+        "Lasso dense 2000x1000 (2e6 entries)",
+        DATA["dense-large"],
+        "skreg.Lasso(alpha=0.05).fit(X, y)",
+        1.5,
+    ),
+    Case(
+        "Lasso CSC 10000x20000 (2e6 entries)",
+        DATA["sparse-large"],
+        "skreg.Lasso(alpha=0.001).fit(X, y)",
+        1.5,
+    ),
     Case("LassoCV dense", DATA["regression"], "skreg.LassoCV().fit(X, y)", 2.0),
     Case("lasso_path dense", DATA["regression"], "skreg.lasso_path(X, y)", 2.0),
     Case(
@@ -156,6 +180,16 @@ CASES = (
             ),
             ("Lasso dense 100x300", DATA["wide"], "skreg.Lasso(alpha=0.05).fit(X, y)"),
             ("lasso_path CSC 100x300", DATA["sparse-wide"], "skreg.lasso_path(X, y)"),
+            (
+                "Lasso dense 2000x1000",
+                DATA["dense-large"],
+                "skreg.Lasso(alpha=0.05).fit(X, y)",
+            ),
+            (
+                "Lasso CSC 10000x20000",
+                DATA["sparse-large"],
+                "skreg.Lasso(alpha=0.001).fit(X, y)",
+            ),
         )
     ),
     # Not skreg's engine: one self-contained epoch kernel of the default

@@ -18,10 +18,13 @@ The engine is compiled once the quick starts of a layout (a *family*: the
 problem's layout, dtype and whether it has penalty factors) have cost as much
 solving time as the engine's compilation would (``QUICK_START_RENT``, summed
 over the processes that share the cache, in the ledger):
-the rule of renting skis until the rent paid equals the price.  A fit too
-large for the quick start (``QUICK_START_MAX_ENTRIES``) compiles the engine
-at once, as does any fit with ``SKREG_QUICK_START=0`` or inside
-:func:`engine_only` (the warm-up command, benchmarks).  A family that once
+the rule of renting skis until the rent paid equals the price.  A single
+fit on more data (``QUICK_START_MAX_ENTRIES``) starts quickly for a budget
+of sweeps that costs about that rent (:func:`quick_start_budget`); one that
+has not converged by then goes on with the engine, from where it stopped.
+A path or a CV search on such data compiles the engine at once, as does any
+fit with ``SKREG_QUICK_START=0`` or inside :func:`engine_only` (the warm-up
+command, benchmarks).  A family that once
 used the engine keeps it: its kernels are in the cache from then on (the
 ledger is deleted with them when the cache goes stale).
 """
@@ -46,10 +49,17 @@ from skreg._numba import LEDGER_NAME, _env_flag, cache_directory, compile_second
 # with working sets and strong rules; issue 13).
 QUICK_START_RENT = 2.0
 # Stored entries of X (the Gram matrix in covariance mode) above which a fit
-# compiles the engine at once: a sweep then costs about a millisecond, and
-# the engine's speed over plain CD (working sets, strong rules) is worth its
-# compilation within the one fit.
+# no longer starts quickly without a budget: a sweep then costs about a
+# millisecond, and the engine's speed over plain CD (working sets, strong
+# rules) can be worth its compilation within the one fit.
 QUICK_START_MAX_ENTRIES = 1_000_000
+# A single fit on more data starts quickly for at most the sweeps that cost
+# about QUICK_START_RENT, at QUICK_START_SECONDS_PER_ENTRY a stored entry and
+# a sweep: a budget in sweeps, not seconds, so that the result does not
+# depend on the machine's load.  Fewer than QUICK_START_MIN_SWEEPS: the
+# engine at once.
+QUICK_START_SECONDS_PER_ENTRY = 2e-9
+QUICK_START_MIN_SWEEPS = 10
 # Sparse data with at most this many entries densified (n_samples *
 # n_features) starts dense (:func:`densifies`): a dense sweep then costs tens
 # of microseconds.  Not more: 2000x500 at density 0.05 (1e6 entries) ran its
@@ -208,18 +218,64 @@ def _decide(layout):
     key = family(layout)
     if _may_start_quickly(key, _stored_entries(layout.problem)):
         return True
+    _mark_engine(key)
+    return False
+
+
+def _mark_engine(key):
+    """Note that a fit of family ``key`` compiles the engine (or loads it):
+    later fits of the family, in any process sharing the cache, use it."""
     if numba.config.DISABLE_JIT:
-        return False  # everything is Python: nothing compiled, nothing to note
-    # This fit compiles the engine (or loads it): later fits of the family,
-    # in any process sharing the cache, use it.
+        return  # everything is Python: nothing compiled, nothing to note
     with _lock:
         entry = _ledger.entry(key)
         if entry["engine"]:
-            return False
+            return
         entry["engine"] = True
         _ledger.dirty = True
     _ledger.save()
-    return False
+
+
+def quick_start_budget(layout):
+    """The sweeps a single fit on ``layout`` may make as a quick start
+    where its data are too large for an unbounded one, or None.
+
+    None where :func:`quick_start` decides alone: small data, a layout
+    already decided, quick starts off, or the family's engine in use or its
+    rent paid.  Otherwise the fit starts quickly (the layout is decided so)
+    for the sweeps that cost about ``QUICK_START_RENT``; once they are spent
+    without convergence the caller hands the fit to the engine
+    (:func:`use_the_engine`).  Plain CD converges in some tens of sweeps on
+    many such problems (a dense 2000x1000 iid design, a sparse 10000x20000
+    one), where the engine would first compile for 7-8 s.
+    """
+    if getattr(layout, _CHARGED_TO, None) is not None:
+        return None
+    with _lock:
+        if layout in _decisions:
+            return None
+    entries = _stored_entries(layout.problem)
+    if entries <= QUICK_START_MAX_ENTRIES:
+        return None
+    key = family(layout)
+    if not _may_start_quickly(key, 0):
+        return None
+    sweeps = int(QUICK_START_RENT / (QUICK_START_SECONDS_PER_ENTRY * entries))
+    if sweeps < QUICK_START_MIN_SWEEPS:
+        return None
+    start_quickly(layout, key)
+    return sweeps
+
+
+def use_the_engine(layout):
+    """From now on ``layout`` (and its family) is solved by the engine: a
+    budgeted quick start (:func:`quick_start_budget`) that did not converge."""
+    key = family(layout)
+    if getattr(layout, _CHARGED_TO, None) is not None:
+        delattr(layout, _CHARGED_TO)
+    with _lock:
+        _decisions[layout] = False
+    _mark_engine(key)
 
 
 def _may_start_quickly(key, entries):

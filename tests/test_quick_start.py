@@ -12,6 +12,7 @@ import weakref
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso as SkLasso
 from sklearn.utils.estimator_checks import check_estimator
 
@@ -216,13 +217,81 @@ def test_the_engine_once_the_rent_is_paid(ledger, kernels):
         assert json.load(f)[family]["engine"]
 
 
-def test_large_problems_compile_the_engine(ledger, kernels, monkeypatch):
+def test_large_problems_too_large_for_a_budget_compile_the_engine(
+    ledger, kernels, monkeypatch
+):
     X, y = PROBLEMS["dense-p>n"][1:3]
     monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
+    # A budget of fewer than QUICK_START_MIN_SWEEPS sweeps.
+    seconds = _quick_start.QUICK_START_RENT / (X.size * 9)
+    monkeypatch.setattr(_quick_start, "QUICK_START_SECONDS_PER_ENTRY", seconds)
     skreg.Lasso(alpha=0.05).fit(X, y)
-    assert kernels["plain"] == 1
+    assert kernels["plain"] == 1 and kernels["quick"] == 0
     monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size)
     assert ledger.entries["DenseProblem-float64-ones"]["engine"]  # stays
+
+
+def test_paths_on_large_data_compile_the_engine(ledger, kernels, monkeypatch):
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
+    skreg.lasso_path(X, y, alphas=5)
+    assert kernels["quick"] == 0 and kernels["plain"] == 1
+    assert ledger.entries["DenseProblem-float64-ones"]["engine"]
+
+
+def test_a_large_single_fit_starts_quickly_within_its_budget(
+    ledger, kernels, monkeypatch
+):
+    """Above QUICK_START_MAX_ENTRIES a single fit starts quickly for the
+    sweeps its rent buys; this one converges within them."""
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
+    quick = skreg.Lasso(alpha=0.05, tol=1e-10).fit(X, y)
+    assert kernels["quick"] == 1 and kernels["plain"] == kernels["working_set"] == 0
+    family = "DenseProblem-float64-ones"
+    assert not ledger.entries[family]["engine"]
+    assert 0 < ledger.entries[family]["rent"] < _quick_start.QUICK_START_RENT
+    reference = SkLasso(alpha=0.05, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(quick.coef_, reference.coef_, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_a_large_fit_out_of_budget_goes_on_with_the_engine(
+    ledger, kernels, monkeypatch, positive
+):
+    """A budgeted quick start that has not converged hands the fit to the
+    engine (working sets here) from where it stopped: one fit, certified,
+    its sweeps those of both; the family uses the engine from then on."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 250))
+    X[:, 1:] += 0.9 * X[:, :-1]  # correlated: plain CD crawls
+    y = X[:, :3].sum(axis=1) + 0.1 * rng.standard_normal(40)
+    budget = _quick_start.QUICK_START_MIN_SWEEPS
+    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
+    seconds = _quick_start.QUICK_START_RENT / (X.size * budget)
+    monkeypatch.setattr(_quick_start, "QUICK_START_SECONDS_PER_ENTRY", seconds)
+    options = dict(alpha=0.01, tol=1e-8, max_iter=5000, positive=positive)
+    fit = skreg.Lasso(**options).fit(X, y)
+    assert kernels["quick"] == 1 and kernels["working_set"] == 1
+    assert ledger.entries["DenseProblem-float64-ones"]["engine"]
+    assert budget < fit.n_iter_ < options["max_iter"]
+    assert fit.dual_gap_ <= options["tol"] * np.sum((y - y.mean()) ** 2) / len(y)
+    with _quick_start.engine_only():
+        engine = skreg.Lasso(**options).fit(X, y)
+    np.testing.assert_allclose(fit.coef_, engine.coef_, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(fit.score(X, y), engine.score(X, y), rtol=1e-6)
+    skreg.Lasso(**options).fit(X, y)  # the family's engine: no quick start
+    assert kernels["quick"] == 1
+
+
+def test_a_large_fit_out_of_budget_warns_with_its_own_max_iter(ledger, monkeypatch):
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
+    seconds = _quick_start.QUICK_START_RENT / (X.size * 10)
+    monkeypatch.setattr(_quick_start, "QUICK_START_SECONDS_PER_ENTRY", seconds)
+    with pytest.warns(ConvergenceWarning, match="max_iter=12"):
+        fit = skreg.Lasso(alpha=0.001, tol=1e-14, max_iter=12).fit(X, y)
+    assert fit.n_iter_ == 12
 
 
 def test_compilation_is_not_rent(ledger, monkeypatch):

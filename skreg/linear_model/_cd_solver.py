@@ -40,7 +40,12 @@ from skreg._kernels.cd_strong import new_strong_work
 from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.problems import layout_sweep
 from skreg._numba import interpreted
-from skreg._quick_start import charged, quick_start
+from skreg._quick_start import (
+    charged,
+    quick_start,
+    quick_start_budget,
+    use_the_engine,
+)
 from skreg.linear_model._strategy import cold_sweep, continuation_penalties
 from skreg.linear_model._support_newton import support_newton_steps
 
@@ -245,17 +250,20 @@ def solve_enet(
     result : CDResult
     """
     by_default = working_set is None
+    single_fit = (
+        warm_state is None and newton is None and path_gap == 0 and not columns_only
+    )
+    if by_default and single_fit and not random:
+        # Before uses_working_set, which decides the layout's quick start.
+        budget = quick_start_budget(layout)
+        if budget is not None and budget < max_iter:
+            return _solve_quick_then_engine(
+                layout, coef, l1, l2, budget, max_iter=max_iter, tol=tol,
+                positive=positive, screening=screening, warn=warn,
+            )  # fmt: skip
     if by_default:
         working_set = uses_working_set(layout, l1, random)
-    if (
-        by_default
-        and working_set
-        and warm_state is None
-        and newton is None
-        and path_gap == 0
-        and not columns_only
-        and not np.any(coef)
-    ):
+    if by_default and working_set and single_fit and not np.any(coef):
         penalties = continuation_penalties(layout, l1, l2)
         if penalties is not None:
             return _solve_by_continuation(
@@ -331,6 +339,28 @@ def solve_enet(
         state=state,
         buffers=buffers,
     )
+    if warn:
+        warn_if_unconverged(
+            result.gap, result.tol, l1, result.n_iter, max_iter, tol, stacklevel=4
+        )
+    return result
+
+
+def _solve_quick_then_engine(layout, coef, l1, l2, budget, *, max_iter, tol,
+                             positive, screening, warn):  # fmt: skip
+    """:func:`solve_enet` as a quick start of at most ``budget`` sweeps
+    (:func:`~skreg._quick_start.quick_start_budget`), then, unless that
+    converged, by the engine from where it stopped, with the sweeps left."""
+    options = dict(positive=positive, screening=screening, warn=False)
+    quick = solve_enet(layout, coef, l1, l2, max_iter=budget, tol=tol, **options)
+    if converged(quick.gap, quick.tol):
+        return quick
+    use_the_engine(layout)
+    result = solve_enet(
+        layout, coef, l1, l2, max_iter=max_iter - quick.n_iter, tol=tol,
+        warm_state=quick.state, **options,
+    )  # fmt: skip
+    result.n_iter += quick.n_iter
     if warn:
         warn_if_unconverged(
             result.gap, result.tol, l1, result.n_iter, max_iter, tol, stacklevel=4
