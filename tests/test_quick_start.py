@@ -221,19 +221,35 @@ def test_large_problems_too_large_for_a_budget_compile_the_engine(
     ledger, kernels, monkeypatch
 ):
     X, y = PROBLEMS["dense-p>n"][1:3]
-    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
-    # A budget of fewer than QUICK_START_MIN_SWEEPS sweeps.
-    seconds = _quick_start.QUICK_START_RENT / (X.size * 9)
-    monkeypatch.setattr(_quick_start, "QUICK_START_SECONDS_PER_ENTRY", seconds)
+    _large(monkeypatch, X, budget=_quick_start.QUICK_START_MIN_SWEEPS - 1)
     skreg.Lasso(alpha=0.05).fit(X, y)
     assert kernels["plain"] == 1 and kernels["quick"] == 0
     monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size)
     assert ledger.entries["DenseProblem-float64-ones"]["engine"]  # stays
 
 
+def _large(monkeypatch, X, budget=None):
+    """Make ``X`` large data for a quick start, with a budget of ``budget``
+    sweeps (None: the rent's, more than these tests need)."""
+    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
+    if budget is not None:
+        # (half a sweep more: the budget is rounded down)
+        seconds = _quick_start.QUICK_START_RENT / (X.size * (budget + 0.5))
+        monkeypatch.setattr(_quick_start, "QUICK_START_SECONDS_PER_ENTRY", seconds)
+
+
+def _crawling(seed=1):
+    """A correlated 40x250 design on which plain CD crawls."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 250))
+    X[:, 1:] += 0.9 * X[:, :-1]
+    y = X[:, :3].sum(axis=1) + 0.1 * rng.standard_normal(40)
+    return X, y
+
+
 def test_paths_on_large_data_compile_the_engine(ledger, kernels, monkeypatch):
     X, y = PROBLEMS["dense-p>n"][1:3]
-    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
+    _large(monkeypatch, X)
     skreg.lasso_path(X, y, alphas=5)
     assert kernels["quick"] == 0 and kernels["plain"] == 1
     assert ledger.entries["DenseProblem-float64-ones"]["engine"]
@@ -245,7 +261,7 @@ def test_a_large_single_fit_starts_quickly_within_its_budget(
     """Above QUICK_START_MAX_ENTRIES a single fit starts quickly for the
     sweeps its rent buys; this one converges within them."""
     X, y = PROBLEMS["dense-p>n"][1:3]
-    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
+    _large(monkeypatch, X)
     quick = skreg.Lasso(alpha=0.05, tol=1e-10).fit(X, y)
     assert kernels["quick"] == 1 and kernels["plain"] == kernels["working_set"] == 0
     family = "DenseProblem-float64-ones"
@@ -262,19 +278,14 @@ def test_a_large_fit_out_of_budget_goes_on_with_the_engine(
     """A budgeted quick start that has not converged hands the fit to the
     engine (working sets here) from where it stopped: one fit, certified,
     its sweeps those of both; the family uses the engine from then on."""
-    rng = np.random.default_rng(1)
-    X = rng.standard_normal((40, 250))
-    X[:, 1:] += 0.9 * X[:, :-1]  # correlated: plain CD crawls
-    y = X[:, :3].sum(axis=1) + 0.1 * rng.standard_normal(40)
+    X, y = _crawling()
     budget = _quick_start.QUICK_START_MIN_SWEEPS
-    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
-    seconds = _quick_start.QUICK_START_RENT / (X.size * budget)
-    monkeypatch.setattr(_quick_start, "QUICK_START_SECONDS_PER_ENTRY", seconds)
+    _large(monkeypatch, X, budget)
     options = dict(alpha=0.01, tol=1e-8, max_iter=5000, positive=positive)
     fit = skreg.Lasso(**options).fit(X, y)
     assert kernels["quick"] == 1 and kernels["working_set"] == 1
     assert ledger.entries["DenseProblem-float64-ones"]["engine"]
-    assert budget < fit.n_iter_ < options["max_iter"]
+    assert 0 < fit.n_iter_ < options["max_iter"]  # the engine's sweeps
     assert fit.dual_gap_ <= options["tol"] * np.sum((y - y.mean()) ** 2) / len(y)
     with _quick_start.engine_only():
         engine = skreg.Lasso(**options).fit(X, y)
@@ -284,13 +295,29 @@ def test_a_large_fit_out_of_budget_goes_on_with_the_engine(
     assert kernels["quick"] == 1
 
 
-def test_a_large_fit_out_of_budget_warns_with_its_own_max_iter(ledger, monkeypatch):
+def test_a_large_fit_is_budgeted_the_rent_its_family_has_left(ledger, monkeypatch):
+    from skreg.linear_model._layouts import DenseLayout
+
     X, y = PROBLEMS["dense-p>n"][1:3]
-    monkeypatch.setattr(_quick_start, "QUICK_START_MAX_ENTRIES", X.size - 1)
-    seconds = _quick_start.QUICK_START_RENT / (X.size * 10)
-    monkeypatch.setattr(_quick_start, "QUICK_START_SECONDS_PER_ENTRY", seconds)
-    with pytest.warns(ConvergenceWarning, match="max_iter=12"):
+    _large(monkeypatch, X, budget=100)
+
+    def budget():
+        return _quick_start.quick_start_budget(DenseLayout(np.asfortranarray(X), y))
+
+    assert budget() == 100
+    family = "DenseProblem-float64-ones"
+    ledger.entries[family]["rent"] = 0.75 * _quick_start.QUICK_START_RENT
+    assert budget() == 25
+    ledger.entries[family]["rent"] = 0.96 * _quick_start.QUICK_START_RENT
+    assert budget() is None  # fewer than QUICK_START_MIN_SWEEPS
+
+
+def test_a_large_fit_out_of_budget_warns_once(ledger, monkeypatch):
+    X, y = PROBLEMS["dense-p>n"][1:3]
+    _large(monkeypatch, X, budget=10)
+    with pytest.warns(ConvergenceWarning, match="max_iter=12") as caught:
         fit = skreg.Lasso(alpha=0.001, tol=1e-14, max_iter=12).fit(X, y)
+    assert len(caught) == 1  # the engine's, not the quick start's
     assert fit.n_iter_ == 12
 
 

@@ -256,7 +256,7 @@ def solve_enet(
     if by_default and single_fit and not random:
         # Before uses_working_set, which decides the layout's quick start.
         budget = quick_start_budget(layout)
-        if budget is not None and budget < max_iter:
+        if budget is not None:
             return _solve_quick_then_engine(
                 layout, coef, l1, l2, budget, max_iter=max_iter, tol=tol,
                 positive=positive, screening=screening, warn=warn,
@@ -349,23 +349,21 @@ def solve_enet(
 def _solve_quick_then_engine(layout, coef, l1, l2, budget, *, max_iter, tol,
                              positive, screening, warn):  # fmt: skip
     """:func:`solve_enet` as a quick start of at most ``budget`` sweeps
-    (:func:`~skreg._quick_start.quick_start_budget`), then, unless that
-    converged, by the engine from where it stopped, with the sweeps left."""
-    options = dict(positive=positive, screening=screening, warn=False)
-    quick = solve_enet(layout, coef, l1, l2, max_iter=budget, tol=tol, **options)
+    (:func:`~skreg._quick_start.quick_start_budget`, and ``max_iter``);
+    unless that converged, by the engine from where it stopped.  The quick
+    start's sweeps then count as a route's do (not at all): the engine has
+    ``max_iter`` sweeps of its own."""
+    options = dict(tol=tol, positive=positive, screening=screening)
+    quick = solve_enet(
+        layout, coef, l1, l2, max_iter=min(budget, max_iter), warn=False, **options
+    )
     if converged(quick.gap, quick.tol):
         return quick
     use_the_engine(layout)
-    result = solve_enet(
-        layout, coef, l1, l2, max_iter=max_iter - quick.n_iter, tol=tol,
-        warm_state=quick.state, **options,
+    return solve_enet(
+        layout, coef, l1, l2, max_iter=max_iter, warm_state=quick.state, warn=warn,
+        **options,
     )  # fmt: skip
-    result.n_iter += quick.n_iter
-    if warn:
-        warn_if_unconverged(
-            result.gap, result.tol, l1, result.n_iter, max_iter, tol, stacklevel=4
-        )
-    return result
 
 
 def _solve_by_continuation(layout, coef, l1s, l2s, *, max_iter, tol, positive,
