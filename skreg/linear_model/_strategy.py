@@ -108,6 +108,17 @@ def gram_pays(n_features, alpha_ratio):
     return bool(n_features * n_features <= GRAM_PAYS_RATIO * alpha_ratio)
 
 
+# A cold start sweeps every feature once (cold_sweep) where the
+# COUPLING_FEATURES features most correlated with y are, on average, less
+# correlated with each other than COLD_SWEEP_MAX_COUPLING (in absolute
+# value).  Designs of iid or AR(1) 0.5 columns score 0.03-0.10, AR(1) 0.9
+# and equicorrelated ones 0.44-0.70 (python benchmarks/bench_cold_sweep.py,
+# Lasso fits at default settings at alpha_max / 10, / 100 and / 300; issue
+# 12).
+COLD_SWEEP_MAX_COUPLING = 0.2
+COUPLING_FEATURES = 20
+
+
 def cold_sweep(layout):
     """Start a solve from zero with one plain sweep over every feature?
 
@@ -119,9 +130,43 @@ def cold_sweep(layout):
     activates many correlated features that must then be removed again:
     1000x5000 AR(1) rho=0.5 at alpha_max/100 went 136 -> 202 ms, and an
     equicorrelated 2000x500 design at alpha_max/100 ended max_iter with a gap
-    30x larger.  So only sparse data gets it.
+    30x larger.  So dense data gets it only where the features that enter
+    first are nearly uncorrelated (:func:`coupling`), as on sparse data:
+    iid 1000x1000 at alpha_max / 100 went 15.2 -> 8.9 ms (scikit-learn 9.5),
+    AR(1) 0.5 1000x1000 16.2 -> 9.6 ms (10.0), iid 2000x1000 36.4 -> 23.1 ms.
     """
-    return isinstance(layout.problem, SparseProblem)
+    if isinstance(layout.problem, SparseProblem):
+        return True
+    return coupling(layout) < COLD_SWEEP_MAX_COUPLING
+
+
+def coupling(layout):
+    """The mean absolute correlation between the ``COUPLING_FEATURES``
+    features of ``layout`` most correlated with ``y`` (those a cold sweep
+    activates first); computed once per layout.
+
+    Costs ``X'y`` (covariance mode has it) and their Gram block.
+    """
+    value = getattr(layout, "_coupling", None)
+    if value is not None:
+        return value
+    problem = layout.problem
+    xty = getattr(problem, "xty", None)
+    if xty is None:
+        xty = layout.correlations_at_zero()
+    norms = np.sqrt(layout.col_norms2.astype(np.float64))
+    present = np.flatnonzero(norms > 0)
+    k = min(COUPLING_FEATURES, present.size)
+    value = 0.0
+    if k >= 2:
+        score = np.abs(np.asarray(xty, dtype=np.float64)[present]) / norms[present]
+        top = present[np.argpartition(-score, k - 1)[:k]]
+        block = layout.gram_block(top)
+        scale = np.sqrt(np.diag(block))
+        correlations = np.abs(block) / np.outer(scale, scale)
+        value = float((correlations.sum() - np.trace(correlations)) / (k * (k - 1)))
+    layout._coupling = value
+    return value
 
 
 def continuation_penalties(layout, l1, l2):

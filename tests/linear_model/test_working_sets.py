@@ -153,3 +153,51 @@ def test_reused_buffers_give_the_path_of_fresh_ones(wide_problem, sparse):
     ):
         np.testing.assert_array_equal(reused, fresh)
         assert (gap_r, n_iter_r) == (gap, n_iter)
+
+
+def _dense_layout(X, y):
+    X_work, y_work, x_offset, _ = center_and_weight(X, y, np.ones(len(y)), True)
+    (layout,) = make_layouts(X_work, y_work[:, None], None, x_offset, False)
+    return layout
+
+
+def test_a_cold_sweep_where_the_entering_features_are_weakly_coupled():
+    """The strategy: a dense cold start sweeps every feature once only where
+    the features most correlated with y are weakly correlated with each
+    other (iid columns), not on an equicorrelated design; sparse data always
+    does."""
+    from skreg.linear_model._strategy import (
+        COLD_SWEEP_MAX_COUPLING,
+        cold_sweep,
+        coupling,
+    )
+    from tests.conftest import equicorrelated
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 400)
+    y = X[:, :10].sum(axis=1) + rng.randn(300)
+    iid = _dense_layout(np.asfortranarray(X), y)
+    assert coupling(iid) < COLD_SWEEP_MAX_COUPLING / 2 and cold_sweep(iid)
+    assert iid._coupling == coupling(iid)  # once per layout
+    X_eq, y_eq = equicorrelated(300, 400, rho=0.5)
+    correlated = _dense_layout(np.asfortranarray(X_eq), y_eq)
+    assert coupling(correlated) > 2 * COLD_SWEEP_MAX_COUPLING
+    assert not cold_sweep(correlated)
+    sparse = _dense_layout(sp.csc_matrix(X_eq), y_eq)
+    assert cold_sweep(sparse)
+
+
+@pytest.mark.parametrize("coupling_limit", [-1.0, 0.2, 2.0])
+def test_the_cold_sweep_changes_no_result_beyond_tol(monkeypatch, coupling_limit):
+    """With the sweep never, by the rule, or always taken, a dense fit
+    agrees with scikit-learn's to the tolerance."""
+    from skreg.linear_model import _strategy
+
+    monkeypatch.setattr(_strategy, "COLD_SWEEP_MAX_COUPLING", coupling_limit)
+    rng = np.random.RandomState(1)
+    X = np.asfortranarray(rng.randn(200, 300))
+    y = X[:, :20] @ rng.randn(20) + rng.randn(200)
+    alpha = 0.01 * np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / 200
+    ours = skreg.Lasso(alpha=alpha, tol=1e-10, max_iter=10_000).fit(X, y)
+    theirs = sk.Lasso(alpha=alpha, tol=1e-10, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=0, atol=1e-6)
