@@ -134,9 +134,16 @@ def cold_sweep(layout):
     first are nearly uncorrelated (:func:`coupling`), as on sparse data:
     iid 1000x1000 at alpha_max / 100 went 15.2 -> 8.9 ms (scikit-learn 9.5),
     AR(1) 0.5 1000x1000 16.2 -> 9.6 ms (10.0), iid 2000x1000 36.4 -> 23.1 ms.
+    Not on wide dense data (:func:`_takes_routes`): far below alpha_max its
+    fits go down a path whose first solves have small supports, and nearer
+    the support is small; there the coupling cost 3% of a 1 ms fit (the
+    benchmark matrix's iid 100x1000 at alpha_max / 10) and the sweep saved
+    nothing.
     """
     if isinstance(layout.problem, SparseProblem):
         return True
+    if _takes_routes(layout):
+        return False
     return coupling(layout) < COLD_SWEEP_MAX_COUPLING
 
 

@@ -185,6 +185,10 @@ def test_a_cold_sweep_where_the_entering_features_are_weakly_coupled():
     assert not cold_sweep(correlated)
     sparse = _dense_layout(sp.csc_matrix(X_eq), y_eq)
     assert cold_sweep(sparse)
+    # Wide dense data (ten features a sample) takes routes, not the sweep,
+    # and pays nothing for the coupling.
+    wide = _dense_layout(np.asfortranarray(rng.randn(40, 400)), rng.randn(40))
+    assert not cold_sweep(wide) and not hasattr(wide, "_coupling")
 
 
 @pytest.mark.parametrize("coupling_limit", [-1.0, 0.2, 2.0])
