@@ -6,7 +6,9 @@ sweeps compiled) until its family has paid the engine's compilation in
 solving time.  This script times, in one process with every kernel already
 compiled, the same ``Lasso`` fit three ways: a quick start (a fresh ledger
 for each fit, so that it stays one), the engine (``SKREG_QUICK_START=0``) and
-scikit-learn.  Problems of several families, none of them a first-use row;
+scikit-learn.  Problems of several families, none of them a first-use row,
+three of them large enough for a budgeted quick start (more than 1e6 stored
+entries), which goes on with the engine where the budget runs out;
 ``alpha_max / 10`` and ``/ 100``; min CPU time of ``--repeats``; BLAS pinned
 to one thread.
 
@@ -51,6 +53,18 @@ def problems():
     yield "sparse 5000x20000 d=0.005", X, _response(rng, X)
     X = sp.random(200, 50, density=0.2, format="csc", random_state=0)
     yield "sparse 200x50 (densified)", X, _response(rng, X, 5)
+    # More than QUICK_START_MAX_ENTRIES: quick starts on a budget of sweeps
+    # (the last, wide and correlated, is plain CD's worst case within it).
+    X = rng.standard_normal((2000, 1000))
+    yield "dense iid 2000x1000 (budget)", X, _response(rng, X)
+    X = sp.random(10000, 20000, density=0.01, format="csc", random_state=3)
+    yield "sparse 10000x20000 (budget)", X, _response(rng, X)
+    noise = rng.standard_normal((300, 5000))
+    X = np.empty_like(noise)
+    X[:, 0] = noise[:, 0]
+    for j in range(1, X.shape[1]):
+        X[:, j] = 0.95 * X[:, j - 1] + np.sqrt(1 - 0.95**2) * noise[:, j]
+    yield "ar1-0.95 300x5000 (budget)", X, _response(rng, X)
 
 
 def alpha_max(X, y):
