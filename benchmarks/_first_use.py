@@ -61,6 +61,13 @@ rng = np.random.default_rng(0)
 X = rng.standard_normal((2000, 1000))
 y = X[:, :10].sum(axis=1) + rng.standard_normal(2000)
 """,
+    # Too large to densify for a quick start (more than 1e5 entries): the
+    # sparse kernels compile.
+    "sparse-mid": """
+rng = np.random.default_rng(0)
+X = sp.random(2000, 10000, density=0.003, random_state=0, format="csc")
+y = X[:, :10].toarray().sum(axis=1) + 0.1 * rng.standard_normal(2000)
+""",
     "sparse-large": """
 rng = np.random.default_rng(0)
 X = sp.random(10000, 20000, density=0.01, random_state=0, format="csc")
@@ -150,6 +157,12 @@ CASES = (
         "Lasso dense 2000x1000 (2e6 entries)",
         DATA["dense-large"],
         "skreg.Lasso(alpha=0.05).fit(X, y)",
+        1.5,
+    ),
+    Case(
+        "Lasso CSC 2000x10000 (6e4 entries)",
+        DATA["sparse-mid"],
+        "skreg.Lasso(alpha=0.001).fit(X, y)",
         1.5,
     ),
     Case(

@@ -296,6 +296,13 @@ def _may_start_quickly(key, entries):
         return not entry["engine"] and entry["rent"] < QUICK_START_RENT
 
 
+def starts_quickly(problem_type, dtype, penalty_factors):
+    """Whether fits of this family may still start quickly (their engine
+    not in use, its rent not paid): a layout then avoids compiling kernels
+    that only the engine's fits would amortize."""
+    return _may_start_quickly(family_key(problem_type, dtype, penalty_factors), 0)
+
+
 def densifies(problem_type, dtype, penalty_factors, n_samples, n_features):
     """Whether a quick start of sparse data solves it dense: where the
     family ``problem_type`` (``SparseProblem``) would start quickly and ``X``

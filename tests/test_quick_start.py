@@ -389,3 +389,38 @@ def test_interpreted_kernels_run_their_helpers_as_python():
 def test_scikit_learns_checks_pass_on_a_quick_start(ledger):
     check_estimator(skreg.Lasso())
     assert not any(entry["engine"] for entry in ledger.entries.values())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_quick_starts_sum_sparse_columns_with_scipy(
+    ledger, monkeypatch, dtype, weighted
+):
+    """A sparse layout built for quick starts sums its columns with scipy
+    (no kernel to compile), to the kernel's values; once the family uses the
+    engine, with the kernel."""
+    from skreg.linear_model import _layouts
+
+    X = sp.random(60, 40, density=0.2, format="csc", random_state=0, dtype=dtype)
+    X = sp.csc_matrix(X.toarray() * (np.arange(40) != 7))  # an empty column
+    rng = np.random.default_rng(0)
+    sample_weight = (rng.uniform(0.5, 2.0, 60) if weighted else np.ones(60)).astype(
+        dtype
+    )
+    kernel_sums = _layouts.column_sums(X, sample_weight, weighted)
+    scipy_sums = _layouts.column_sums(X, sample_weight, weighted, compiled=False)
+    for ours, reference in zip(scipy_sums, kernel_sums, strict=True):
+        assert ours.dtype == np.float64
+        np.testing.assert_allclose(
+            ours, reference, rtol=1e-6 if dtype == np.float32 else 1e-13
+        )
+    calls = []
+    monkeypatch.setattr(
+        _layouts, "sparse_column_sums", lambda *args: calls.append(args)
+    )
+    y = rng.standard_normal(60)
+    _layouts.SparseLayout(X, y, sample_weight, np.zeros(40))
+    assert calls == []
+    ledger.entry(f"SparseProblem-{np.dtype(dtype)}-ones")["engine"] = True
+    _layouts.SparseLayout(X, y, sample_weight, np.zeros(40))  # (stubbed) kernel
+    assert len(calls) == 1

@@ -21,7 +21,7 @@ from skreg._kernels.problems import (
     penalty_weights,
     sparse_column_sums,
 )
-from skreg._quick_start import start_quickly
+from skreg._quick_start import start_quickly, starts_quickly
 
 # SparseLayout densifies the columns of a Gram block whose product costs at
 # most this many multiply-adds (n_samples * |F|^2), well under a millisecond.
@@ -119,10 +119,25 @@ class GramLayout:
         return (self.problem.gram[support].T @ w[support],)
 
 
-def column_sums(X, sample_weight, weighted):
+def column_sums(X, sample_weight, weighted, compiled=True):
     """``(sum_i sw_i X_ij, sum_i sw_i X_ij^2)`` of CSC ``X``'s stored entries,
     float64 (:func:`~skreg._kernels.problems.sparse_column_sums`); with
-    ``weighted`` False, ``sample_weight`` is not read."""
+    ``weighted`` False, ``sample_weight`` is not read.
+
+    ``compiled=False``: by scipy's products instead, for a fit that starts
+    quickly (:mod:`skreg._quick_start`), which would otherwise compile the
+    kernel (0.22 s of a first sparse fit's compilation); they take about
+    twice its time (2e6 entries: 6.6 ms against 3.1 ms).
+    """
+    if not compiled:
+        weights = sample_weight.astype(np.float64) if weighted else None
+        if weights is None:
+            weights = np.ones(X.shape[0])
+        squares = type(X)((X.data * X.data, X.indices, X.indptr), shape=X.shape)
+        return (
+            np.asarray(X.T @ weights, dtype=np.float64),
+            np.asarray(squares.T @ weights, dtype=np.float64),
+        )
     n_features = X.shape[1]
     col_wsum, col_wsq = np.empty(n_features), np.empty(n_features)
     sparse_column_sums(
@@ -147,7 +162,8 @@ class SparseLayout:
         self.n_samples, self.n_features = X.shape
         weighted = bool(np.any(sample_weight != 1))
         x_mean = np.ascontiguousarray(x_mean, dtype=dtype)
-        col_wsum, col_wsq = column_sums(X, sample_weight, weighted)
+        quickly = starts_quickly(SparseProblem, dtype, penalty_factor is not None)
+        col_wsum, col_wsq = column_sums(X, sample_weight, weighted, not quickly)
         total = float(sample_weight.sum())
         norms = col_wsq - 2 * x_mean * col_wsum + x_mean.astype(np.float64) ** 2 * total
         self.col_norms2 = np.maximum(norms, 0).astype(dtype)
