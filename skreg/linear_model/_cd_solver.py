@@ -46,7 +46,11 @@ from skreg._quick_start import (
     quick_start_budget,
     use_the_engine,
 )
-from skreg.linear_model._strategy import cold_sweep, continuation_penalties
+from skreg.linear_model._strategy import (
+    cold_sweep,
+    continuation_penalties,
+    plain_suits,
+)
 from skreg.linear_model._support_newton import support_newton_steps
 
 # Below this many features skreg runs scikit-learn's own algorithm (cyclic CD
@@ -414,12 +418,14 @@ def warn_if_unconverged(gap, tol_scaled, l1, n_iter, max_iter, tol, stacklevel):
 
 def uses_working_set(layout, l1, random):
     """Whether :func:`solve_enet` picks working sets by default (not for a
-    quick start: :mod:`skreg._quick_start`)."""
+    quick start, :mod:`skreg._quick_start`, nor where plain CD suits the
+    design, :func:`~skreg.linear_model._strategy.plain_suits`)."""
     return (
         l1 > 0
         and not random
         and layout.n_features >= WORKING_SET_MIN_FEATURES
         and not quick_start(layout)
+        and not plain_suits(layout)
     )
 
 

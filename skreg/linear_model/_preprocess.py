@@ -215,7 +215,9 @@ def make_layouts(
         densified_layout,
     )
     from skreg.linear_model._strategy import (
+        COLD_SWEEP_MAX_COUPLING,
         GRAM_IF_SMALL_ALPHA,
+        coupling_of,
         gram_pays,
         resolve_precompute,
     )
@@ -262,11 +264,22 @@ def make_layouts(
             for k in range(y_work.shape[1])
         ]
     precompute = resolve_precompute(precompute, n_samples, n_features, False)
+    design_coupling = None
     if isinstance(precompute, str) and precompute == GRAM_IF_SMALL_ALPHA:
         # X'y of the centered problem: an uncentered X times a centered y is
         # that too.  Kept for the Gram layout.
         Xy = X_work.T @ y_work if Xy is None else Xy
         precompute = gram_pays(n_features, _alpha_ratio(Xy, l1, penalty_factor))
+        if precompute and l1 is not None:
+            # A single fit: not on weakly coupled designs (plain_suits).
+            offset = 0.0 if centered else np.asarray(X_offset)
+
+            def block(features):
+                columns = X_work[:, features] - (0.0 if centered else offset[features])
+                return columns.T @ columns
+
+            design_coupling = coupling_of(Xy, block)
+            precompute = design_coupling >= COLD_SWEEP_MAX_COUPLING
     x_mean = norms2 = raw_gram = None
     if not centered:
         X_offset = np.ascontiguousarray(X_offset, dtype=dtype)
@@ -280,10 +293,14 @@ def make_layouts(
             X_work = np.asfortranarray(X_work - X_offset)
             raw_gram = None
     if precompute is False or precompute is None:
-        return [
+        layouts = [
             DenseLayout(X_work, np.ascontiguousarray(y_work[:, k]), penalty_factor)
             for k in range(y_work.shape[1])
         ]
+        if design_coupling is not None:
+            for layout in layouts:
+                layout._coupling = design_coupling  # (see _strategy.coupling)
+        return layouts
     if Xy is None:
         Xy = X_work.T @ y_work
     Xy = np.asarray(Xy, dtype=dtype).reshape(n_features, -1)

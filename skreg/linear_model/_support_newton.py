@@ -32,7 +32,7 @@ import numpy as np
 
 from skreg._kernels.newton import gram_newton_steps, newton_steps
 from skreg._kernels.problems import GramProblem
-from skreg.linear_model._layouts import GramLayout
+from skreg.linear_model._layouts import DenseLayout, GramLayout
 
 # Features with a penalty factor of 0 have no kink: they may change sign.
 _NO_KINK = 0.0
@@ -117,8 +117,9 @@ def _gram_newton_steps(problem, state, coef, support, factor, l1, l2, positive,
 def compile_newton_steps():
     """Run :func:`~skreg._kernels.newton.newton_steps` and
     :func:`~skreg._kernels.newton.gram_newton_steps` (for float64 and
-    float32 Gram matrices) once on a tiny problem: their specializations
-    compiled (or loaded from the cache)."""
+    float32 Gram matrices) once on a tiny problem, and the dense layout's
+    restart after a step: their specializations compiled (or loaded from the
+    cache)."""
     size = 2
     newton_steps(
         np.eye(size), np.ones(size), np.ones(size), np.ones(size, dtype=bool), 1,
@@ -128,6 +129,10 @@ def compile_newton_steps():
         layout = GramLayout(np.eye(size, dtype=dtype), np.ones(size, dtype=dtype), 2.0)
         coef = np.ones(size, dtype=dtype)
         support_newton_steps(layout, layout.start(coef), coef, 0.5, 0.0, False, 1)
+        # Plain CD on tall dense data (_strategy.plain_suits) takes its steps
+        # on the dense layout, which restarts from the stepped coefficients.
+        dense = DenseLayout(np.asfortranarray(np.eye(size, dtype=dtype)), coef.copy())
+        dense.start(coef)
 
 
 def _newton_work(size):

@@ -248,3 +248,52 @@ def test_gram_centers_implicitly_without_copying_x(force_mode, offset):
     )
     _assert_same(models, rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(X, X_before)
+
+
+def _tall_layout(X, y, alpha, fit_intercept=True):
+    """The layout of a single ``Lasso(alpha)`` fit on ``(X, y)``."""
+    n_samples = X.shape[0]
+    # As Lasso.fit: unweighted float64 X left uncentered for the Gram layout.
+    X_work, y_work, x_offset, _ = center_and_weight(
+        X, y, None, fit_intercept, center_dense=False
+    )
+    (layout,) = make_layouts(
+        X_work, y_work[:, None], None, x_offset, False, centered=False,
+        l1=alpha * n_samples,
+    )  # fmt: skip
+    return layout
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_weakly_coupled_tall_designs_are_solved_by_plain_cd(fit_intercept):
+    """Where the Gram matrix would pay by the alpha, a tall design whose
+    entering features are weakly coupled (iid columns) gets residual updates
+    and plain CD (``plain_suits``); a correlated one (shared factor, as
+    ``_design``) keeps the Gram matrix and working sets."""
+    from skreg.linear_model._cd_solver import uses_working_set
+
+    rng = np.random.RandomState(0)
+    # (A common offset couples the columns of a fit without intercept.)
+    X = rng.randn(1200, 300) + (2.0 if fit_intercept else 0.0)
+    y = X[:, :10].sum(axis=1) + rng.randn(1200)
+    alpha = 1e-4 * np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / 1200
+    iid = _tall_layout(X, y, alpha, fit_intercept)
+    assert isinstance(iid, DenseLayout)
+    assert _strategy.coupling(iid) < _strategy.COLD_SWEEP_MAX_COUPLING
+    assert _strategy.plain_suits(iid) and not uses_working_set(iid, 1.0, False)
+    X_shared, y_shared = _design(n_samples=1200, n_features=300)
+    shared = _tall_layout(X_shared, y_shared, alpha, fit_intercept)
+    assert isinstance(shared, GramLayout)
+
+
+def test_plain_cd_on_a_weakly_coupled_tall_design_agrees_with_scikit_learn():
+    from sklearn.linear_model import Lasso as SkLasso
+
+    rng = np.random.RandomState(1)
+    X = rng.randn(900, 250)
+    y = X[:, :20] @ rng.randn(20) + rng.randn(900)
+    alpha = 3e-3 * np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / 900
+    ours = skreg.Lasso(alpha=alpha, tol=1e-10, max_iter=10_000).fit(X, y)
+    theirs = SkLasso(alpha=alpha, tol=1e-10, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=0, atol=1e-8)
+    assert ours.n_iter_ == theirs.n_iter_  # the same algorithm
