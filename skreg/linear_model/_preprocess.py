@@ -220,6 +220,7 @@ def make_layouts(
         coupling_of,
         gram_pays,
         resolve_precompute,
+        weakly_coupled_tall_shape,
     )
 
     dtype = X_work.dtype
@@ -270,7 +271,7 @@ def make_layouts(
         # that too.  Kept for the Gram layout.
         Xy = X_work.T @ y_work if Xy is None else Xy
         precompute = gram_pays(n_features, _alpha_ratio(Xy, l1, penalty_factor))
-        if precompute and l1 is not None:
+        if precompute and l1 is not None and weakly_coupled_tall_shape(*X_work.shape):
             # A single fit: not on weakly coupled designs (plain_suits).
             offset = 0.0 if centered else np.asarray(X_offset)
 

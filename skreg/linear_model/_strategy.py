@@ -117,6 +117,11 @@ def gram_pays(n_features, alpha_ratio):
 # 12).
 COLD_SWEEP_MAX_COUPLING = 0.2
 COUPLING_FEATURES = 20
+# plain_suits applies from this many features: below, covariance mode runs
+# plain CD on a Gram matrix that costs little (AR(1) 0.5 10000x50 at
+# alpha_max / 10 .. / 300: 2.2-2.3 ms in covariance mode, 3.1-4.2 ms by plain
+# CD on the residual, scikit-learn 2.9-3.9 ms).
+PLAIN_MIN_FEATURES = 200
 
 
 def cold_sweep(layout):
@@ -182,7 +187,8 @@ def coupling_of(xty, gram_block):
 def plain_suits(layout):
     """Solve a single fit on ``layout`` by plain CD, residual updates, no
     working sets: tall dense data (where covariance mode is considered,
-    :func:`resolve_precompute`) whose entering features are weakly coupled
+    :func:`resolve_precompute`) of ``PLAIN_MIN_FEATURES`` features or more
+    whose entering features are weakly coupled
     (:func:`coupling`).  There coordinate descent converges in a few tens of
     sweeps, and the Gram matrix or the working sets cost more than they
     save: on iid and AR(1) 0.5 designs of 1000x400 to 5000x500 at
@@ -195,9 +201,17 @@ def plain_suits(layout):
     (0.35x) -> 1.22x (0.82x) on its check grid."""
     return (
         isinstance(layout.problem, DenseProblem)
-        and layout.n_features <= AUTO_GRAM_MAX_FEATURES
-        and layout.n_samples >= AUTO_GRAM_MIN_RATIO * layout.n_features
+        and weakly_coupled_tall_shape(layout.n_samples, layout.n_features)
         and coupling(layout) < COLD_SWEEP_MAX_COUPLING
+    )
+
+
+def weakly_coupled_tall_shape(n_samples, n_features):
+    """Whether a dense design of this shape is one :func:`plain_suits`
+    considers (its coupling decides)."""
+    return (
+        PLAIN_MIN_FEATURES <= n_features <= AUTO_GRAM_MAX_FEATURES
+        and n_samples >= AUTO_GRAM_MIN_RATIO * n_features
     )
 
 
