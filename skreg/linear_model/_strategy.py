@@ -197,8 +197,9 @@ def plain_suits(layout):
     ms); at ``/ 10`` working sets were up to 1.4x faster than plain CD,
     which kept scikit-learn's speed.  ``python
     benchmarks/bench_gram_strategy.py --quick``, scikit-learn's time over
-    skreg's: 1.68x (worst 0.45x) -> 1.87x (0.87x) on its choose grid, 1.10x
-    (0.35x) -> 1.22x (0.82x) on its check grid."""
+    skreg's: 1.68x (worst 0.45x) -> 2.01x (0.92x) on its choose grid, 1.10x
+    (0.35x) -> 1.25x (0.84x) on its check grid (with the dense cold sweep,
+    :func:`cold_sweep`, in both runs' later commit)."""
     return (
         isinstance(layout.problem, DenseProblem)
         and weakly_coupled_tall_shape(layout.n_samples, layout.n_features)
