@@ -198,8 +198,8 @@ def plain_suits(layout):
     which kept scikit-learn's speed.  ``python
     benchmarks/bench_gram_strategy.py --quick``, scikit-learn's time over
     skreg's: 1.68x (worst 0.45x) -> 2.01x (0.92x) on its choose grid, 1.10x
-    (0.35x) -> 1.25x (0.84x) on its check grid (with the dense cold sweep,
-    :func:`cold_sweep`, in both runs' later commit)."""
+    (0.35x) -> 1.25x (0.84x) on its check grid; the later run also has the
+    dense cold sweep (:func:`cold_sweep`)."""
     return (
         isinstance(layout.problem, DenseProblem)
         and weakly_coupled_tall_shape(layout.n_samples, layout.n_features)
