@@ -13,8 +13,9 @@ this times ``Lasso(alpha).fit`` at default settings (``tol=1e-4``) in each
 mode, forced, and at the rule, against scikit-learn's ``Lasso``:
 
 - ``gram``: always the complete matrix;
-- ``residual``: never;
-- ``rule``: skreg's choice.
+- ``residual``: never (working sets from 200 features);
+- ``rule``: skreg's choice, which the last column names (``plain``: plain
+  CD on the residual, ``skreg.linear_model._strategy.plain_suits``).
 
 Two grids of problems: ``choose`` (the one the ratio was read from: AR(1)
 0.5 and 0.9, equicorrelated 0.7; 1000x300 .. 10000x1000; alpha_max / 10, /
@@ -116,6 +117,7 @@ def run_grid(name, quick, log=print):
         shapes = QUICK[name]
     rows = []
     gram_pays = _strategy.gram_pays
+    considered = _strategy.weakly_coupled_tall_shape
     try:
         for n_samples, n_features in shapes:
             for design, make in designs:
@@ -131,15 +133,24 @@ def run_grid(name, quick, log=print):
                         )
                     }
                     for mode, forced in MODES.items():
+                        # A forced mode is the matrix or residual updates with
+                        # working sets, as before plain_suits; the rule is
+                        # skreg's own choice.
                         _strategy.gram_pays = (
                             gram_pays
                             if forced is None
                             else (lambda n, ratio, forced=forced: forced)
                         )
+                        _strategy.weakly_coupled_tall_shape = (
+                            considered
+                            if forced is None
+                            else (lambda n_samples, n_features: False)
+                        )
                         skreg.Lasso(alpha=alpha).fit(X, y)  # compiled, warm
                         row[mode] = fit_ms(skreg.Lasso, alpha, X, y, repeats)
                     _strategy.gram_pays = gram_pays
-                    chose = "gram" if gram_pays(n_features, divisor) else "residual"
+                    _strategy.weakly_coupled_tall_shape = considered
+                    chose = skreg_choice(X, y, alpha)
                     rows.append(row)
                     cells = " ".join(f"{key} {value:.1f}" for key, value in row.items())
                     log(
@@ -148,7 +159,27 @@ def run_grid(name, quick, log=print):
                     )
     finally:
         _strategy.gram_pays = gram_pays
+        _strategy.weakly_coupled_tall_shape = considered
     return rows
+
+
+def skreg_choice(X, y, alpha):
+    """What ``Lasso(alpha).fit(X, y)`` solves by: ``gram``, ``residual``
+    (working sets) or ``plain`` (plain CD on the residual,
+    ``_strategy.plain_suits``)."""
+    from skreg.linear_model._layouts import GramLayout
+    from skreg.linear_model._preprocess import center_and_weight, make_layouts
+
+    X_work, y_work, x_offset, _ = center_and_weight(
+        X, y, None, True, center_dense=False
+    )
+    l1 = alpha * X.shape[0]
+    (layout,) = make_layouts(
+        X_work, y_work[:, None], None, x_offset, False, centered=False, l1=l1
+    )
+    if isinstance(layout, GramLayout):
+        return "gram"
+    return "plain" if _strategy.plain_suits(layout, l1) else "residual"
 
 
 def summary(rows, log=print):

@@ -266,7 +266,9 @@ def solve_enet(
                 positive=positive, screening=screening, warn=warn,
             )  # fmt: skip
     if by_default:
-        working_set = uses_working_set(layout, l1, random)
+        working_set = uses_working_set(layout, l1, random) and not (
+            single_fit and plain_suits(layout, l1)
+        )
     if by_default and working_set and single_fit and not np.any(coef):
         penalties = continuation_penalties(layout, l1, l2)
         if penalties is not None:
@@ -418,14 +420,13 @@ def warn_if_unconverged(gap, tol_scaled, l1, n_iter, max_iter, tol, stacklevel):
 
 def uses_working_set(layout, l1, random):
     """Whether :func:`solve_enet` picks working sets by default (not for a
-    quick start, :mod:`skreg._quick_start`, nor where plain CD suits the
-    design, :func:`~skreg.linear_model._strategy.plain_suits`)."""
+    quick start: :mod:`skreg._quick_start`; a single fit also not where plain
+    CD suits the design, :func:`~skreg.linear_model._strategy.plain_suits`)."""
     return (
         l1 > 0
         and not random
         and layout.n_features >= WORKING_SET_MIN_FEATURES
         and not quick_start(layout)
-        and not plain_suits(layout)
     )
 
 

@@ -280,7 +280,12 @@ def test_weakly_coupled_tall_designs_are_solved_by_plain_cd(fit_intercept):
     iid = _tall_layout(X, y, alpha, fit_intercept)
     assert isinstance(iid, DenseLayout)
     assert _strategy.coupling(iid) < _strategy.COLD_SWEEP_MAX_COUPLING
-    assert _strategy.plain_suits(iid) and not uses_working_set(iid, 1.0, False)
+    l1 = alpha * 1200
+    assert _strategy.plain_suits(iid, l1) and uses_working_set(iid, l1, False)
+    # Near alpha_max (where the Gram matrix would not pay) working sets stay.
+    assert not _strategy.plain_suits(
+        iid, 0.5 * np.abs(iid.correlations_at_zero()).max()
+    )
     X_shared, y_shared = _design(n_samples=1200, n_features=300)
     shared = _tall_layout(X_shared, y_shared, alpha, fit_intercept)
     assert isinstance(shared, GramLayout)
