@@ -197,8 +197,8 @@ def plain_suits(layout, l1):
     ms); at ``/ 10`` working sets were up to 1.4x faster than plain CD,
     which kept scikit-learn's speed.  ``python
     benchmarks/bench_gram_strategy.py --quick``, scikit-learn's time over
-    skreg's: 1.68x (worst 0.45x) -> 2.01x (0.92x) on its choose grid, 1.10x
-    (0.35x) -> 1.25x (0.84x) on its check grid; the later run also has the
+    skreg's: 1.68x (worst 0.45x) -> 1.89x (0.92x) on its choose grid, 1.10x
+    (0.35x) -> 1.27x (0.83x) on its check grid; the later run also has the
     dense cold sweep (:func:`cold_sweep`)."""
     if not (
         isinstance(layout.problem, DenseProblem)
