@@ -299,8 +299,12 @@ def make_layouts(
             for k in range(y_work.shape[1])
         ]
         if design_coupling is not None:
-            for layout in layouts:
-                layout._coupling = design_coupling  # (see _strategy.coupling)
+            # What the strategy read to decide, kept for plain_suits (no
+            # second X'y pass; see _strategy.coupling).
+            xty = np.asarray(Xy, dtype=np.float64).reshape(n_features, -1)
+            for k, layout in enumerate(layouts):
+                layout._coupling = design_coupling
+                layout._xty = xty[:, k]
         return layouts
     if Xy is None:
         Xy = X_work.T @ y_work

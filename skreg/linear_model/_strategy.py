@@ -216,7 +216,8 @@ def plain_suits(layout, l1):
 
 
 def _correlations_at_zero(layout):
-    """``layout.correlations_at_zero()``, computed once per layout."""
+    """``layout.correlations_at_zero()``, computed once per layout (or kept
+    by ``make_layouts``, which computed it to choose the layout)."""
     xty = getattr(layout, "_xty", None)
     if xty is None:
         xty = layout._xty = layout.correlations_at_zero()
@@ -258,7 +259,7 @@ def continuation_penalties(layout, l1, l2):
     largest = float(norms2.max()) if norms2.size else 0.0
     if not np.sqrt(largest * layout.y_norm2) >= CONTINUATION_MIN_RATIO * l1:
         return None
-    ratio = _alpha_ratio(layout.correlations_at_zero(), l1, factor)
+    ratio = _alpha_ratio(_correlations_at_zero(layout), l1, factor)
     if not ratio >= CONTINUATION_MIN_RATIO:  # (nan: no penalized correlation)
         return None
     n_steps = int(np.ceil(CONTINUATION_PER_DECADE * np.log10(ratio)))

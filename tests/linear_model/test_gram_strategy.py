@@ -279,6 +279,8 @@ def test_weakly_coupled_tall_designs_are_solved_by_plain_cd(fit_intercept):
     alpha = 1e-4 * np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / 1200
     iid = _tall_layout(X, y, alpha, fit_intercept)
     assert isinstance(iid, DenseLayout)
+    # The X'y that chose the layout is kept for the solver, and is its own.
+    np.testing.assert_allclose(iid._xty, iid.correlations_at_zero(), rtol=1e-10)
     assert _strategy.coupling(iid) < _strategy.COLD_SWEEP_MAX_COUPLING
     l1 = alpha * 1200
     assert _strategy.plain_suits(iid, l1) and uses_working_set(iid, l1, False)
