@@ -424,3 +424,21 @@ def test_quick_starts_sum_sparse_columns_with_scipy(
     ledger.entry(f"SparseProblem-{np.dtype(dtype)}-ones")["engine"] = True
     _layouts.SparseLayout(X, y, sample_weight, np.zeros(40))  # (stubbed) kernel
     assert len(calls) == 1
+
+
+def test_quick_starts_compile_no_screening(ledger, kernels):
+    """A quick start passes ``screen_here=None`` to plain CD's budget, so
+    that gap-safe screening (and the layout's move it makes) compiles into
+    no first fit; the engine's plain CD still screens (a bool)."""
+    if _numba.numba.config.DISABLE_JIT:
+        pytest.skip("nothing is compiled")
+    X = sp.random(150, 90, density=0.1, random_state=3, format="csc")
+    y = X[:, :5] @ np.ones(5) + 0.01 * np.arange(150)
+    # More entries than a quick start densifies: the sparse layout.
+    X = sp.hstack([X, sp.random(150, 900, density=0.01, random_state=4)]).tocsc()
+    skreg.Lasso(alpha=0.001).fit(X, y)
+    assert kernels["quick"] > 0
+    screen_types = {
+        str(signature[12]) for signature in cd_plain.plain_budget.dispatcher.signatures
+    }
+    assert "none" in screen_types

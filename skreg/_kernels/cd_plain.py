@@ -281,11 +281,11 @@ def plain_budget(
     single fit does not need).  Otherwise sweeps over the active
     features (gap-safe screened when ``screen_here``) until the largest
     update is within ``tol`` of the largest coefficient, then a full gap,
-    until it meets the target.  ``active`` (intp, ``n_features``) is work
-    space.  Returns ``(gap, dual norm, primal, sweeps, first gap)`` as
-    ``strong_budget`` does.  A kernel of its own, so that a first fit run
-    by the interpreted driver compiles it and no more
-    (:mod:`skreg._quick_start`).
+    until it meets the target; ``screen_here`` None: no screening, compiled
+    away.  ``active`` (intp, ``n_features``) is work space.  Returns
+    ``(gap, dual norm, primal, sweeps, first gap)`` as ``strong_budget``
+    does.  A kernel of its own, so that a first fit run by the interpreted
+    driver compiles it and no more (:mod:`skreg._quick_start`).
     """
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2
@@ -303,7 +303,7 @@ def plain_budget(
         if col_norms2[j] != 0:
             active[n_active] = j
             n_active += 1
-    if screen_here:
+    if screen_here is not None and screen_here:
         n_active = screen(
             problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2
         )
@@ -319,7 +319,7 @@ def plain_budget(
             )  # fmt: skip
             if gap <= gap_target(tol_scaled, primal, path_gap):
                 break
-            if screen_here:
+            if screen_here is not None and screen_here:
                 n_active = screen(
                     problem, state, w, active, n_active, xtr, dual_norm, gap, l1, l2
                 )
