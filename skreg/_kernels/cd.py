@@ -14,8 +14,6 @@ weighted code (numba prunes a branch on ``is None`` of an argument before
 typing, and the helpers of :mod:`skreg._kernels.penalty` branch on the type).
 """
 
-import numpy as np
-
 from skreg._kernels.penalty import factor_of, factor_times
 from skreg._kernels.prox import enet_coordinate_update
 from skreg._numba import FASTMATH_GATHER, inner_kernel, njit
@@ -134,21 +132,21 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
         odd = l1 - l1
         if weighted:
             for p in range(start, end):
-                i = np.uintp(indices[p])
+                i = indices[p]
                 even += sample_weight[i] * data[p] * raw_residual[i]
         else:
             # Two sums: one makes each addition wait for the last.  Row
-            # indices as unsigned: numba wraps a negative signed index around
-            # (a compare and a select per entry); CSC indices are never
-            # negative.  Both together: 90 -> 49 us a pass of X'r on
-            # 2000x5000 at density 5e-3 (issue 12).
+            # indices unsigned (SparseProblem): numba wraps a negative signed
+            # index around (a compare and a select per entry).  Both
+            # together: 90 -> 49 us a pass of X'r on 2000x5000 at density
+            # 5e-3 (issue 12).
             p = start
             while p + 1 < end:
-                even += data[p] * raw_residual[np.uintp(indices[p])]
-                odd += data[p + 1] * raw_residual[np.uintp(indices[p + 1])]
+                even += data[p] * raw_residual[indices[p]]
+                odd += data[p + 1] * raw_residual[indices[p + 1]]
                 p += 2
             if p < end:
-                even += data[p] * raw_residual[np.uintp(indices[p])]
+                even += data[p] * raw_residual[indices[p]]
         correlation = even + odd
         if centered:  # else x_mean = 0 and shift[0] = 0: a term of zero
             correlation += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
@@ -161,7 +159,7 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
         if new_w_j != w_j:
             step = new_w_j - w_j
             for p in range(start, end):
-                raw_residual[np.uintp(indices[p])] -= step * data[p]
+                raw_residual[indices[p]] -= step * data[p]
             shift[0] += step * x_mean[j]
             shift[1] -= step * (col_wsum[j] - x_mean[j] * total_weight)
             w[j] = new_w_j

@@ -25,8 +25,6 @@ before each gap (:func:`skreg._kernels.cd_plain.fit_unpenalized`), so both
 terms are then at rounding level and the gap certifies the full problem.
 """
 
-import numpy as np
-
 from skreg._kernels.penalty import factor_of, factor_times
 from skreg._numba import FASTMATH_GATHER, inner_kernel
 
@@ -182,17 +180,17 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
         odd = zero
         if weighted:
             for p in range(start, end):
-                i = np.uintp(indices[p])
+                i = indices[p]
                 even += sample_weight[i] * data[p] * raw_residual[i]
         else:
             # As in cd_sweep_sparse: two sums, unsigned row indices.
             p = start
             while p + 1 < end:
-                even += data[p] * raw_residual[np.uintp(indices[p])]
-                odd += data[p + 1] * raw_residual[np.uintp(indices[p + 1])]
+                even += data[p] * raw_residual[indices[p]]
+                odd += data[p + 1] * raw_residual[indices[p + 1]]
                 p += 2
             if p < end:
-                even += data[p] * raw_residual[np.uintp(indices[p])]
+                even += data[p] * raw_residual[indices[p]]
         acc = even + odd
         if problem.centered:
             acc += shift[0] * col_wsum[j] - x_mean[j] * shift[1]

@@ -69,7 +69,7 @@ class SparseProblem(NamedTuple):
     """
 
     data: np.ndarray
-    indices: np.ndarray
+    indices: np.ndarray  # unsigned: a view of scipy's (never negative)
     indptr: np.ndarray
     sample_weight: np.ndarray
     weighted: bool
