@@ -51,9 +51,17 @@ def cd_sweep_dense(X, residual, w, col_norms2, l1, l2, positive, order, penalty_
             w[j] = new_w_j
             # Only a coefficient that moved can raise the two maxima.
             delta = abs(new_w_j - w_j)
-            max_delta = max(max_delta, delta)
-            max_move = max(max_move, col_norms2[j] * delta * delta)
-        max_abs_w = max(max_abs_w, abs(new_w_j))
+            move = col_norms2[j] * delta * delta
+            # Comparisons, not max(): numba compiles its builtin as a function
+            # of its own for each caller's flags (issue 13).  As max(), NaN
+            # wins and stays.
+            if delta > max_delta or delta != delta:
+                max_delta = delta
+            if move > max_move or move != move:
+                max_move = move
+        size = abs(new_w_j)
+        if size > max_abs_w or size != size:
+            max_abs_w = size
     return max_delta, max_abs_w, max_move
 
 
@@ -92,9 +100,15 @@ def cd_sweep_gram(problem, state, w, l1, l2, positive, order):
             w[j] = new_w_j
             # Only a coefficient that moved can raise the two maxima.
             delta = abs(new_w_j - w_j)
-            max_delta = max(max_delta, delta)
-            max_move = max(max_move, col_norms2[j] * delta * delta)
-        max_abs_w = max(max_abs_w, abs(new_w_j))
+            move = col_norms2[j] * delta * delta
+            # Comparisons, not max(): see cd_sweep_dense.
+            if delta > max_delta or delta != delta:
+                max_delta = delta
+            if move > max_move or move != move:
+                max_move = move
+        size = abs(new_w_j)
+        if size > max_abs_w or size != size:
+            max_abs_w = size
     return max_delta, max_abs_w, max_move
 
 
@@ -165,9 +179,15 @@ def cd_sweep_sparse(problem, state, w, l1, l2, positive, order):
             w[j] = new_w_j
             # Only a coefficient that moved can raise the two maxima.
             delta = abs(new_w_j - w_j)
-            max_delta = max(max_delta, delta)
-            max_move = max(max_move, col_norms2[j] * delta * delta)
-        max_abs_w = max(max_abs_w, abs(new_w_j))
+            move = col_norms2[j] * delta * delta
+            # Comparisons, not max(): see cd_sweep_dense.
+            if delta > max_delta or delta != delta:
+                max_delta = delta
+            if move > max_move or move != move:
+                max_move = move
+        size = abs(new_w_j)
+        if size > max_abs_w or size != size:
+            max_abs_w = size
     return max_delta, max_abs_w, max_move
 
 

@@ -33,8 +33,14 @@ PATH_GAP_FLOOR = 1e-2
 @njit(inline="always")
 def gap_target(tol_scaled, primal, path_gap):
     """The gap a solve must reach: ``tol_scaled``, and on a path a relative one."""
+    # Comparisons, not min() and max(): see cd.cd_sweep_dense.
     if path_gap > 0:
-        return min(tol_scaled, max(path_gap * primal, PATH_GAP_FLOOR * tol_scaled))
+        relative = path_gap * primal
+        floor = PATH_GAP_FLOOR * tol_scaled
+        if floor > relative:
+            relative = floor
+        if relative < tol_scaled:
+            return relative
     return tol_scaled
 
 
