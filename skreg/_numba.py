@@ -315,19 +315,22 @@ def inner_kernel(*args, **kwargs):
     return decorate
 
 
-def inner_overload(func):
+def inner_overload(func, **kwargs):
     """``numba.extending.overload`` of ``func`` for a helper that only kernels call.
 
     Used as ``@inner_overload(func)`` on the function that returns the
     implementation for the argument types.  As for :func:`inner_kernel`, the
     implementation is compiled without a C-callable wrapper, and once per
     signature whichever kernel calls it (:func:`_share_inner_kernels`).  Its
-    floating-point flags are its caller's, as with numba's ``overload``.
+    floating-point flags are its caller's, as with numba's ``overload``,
+    unless keyword arguments set them (``fastmath=...``).
     """
+    options = {"no_cfunc_wrapper": True}
+    options.update(_flags_as_sets(kwargs))
 
     def decorate(overload_func):
         overload_func._skreg_inner_kernel = True
-        return overload(func, jit_options={"no_cfunc_wrapper": True})(overload_func)
+        return overload(func, jit_options=dict(options))(overload_func)
 
     return decorate
 

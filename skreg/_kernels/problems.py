@@ -33,7 +33,7 @@ from skreg._kernels.gap import (
     residual_stats_sparse,
 )
 from skreg._kernels.penalty import PenaltyWeights, factor_of, penalty_weights
-from skreg._numba import inner_kernel, inner_overload, njit
+from skreg._numba import FASTMATH_GATHER, inner_kernel, inner_overload, njit
 
 __all__ = ["PenaltyWeights", "factor_of", "penalty_weights"]  # re-exported
 
@@ -103,10 +103,6 @@ def _sweep_gram(problem, state, w, l1, l2, positive, order):
     return cd_sweep_gram(problem, state, w, l1, l2, positive, order)
 
 
-def _sweep_sparse(problem, state, w, l1, l2, positive, order):
-    return cd_sweep_sparse(problem, state, w, l1, l2, positive, order)
-
-
 def _stats_dense(problem, state, w, l2, subtract_l2, features, xtr):
     return residual_stats_dense(
         problem.X,
@@ -133,10 +129,6 @@ def _stats_gram(problem, state, w, l2, subtract_l2, features, xtr):
         xtr,
         factor_of(problem.penalty),
     )
-
-
-def _stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
-    return residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr)
 
 
 def _move_dense(problem, state, j, delta):
@@ -262,8 +254,8 @@ _OPERATIONS = {
         "copy_state": _copy_one,
     },
     SparseProblem: {
-        "sweep": _sweep_sparse,
-        "stats": _stats_sparse,
+        "sweep": cd_sweep_sparse,  # compiled directly (_DIRECT)
+        "stats": residual_stats_sparse,
         "move": _move_sparse,
         "residual": _residual_sparse,
         "stats_at": _stats_at_sparse,
@@ -323,9 +315,26 @@ def layout_assign_state(problem, state, source):
         target[:] = values
 
 
+# Operations done by a kernel that takes the operation's own arguments: their
+# overload compiles that kernel's code itself, with its floating-point flags
+# (FASTMATH_GATHER, both), not a wrapper calling it -- one compilation less
+# each in a first sparse fit (issue 13).
+_DIRECT = {(SparseProblem, "sweep"), (SparseProblem, "stats")}
+
+
 def _operation(problem_type, name):
     if isinstance(problem_type, types.BaseNamedTuple):
-        return _OPERATIONS[problem_type.instance_class][name]
+        layout = problem_type.instance_class
+        if (layout, name) not in _DIRECT:
+            return _OPERATIONS[layout][name]
+    return None
+
+
+def _direct(problem_type, name):
+    if isinstance(problem_type, types.BaseNamedTuple):
+        layout = problem_type.instance_class
+        if (layout, name) in _DIRECT:
+            return _OPERATIONS[layout][name].py_func
     return None
 
 
@@ -334,9 +343,19 @@ def _layout_sweep_compiled(problem, state, w, l1, l2, positive, order):
     return _operation(problem, "sweep")
 
 
+@inner_overload(layout_sweep, fastmath=FASTMATH_GATHER)
+def _layout_sweep_direct(problem, state, w, l1, l2, positive, order):
+    return _direct(problem, "sweep")
+
+
 @inner_overload(layout_stats)
 def _layout_stats_compiled(problem, state, w, l2, subtract_l2, features, xtr):
     return _operation(problem, "stats")
+
+
+@inner_overload(layout_stats, fastmath=FASTMATH_GATHER)
+def _layout_stats_direct(problem, state, w, l2, subtract_l2, features, xtr):
+    return _direct(problem, "stats")
 
 
 @inner_overload(layout_move)
