@@ -6,16 +6,18 @@ newer.  Everything else in skreg imports these names from this module.
 """
 
 import scipy.sparse as sp
-from sklearn import get_config
+from sklearn import config_context, get_config
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (
     Hidden,
     Interval,
+    InvalidParameterError,
     StrOptions,
-    validate_params,
+    validate_parameter_constraints,
 )
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_is_fitted,
     validate_data,
 )
@@ -34,14 +36,17 @@ except ImportError:  # pragma: no cover - depends on the installed version
 __all__ = [
     "Hidden",
     "Interval",
+    "InvalidParameterError",
     "StrOptions",
     "_align_api_if_sparse",
     "_check_sample_weight",
     "_fit_context",
+    "check_array",
     "check_is_fitted",
+    "config_context",
     "get_config",
     "validate_data",
-    "validate_params",
+    "validate_parameter_constraints",
 ]
 
 # Appended for skreg.neural_network: the MLPs accept ``n_iter_no_change=np.inf``

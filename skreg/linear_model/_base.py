@@ -4,10 +4,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 
-from skreg._sklearn import _align_api_if_sparse, check_is_fitted, validate_data
+from skreg._fast_validation import ParamsAtDefaultMixin, validate_data
+from skreg._sklearn import _align_api_if_sparse, check_is_fitted
 
 
-class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class LinearRegressorBase(
+    MultiOutputMixin, RegressorMixin, ParamsAtDefaultMixin, BaseEstimator
+):
     """``predict`` and ``sparse_coef_`` for fitted ``coef_`` and ``intercept_``."""
 
     def predict(self, X):

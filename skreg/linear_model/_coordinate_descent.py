@@ -8,12 +8,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_random_state
 
+from skreg._fast_validation import validate_data
 from skreg._sklearn import (
     Interval,
     StrOptions,
     _check_sample_weight,
     _fit_context,
-    validate_data,
 )
 from skreg._validation import check_non_negative_sample_weight, check_penalty_factor
 from skreg.linear_model._base import LinearRegressorBase

@@ -28,7 +28,8 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import check_consistent_length, check_random_state, check_scalar
 from sklearn.utils.validation import column_or_1d
 
-from skreg._sklearn import _check_sample_weight, _routing_enabled, validate_data
+from skreg._fast_validation import validate_data
+from skreg._sklearn import _check_sample_weight, _routing_enabled
 from skreg._validation import check_penalty_factor
 from skreg.linear_model._alpha_grid import alpha_grid
 from skreg.linear_model._path import PATH_GAP, enet_path, lasso_path, solve_path

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
 
+from skreg._fast_validation import ParamsAtDefaultMixin, validate_data
 from skreg._sklearn import (
     Hidden,
     Interval,
@@ -17,7 +18,6 @@ from skreg._sklearn import (
     _check_sample_weight,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
 from skreg._validation import check_non_negative_sample_weight, check_penalty_factor
 from skreg.linear_model._logistic_solver import logistic_path
@@ -86,7 +86,9 @@ def class_sample_weight(class_weight, classes, y, y_encoded, sample_weight):
     return sample_weight * weights[y_encoded]
 
 
-class LogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
+class LogisticRegression(
+    LinearClassifierMixin, SparseCoefMixin, ParamsAtDefaultMixin, BaseEstimator
+):
     """Logistic regression with L1, L2 and elastic-net penalties.
 
     Minimizes scikit-learn's objective::

@@ -21,6 +21,7 @@ from sklearn.utils.extmath import safe_sparse_dot, softmax
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.multiclass import check_classification_targets
 
+from skreg._fast_validation import validate_data
 from skreg._sklearn import (
     Hidden,
     Interval,
@@ -31,7 +32,6 @@ from skreg._sklearn import (
     _raise_for_params,
     _routing_enabled,
     process_routing,
-    validate_data,
 )
 from skreg._validation import check_non_negative_sample_weight
 from skreg.linear_model._logistic import LogisticRegression, class_sample_weight

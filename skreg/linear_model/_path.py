@@ -11,9 +11,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import check_array, check_consistent_length, check_random_state
+from sklearn.utils import check_consistent_length, check_random_state
 
-from skreg._sklearn import Hidden, Interval, StrOptions, validate_params
+from skreg._fast_validation import check_array, validate_params
+from skreg._sklearn import Hidden, Interval, StrOptions
 from skreg._validation import check_penalty_factor
 from skreg.linear_model._alpha_grid import alpha_grid
 from skreg.linear_model._preprocess import check_gram, make_layouts

@@ -12,6 +12,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 
+from skreg._fast_validation import ParamsAtDefaultMixin, validate_data
 from skreg._sklearn import (
     Interval,
     Options,
@@ -19,7 +20,6 @@ from skreg._sklearn import (
     _check_sample_weight,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
 from skreg._validation import check_non_negative_sample_weight
 from skreg.neural_network._lbfgs import fit_lbfgs
@@ -316,7 +316,7 @@ def _check_partial_fit_classes(est, classes):
     return False
 
 
-class _BaseMLP(BaseEstimator):
+class _BaseMLP(ParamsAtDefaultMixin, BaseEstimator):
     """Shared plumbing of the two estimators (not public)."""
 
     _parameter_constraints: dict = {
