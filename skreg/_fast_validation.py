@@ -11,7 +11,8 @@ here give the same results and the same errors:
   are not checked again: scikit-learn's own tests require every default to
   satisfy its constraints;
 - an input that is already what ``check_array`` would return (a float
-  ``np.ndarray`` of an accepted dtype and order, non-empty, finite) skips
+  ``np.ndarray`` of an accepted dtype and order, or a CSR or CSC matrix of
+  an accepted format, dtype and index type; non-empty and finite) skips
   ``check_array``; anything else, including every input that would fail,
   takes scikit-learn's path and gets its error.
 """
@@ -21,6 +22,7 @@ import inspect
 import re
 
 import numpy as np
+import scipy.sparse as sp
 
 from skreg import _sklearn
 from skreg._sklearn import (
@@ -62,19 +64,41 @@ def _accepted_dtype(dtype, accepted):
     return dtype == accepted
 
 
-def _is_clean(a, dtype, order, ndims=(2,)):
-    """Whether ``check_array`` would return ``a`` itself: a finite, non-empty
-    float ``np.ndarray`` with ``ndim`` in ``ndims``, of an accepted dtype and
-    order."""
+def _is_clean(a, params, ndims=(2,)):
+    """Whether ``check_array(a, **params)`` would return ``a`` itself: a
+    finite, non-empty float ``np.ndarray`` with ``ndim`` in ``ndims``, of an
+    accepted dtype and order, or such a CSR or CSC matrix."""
+    if sp.issparse(a):
+        return _is_clean_sparse(a, params)
     if type(a) is not np.ndarray or a.ndim not in ndims or 0 in a.shape:
         return False
-    if not _accepted_dtype(a.dtype, dtype):
+    if not _accepted_dtype(a.dtype, params.get("dtype", "numeric")):
         return False
+    order = params.get("order")
     if (order == "F" and not a.flags.f_contiguous) or (
         order == "C" and not a.flags.c_contiguous
     ):
         return False
     return _finite(a)
+
+
+def _is_clean_sparse(X, params):
+    """:func:`_is_clean` for a sparse ``X``: CSR or CSC in an accepted
+    format, with 32-bit indices unless large ones are accepted."""
+    accepted = params.get("accept_sparse", False)
+    if isinstance(accepted, str):
+        accepted = (accepted,)
+    if not isinstance(accepted, (list, tuple)) or X.format not in accepted:
+        return False
+    if X.format not in ("csr", "csc") or 0 in X.shape:
+        return False
+    if not _accepted_dtype(X.dtype, params.get("dtype", "numeric")):
+        return False
+    if not params.get("accept_large_sparse", True) and not (
+        X.indices.dtype == np.int32 and X.indptr.dtype == np.int32
+    ):
+        return False
+    return _finite(X.data)
 
 
 def _is_clean_y(y, n_samples, multi_output):
@@ -121,7 +145,7 @@ def validate_data(estimator, X="no_validation", y="no_validation", **params):
         params.keys() <= _CLEAN_DATA_KEYWORDS
         and not params.get("copy", False)
         and not (isinstance(X, str) or get_config()["array_api_dispatch"])
-        and _is_clean(X, params.get("dtype", "numeric"), params.get("order"))
+        and _is_clean(X, params)
         and (
             isinstance(y, str)
             or _is_clean_y(y, X.shape[0], params.get("multi_output", False))
@@ -155,7 +179,7 @@ def check_array(array, **params):
         params.keys() <= _CLEAN_ARRAY_KEYWORDS
         and not params.get("copy", False)
         and not get_config()["array_api_dispatch"]
-        and _is_clean(array, params.get("dtype", "numeric"), params.get("order"), ndims)
+        and _is_clean(array, params, ndims)
     ):
         return array
     return _sklearn.check_array(array, **params)
