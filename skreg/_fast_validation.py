@@ -1,11 +1,12 @@
 """scikit-learn's parameter and input validation, at a smaller fixed cost.
 
 A small fit pays scikit-learn's validation once per call: on a 50x10 Lasso
-that was most of the time (``_validate_params`` re-reads the constructor's
-signature each call and checks every parameter; ``check_array`` asks narwhals
-whether a NumPy array is a dataframe).  Users who fit many small models
-(grid searches, bootstraps, per-group fits) pay it each time.  The helpers
-here give the same results and the same errors:
+it was about half of the fit's 0.7 ms (``_validate_params`` re-reads the
+constructor's signature each call and checks every parameter;
+``check_array`` asks narwhals whether a NumPy array is a dataframe).
+Users who fit many small models (grid searches, bootstraps, per-group fits)
+pay it each time.  The helpers here give the same results and the same
+errors:
 
 - parameters still at their default (the very object the signature holds)
   are not checked again: scikit-learn's own tests require every default to
