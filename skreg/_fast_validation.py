@@ -152,11 +152,18 @@ def validate_data(estimator, X="no_validation", y="no_validation", **params):
             or _is_clean_y(y, X.shape[0], params.get("multi_output", False))
         )
     )
-    if clean:
+    if not clean:
+        return _sklearn.validate_data(estimator, X, y, **params)
+    reset = params.get("reset", True)
+    if hasattr(estimator, "feature_names_in_"):
         return _sklearn.validate_data(
-            estimator, X, y, reset=params.get("reset", True), skip_check_array=True
+            estimator, X, y, reset=reset, skip_check_array=True
         )
-    return _sklearn.validate_data(estimator, X, y, **params)
+    # An array has no feature names and the estimator none to compare them
+    # with: scikit-learn's check of the names would do nothing (it asks
+    # narwhals whether X is a dataframe: 20-30 us of a 0.4 ms fit).
+    _sklearn._check_n_features(estimator, X, reset=reset)
+    return X if isinstance(y, str) else (X, y)
 
 
 def check_array(array, **params):

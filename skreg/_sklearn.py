@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from sklearn.utils.validation import (
+    _check_n_features,
     _check_sample_weight,
     check_array,
     check_is_fitted,
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidParameterError",
     "StrOptions",
     "_align_api_if_sparse",
+    "_check_n_features",
     "_check_sample_weight",
     "_fit_context",
     "check_array",

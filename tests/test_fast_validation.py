@@ -173,6 +173,24 @@ def test_validate_data_predict_as_sklearn(x_case):
         _assert_same_outcome(ours, theirs)
 
 
+@pytest.mark.parametrize("reset", [True, False])
+@pytest.mark.parametrize("x_case", ["F float64", "csc", "C float64"])
+def test_validate_data_after_a_fit_with_feature_names(x_case, reset):
+    """An array after a dataframe: scikit-learn's warning, or the names
+    dropped on reset, as scikit-learn does."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(_x(), columns=["a", "b", "c"])
+    ours_estimator = Lasso().fit(frame, RNG.standard_normal(N))
+    their_estimator = Lasso().fit(frame, RNG.standard_normal(N))
+    X = X_CASES[x_case]
+    params = dict(accept_sparse="csc", reset=reset)
+    ours = _outcome(lambda: fast.validate_data(ours_estimator, X, **params))
+    theirs = _outcome(lambda: sklearn_validate_data(their_estimator, X, **params))
+    _assert_same_outcome(ours, theirs)
+    assert hasattr(ours_estimator, "feature_names_in_") == (not reset)
+    assert hasattr(their_estimator, "feature_names_in_") == (not reset)
+
+
 def test_validate_data_returns_clean_arrays_themselves():
     """The fast path returns the caller's arrays, unchanged and not copied."""
     for X in (_x(), sp.csc_matrix(_x())):
@@ -196,8 +214,13 @@ def test_validate_data_takes_the_fast_path(monkeypatch):
     for case in ("F float64", "csc", "C float64", "csr"):
         fast.validate_data(Lasso(), X_CASES[case], Y_CASES["float64"],
                            **CALLS["lasso"])  # fmt: skip
-    # Lasso asks for F order and CSC: C order and CSR are converted.
-    assert calls == [True, True, False, False]
+    # Lasso asks for F order and CSC: C order and CSR are converted; the
+    # clean arrays do not reach scikit-learn's validate_data at all.
+    assert calls == [False, False]
+    named = Lasso()
+    named.feature_names_in_ = np.array(["a", "b", "c"], dtype=object)
+    fast.validate_data(named, X_CASES["F float64"], reset=False)
+    assert calls == [False, False, True]  # names to compare: scikit-learn's
 
 
 @pytest.mark.parametrize(
