@@ -322,19 +322,15 @@ def layout_assign_state(problem, state, source):
 _DIRECT = {(SparseProblem, "sweep"), (SparseProblem, "stats")}
 
 
-def _operation(problem_type, name):
+def _operation(problem_type, name, direct=False):
+    """The implementation of operation ``name`` for a problem's numba type, or
+    None: with ``direct``, the Python code of a ``_DIRECT`` kernel (for the
+    overloads registered with its flags); otherwise any other operation."""
     if isinstance(problem_type, types.BaseNamedTuple):
         layout = problem_type.instance_class
-        if (layout, name) not in _DIRECT:
-            return _OPERATIONS[layout][name]
-    return None
-
-
-def _direct(problem_type, name):
-    if isinstance(problem_type, types.BaseNamedTuple):
-        layout = problem_type.instance_class
-        if (layout, name) in _DIRECT:
-            return _OPERATIONS[layout][name].py_func
+        if ((layout, name) in _DIRECT) == direct:
+            implementation = _OPERATIONS[layout][name]
+            return implementation.py_func if direct else implementation
     return None
 
 
@@ -345,7 +341,7 @@ def _layout_sweep_compiled(problem, state, w, l1, l2, positive, order):
 
 @inner_overload(layout_sweep, fastmath=FASTMATH_GATHER)
 def _layout_sweep_direct(problem, state, w, l1, l2, positive, order):
-    return _direct(problem, "sweep")
+    return _operation(problem, "sweep", direct=True)
 
 
 @inner_overload(layout_stats)
@@ -355,7 +351,7 @@ def _layout_stats_compiled(problem, state, w, l2, subtract_l2, features, xtr):
 
 @inner_overload(layout_stats, fastmath=FASTMATH_GATHER)
 def _layout_stats_direct(problem, state, w, l2, subtract_l2, features, xtr):
-    return _direct(problem, "stats")
+    return _operation(problem, "stats", direct=True)
 
 
 @inner_overload(layout_move)
