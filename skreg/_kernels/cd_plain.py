@@ -190,12 +190,14 @@ def sweep_support(
 
 
 @njit(inline="always")
-def newton_step_budget(gap, last_gap, target, spent, n_support, n_iter, n_steps, rule):
+def newton_step_budget(
+    gap, last_gap, target, spent, n_support, n_iter, n_steps, trusted, rule
+):
     """Newton steps due on the support of a solve whose last ``spent`` sweeps
     took its gap from ``last_gap`` to ``gap`` (0: none); the rule of
     ``_cd_solver._newton_when_crawling``, ``rule = (first_budget,
     max_support, support_per_sweep, progress, sweeps_per_step,
-    max_failed)``.
+    max_failed, trusted_budget)``.
 
     Due when those sweeps cut the gap less than ``progress`` times
     (crawling), the gap is above ``target`` and, at their linear rate,
@@ -203,25 +205,32 @@ def newton_step_budget(gap, last_gap, target, spent, n_support, n_iter, n_steps,
     that many), the support is not empty and has at most
     ``min(support_per_sweep * n_iter, max_support)`` features, and fewer
     than one step per ``sweeps_per_step`` sweeps was taken so far
-    (``n_steps``).
+    (``n_steps``).  A ``trusted`` solve (a path whose last step finished
+    its alpha) may take its first step at once: on a support of at most
+    ``max_support`` features, after any number of sweeps.
     """
     max_support, support_per_sweep = rule[1], rule[2]
     progress, sweeps_per_step = rule[3], rule[4]
-    largest = min(n_iter * support_per_sweep, max_support)
+    largest = max_support if trusted else min(n_iter * support_per_sweep, max_support)
     if not (gap * progress > last_gap and gap > target and 0 < n_support <= largest):
         return 0
     if gap < last_gap:
         remaining = spent * np.log(target / gap) / np.log(gap / last_gap)
         if remaining <= sweeps_per_step:
             return 0
-    return max(n_iter // sweeps_per_step - n_steps, 0)
+    allowed = n_iter // sweeps_per_step
+    if trusted and allowed < 1:
+        allowed = 1
+    return max(allowed - n_steps, 0)
 
 
 # The Newton state of a solve (float64, NEWTON_STATE_SIZE), which the path
 # kernels write where they stop for a step and read back when the driver
 # resumes them after it: the solve's sweeps and next budget, the steps taken,
 # the steps followed by a whole budget of sweeps (failed), whether the last
-# budget followed a step, the gap before it, and the steps due.
+# budget followed a step, the gap before it, and the steps due; and, kept from
+# alpha to alpha of a path, whether its last step finished its alpha
+# (trusted: see plain_cd_path).
 NEWTON_N_ITER = 0  # -1: no step taken yet (a solve from its start)
 NEWTON_BUDGET = 1
 NEWTON_N_STEPS = 2
@@ -229,7 +238,8 @@ NEWTON_N_FAILED = 3
 NEWTON_STEPPED = 4
 NEWTON_LAST_GAP = 5
 NEWTON_DUE = 6
-NEWTON_STATE_SIZE = 7
+NEWTON_TRUSTED = 7
+NEWTON_STATE_SIZE = 8
 
 
 # The rule of the two path kernels (plain_cd_path,
@@ -255,8 +265,9 @@ def newton_due(resumed, newton, gap, last_gap, target, tol_scaled, spent,
         newton[NEWTON_STEPPED] = 0
         last_gap, target = newton[NEWTON_LAST_GAP], tol_scaled
         n_steps = np.int64(newton[NEWTON_N_STEPS])
+    trusted = newton[NEWTON_TRUSTED] > 0
     steps = newton_step_budget(
-        gap, last_gap, target, spent, n_support, n_iter, n_steps, rule
+        gap, last_gap, target, spent, n_support, n_iter, n_steps, trusted, rule
     )
     if resumed and newton[NEWTON_N_FAILED] >= rule[5]:
         steps = 0
@@ -380,12 +391,17 @@ def plain_cd_path(
     of which 0.6 ms in the kernel).  Each alpha runs on budgets of sweeps
     as ``_cd_solver._newton_when_crawling`` does, ``newton_rule =
     (first_budget, max_support, support_per_sweep, progress,
-    sweeps_per_step, max_failed)`` (a first budget of ``max_iter``: one
-    budget, no Newton steps).  At an alpha where Newton steps on the support
-    are due (:func:`newton_due`) the kernel records its state in ``newton``
-    (a Newton state, ``NEWTON_STATE_SIZE`` float64) and stops: the driver
-    takes the steps and calls it again from that alpha, which then goes on
-    from that state (``newton[NEWTON_N_ITER] >= 0``; -1 otherwise, as it is
+    sweeps_per_step, max_failed, trusted_budget)`` (a first budget of
+    ``max_iter``: one budget, no Newton steps).  Once a step finished its
+    alpha (within ``trusted_budget`` sweeps), plain CD's next alphas are
+    trusted (``newton[NEWTON_TRUSTED]``): they start with budgets of
+    ``trusted_budget`` sweeps and may step after the first, until a step
+    does not finish its alpha (a ``trusted_budget`` of 0: never).  At an
+    alpha where Newton steps on the support are due (:func:`newton_due`)
+    the kernel records its state in ``newton`` (a Newton state,
+    ``NEWTON_STATE_SIZE`` float64) and stops: the driver takes the steps and
+    calls it again from that alpha, which then goes on from that state
+    (``newton[NEWTON_N_ITER] >= 0``; -1 otherwise, as it is
     left once an alpha is finished).
 
     Runs the alphas from ``start`` on.  Writes the coefficients of each
@@ -418,12 +434,15 @@ def plain_cd_path(
         budget = min(first_budget, max_iter)
         if strong is not None:
             budget = min(budget, cd_strong.STRONG_BUDGET)
+        elif newton[NEWTON_TRUSTED] > 0:
+            budget = min(budget, newton_rule[6])
         n_iter = 0
         # Resumed after a Newton step: the solve goes on where it stopped.
         resumed = i == start and newton[NEWTON_N_ITER] >= 0
         if resumed:
             n_iter = np.int64(newton[NEWTON_N_ITER])
             budget = np.int64(newton[NEWTON_BUDGET])
+        stepped_at = n_iter
         while True:
             allowed = min(budget, max_iter - n_iter)
             if strong is not None:
@@ -467,6 +486,12 @@ def plain_cd_path(
                 record_alpha(i, gap, n_iter, gaps, n_iters)
                 return i
         newton[NEWTON_N_ITER] = -1
+        if strong is None and resumed and newton_rule[6] > 0:
+            # On a path where CD crawls at alpha after alpha (a correlated
+            # support), a step that finished its alpha tends to finish the
+            # next ones too, at a fraction of the sweeps.
+            finished = n_iter - stepped_at <= newton_rule[6]
+            newton[NEWTON_TRUSTED] = 1.0 if finished else 0.0
         record_alpha(i, gap, n_iter, gaps, n_iters)
         if coefs.shape[0] > 0:
             if strong is not None:  # every non-zero is in the active set

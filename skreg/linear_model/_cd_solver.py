@@ -101,6 +101,18 @@ WORKING_SET_NEWTON_PROGRESS = float("inf")
 NEWTON_MAX_SUPPORT = 1000
 SWEEPS_PER_NEWTON_STEP = 32
 NEWTON_MAX_FAILED = 2
+# Plain CD's first budget at the alphas of a path after a step that finished
+# its alpha, where a step may come after that budget (cd_plain.plain_cd_path;
+# 0: no such trust).  Where CD crawls at alpha after alpha (correlated n > p
+# designs), the steps then come after 8 sweeps instead of 32.  The quick
+# matrix's 400x100 equicorrelated path (rho 0.7, tol 1e-3): 1360 -> 771
+# sweeps, 27 -> 29 steps, 6.8 -> 5.1 ms.  60 paths (equicorrelated designs,
+# rho 0.5-0.95, 300x60 to 2000x50; the matrix's n > p ones; diabetes
+# squared; tols 1e-3, 1e-4, 1e-6): 370 -> 350 ms in all, each path
+# 0.88-1.50x; with 4 sweeps 394 -> 382 ms, 0.85-1.31x
+# (benchmarks/bench_newton_trust.py).  A path computed alpha by alpha
+# (solve_enet) starts each alpha untrusted.
+TRUSTED_NEWTON_BUDGET = 8
 NEWTON_RANK_SLACK = 1.25
 # A step waits for as many sweeps as its support has features (a sweep costs
 # about 1/|S| of forming X_S'X_S), except in covariance mode, where the block
@@ -514,6 +526,7 @@ def _newton_rule(layout, first_budget, working_set):
         float(WORKING_SET_NEWTON_PROGRESS if working_set else NEWTON_PROGRESS),
         int(SWEEPS_PER_NEWTON_STEP),
         int(NEWTON_MAX_FAILED),
+        int(TRUSTED_NEWTON_BUDGET),
     )
 
 

@@ -36,11 +36,14 @@ def loops(monkeypatch):
 def _both_ways(monkeypatch, run):
     """``run()`` with the alpha loop in the kernel, then in Python.
 
-    The kernel's warm-start extrapolation, which the per-alpha loop has not
-    (it solves one alpha at a time), is switched off for both: see
-    :func:`test_extrapolated_warm_starts` for it.
+    The kernel's warm-start extrapolation and its trust in Newton steps from
+    alpha to alpha, which the per-alpha loop has not (it solves one alpha at
+    a time), are switched off for both: see
+    :func:`test_extrapolated_warm_starts` and
+    :func:`test_trusted_newton_steps` for them.
     """
     monkeypatch.setattr(_cd_solver, "PATH_EXTRAPOLATION", False)
+    monkeypatch.setattr(_cd_solver, "TRUSTED_NEWTON_BUDGET", 0)
     in_kernel = run()
     with monkeypatch.context() as m:
         m.setattr(_path, "_path_kernel", lambda *args: None)
@@ -143,6 +146,7 @@ def test_lasso_cv_and_random_selection_paths(monkeypatch, loops, shape):
     coordinates are drawn in NumPy)."""
     X, y = equicorrelated(*shape, seed=3)
     monkeypatch.setattr(_cd_solver, "PATH_EXTRAPOLATION", False)
+    monkeypatch.setattr(_cd_solver, "TRUSTED_NEWTON_BUDGET", 0)
     model = skreg.LassoCV(cv=3, alphas=20).fit(X, y)
     assert loops["kernel"] >= 3
     kernel_runs = loops["kernel"]
@@ -195,3 +199,64 @@ def test_extrapolated_warm_starts(monkeypatch, kind):
     assert np.all(gaps <= 1e-8 * y_norm2 / len(y) * (1 + 1e-9))
     if kind == "enet-positive":
         assert np.all(moved >= 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_trusted_newton_steps(monkeypatch, loops, dtype):
+    """Once a Newton step finished its alpha, the next alphas of plain CD's
+    path step after a few sweeps: the same path up to the tolerance, in fewer
+    sweeps; and trust ends where a step does not finish its alpha."""
+    X, y = equicorrelated(400, 100)
+    X, y = X.astype(dtype), y.astype(dtype)
+    tol = 1e-4
+    kwargs = dict(alphas=100, eps=1e-2, tol=tol, return_n_iter=True)
+    alphas, trusted, gaps, trusted_iters = skreg.lasso_path(X, y, **kwargs)
+    trusted_steps = loops["handed_back"]
+    monkeypatch.setattr(_cd_solver, "TRUSTED_NEWTON_BUDGET", 0)
+    _, plain, plain_gaps, plain_iters = skreg.lasso_path(X, y, **kwargs)
+    assert trusted_steps > 0 and loops["handed_back"] > trusted_steps
+    assert np.sum(trusted_iters) < 0.7 * np.sum(plain_iters)
+    # Both certified: every gap within its target, the objectives within it.
+    y64 = y.astype(np.float64)
+    limit = tol * (y64 @ y64) / len(y)
+    assert np.all(gaps <= limit * (1 + 1e-6)) and np.all(
+        plain_gaps <= limit * (1 + 1e-6)
+    )
+    X64 = X.astype(np.float64)
+
+    def objective(coef, alpha):
+        residual = y64 - X64 @ coef
+        return residual @ residual / (2 * len(y)) + alpha * np.abs(coef).sum()
+
+    for k, alpha in enumerate(alphas):
+        difference = objective(trusted[:, k], alpha) - objective(plain[:, k], alpha)
+        assert abs(difference) <= limit
+    assert trusted.dtype == dtype
+
+
+def test_a_step_that_does_not_finish_its_alpha_ends_the_trust(monkeypatch):
+    """plain_cd_path's trust flag: set after a step followed by at most
+    ``trusted_budget`` sweeps, cleared after one followed by more."""
+    from skreg._kernels.cd_plain import NEWTON_TRUSTED
+
+    states = []
+    original = _cd_solver.take_newton_steps
+
+    def recorded(layout, state, coef, l1, l2, positive, newton):
+        states.append(newton[NEWTON_TRUSTED])
+        return original(layout, state, coef, l1, l2, positive, newton)
+
+    monkeypatch.setattr(_cd_solver, "take_newton_steps", recorded)
+    X, y = equicorrelated(400, 100)
+    skreg.lasso_path(X, y, alphas=100, eps=1e-2, tol=1e-4)
+    # The state each step was taken in: untrusted first; trusted after a
+    # step that finished its alpha; untrusted again after one that did not
+    # (this path has both).
+    assert states[0] == 0.0
+    pairs = set(zip(states[:-1], states[1:], strict=True))
+    assert (0.0, 1.0) in pairs and (1.0, 0.0) in pairs
+    # Trust off: every step untrusted.
+    states.clear()
+    monkeypatch.setattr(_cd_solver, "TRUSTED_NEWTON_BUDGET", 0)
+    skreg.lasso_path(X, y, alphas=100, eps=1e-2, tol=1e-4)
+    assert states and set(states) == {0.0}

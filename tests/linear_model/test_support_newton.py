@@ -363,7 +363,7 @@ def _rule_budget_by_budget(layout, coef, l1, max_iter, tol, working_set):
         stepped_last = False
         step_budget = getattr(newton_step_budget, "py_func", newton_step_budget)(
             gap, last_gap, tol * layout.y_norm2, sweeps, np.count_nonzero(coef),
-            n_iter, n_steps, rule,
+            n_iter, n_steps, False, rule,
         )  # fmt: skip
         last_gap = gap
         if n_failed >= _cd_solver.NEWTON_MAX_FAILED:
