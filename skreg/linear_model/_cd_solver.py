@@ -561,6 +561,7 @@ def _path_outputs(n_path):
 def plain_path_kernel(
     layout, state, coef, l1s, l2s, *, start, positive, max_iter, first_budget,
     tol, screening, path_gaps, rows, coefs, newton, outputs=None, strong=None,
+    reuse=None,
 ):  # fmt: skip
     """Call :func:`~skreg._kernels.cd_plain.plain_cd_path` on penalties
     ``l1s``, ``l2s`` (float64 arrays) from ``start`` on, with this module's
@@ -568,15 +569,47 @@ def plain_path_kernel(
     ``rows`` (None: the identity) index ``coefs``' rows by feature;
     ``outputs`` are the :func:`_path_outputs` to fill; ``strong`` the sets of
     the strong-rule mode (None: plain CD; see :func:`strong_path_kernel`).
+    ``reuse``, a dict (None: none), keeps the kernel's arguments between the
+    calls of one path, which differ only by ``state`` and ``start``: a
+    crawling path calls again after each Newton step, and building them
+    (work arrays, typed penalties, the rule) cost about as much as the
+    kernel's call itself.
 
     Returns ``(stop, gaps, n_iters)``: the index of the alpha where Newton
     steps are due, or the number of alphas.
     """
+    kept = None if reuse is None else reuse.get("plain")
+    if kept is None:
+        kept = _plain_arguments(
+            layout, coef, l1s, l2s, positive, max_iter, first_budget, tol,
+            screening, path_gaps, rows, coefs, newton, outputs, strong,
+        )  # fmt: skip
+        if reuse is not None:
+            reuse["plain"] = kept
+    quick, problem, middle, tail, outputs = kept
+    arguments = (problem, state, *middle, int(start), *tail)
+    if quick:
+        with charged(layout):
+            stop = interpreted(plain_cd_path, QUICK_START_PYTHON)(*arguments)
+    else:
+        stop = plain_cd_path(*arguments)
+    return (stop, *outputs)
+
+
+def _plain_arguments(
+    layout, coef, l1s, l2s, positive, max_iter, first_budget, tol, screening,
+    path_gaps, rows, coefs, newton, outputs, strong,
+):  # fmt: skip
+    """The arguments of :func:`~skreg._kernels.cd_plain.plain_cd_path` but
+    the state and the start, for :func:`plain_path_kernel`: ``(quick start,
+    problem, those between the state and the start, those after it, the
+    outputs)``."""
     work = plain_cd_work(coef.shape[0], layout.dtype)
     outputs = _path_outputs(l1s.shape[0]) if outputs is None else outputs
     quick = strong is None and quick_start(layout)
-    arguments = (
-        *_kernel_head(layout, state, coef, l1s, l2s, positive, max_iter),
+    problem, _, *head = _kernel_head(layout, None, coef, l1s, l2s, positive, max_iter)
+    middle = (
+        *head,
         float(tol),
         float(tol * layout.y_norm2),
         # A quick start does not screen: None compiles screening, and the
@@ -588,20 +621,9 @@ def plain_path_kernel(
         None if quick else bool(screening),
         path_gaps,
         _newton_rule(layout, first_budget, False),
-        int(start),
-        work[2] if rows is None else rows,
-        coefs,
-        *outputs,
-        newton,
-        work,
-        strong,
     )
-    if quick:
-        with charged(layout):
-            stop = interpreted(plain_cd_path, QUICK_START_PYTHON)(*arguments)
-    else:
-        stop = plain_cd_path(*arguments)
-    return (stop, *outputs)
+    tail = (work[2] if rows is None else rows, coefs, *outputs, newton, work, strong)
+    return quick, problem, middle, tail, outputs
 
 
 # The helpers of plain_cd_path that a quick start runs as Python: a few

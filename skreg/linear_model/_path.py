@@ -586,7 +586,9 @@ def _solve_path_in_kernel(
                 extra["loose"] = (loose_support * n_samples, LOOSE_PATH_GAP * tol)
         elif kernel is strong_path_kernel:
             # The strong and active sets go on after Newton steps.
-            extra = dict(strong=new_strong_work(layout.n_features))
+            extra = dict(strong=new_strong_work(layout.n_features), reuse={})
+        else:
+            extra = dict(reuse={})  # the kernel's arguments, call after call
         return working_set, first_budget, extra
 
     working_set, first_budget, extra = prepare(kernel)
