@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(1, str(REPO))  # the working tree's skreg
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
+import _matrix_problems  # noqa: E402
+import _problems  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_diabetes  # noqa: E402
 from sklearn.preprocessing import PolynomialFeatures  # noqa: E402
@@ -32,16 +34,6 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 import skreg  # noqa: E402
 from skreg.linear_model import _cd_solver  # noqa: E402
-
-
-def equicorrelated(n_samples, n_features, rho, seed=0):
-    """Pairwise correlation ``rho``; ten features drive ``y``."""
-    rng = np.random.RandomState(seed)
-    X = np.sqrt(1 - rho) * rng.randn(n_samples, n_features)
-    X += np.sqrt(rho) * rng.randn(n_samples, 1)
-    coef = np.zeros(n_features)
-    coef[:10] = rng.randn(10)
-    return X, X @ coef + rng.randn(n_samples)
 
 
 def problems(quick):
@@ -52,9 +44,9 @@ def problems(quick):
     )  # fmt: skip
     for rho in rhos:
         for shape in shapes:
-            yield (f"equicorr {rho} {shape[0]}x{shape[1]}",
-                   *equicorrelated(*shape, rho), None)  # fmt: skip
-    import _matrix_problems
+            X = _matrix_problems.equicorrelated_design(*shape, rho)
+            y = _problems.response(X, n_nonzero=10)
+            yield f"equicorr {rho} {shape[0]}x{shape[1]}", X, y, None
 
     for name in ("dense-equicorr-0.7", "dense-n>p-ar1-0.9", "dense-tall"):
         family = _matrix_problems.FAMILIES[name]

@@ -106,12 +106,13 @@ NEWTON_MAX_FAILED = 2
 # 0: no such trust).  Where CD crawls at alpha after alpha (correlated n > p
 # designs), the steps then come after 8 sweeps instead of 32.  The quick
 # matrix's 400x100 equicorrelated path (rho 0.7, tol 1e-3): 1360 -> 771
-# sweeps, 27 -> 29 steps, 6.8 -> 5.1 ms.  60 paths (equicorrelated designs,
-# rho 0.5-0.95, 300x60 to 2000x50; the matrix's n > p ones; diabetes
-# squared; tols 1e-3, 1e-4, 1e-6): 370 -> 350 ms in all, each path
-# 0.88-1.50x; with 4 sweeps 394 -> 382 ms, 0.85-1.31x
-# (benchmarks/bench_newton_trust.py).  A path computed alpha by alpha
-# (solve_enet) starts each alpha untrusted.
+# sweeps, 27 -> 29 steps, 7.8 -> 5.8 ms.  60 paths of
+# benchmarks/bench_newton_trust.py (equicorrelated designs, rho 0.5-0.95,
+# 300x60 to 2000x50; the matrix's n > p ones; diabetes squared; tols 1e-3,
+# 1e-4, 1e-6): 250 -> 234 ms in all, each path 0.91-1.42x (medians of 9
+# alternating runs).  With 4 sweeps, on another grid, some paths took 0.85x
+# (more steps that did not finish their alpha).  A path computed alpha by
+# alpha (solve_enet) starts each alpha untrusted.
 TRUSTED_NEWTON_BUDGET = 8
 NEWTON_RANK_SLACK = 1.25
 # A step waits for as many sweeps as its support has features (a sweep costs
