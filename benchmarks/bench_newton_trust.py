@@ -6,7 +6,7 @@ Plain coordinate descent (fewer than 200 features) takes Newton steps on the
 support of an alpha where it crawls, after budgets of 32 sweeps.  Once a step
 finished its alpha, the next alphas of the path are *trusted*: they start
 with budgets of ``TRUSTED_NEWTON_BUDGET`` sweeps and may step after the first
-(:func:`skreg._kernels.cd_plain.plain_cd_path`).  This times ``lasso_path``
+(``skreg.linear_model._path._solve_path_in_kernel``).  This times ``lasso_path``
 (100 alphas to alpha_max / 100) with the budget skreg ships and with 0 (no
 trust), the two alternating in one process, on equicorrelated designs
 (rho 0.5 .. 0.95; 300x60 .. 2000x50), the benchmark matrix's n > p paths

@@ -197,7 +197,7 @@ def newton_step_budget(
     took its gap from ``last_gap`` to ``gap`` (0: none); the rule of
     ``_cd_solver._newton_when_crawling``, ``rule = (first_budget,
     max_support, support_per_sweep, progress, sweeps_per_step,
-    max_failed, trusted_budget)``.
+    max_failed)``.
 
     Due when those sweeps cut the gap less than ``progress`` times
     (crawling), the gap is above ``target`` and, at their linear rate,
@@ -205,9 +205,10 @@ def newton_step_budget(
     that many), the support is not empty and has at most
     ``min(support_per_sweep * n_iter, max_support)`` features, and fewer
     than one step per ``sweeps_per_step`` sweeps was taken so far
-    (``n_steps``).  A ``trusted`` solve (a path whose last step finished
-    its alpha) may take its first step at once: on a support of at most
-    ``max_support`` features, after any number of sweeps.
+    (``n_steps``).  A ``trusted`` solve (on a path whose last step
+    finished its alpha, ``_path._solve_path_in_kernel``) may take its first
+    step at once: on a support of at most ``max_support`` features, after
+    any number of sweeps.
     """
     max_support, support_per_sweep = rule[1], rule[2]
     progress, sweeps_per_step = rule[3], rule[4]
@@ -228,9 +229,9 @@ def newton_step_budget(
 # kernels write where they stop for a step and read back when the driver
 # resumes them after it: the solve's sweeps and next budget, the steps taken,
 # the steps followed by a whole budget of sweeps (failed), whether the last
-# budget followed a step, the gap before it, and the steps due; and, kept from
-# alpha to alpha of a path, whether its last step finished its alpha
-# (trusted: see plain_cd_path).
+# budget followed a step, the gap before it, and the steps due; and whether
+# the path's driver trusts the steps (newton_step_budget), which the kernels
+# only read.
 NEWTON_N_ITER = 0  # -1: no step taken yet (a solve from its start)
 NEWTON_BUDGET = 1
 NEWTON_N_STEPS = 2
@@ -391,18 +392,13 @@ def plain_cd_path(
     of which 0.6 ms in the kernel).  Each alpha runs on budgets of sweeps
     as ``_cd_solver._newton_when_crawling`` does, ``newton_rule =
     (first_budget, max_support, support_per_sweep, progress,
-    sweeps_per_step, max_failed, trusted_budget)`` (a first budget of
-    ``max_iter``: one budget, no Newton steps).  Once a step finished its
-    alpha (within ``trusted_budget`` sweeps), plain CD's next alphas are
-    trusted (``newton[NEWTON_TRUSTED]``): they start with budgets of
-    ``trusted_budget`` sweeps and may step after the first, until a step
-    does not finish its alpha (a ``trusted_budget`` of 0: never).  At an
-    alpha where Newton steps on the support are due (:func:`newton_due`)
-    the kernel records its state in ``newton`` (a Newton state,
-    ``NEWTON_STATE_SIZE`` float64) and stops: the driver takes the steps and
-    calls it again from that alpha, which then goes on from that state
-    (``newton[NEWTON_N_ITER] >= 0``; -1 otherwise, as it is
-    left once an alpha is finished).
+    sweeps_per_step, max_failed)`` (a first budget of ``max_iter``: one
+    budget, no Newton steps).  At an alpha where Newton steps on the
+    support are due (:func:`newton_due`) the kernel records its state in
+    ``newton`` (a Newton state, ``NEWTON_STATE_SIZE`` float64) and stops:
+    the driver takes the steps and calls it again from that alpha, which
+    then goes on from that state (``newton[NEWTON_N_ITER] >= 0``; -1
+    otherwise, as it is left once an alpha is finished).
 
     Runs the alphas from ``start`` on.  Writes the coefficients of each
     finished alpha to ``coefs[rows[j], i]`` (its non-zeros only: ``coefs`` is
@@ -434,15 +430,12 @@ def plain_cd_path(
         budget = min(first_budget, max_iter)
         if strong is not None:
             budget = min(budget, cd_strong.STRONG_BUDGET)
-        elif newton[NEWTON_TRUSTED] > 0:
-            budget = min(budget, newton_rule[6])
         n_iter = 0
         # Resumed after a Newton step: the solve goes on where it stopped.
         resumed = i == start and newton[NEWTON_N_ITER] >= 0
         if resumed:
             n_iter = np.int64(newton[NEWTON_N_ITER])
             budget = np.int64(newton[NEWTON_BUDGET])
-        stepped_at = n_iter
         while True:
             allowed = min(budget, max_iter - n_iter)
             if strong is not None:
@@ -486,12 +479,6 @@ def plain_cd_path(
                 record_alpha(i, gap, n_iter, gaps, n_iters)
                 return i
         newton[NEWTON_N_ITER] = -1
-        if strong is None and resumed and newton_rule[6] > 0:
-            # On a path where CD crawls at alpha after alpha (a correlated
-            # support), a step that finished its alpha tends to finish the
-            # next ones too, at a fraction of the sweeps.
-            finished = n_iter - stepped_at <= newton_rule[6]
-            newton[NEWTON_TRUSTED] = 1.0 if finished else 0.0
         record_alpha(i, gap, n_iter, gaps, n_iters)
         if coefs.shape[0] > 0:
             if strong is not None:  # every non-zero is in the active set

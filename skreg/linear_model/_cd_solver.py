@@ -101,18 +101,20 @@ WORKING_SET_NEWTON_PROGRESS = float("inf")
 NEWTON_MAX_SUPPORT = 1000
 SWEEPS_PER_NEWTON_STEP = 32
 NEWTON_MAX_FAILED = 2
-# Plain CD's first budget at the alphas of a path after a step that finished
-# its alpha, where a step may come after that budget (cd_plain.plain_cd_path;
-# 0: no such trust).  Where CD crawls at alpha after alpha (correlated n > p
-# designs), the steps then come after 8 sweeps instead of 32.  The quick
-# matrix's 400x100 equicorrelated path (rho 0.7, tol 1e-3): 1360 -> 771
-# sweeps, 27 -> 29 steps, 7.8 -> 5.8 ms.  60 paths of
-# benchmarks/bench_newton_trust.py (equicorrelated designs, rho 0.5-0.95,
-# 300x60 to 2000x50; the matrix's n > p ones; diabetes squared; tols 1e-3,
-# 1e-4, 1e-6): 250 -> 234 ms in all, each path 0.91-1.42x (medians of 9
-# alternating runs).  With 4 sweeps, on another grid, some paths took 0.85x
-# (more steps that did not finish their alpha).  A path computed alpha by
-# alpha (solve_enet) starts each alpha untrusted.
+# Plain CD's first budget on a path after a step that finished its alpha,
+# and where the next step may come (_path._solve_path_in_kernel; 0: no such
+# trust).  Where CD crawls at alpha after alpha (correlated n > p designs),
+# the steps then come after 8 sweeps instead of 32.  The quick matrix's
+# 400x100 equicorrelated path (rho 0.7, tol 1e-3): 1360 -> 784 sweeps,
+# 27 -> 28 steps, 5.0 -> 3.6 ms.  60 paths of benchmarks/bench_newton_trust.py
+# (equicorrelated designs, rho 0.5-0.95, 300x60 to 2000x50; the matrix's
+# n > p ones; diabetes squared; tols 1e-3, 1e-4, 1e-6): 177 -> 169 ms in
+# all, each path 0.83-1.38x (medians of 9 alternating runs; paths with the
+# no steps both ways read 0.90-1.08).  With 4 sweeps, on
+# another grid, some paths took 0.85x (more steps that did not finish their
+# alpha).  The trust is the driver's (in the kernel, its few lines added
+# about 0.4 s to compiling plain_cd_path).  A path computed alpha by alpha
+# (solve_enet) starts each alpha untrusted.
 TRUSTED_NEWTON_BUDGET = 8
 NEWTON_RANK_SLACK = 1.25
 # A step waits for as many sweeps as its support has features (a sweep costs
@@ -527,7 +529,6 @@ def _newton_rule(layout, first_budget, working_set):
         float(WORKING_SET_NEWTON_PROGRESS if working_set else NEWTON_PROGRESS),
         int(SWEEPS_PER_NEWTON_STEP),
         int(NEWTON_MAX_FAILED),
-        int(TRUSTED_NEWTON_BUDGET),
     )
 
 
@@ -571,7 +572,8 @@ def plain_path_kernel(
     ``outputs`` are the :func:`_path_outputs` to fill; ``strong`` the sets of
     the strong-rule mode (None: plain CD; see :func:`strong_path_kernel`).
     ``reuse``, a dict (None: none), keeps the kernel's arguments between the
-    calls of one path, which differ only by ``state`` and ``start``: a
+    calls of one path, which differ only by ``state``, ``start`` and
+    ``first_budget`` (trusted Newton steps, ``TRUSTED_NEWTON_BUDGET``): a
     crawling path calls again after each Newton step, and building them
     (work arrays, typed penalties, the rule) cost about as much as the
     kernel's call itself.
@@ -579,14 +581,14 @@ def plain_path_kernel(
     Returns ``(stop, gaps, n_iters)``: the index of the alpha where Newton
     steps are due, or the number of alphas.
     """
-    kept = None if reuse is None else reuse.get("plain")
+    kept = None if reuse is None else reuse.get(first_budget)
     if kept is None:
         kept = _plain_arguments(
             layout, coef, l1s, l2s, positive, max_iter, first_budget, tol,
             screening, path_gaps, rows, coefs, newton, outputs, strong,
         )  # fmt: skip
         if reuse is not None:
-            reuse["plain"] = kept
+            reuse[first_budget] = kept
     quick, problem, middle, tail, outputs = kept
     arguments = (problem, state, *middle, int(start), *tail)
     if quick:

@@ -542,7 +542,8 @@ def _solve_path_in_kernel(
     ``options`` are the keywords ``max_iter``, ``tol``, ``positive`` and
     ``screening`` of :func:`~skreg.linear_model._cd_solver.solve_enet`.
     """
-    from skreg._kernels.cd_plain import NEWTON_N_ITER
+    from skreg._kernels.cd_plain import NEWTON_N_ITER, NEWTON_TRUSTED
+    from skreg.linear_model import _cd_solver
     from skreg.linear_model._cd_solver import (
         _path_outputs,
         cold_sweep,
@@ -592,6 +593,10 @@ def _solve_path_in_kernel(
         return working_set, first_budget, extra
 
     working_set, first_budget, extra = prepare(kernel)
+    # Plain CD's trust in its Newton steps: the alpha of the last step and the
+    # sweeps it had made before it.
+    trusted_budget = _cd_solver.TRUSTED_NEWTON_BUDGET
+    plain_budget, last_step = first_budget, None
     state = layout.start(work)
     i = 0
     while i < n_path:
@@ -633,6 +638,19 @@ def _solve_path_in_kernel(
             working_set, first_budget, extra = prepare(kernel)
         if not working_set:
             # Newton steps are due at alpha i: the kernel goes on from them.
+            if kernel is not strong_path_kernel and trusted_budget > 0:
+                # Trusted while the last step finished its alpha within
+                # trusted_budget sweeps: the alphas from here on start with
+                # that budget and may step after it (newton_step_budget).
+                trusted = last_step is not None and last_step[0] < i
+                if trusted:
+                    spent_after = sweeps[last_step[0]] - last_step[1]
+                    trusted = bool(spent_after <= trusted_budget)
+                newton[NEWTON_TRUSTED] = trusted
+                first_budget = plain_budget
+                if trusted:
+                    first_budget = min(trusted_budget, plain_budget)
+                last_step = (i, int(newton[NEWTON_N_ITER]))
             state = take_newton_steps(
                 layout, state, work, l1s[i], l2s[i], options["positive"], newton
             )

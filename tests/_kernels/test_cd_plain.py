@@ -154,7 +154,7 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
         return stop, w, coefs[:p][::-1], gaps, n_iters, newton
 
     # no Newton rule (a first budget of max_iter): every alpha in the kernel
-    n_done, w, coefs, gaps, n_iters, _ = path((5000, p, 1.0, 10.0, 32, 2, 4))
+    n_done, w, coefs, gaps, n_iters, _ = path((5000, p, 1.0, 10.0, 32, 2))
     assert n_done == l1s.size
     for i, (w_i, gap_i, n_iter_i) in enumerate(reference):
         np.testing.assert_array_equal(coefs[:, i], w_i)
@@ -164,7 +164,7 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
     # kernel stops at an alpha that needs more sweeps (where that sweep did
     # not cut the gap enough), after its first budget, with the next budget
     # (2) and the step due (one per sweep made) in its Newton state
-    n_done, w, coefs, gaps, n_iters, newton = path((1, p, float(p), 1e30, 1, 2, 4))
+    n_done, w, coefs, gaps, n_iters, newton = path((1, p, float(p), 1e30, 1, 2))
     crawler = n_done
     assert crawler < l1s.size and reference[crawler][2] > 1
     assert n_iters[crawler] == 1
@@ -176,7 +176,7 @@ def test_path_kernel_is_plain_cd_alpha_after_alpha(kind):
     )
     # from ``start`` on, the alphas before it untouched
     w_start = reference[crawler][0].copy()
-    stop, _, coefs, _, _, _ = path((5000, p, 1.0, 10.0, 32, 2, 4), crawler + 1, w_start)
+    stop, _, coefs, _, _, _ = path((5000, p, 1.0, 10.0, 32, 2), crawler + 1, w_start)
     assert stop == l1s.size and not np.any(coefs[:, : crawler + 1])
     # (a residual rebuilt from w_start: equal up to rounding)
     np.testing.assert_allclose(coefs[:, -1], reference[-1][0], rtol=1e-12)

@@ -235,8 +235,8 @@ def test_trusted_newton_steps(monkeypatch, loops, dtype):
 
 
 def test_a_step_that_does_not_finish_its_alpha_ends_the_trust(monkeypatch):
-    """plain_cd_path's trust flag: set after a step followed by at most
-    ``trusted_budget`` sweeps, cleared after one followed by more."""
+    """The path driver's trust flag: set after a step followed by at most
+    ``TRUSTED_NEWTON_BUDGET`` sweeps, cleared after one followed by more."""
     from skreg._kernels.cd_plain import NEWTON_TRUSTED
 
     states = []
