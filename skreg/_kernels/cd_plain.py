@@ -393,12 +393,12 @@ def plain_cd_path(
     as ``_cd_solver._newton_when_crawling`` does, ``newton_rule =
     (first_budget, max_support, support_per_sweep, progress,
     sweeps_per_step, max_failed)`` (a first budget of ``max_iter``: one
-    budget, no Newton steps).  At an alpha where Newton steps on the
-    support are due (:func:`newton_due`) the kernel records its state in
-    ``newton`` (a Newton state, ``NEWTON_STATE_SIZE`` float64) and stops:
-    the driver takes the steps and calls it again from that alpha, which
-    then goes on from that state (``newton[NEWTON_N_ITER] >= 0``; -1
-    otherwise, as it is left once an alpha is finished).
+    budget, no Newton steps).  At an alpha where Newton steps on the support
+    are due (:func:`newton_due`) the kernel records its state in ``newton``
+    (a Newton state, ``NEWTON_STATE_SIZE`` float64) and stops: the driver
+    takes the steps and calls it again from that alpha, which then goes on
+    from that state (``newton[NEWTON_N_ITER] >= 0``; -1 otherwise, as it is
+    left once an alpha is finished).
 
     Runs the alphas from ``start`` on.  Writes the coefficients of each
     finished alpha to ``coefs[rows[j], i]`` (its non-zeros only: ``coefs`` is
