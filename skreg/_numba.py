@@ -413,6 +413,102 @@ def interpreted(kernel, python=()):
     return as_python(func)
 
 
+def interpreted_throughout(kernel):
+    """``kernel`` and every kernel it reaches run by the Python interpreter:
+    nothing compiles.
+
+    The same code as the compiled kernel: each function of
+    :mod:`skreg._kernels` that the kernel reaches is rebuilt from its Python
+    function (``py_func``) with module globals in which the kernels, the
+    modules and the tables of functions of ``skreg._kernels`` are replaced
+    the same way (about a millisecond for plain CD's kernel, so built at each
+    call: a module's globals are read as they are then).  Without the JIT
+    (``NUMBA_DISABLE_JIT=1``) the kernel is returned as it is.
+    """
+    if numba.config.DISABLE_JIT:
+        return kernel
+    return _as_python({})(kernel)
+
+
+_KERNEL_PACKAGE = "skreg._kernels"
+
+
+class _ModuleCopy:
+    """A module of :mod:`skreg._kernels` as its interpreted copies see it."""
+
+
+def _as_python(memo):
+    """A converter of objects into their interpreted copies (``memo``: the
+    copies made so far, by ``id`` of the original, with the original kept
+    alive next to each)."""
+
+    def in_package(name):
+        return isinstance(name, str) and (
+            name == _KERNEL_PACKAGE or name.startswith(_KERNEL_PACKAGE + ".")
+        )
+
+    def namespace(globals_dict):
+        """The copy of a module's globals, registered before it is filled:
+        the functions of one module call each other."""
+        key = id(globals_dict)
+        if key in memo:
+            return memo[key][0]
+        copied = dict(globals_dict)
+        memo[key] = (copied, globals_dict)
+        for name, value in globals_dict.items():
+            copied[name] = convert(value)
+        return copied
+
+    def convert(value):
+        key = id(value)
+        if key in memo:
+            return memo[key][0]
+        func = getattr(value, "py_func", None)
+        if isinstance(func, types.FunctionType) and in_package(func.__module__):
+            copy = convert(func)
+        elif isinstance(value, types.FunctionType) and in_package(value.__module__):
+            # Registered before its module's globals are converted, which
+            # may reach it again.
+            copied = dict(value.__globals__)
+            fill = id(value.__globals__) not in memo
+            if fill:
+                memo[id(value.__globals__)] = (copied, value.__globals__)
+            else:
+                copied = memo[id(value.__globals__)][0]
+            copy = types.FunctionType(
+                value.__code__,
+                copied,
+                value.__name__,
+                value.__defaults__,
+                value.__closure__,
+            )
+            copy.__kwdefaults__ = value.__kwdefaults__
+            copy.__doc__ = value.__doc__
+            memo[key] = (copy, value)
+            if fill:
+                for name, item in value.__globals__.items():
+                    copied[name] = convert(item)
+            return copy
+        elif isinstance(value, types.ModuleType) and in_package(value.__name__):
+            # Its attributes read the copied globals as they are filled.
+            copy = _ModuleCopy()
+            memo[key] = (copy, value)
+            copy.__dict__ = namespace(vars(value))
+            return copy
+        elif (
+            isinstance(value, dict)
+            and value
+            and all(isinstance(item, dict) or callable(item) for item in value.values())
+        ):
+            copy = {name: convert(item) for name, item in value.items()}
+        else:
+            return value
+        memo[key] = (copy, value)
+        return copy
+
+    return convert
+
+
 # Deferred machine code. numba finalizes the code library of every function it
 # compiles: it links in the callees' IR, runs LLVM's module optimizations and
 # emits machine code. A function that only other kernels call (an inner

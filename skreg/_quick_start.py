@@ -13,6 +13,8 @@ small problems: plain CD's own kernel,
 budgets run in the interpreter (:func:`skreg._numba.interpreted`) around its
 compiled budget of sweeps, :func:`~skreg._kernels.cd_plain.plain_budget`.
 The solution is certified by the same duality gap, to the same ``tol``.
+A family's first quick starts compile nothing at all: they run every kernel
+in the interpreter, for the sweeps their rent buys (``INTERPRETED_RENT``).
 
 The engine is compiled once the quick starts of a layout (a *family*: the
 problem's layout, dtype and whether it has penalty factors) have cost as much
@@ -72,9 +74,36 @@ QUICK_START_MIN_SWEEPS = 10
 # benchmarks/bench_quick_start.py, issue 13).
 QUICK_START_DENSIFY_ENTRIES = 100_000
 
+# Quick starts that compile nothing: while a family's rent is below
+# INTERPRETED_RENT, its quick starts run plain CD's kernel and every kernel it
+# calls in the interpreter (:func:`skreg._numba.interpreted_throughout`), for
+# at most the sweeps that cost about the rent left (:func:`interpreted_sweep_seconds`)
+# over the call's alphas; where they run out before the alphas are solved,
+# the compiled quick start goes on from where they stopped
+# (:func:`interpreted_budget`).  The rent is about what compiling plain CD's
+# budget costs, the next tier's price (the numba floor of issue 13's
+# measurements: 1.5-1.9 s of CPU on a two-core machine).  The interpreter
+# runs a sweep a hundred times slower than compiled code, so these are fits
+# on small data: a 200x50 Lasso in 0.14 s, where its first compiled fit
+# waited 2.9 s for numba (issue 13).  Fewer than INTERPRETED_MIN_SWEEPS an
+# alpha: compiled at once.  Not in CV searches (:func:`compiled_searches`),
+# whose many paths would spend the rent on their first folds and compile for
+# the others anyway.  ``SKREG_INTERPRET=0`` turns them off.
+INTERPRETED_RENT = 1.5
+INTERPRETED_MIN_SWEEPS = 5
+# An interpreted sweep's seconds a stored entry of each layout's array and a
+# feature: measured (CPU, this process alone) on dense designs 100x300 to
+# 500x500 (0.3-0.7 us an entry), covariance mode 200x50 and 1000x50 (0.2-0.8),
+# CSC 500x5000 to 5000x1000 at density 0.003-0.05 (1.3-2.0 us an entry,
+# 7.5-35 us a feature), the upper ends kept.
+INTERPRETED_SECONDS_PER_ENTRY = {"X": 0.7e-6, "gram": 0.8e-6, "data": 2.0e-6}
+INTERPRETED_SECONDS_PER_FEATURE = 5e-6
+_searches = [0]  # CV searches running, in any thread
+
 _lock = threading.Lock()
 _local = threading.local()
 _decisions = weakref.WeakKeyDictionary()  # layout -> quick start or not
+_interpreted = weakref.WeakKeyDictionary()  # layout -> interpreted budget or None
 # A layout built for a quick start (start_quickly) carries the family its
 # rent goes to under this attribute; it starts quickly whatever the ledger.
 _CHARGED_TO = "quick_start_family"
@@ -272,6 +301,67 @@ def quick_start_budget(layout):
         return None
     start_quickly(layout, key)
     return sweeps
+
+
+def interpreted_budget(layout, n_alphas, max_iter):
+    """The sweeps that the ``n_alphas`` alphas of a quick start of
+    ``layout`` may make in the interpreter in all (at most ``max_iter`` each),
+    or None: compiled.
+
+    Decided at a layout's first call, from the rent its family has left
+    below ``INTERPRETED_RENT`` (see there); a layout handed over
+    (:func:`stop_interpreting`) is compiled from then on.  The caller has
+    decided that the layout starts quickly (:func:`quick_start`).
+    """
+    with _lock:
+        known = layout in _interpreted
+        budget = _interpreted.get(layout)
+    if not known:
+        budget = None
+        if _env_flag("SKREG_INTERPRET") and not _searches[0]:
+            per_sweep = interpreted_sweep_seconds(layout)
+            with _lock:
+                left = INTERPRETED_RENT - _ledger.entry(family(layout))["rent"]
+            sweeps = int(left / per_sweep)
+            if sweeps >= INTERPRETED_MIN_SWEEPS * max(n_alphas, 1):
+                budget = sweeps
+        with _lock:
+            _interpreted[layout] = budget
+    return None if budget is None else min(budget, max_iter * max(n_alphas, 1))
+
+
+def interpreted_sweep_seconds(layout):
+    """What a sweep of ``layout`` costs in the interpreter, in seconds
+    (``INTERPRETED_SECONDS_PER_ENTRY``, ``INTERPRETED_SECONDS_PER_FEATURE``)."""
+    problem = layout.problem
+    for name, seconds in INTERPRETED_SECONDS_PER_ENTRY.items():
+        array = getattr(problem, name, None)
+        if array is not None:
+            entries = array.size * seconds
+            break
+    else:
+        entries = 0.0
+    return entries + INTERPRETED_SECONDS_PER_FEATURE * layout.n_features
+
+
+@contextlib.contextmanager
+def compiled_searches():
+    """Quick starts in the block are compiled, not interpreted (in every
+    thread: a CV search runs its paths in joblib's)."""
+    with _lock:
+        _searches[0] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _searches[0] -= 1
+
+
+def stop_interpreting(layout):
+    """From now on ``layout``'s quick starts are compiled: its interpreted
+    sweeps (:func:`interpreted_budget`) ran out."""
+    with _lock:
+        _interpreted[layout] = None
 
 
 def use_the_engine(layout):

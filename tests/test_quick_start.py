@@ -1,5 +1,6 @@
 """Quick starts (skreg._quick_start): plain CD's kernel run by the interpreter
-around its compiled budget, until the engine has been paid for.
+around its compiled budget, until the engine has been paid for (those run
+wholly by the interpreter before: tests/test_interpreted_quick_start.py).
 
 The suite runs with ``SKREG_QUICK_START=0`` (conftest); these tests turn it
 on with a ledger of their own.
@@ -25,8 +26,10 @@ from tests.conftest import equicorrelated
 
 @pytest.fixture
 def ledger(monkeypatch, tmp_path):
-    """Quick starts on, with an empty ledger in ``tmp_path``."""
+    """Quick starts on, with an empty ledger in ``tmp_path``; those that
+    compile nothing off (tests/test_interpreted_quick_start.py has them)."""
     monkeypatch.setenv("SKREG_QUICK_START", "1")
+    monkeypatch.setenv("SKREG_INTERPRET", "0")
     fresh = _quick_start._Ledger(directory=str(tmp_path))
     monkeypatch.setattr(_quick_start, "_ledger", fresh)
     monkeypatch.setattr(_quick_start, "_decisions", weakref.WeakKeyDictionary())

@@ -24,7 +24,10 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skreg._kernels.bounds import new_bounds
 from skreg._kernels.cd_plain import (
+    NEWTON_BUDGET,
     NEWTON_DUE,
+    NEWTON_LAST_GAP,
+    NEWTON_N_FAILED,
     NEWTON_N_ITER,
     NEWTON_N_STEPS,
     NEWTON_STATE_SIZE,
@@ -39,11 +42,13 @@ from skreg._kernels.cd_plain import (
 from skreg._kernels.cd_strong import new_strong_work
 from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.problems import layout_sweep
-from skreg._numba import interpreted
+from skreg._numba import interpreted, interpreted_throughout
 from skreg._quick_start import (
     charged,
+    interpreted_budget,
     quick_start,
     quick_start_budget,
+    stop_interpreting,
     use_the_engine,
 )
 from skreg.linear_model._strategy import (
@@ -590,6 +595,12 @@ def plain_path_kernel(
         if reuse is not None:
             reuse[first_budget] = kept
     quick, problem, middle, tail, outputs = kept
+    if quick:
+        budget = interpreted_budget(layout, l1s.shape[0] - start, max_iter)
+        if budget is not None:
+            start = _interpreted_alphas(layout, state, start, budget, kept)
+            if start == l1s.shape[0]:
+                return (start, *outputs)
     arguments = (problem, state, *middle, int(start), *tail)
     if quick:
         with charged(layout):
@@ -597,6 +608,57 @@ def plain_path_kernel(
     else:
         stop = plain_cd_path(*arguments)
     return (stop, *outputs)
+
+
+def _interpreted_alphas(layout, state, start, budget, kept):
+    """The alphas of a quick start from ``start`` on, one by one, by
+    :func:`~skreg._kernels.cd_plain.plain_cd_path` interpreted throughout
+    (:func:`~skreg._numba.interpreted_throughout`), without Newton steps,
+    within ``budget`` sweeps in all (each alpha counted one more, for its
+    gap); ``kept``: the arguments of :func:`plain_path_kernel`.
+
+    Returns the number of alphas when all are finished.  Otherwise the
+    first alpha left to the compiled quick start: one that spent the
+    budget's last sweeps short of ``max_iter`` unconverged, whose solve it
+    resumes (its sweeps so far, in the Newton state, count towards
+    ``max_iter``), or the next one; the layout is compiled from then on
+    (:func:`~skreg._quick_start.stop_interpreting`).
+    """
+    _, problem, middle, tail, _ = kept
+    coef, l1s, l2s, l1s_typed, l2s_typed, positive, max_iter, *rest = middle
+    *options, path_gaps, rule = rest
+    rows, coefs, gaps, n_iters, newton, work, strong = tail
+    kernel = interpreted_throughout(plain_cd_path)
+    n_path = l1s.shape[0]
+    with charged(layout):
+        for i in range(start, n_path):
+            allowed = min(max_iter, budget)
+            end = i + 1  # the kernel runs alpha i alone
+            kernel(
+                problem, state, coef, l1s[:end], l2s[:end], l1s_typed[:end],
+                l2s_typed[:end], positive, allowed, *options, path_gaps[:end],
+                # A first budget of all its sweeps: no Newton steps (their
+                # kernel would compile).
+                (allowed, *rule[1:]), i, rows, coefs, gaps[:end], n_iters[:end],
+                newton, work, strong,
+            )  # fmt: skip
+            budget -= n_iters[i] + 1
+            if allowed < max_iter and n_iters[i] >= allowed:
+                break  # alpha i goes on compiled
+            if budget <= 0 and end < n_path:
+                stop_interpreting(layout)
+                return end
+        else:
+            return n_path
+    stop_interpreting(layout)
+    if coefs.shape[0] > 0:
+        coefs[:, i] = 0  # written at the end of its sweeps: the resumed solve's
+    newton[NEWTON_N_ITER] = n_iters[i]
+    newton[NEWTON_BUDGET] = min(rule[0], max_iter)
+    newton[NEWTON_LAST_GAP] = gaps[i]
+    newton[NEWTON_N_STEPS] = newton[NEWTON_N_FAILED] = newton[NEWTON_STEPPED] = 0
+    newton[NEWTON_DUE] = 0
+    return i
 
 
 def _plain_arguments(

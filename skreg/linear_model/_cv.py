@@ -246,8 +246,13 @@ class _ProgressMixin:
             # An iterable of splits can be read once; the fold loop may need
             # it again after the Gram search declined.
             self.cv = list(requested_cv)
+        # Here, not at the import: it imports numba (import skreg does not).
+        from skreg._quick_start import compiled_searches
+
         try:
-            return self._search_and_refit(X, y, sample_weight, gram, **params)
+            # Many paths: quick starts compiled at once, not interpreted.
+            with compiled_searches():
+                return self._search_and_refit(X, y, sample_weight, gram, **params)
         finally:
             self.cv = requested_cv
 

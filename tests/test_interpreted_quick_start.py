@@ -1,0 +1,325 @@
+"""Quick starts that compile nothing: plain CD's kernel and every kernel it
+calls run by the interpreter (skreg._numba.interpreted_throughout), while
+the family's rent is below INTERPRETED_RENT, for a budget of sweeps; where it
+runs out, the compiled quick start goes on (skreg._quick_start).
+
+The suite runs with ``SKREG_QUICK_START=0`` (conftest); these tests turn it
+on with a ledger of their own.
+"""
+
+import types
+import weakref
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Lasso as SkLasso
+from sklearn.linear_model import lasso_path as sk_lasso_path
+
+import skreg
+from skreg import _numba, _quick_start
+from skreg._kernels import cd_plain, problems
+from skreg.linear_model import _cd_solver
+from tests.conftest import equicorrelated
+
+pytestmark = pytest.mark.skipif(
+    _numba.numba.config.DISABLE_JIT, reason="everything is interpreted already"
+)
+
+
+@pytest.fixture
+def ledger(monkeypatch, tmp_path):
+    """Quick starts on, interpreted ones too, with an empty ledger."""
+    monkeypatch.setenv("SKREG_QUICK_START", "1")
+    monkeypatch.setenv("SKREG_INTERPRET", "1")
+    fresh = _quick_start._Ledger(directory=str(tmp_path))
+    monkeypatch.setattr(_quick_start, "_ledger", fresh)
+    monkeypatch.setattr(_quick_start, "_decisions", weakref.WeakKeyDictionary())
+    return fresh
+
+
+@pytest.fixture
+def tiers(monkeypatch):
+    """Count the alphas run interpreted throughout, and the calls of plain
+    CD's kernel as a compiled quick start (its budget compiled) and as the
+    engine."""
+    calls = {"interpreted": 0, "compiled quick": 0, "engine": 0}
+    throughout, around = _cd_solver.interpreted_throughout, _cd_solver.interpreted
+
+    def counted_throughout(kernel):
+        python = throughout(kernel)
+
+        def run(*args):
+            calls["interpreted"] += 1
+            return python(*args)
+
+        return run
+
+    def counted_around(kernel, helpers=()):
+        python = around(kernel, helpers)
+
+        def run(*args):
+            calls["compiled quick"] += 1
+            return python(*args)
+
+        return run
+
+    kernel = _cd_solver.plain_cd_path
+
+    def engine(*args):
+        calls["engine"] += 1
+        return kernel(*args)
+
+    engine.py_func = kernel.py_func
+    monkeypatch.setattr(_cd_solver, "interpreted_throughout", counted_throughout)
+    monkeypatch.setattr(_cd_solver, "interpreted", counted_around)
+    monkeypatch.setattr(_cd_solver, "plain_cd_path", engine)
+    return calls
+
+
+def _budget(monkeypatch, sweeps):
+    """Interpreted quick starts of ``sweeps`` sweeps in all."""
+    seconds = _quick_start.INTERPRETED_RENT / (sweeps + 0.5)  # (rounded down)
+    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", lambda _: seconds)
+
+
+def _wide(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((60, 150))
+    return X, X[:, :5] @ np.arange(1.0, 6.0) + rng.standard_normal(60)
+
+
+def _engine(make, X, y, **fit_params):
+    with _quick_start.engine_only():
+        return make().fit(X, y, **fit_params)
+
+
+@pytest.mark.parametrize(
+    "make, data",
+    [
+        (lambda: skreg.Lasso(alpha=0.05), "dense"),
+        (lambda: skreg.Lasso(alpha=0.05), "float32"),
+        (lambda: skreg.ElasticNet(alpha=0.05, l1_ratio=0.5, positive=True), "dense"),
+        (lambda: skreg.Lasso(alpha=0.05, penalty_factor=np.arange(150) / 75), "dense"),
+        (lambda: skreg.ElasticNet(alpha=0.01, l1_ratio=0.7), "sparse weighted"),
+        (lambda: skreg.Lasso(alpha=0.01), "sparse large"),
+        (lambda: skreg.Lasso(alpha=0.01), "tall"),
+    ],
+)
+def test_a_first_fit_compiles_nothing(ledger, tiers, monkeypatch, make, data):
+    """Interpreted throughout, a first fit reaches the coefficients of the
+    compiled quick start, the same code (to rounding: the compiled sweeps
+    reassociate their sums), without calling a compiled kernel; its time is
+    charged to its family."""
+    rng = np.random.default_rng(1)
+    X, y = _wide()
+    fit_params = {}
+    if data == "float32":
+        X, y = X.astype(np.float32), y.astype(np.float32)
+    elif data == "sparse weighted":
+        X = sp.random(120, 80, density=0.1, random_state=0, format="csc")
+        y = X[:, :6] @ np.ones(6) + 0.1 * rng.standard_normal(120)
+        fit_params = {"sample_weight": rng.uniform(0.5, 2.0, 120)}
+    elif data == "sparse large":
+        # More entries than a quick start densifies: the sparse layout.
+        monkeypatch.setattr(_quick_start, "QUICK_START_DENSIFY_ENTRIES", 100)
+        X = sp.random(300, 200, density=0.05, random_state=1, format="csc")
+        y = X[:, :6] @ np.ones(6) + 0.1 * rng.standard_normal(300)
+    elif data == "tall":
+        X, y = equicorrelated(200, 20, rho=0.3)  # covariance mode
+    compiled_before = _numba.compile_seconds()
+    quick = make().fit(X, y, **fit_params)
+    assert tiers["interpreted"] == 1
+    assert tiers["compiled quick"] == tiers["engine"] == 0
+    assert _numba.compile_seconds() == compiled_before
+    assert sum(entry["rent"] for entry in ledger.entries.values()) > 0
+    monkeypatch.setenv("SKREG_INTERPRET", "0")
+    compiled = make().fit(X, y, **fit_params)
+    assert tiers["compiled quick"] == 1
+    assert quick.coef_.dtype == compiled.coef_.dtype == X.dtype
+    scale = np.max(np.abs(compiled.coef_))
+    atol = (1e-5 if X.dtype == np.float32 else 1e-10) * scale
+    np.testing.assert_allclose(quick.coef_, compiled.coef_, rtol=0, atol=atol)
+    assert quick.n_iter_ == compiled.n_iter_
+
+
+def test_a_path_compiles_nothing_and_agrees_with_scikit_learn(
+    ledger, tiers, monkeypatch
+):
+    X, y = _wide()
+    _budget(monkeypatch, sweeps=30_000)
+    alphas, coefs, gaps = skreg.lasso_path(X, y, alphas=30, eps=0.05, tol=1e-10)
+    assert tiers["interpreted"] == 30 and tiers["compiled quick"] == 0
+    _, reference, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-12, max_iter=100000)
+    np.testing.assert_allclose(coefs, reference, rtol=0, atol=1e-6)
+
+
+def test_an_alpha_out_of_interpreted_sweeps_goes_on_compiled(
+    ledger, tiers, monkeypatch
+):
+    """An alpha that spends its interpreted sweeps unconverged is resumed by
+    the compiled quick start from where it stopped: its sweeps count
+    towards max_iter, and the layout's later alphas are compiled."""
+    X, y = equicorrelated(60, 150, rho=0.3)
+    _budget(monkeypatch, sweeps=5)
+    options = dict(alpha=0.1, tol=1e-8, max_iter=5000)
+    fit = skreg.Lasso(**options).fit(X, y)
+    assert tiers["interpreted"] == 1 and tiers["compiled quick"] >= 1
+    assert fit.n_iter_ > 5
+    engine = _engine(lambda: skreg.Lasso(**options), X, y)
+    assert fit.n_iter_ <= engine.n_iter_ + 1  # the same solve, resumed
+    np.testing.assert_allclose(fit.coef_, engine.coef_, rtol=0, atol=1e-8)
+
+
+def test_an_unconverged_handed_over_fit_stops_at_max_iter(ledger, monkeypatch):
+    X, y = equicorrelated(60, 150, rho=0.3)
+    _budget(monkeypatch, sweeps=5)
+    with pytest.warns(ConvergenceWarning, match="max_iter=12") as caught:
+        fit = skreg.Lasso(alpha=0.001, tol=1e-14, max_iter=12).fit(X, y)
+    assert len(caught) == 1
+    assert fit.n_iter_ == 12
+    # 12 sweeps in all, 5 of them interpreted: the compiled quick start's 12.
+    monkeypatch.setenv("SKREG_INTERPRET", "0")
+    with pytest.warns(ConvergenceWarning):
+        compiled = skreg.Lasso(alpha=0.001, tol=1e-14, max_iter=12).fit(X, y)
+    np.testing.assert_allclose(fit.coef_, compiled.coef_, rtol=0, atol=1e-12)
+
+
+def test_a_path_handed_over_midway(ledger, tiers, monkeypatch):
+    """The alphas before the hand-over stay as the interpreter left them, the
+    one handed over and the next are the compiled quick start's: the path is
+    the engine's (no coefficient left over from the unfinished alpha)."""
+    X, y = equicorrelated(60, 150, rho=0.3)
+    _budget(monkeypatch, sweeps=240)
+    quick = skreg.lasso_path(X, y, alphas=20, eps=0.05, tol=1e-8, return_n_iter=True)
+    assert 0 < tiers["interpreted"] < 20 and tiers["compiled quick"] >= 1
+    with _quick_start.engine_only():
+        engine = skreg.lasso_path(X, y, alphas=20, eps=0.05, tol=1e-8)
+    np.testing.assert_allclose(quick[0], engine[0])
+    scale = np.max(np.abs(engine[1]))
+    np.testing.assert_allclose(quick[1], engine[1], rtol=0, atol=1e-6 * scale)
+    assert np.all(quick[2] <= 1e-8 * np.sum((y - y.mean()) ** 2) / len(y) + 1e-15)
+
+
+def test_the_budget_is_the_rent_left(ledger, monkeypatch):
+    """Sweeps in all: the rent left below INTERPRETED_RENT over the cost of a
+    sweep; fewer than INTERPRETED_MIN_SWEEPS an alpha: compiled."""
+    from skreg.linear_model._layouts import DenseLayout
+
+    X, y = _wide()
+    _budget(monkeypatch, sweeps=100)
+
+    def budget(n_alphas=1, max_iter=1000):
+        layout = DenseLayout(np.asfortranarray(X), y)
+        return _quick_start.interpreted_budget(layout, n_alphas, max_iter)
+
+    assert budget() == 100
+    assert budget(max_iter=30) == 30
+    assert budget(n_alphas=10, max_iter=5) == 50
+    assert budget(n_alphas=20) == 100
+    assert budget(n_alphas=21) is None  # fewer than 5 sweeps an alpha
+    family = "DenseProblem-float64-ones"
+    ledger.entries[family]["rent"] = 0.75 * _quick_start.INTERPRETED_RENT
+    assert budget() == 25
+    ledger.entries[family]["rent"] = _quick_start.INTERPRETED_RENT
+    assert budget() is None
+
+
+def test_cv_searches_are_compiled(ledger, tiers):
+    """A CV search's quick starts are compiled: interpreted, its first
+    folds would spend the rent and the others compile anyway."""
+    X, y = _wide()
+    skreg.LassoCV(cv=3).fit(X, y)
+    assert tiers["interpreted"] == 0 and tiers["compiled quick"] > 0
+    assert _quick_start._searches == [0]
+    skreg.Lasso(alpha=0.05).fit(X, y)
+    assert tiers["interpreted"] == 1
+
+
+def test_interpreted_quick_starts_can_be_turned_off(ledger, tiers, monkeypatch):
+    monkeypatch.setenv("SKREG_INTERPRET", "0")
+    X, y = _wide()
+    skreg.Lasso(alpha=0.05).fit(X, y)
+    assert tiers["interpreted"] == 0 and tiers["compiled quick"] == 1
+
+
+def test_interpreted_throughout_leaves_no_compiled_kernel():
+    """Every kernel, module and table of operations that plain CD's kernel
+    reaches is a Python copy; the modules themselves are untouched."""
+    kernel = _numba.interpreted_throughout(cd_plain.plain_cd_path)
+    assert isinstance(kernel, types.FunctionType)
+    assert kernel.__code__ is cd_plain.plain_cd_path.py_func.__code__
+    namespace = kernel.__globals__
+    budget = namespace["plain_budget"]
+    assert budget.__code__ is cd_plain.plain_budget.py_func.__code__
+    sweep = budget.__globals__["layout_sweep"]
+    operations = sweep.__globals__["_OPERATIONS"]
+    for table in operations.values():
+        for operation in table.values():
+            assert isinstance(operation, types.FunctionType)
+    sparse_sweep = operations[problems.SparseProblem]["sweep"]
+    assert sparse_sweep.__code__ is problems.cd_sweep_sparse.py_func.__code__
+    assert isinstance(namespace["cd_strong"].strong_budget, types.FunctionType)
+    assert cd_plain.plain_budget is not budget
+    assert problems._OPERATIONS[problems.SparseProblem]["sweep"] is not sparse_sweep
+
+
+def test_scikit_learns_lasso_on_interpreted_quick_starts(ledger, tiers):
+    """The first fits of a quick start agree with scikit-learn to 1e-6."""
+    X, y = _wide(3)
+    ours = skreg.Lasso(alpha=0.05, tol=1e-10).fit(X, y)
+    theirs = SkLasso(alpha=0.05, tol=1e-10, max_iter=100000).fit(X, y)
+    assert tiers["interpreted"] == 1
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-6)
+
+
+def test_a_handed_over_alpha_keeps_no_stale_coefficient(ledger, tiers, monkeypatch):
+    """The interpreted sweeps of an alpha handed over leave non-zeros (a
+    first sweep from zero on correlated features) that its solve removes:
+    the path returns the solve's."""
+    X, y = equicorrelated(100, 60, rho=0.7)
+    monkeypatch.setattr(_quick_start, "INTERPRETED_MIN_SWEEPS", 1)
+    _budget(monkeypatch, sweeps=1)
+    alpha = 0.05
+    _, coefs, _ = skreg.lasso_path(X, y, alphas=[alpha], tol=1e-10, precompute=True)
+    assert tiers["interpreted"] == 1 and tiers["compiled quick"] >= 1
+    first_sweep = skreg.Lasso(
+        alpha=alpha, fit_intercept=False, max_iter=1, tol=0, precompute=True
+    )
+    with pytest.warns(ConvergenceWarning):
+        first_sweep.fit(X, y)
+    reference = SkLasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=100_000)
+    reference.fit(X, y)
+    stale = (first_sweep.coef_ != 0) & (reference.coef_ == 0)
+    assert stale.any()  # the case this test is about
+    np.testing.assert_array_equal(coefs[:, 0] != 0, reference.coef_ != 0)
+
+
+def test_scikit_learns_checks_pass_on_interpreted_quick_starts(ledger, tiers):
+    from sklearn.utils.estimator_checks import check_estimator
+
+    check_estimator(skreg.Lasso())
+    assert tiers["interpreted"] > 0
+    assert not any(entry["engine"] for entry in ledger.entries.values())
+
+
+def test_what_an_interpreted_sweep_costs():
+    """Each layout's array at its own price a stored entry, plus a price a
+    feature (skreg._quick_start.INTERPRETED_SECONDS_PER_ENTRY)."""
+    from skreg.linear_model._preprocess import make_layouts
+
+    X, y = _wide()
+    prices = _quick_start.INTERPRETED_SECONDS_PER_ENTRY
+    per_feature = _quick_start.INTERPRETED_SECONDS_PER_FEATURE
+    sparse = sp.random(60, 150, density=0.1, random_state=0, format="csc")
+    for data, precompute, name, entries in (
+        (X, False, "X", X.size),
+        (X, True, "gram", 150 * 150),
+        (sparse, False, "data", sparse.nnz),
+    ):
+        (layout,) = make_layouts(
+            data, y.reshape(-1, 1), None, np.zeros(150), precompute
+        )
+        expected = prices[name] * entries + per_feature * 150
+        assert _quick_start.interpreted_sweep_seconds(layout) == pytest.approx(expected)
