@@ -120,3 +120,18 @@ def sparse_regression(n=120, p=400, density=0.05, seed=0, dtype=np.float64,
     X.data = rng.randn(X.nnz)
     y = X[:, :n_informative] @ rng.randn(n_informative) + 0.1 * rng.randn(n)
     return X.astype(dtype), y.astype(dtype)
+
+
+def quick_start_ledger(monkeypatch, tmp_path, interpret):
+    """Quick starts on, with an empty ledger in ``tmp_path``; the interpreted
+    ones (those that compile nothing) on or off by ``interpret``."""
+    import weakref
+
+    from skreg import _quick_start
+
+    monkeypatch.setenv("SKREG_QUICK_START", "1")
+    monkeypatch.setenv("SKREG_INTERPRET", "1" if interpret else "0")
+    fresh = _quick_start._Ledger(directory=str(tmp_path))
+    monkeypatch.setattr(_quick_start, "_ledger", fresh)
+    monkeypatch.setattr(_quick_start, "_decisions", weakref.WeakKeyDictionary())
+    return fresh

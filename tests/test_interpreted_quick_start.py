@@ -8,7 +8,6 @@ on with a ledger of their own.
 """
 
 import types
-import weakref
 
 import numpy as np
 import pytest
@@ -21,7 +20,7 @@ import skreg
 from skreg import _numba, _quick_start
 from skreg._kernels import cd_plain, problems
 from skreg.linear_model import _cd_solver
-from tests.conftest import equicorrelated
+from tests.conftest import equicorrelated, quick_start_ledger
 
 pytestmark = pytest.mark.skipif(
     _numba.numba.config.DISABLE_JIT, reason="everything is interpreted already"
@@ -31,12 +30,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def ledger(monkeypatch, tmp_path):
     """Quick starts on, interpreted ones too, with an empty ledger."""
-    monkeypatch.setenv("SKREG_QUICK_START", "1")
-    monkeypatch.setenv("SKREG_INTERPRET", "1")
-    fresh = _quick_start._Ledger(directory=str(tmp_path))
-    monkeypatch.setattr(_quick_start, "_ledger", fresh)
-    monkeypatch.setattr(_quick_start, "_decisions", weakref.WeakKeyDictionary())
-    return fresh
+    return quick_start_ledger(monkeypatch, tmp_path, interpret=True)
 
 
 @pytest.fixture

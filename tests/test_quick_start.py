@@ -8,7 +8,6 @@ on with a ledger of their own.
 
 import json
 import os
-import weakref
 
 import numpy as np
 import pytest
@@ -21,19 +20,14 @@ import skreg
 from skreg import _numba, _quick_start
 from skreg._kernels import cd_plain
 from skreg.linear_model import _cd_solver
-from tests.conftest import equicorrelated
+from tests.conftest import equicorrelated, quick_start_ledger
 
 
 @pytest.fixture
 def ledger(monkeypatch, tmp_path):
     """Quick starts on, with an empty ledger in ``tmp_path``; those that
     compile nothing off (tests/test_interpreted_quick_start.py has them)."""
-    monkeypatch.setenv("SKREG_QUICK_START", "1")
-    monkeypatch.setenv("SKREG_INTERPRET", "0")
-    fresh = _quick_start._Ledger(directory=str(tmp_path))
-    monkeypatch.setattr(_quick_start, "_ledger", fresh)
-    monkeypatch.setattr(_quick_start, "_decisions", weakref.WeakKeyDictionary())
-    return fresh
+    return quick_start_ledger(monkeypatch, tmp_path, interpret=False)
 
 
 @pytest.fixture
