@@ -291,6 +291,9 @@ import skreg
 # import excluded from the fit is everything a plain `import skreg` loaded
 # before it loaded its names lazily, so the rows compare across versions.
 skreg.Lasso, skreg.MLPClassifier
+# numba as well, loaded by the first fit: excluded from every row alike (the
+# compile recorder below imports it too, before the empty-cache fit).
+import numba
 imported = time.perf_counter()
 events = []
 if {record}:
