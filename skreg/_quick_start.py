@@ -84,7 +84,7 @@ QUICK_START_DENSIFY_ENTRIES = 100_000
 # budget costs, the next tier's price (the numba floor of issue 13's
 # measurements: 1.5-1.9 s of CPU on a two-core machine).  The interpreter
 # runs a sweep a hundred times slower than compiled code, so these are fits
-# on small data: a 200x50 Lasso in 0.14 s, where its first compiled fit
+# on small data: a 200x50 Lasso in 0.11-0.14 s, where its first compiled fit
 # waited 2.9 s for numba (issue 13).  Fewer than INTERPRETED_MIN_SWEEPS an
 # alpha: compiled at once.  Not in CV searches (:func:`compiled_searches`),
 # whose many paths would spend the rent on their first folds and compile for
