@@ -82,7 +82,7 @@ QUICK_START_DENSIFY_ENTRIES = 100_000
 # the compiled quick start goes on from where they stopped
 # (:func:`interpreted_budget`).  The rent is about what compiling plain CD's
 # budget costs, the next tier's price (the numba floor of issue 13's
-# measurements: 1.5-1.9 s of CPU on a two-core machine).  The interpreter
+# measurements: 1.3-2.1 s of CPU on a two-core machine).  The interpreter
 # runs a sweep a hundred times slower than compiled code, so these are fits
 # on small data: a 200x50 Lasso in 0.11-0.14 s, where its first compiled fit
 # waited 2.9 s for numba (issue 13).  Fewer than INTERPRETED_MIN_SWEEPS an
@@ -91,11 +91,12 @@ QUICK_START_DENSIFY_ENTRIES = 100_000
 # the others anyway.  ``SKREG_INTERPRET=0`` turns them off.
 INTERPRETED_RENT = 1.5
 INTERPRETED_MIN_SWEEPS = 5
-# An interpreted sweep's seconds a stored entry of each layout's array and a
-# feature: measured (CPU, this process alone) on dense designs 100x300 to
-# 500x500 (0.3-0.7 us an entry), covariance mode 200x50 and 1000x50 (0.2-0.8),
-# CSC 500x5000 to 5000x1000 at density 0.003-0.05 (1.3-2.0 us an entry,
-# 7.5-35 us a feature), the upper ends kept.
+# An interpreted sweep's seconds a stored entry of each layout's array,
+# measured (a sweep's time over its entries, alone on the machine) on dense
+# designs 100x300 to 500x500 (0.3-0.7 us), covariance mode 200x50 and 1000x50
+# (0.2-0.8 us) and CSC 500x5000 to 5000x1000 at density 0.003-0.05 (1.3-2.0
+# us), the upper ends kept; and a feature, for each column's own work (its
+# loop, its terms of the gap): an estimate, not measured apart.
 INTERPRETED_SECONDS_PER_ENTRY = {"X": 0.7e-6, "gram": 0.8e-6, "data": 2.0e-6}
 INTERPRETED_SECONDS_PER_FEATURE = 5e-6
 _searches = [0]  # CV searches running, in any thread
