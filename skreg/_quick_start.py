@@ -83,7 +83,7 @@ QUICK_START_DENSIFY_ENTRIES = 100_000
 # (:func:`interpreted_budget`).  The rent is about what compiling plain CD's
 # budget costs, the next tier's price (the numba floor of issue 13's
 # measurements: 1.3-2.1 s of CPU on a two-core machine).  The interpreter
-# runs a sweep a hundred times slower than compiled code, so these are fits
+# runs a sweep 500-1500 times slower than compiled code, so these are fits
 # on small data: a 200x50 Lasso in 0.11-0.14 s, where its first compiled fit
 # waited 2.9 s for numba (issue 13).  Fewer than INTERPRETED_MIN_SWEEPS an
 # alpha: compiled at once.  Not in CV searches (:func:`compiled_searches`),
