@@ -398,19 +398,23 @@ def interpreted(kernel, python=()):
         return kernel
     func = kernel.py_func
     namespace = dict(func.__globals__)
-
-    def as_python(function):
-        return types.FunctionType(
-            function.__code__,
-            namespace,
-            function.__name__,
-            function.__defaults__,
-            function.__closure__,
-        )
-
     for name in python:
-        namespace[name] = as_python(namespace[name].py_func)
-    return as_python(func)
+        namespace[name] = _with_globals(namespace[name].py_func, namespace)
+    return _with_globals(func, namespace)
+
+
+def _with_globals(function, namespace):
+    """``function`` (a Python function) reading its globals from ``namespace``."""
+    copy = types.FunctionType(
+        function.__code__,
+        namespace,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__doc__ = function.__doc__
+    return copy
 
 
 def interpreted_throughout(kernel):
@@ -475,15 +479,7 @@ def _as_python(memo):
                 memo[id(value.__globals__)] = (copied, value.__globals__)
             else:
                 copied = memo[id(value.__globals__)][0]
-            copy = types.FunctionType(
-                value.__code__,
-                copied,
-                value.__name__,
-                value.__defaults__,
-                value.__closure__,
-            )
-            copy.__kwdefaults__ = value.__kwdefaults__
-            copy.__doc__ = value.__doc__
+            copy = _with_globals(value, copied)
             memo[key] = (copy, value)
             if fill:
                 for name, item in value.__globals__.items():
