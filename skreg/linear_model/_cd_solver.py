@@ -544,6 +544,19 @@ def new_newton_state():
     return newton
 
 
+def resume_unstepped(newton, n_iter, budget, gap):
+    """Set the Newton state ``newton`` so that the path kernels resume a solve
+    stopped after ``n_iter`` sweeps at gap ``gap``, with no step taken or
+    due, on budgets from ``budget`` sweeps: as
+    :func:`~skreg._kernels.cd_plain.newton_due` leaves it where steps are
+    due, without the steps."""
+    newton[NEWTON_N_ITER] = n_iter
+    newton[NEWTON_BUDGET] = budget
+    newton[NEWTON_LAST_GAP] = gap
+    newton[NEWTON_N_STEPS] = newton[NEWTON_N_FAILED] = newton[NEWTON_STEPPED] = 0
+    newton[NEWTON_DUE] = 0
+
+
 def _kernel_head(layout, state, coef, l1s, l2s, positive, max_iter):
     """The arguments both path kernels start with."""
     dtype = layout.dtype
@@ -653,11 +666,7 @@ def _interpreted_alphas(layout, state, start, budget, kept):
     stop_interpreting(layout)
     if coefs.shape[0] > 0:
         coefs[:, i] = 0  # written at the end of its sweeps: the resumed solve's
-    newton[NEWTON_N_ITER] = n_iters[i]
-    newton[NEWTON_BUDGET] = min(rule[0], max_iter)
-    newton[NEWTON_LAST_GAP] = gaps[i]
-    newton[NEWTON_N_STEPS] = newton[NEWTON_N_FAILED] = newton[NEWTON_STEPPED] = 0
-    newton[NEWTON_DUE] = 0
+    resume_unstepped(newton, n_iters[i], min(rule[0], max_iter), gaps[i])
     return i
 
 
