@@ -417,6 +417,31 @@ def _with_globals(function, namespace):
     return copy
 
 
+# Kernel (its Python function) -> the same computation with NumPy array
+# operations, which interpreted copies run instead (numpy_version_of).
+_NUMPY_VERSIONS = {}
+
+
+def numpy_version_of(kernel):
+    """Register the decorated function as ``kernel`` written with NumPy array
+    operations: what :func:`interpreted_throughout` runs in its place.
+
+    A kernel's loops over elements cost some 0.7-2 us an element in the
+    interpreter, where a compiled loop costs about a nanosecond; the same
+    work as NumPy calls costs the interpreter a few microseconds a call
+    (a column, a feature's update).  The version computes what the kernel
+    does up to the order of its sums, so results agree to rounding, not
+    bitwise.  ``kernel`` is a kernel of :mod:`skreg._kernels` (its
+    ``py_func``) or a plain function that kernels call.
+    """
+
+    def decorate(function):
+        _NUMPY_VERSIONS[getattr(kernel, "py_func", kernel)] = function
+        return function
+
+    return decorate
+
+
 def interpreted_throughout(kernel):
     """``kernel`` and every kernel it reaches run by the Python interpreter:
     nothing compiles.
@@ -426,7 +451,9 @@ def interpreted_throughout(kernel):
     function (``py_func``) with module globals in which the kernels, the
     modules and the tables of functions of ``skreg._kernels`` are replaced
     the same way (about a millisecond for plain CD's kernel, so built at each
-    call: a module's globals are read as they are then).  Without the JIT
+    call: a module's globals are read as they are then), except that a
+    function with a NumPy version (:func:`numpy_version_of`) is replaced by
+    that version's copy.  Without the JIT
     (``NUMBA_DISABLE_JIT=1``) the kernel is returned as it is.
     """
     if numba.config.DISABLE_JIT:
@@ -470,6 +497,8 @@ def _as_python(memo):
         func = getattr(value, "py_func", None)
         if isinstance(func, types.FunctionType) and in_package(func.__module__):
             copy = convert(func)
+        elif isinstance(value, types.FunctionType) and value in _NUMPY_VERSIONS:
+            copy = convert(_NUMPY_VERSIONS[value])
         elif isinstance(value, types.FunctionType) and in_package(value.__module__):
             # Registered before its module's globals are converted, which
             # may reach it again.

@@ -75,30 +75,32 @@ QUICK_START_MIN_SWEEPS = 10
 QUICK_START_DENSIFY_ENTRIES = 100_000
 
 # Quick starts that compile nothing: while a family's rent is below
-# INTERPRETED_RENT, its quick starts run plain CD's kernel and every kernel it
-# calls in the interpreter (:func:`skreg._numba.interpreted_throughout`), for
-# at most the sweeps that cost about the rent left (:func:`interpreted_sweep_seconds`)
-# over the call's alphas; where they run out before the alphas are solved,
-# the compiled quick start goes on from where they stopped
-# (:func:`interpreted_budget`).  The rent is about what compiling plain CD's
-# budget costs, the next tier's price (the numba floor of issue 13's
-# measurements: 1.3-2.1 s of CPU on a two-core machine).  The interpreter
-# runs a sweep 500-1500 times slower than compiled code, so these are fits
-# on small data: a 200x50 Lasso in 0.11-0.14 s, where its first compiled fit
-# waited 2.9 s for numba (issue 13).  Fewer than INTERPRETED_MIN_SWEEPS an
-# alpha: compiled at once.  Not in CV searches (:func:`compiled_searches`),
-# whose many paths would spend the rent on their first folds and compile for
-# the others anyway.  ``SKREG_INTERPRET=0`` turns them off.
+# INTERPRETED_RENT, its quick starts run plain CD's kernel and every kernel
+# it calls in the interpreter (:func:`skreg._numba.interpreted_throughout`),
+# for at most the sweeps that cost about the rent left
+# (:func:`interpreted_sweep_seconds`) over the call's alphas; where they run
+# out before the alphas are solved, the compiled quick start goes on from
+# where they stopped (:func:`interpreted_budget`).  The rent is about what
+# compiling plain CD's budget costs, the next tier's price (the numba floor
+# of issue 13's measurements: 1.3-2.1 s of CPU on a two-core machine).
+# Fewer than INTERPRETED_MIN_SWEEPS an alpha: compiled at once.  Not in CV
+# searches (:func:`compiled_searches`), whose many paths would spend the
+# rent on their first folds and compile for the others anyway.
+# ``SKREG_INTERPRET=0`` turns them off.
 INTERPRETED_RENT = 1.5
 INTERPRETED_MIN_SWEEPS = 5
-# An interpreted sweep's seconds a stored entry of each layout's array,
-# measured (a sweep's time over its entries, alone on the machine) on dense
-# designs 100x300 to 500x500 (0.3-0.7 us), covariance mode 200x50 and 1000x50
-# (0.2-0.8 us) and CSC 500x5000 to 5000x1000 at density 0.003-0.05 (1.3-2.0
-# us), the upper ends kept; and a feature, for each column's own work (its
-# loop, its terms of the gap): an estimate, not measured apart.
-INTERPRETED_SECONDS_PER_ENTRY = {"X": 0.7e-6, "gram": 0.8e-6, "data": 2.0e-6}
-INTERPRETED_SECONDS_PER_FEATURE = 5e-6
+# An interpreted sweep's seconds, by the layout's array: a feature and a
+# stored entry.  The sweeps and the gap run their NumPy versions
+# (skreg._numba.numpy_version_of): a column's dot product and update are a
+# NumPy call each, so a sweep costs some microseconds a feature, where the
+# kernels' own loops cost 0.7-2 us a stored entry in the interpreter (a
+# 2000x1000 design is priced 10 ms a sweep; at 0.7 us an entry, 1.4 s).
+# Upper ends of
+# benchmarks/bench_interpreted_sweeps.py: 2.1-5.5 us a feature on dense
+# designs from 200x50 to 300x3000, 0.8-2.2 us in covariance mode, 6.7-15.7
+# us on CSC designs (500x5000 to 20000x2000, density 0.002-0.05).
+INTERPRETED_SECONDS_PER_FEATURE = {"X": 6e-6, "gram": 4e-6, "data": 1.4e-5}
+INTERPRETED_SECONDS_PER_ENTRY = {"X": 2e-9, "gram": 2e-9, "data": 2e-8}
 _searches = [0]  # CV searches running, in any thread
 
 _lock = threading.Lock()
@@ -335,14 +337,11 @@ def interpreted_sweep_seconds(layout):
     """What a sweep of ``layout`` costs in the interpreter, in seconds
     (``INTERPRETED_SECONDS_PER_ENTRY``, ``INTERPRETED_SECONDS_PER_FEATURE``)."""
     problem = layout.problem
-    for name, seconds in INTERPRETED_SECONDS_PER_ENTRY.items():
-        array = getattr(problem, name, None)
-        if array is not None:
-            entries = array.size * seconds
-            break
-    else:
-        entries = 0.0
-    return entries + INTERPRETED_SECONDS_PER_FEATURE * layout.n_features
+    name = next(name for name in ("X", "gram", "data") if hasattr(problem, name))
+    return (
+        getattr(problem, name).size * INTERPRETED_SECONDS_PER_ENTRY[name]
+        + layout.n_features * INTERPRETED_SECONDS_PER_FEATURE[name]
+    )
 
 
 @contextlib.contextmanager

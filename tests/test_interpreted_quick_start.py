@@ -18,7 +18,7 @@ from sklearn.linear_model import lasso_path as sk_lasso_path
 
 import skreg
 from skreg import _numba, _quick_start
-from skreg._kernels import cd_plain, problems
+from skreg._kernels import cd, cd_plain, problems
 from skreg.linear_model import _cd_solver
 from tests.conftest import equicorrelated, quick_start_ledger
 
@@ -252,8 +252,10 @@ def test_interpreted_throughout_leaves_no_compiled_kernel():
     for table in operations.values():
         for operation in table.values():
             assert isinstance(operation, types.FunctionType)
+    # Kernels with a NumPy version run it (numpy_version_of).
     sparse_sweep = operations[problems.SparseProblem]["sweep"]
-    assert sparse_sweep.__code__ is problems.cd_sweep_sparse.py_func.__code__
+    assert sparse_sweep.__code__ is cd._cd_sweep_sparse_numpy.__code__
+    assert sparse_sweep.__globals__ is not cd.__dict__
     assert isinstance(namespace["cd_strong"].strong_budget, types.FunctionType)
     assert cd_plain.plain_budget is not budget
     assert problems._OPERATIONS[problems.SparseProblem]["sweep"] is not sparse_sweep
@@ -299,8 +301,8 @@ def test_scikit_learns_checks_pass_on_interpreted_quick_starts(ledger, tiers):
 
 
 def test_what_an_interpreted_sweep_costs():
-    """Each layout's array at its own price a stored entry, plus a price a
-    feature (skreg._quick_start.INTERPRETED_SECONDS_PER_ENTRY)."""
+    """Each layout's array at its own prices a stored entry and a feature
+    (skreg._quick_start.INTERPRETED_SECONDS_PER_ENTRY and _PER_FEATURE)."""
     from skreg.linear_model._preprocess import make_layouts
 
     X, y = _wide()
@@ -315,5 +317,5 @@ def test_what_an_interpreted_sweep_costs():
         (layout,) = make_layouts(
             data, y.reshape(-1, 1), None, np.zeros(150), precompute
         )
-        expected = prices[name] * entries + per_feature * 150
+        expected = prices[name] * entries + per_feature[name] * 150
         assert _quick_start.interpreted_sweep_seconds(layout) == pytest.approx(expected)

@@ -16,7 +16,7 @@ import numpy as np
 from skreg._kernels.gap import enet_gap
 from skreg._kernels.penalty import factor_at, factor_of
 from skreg._kernels.problems import layout_move, layout_stats, layout_sweep
-from skreg._numba import inner_kernel, njit
+from skreg._numba import inner_kernel, njit, numpy_version_of
 
 # A path passes ``path_gap`` > 0: its gap must then also be at most
 # ``path_gap`` times the primal objective.  ``tol * ||y||^2`` alone is loose
@@ -150,6 +150,13 @@ def penalty(w, features, l1, l2, factor):
         term = l1 * abs(value) + 0.5 * l2 * value * value
         total += factor[j] * term if weighted else term
     return total
+
+
+@numpy_version_of(penalty)
+def _penalty_numpy(w, features, l1, l2, factor):
+    values = w[features].astype(np.float64)
+    terms = l1 * np.abs(values) + 0.5 * l2 * values * values
+    return float((terms if factor is None else factor[features] * terms).sum())
 
 
 @njit(inline="always")

@@ -25,8 +25,10 @@ before each gap (:func:`skreg._kernels.cd_plain.fit_unpenalized`), so both
 terms are then at rounding level and the gap certifies the full problem.
 """
 
+import numpy as np
+
 from skreg._kernels.penalty import factor_of, factor_times
-from skreg._numba import FASTMATH_GATHER, inner_kernel
+from skreg._numba import FASTMATH_GATHER, inner_kernel, numpy_version_of
 
 
 @inner_kernel
@@ -203,3 +205,132 @@ def residual_stats_sparse(problem, state, w, l2, subtract_l2, features, xtr):
         r_norm2 += sample_weight[i] * r_i * r_i
         r_dot_y += sample_weight[i] * r_i * y[i]
     return r_norm2, r_dot_y
+
+
+# NumPy versions, which a first fit run in the interpreter runs
+# (skreg._quick_start): the same sums as array operations.
+
+
+def _float64_dots(residual, y, sample_weight=None):
+    """``(||r||^2, r'y)`` in float64, weighted by ``sample_weight`` if given."""
+    residual = residual.astype(np.float64)
+    weighted = residual if sample_weight is None else sample_weight * residual
+    return float(weighted @ residual), float(weighted @ y.astype(np.float64))
+
+
+def _store_xtr(xtr, features, every, correlations, l2, subtract_l2, w, factor):
+    """``xtr[features] = X'r (- l2 pf w)`` from the correlations of ``features``."""
+    if subtract_l2:
+        l2_pf = l2 if factor is None else l2 * factor[features]
+        correlations = correlations - l2_pf * w[features]
+    if every:
+        xtr[:] = correlations
+    else:
+        xtr[features] = correlations
+
+
+@numpy_version_of(residual_stats_dense)
+def _residual_stats_dense_numpy(
+    X, y, residual, w, l2, subtract_l2, features, xtr, penalty_factor
+):
+    every = features.shape[0] == xtr.shape[0]
+    if features.shape[0]:
+        columns = X if every else X[:, features]
+        _store_xtr(
+            xtr, features, every, columns.T @ residual, l2, subtract_l2, w,
+            penalty_factor,
+        )  # fmt: skip
+    return _float64_dots(residual, y)
+
+
+@numpy_version_of(residual_stats_gram)
+def _residual_stats_gram_numpy(
+    gram_w, xty, y_norm2, w, l2, subtract_l2, features, xtr, penalty_factor
+):
+    w_xty = float(w.astype(np.float64) @ xty.astype(np.float64))
+    w_gram_w = float(w.astype(np.float64) @ gram_w.astype(np.float64))
+    every = features.shape[0] == xtr.shape[0]
+    gradient = xty[features] - gram_w[features]
+    _store_xtr(xtr, features, every, gradient, l2, subtract_l2, w, penalty_factor)
+    return y_norm2 - 2 * w_xty + w_gram_w, y_norm2 - w_xty
+
+
+@numpy_version_of(residual_stats_sparse)
+def _residual_stats_sparse_numpy(problem, state, w, l2, subtract_l2, features, xtr):
+    data, indices, indptr = problem.data, problem.indices, problem.indptr
+    raw_residual, shift = state
+    every = features.shape[0] == xtr.shape[0]
+    if features.shape[0]:
+        products = raw_residual[indices]
+        if problem.weighted:
+            products *= problem.sample_weight[indices]
+        products *= data
+        # Column sums: reduceat at each column's start (an empty column's
+        # start repeats the next one's, so its sum is set to zero after).
+        starts = indptr[:-1]
+        sums = np.zeros(starts.shape[0], dtype=products.dtype)
+        stored = starts < indptr[1:]
+        if products.shape[0]:
+            sums[stored] = np.add.reduceat(products, starts[stored])
+        sums = sums if every else sums[features]
+        if problem.centered:
+            x_mean, col_wsum = problem.x_mean, problem.col_wsum
+            if not every:
+                x_mean, col_wsum = x_mean[features], col_wsum[features]
+            sums += shift[0] * col_wsum - x_mean * shift[1]
+        _store_xtr(
+            xtr, features, every, sums, l2, subtract_l2, w,
+            factor_of(problem.penalty),
+        )  # fmt: skip
+    residual = raw_residual.astype(np.float64) + shift[0]
+    return _float64_dots(residual, problem.y, problem.sample_weight)
+
+
+def _dual_norm(values):
+    """The largest positive value, or 0, as enet_gap takes it (NaN skipped)."""
+    return float(np.max(values, initial=0.0, where=values > 0))
+
+
+@numpy_version_of(enet_gap)
+def _enet_gap_numpy(w, xtr, r_norm2, r_dot_y, l1, l2, positive, penalty, col_norms2):
+    zero = l1 - l1
+    w = w.astype(np.float64)
+    xtr = xtr.astype(np.float64)
+    if penalty is not None and (l1 > 0 or l2 > 0):
+        factor = penalty.factor
+        penalized = factor > 0
+        pf, w_p, xtr_p = factor[penalized], w[penalized], xtr[penalized]
+        w_l1_norm = float(pf @ np.abs(w_p))
+        w_l2_norm2 = float(pf @ (w_p * w_p))
+        free = ~penalized
+        w_u, xtr_u, norms_u = w[free], xtr[free], col_norms2[free]
+        fixed = float(w_u @ xtr_u)
+        moving = norms_u > 0
+        xtr_m, norms_m = xtr_u[moving], norms_u[moving]
+        step = xtr_m / norms_m
+        if positive:
+            step = np.maximum(step, -w_u[moving])
+        decrement = float(np.sum(xtr_m * step - 0.5 * norms_m * step * step))
+        if l1 > 0:
+            dual_norm = _dual_norm((xtr_p if positive else np.abs(xtr_p)) / pf)
+            scale = l1 / dual_norm if dual_norm > l1 else zero + 1
+            quadratic = r_norm2 + l2 * w_l2_norm2
+            primal = 0.5 * quadratic + l1 * w_l1_norm
+            dual = -0.5 * scale * scale * quadratic + scale * (r_dot_y - fixed)
+            return primal - dual + decrement, dual_norm
+        grad_norm2 = float(xtr_p @ (xtr_p / pf))
+        gap = r_norm2 + 0.5 * l2 * w_l2_norm2 - r_dot_y + grad_norm2 / (2 * l2)
+        return gap + fixed + decrement, grad_norm2
+    w_l2_norm2 = float(w @ w) if l2 > 0 else zero
+    if l1 == 0:
+        grad_norm2 = float(xtr @ xtr)
+        if l2 == 0:
+            return grad_norm2, grad_norm2
+        gap = r_norm2 + 0.5 * l2 * w_l2_norm2 - r_dot_y + grad_norm2 / (2 * l2)
+        return gap, grad_norm2
+    dual_norm = _dual_norm(xtr if positive else np.abs(xtr))
+    scale = l1 / dual_norm if dual_norm > l1 else zero + 1
+    quadratic = r_norm2 + l2 * w_l2_norm2
+    primal = 0.5 * quadratic + l1 * float(np.abs(w).sum())
+    dual = -0.5 * scale * scale * quadratic + scale * r_dot_y
+    return primal - dual, dual_norm

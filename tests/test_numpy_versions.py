@@ -1,0 +1,198 @@
+"""The NumPy versions of the CD kernels (``skreg._numba.numpy_version_of``),
+which first fits run in the interpreter, compute what the kernels compute.
+
+Each test calls a kernel and its NumPy version on copies of the same
+arguments and compares the results and every array argument afterwards (the
+kernels update the coefficients and the layout's state in place).  The sums
+run in another order, so the agreement is to rounding, not bitwise.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skreg import _numba
+from skreg._kernels import cd, cd_plain, gap
+from skreg.linear_model._layouts import DenseLayout, GramLayout, SparseLayout
+
+
+def _version(kernel):
+    return _numba._NUMPY_VERSIONS[getattr(kernel, "py_func", kernel)]
+
+
+def _arrays(value):
+    """The arrays in ``value`` (an array, or a tuple of them and scalars)."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, tuple):
+        return [array for item in value for array in _arrays(item)]
+    return []
+
+
+def _agree(kernel, *arguments, rtol):
+    """Run ``kernel`` and its NumPy version on copies of ``arguments``;
+    assert that results and arguments agree, to ``rtol`` of each array's
+    scale.  Returns the kernel's result."""
+    ours, theirs = copy.deepcopy(arguments), copy.deepcopy(arguments)
+    expected = kernel(*theirs)
+    got = _version(kernel)(*ours)
+    pairs = list(zip(_arrays(theirs), _arrays(ours), strict=True))
+    results = np.atleast_1d(np.asarray(expected, dtype=np.float64))
+    pairs.append((results, np.atleast_1d(np.asarray(got, dtype=np.float64))))
+    for want, have in pairs:
+        assert have.dtype == want.dtype
+        finite = np.abs(want)[np.isfinite(want)]
+        scale = max(float(np.max(finite, initial=0.0)), 1.0)
+        np.testing.assert_allclose(have, want, rtol=0, atol=rtol * scale)
+    return expected
+
+
+def _factor(n_features, rng):
+    """Penalty factors with unpenalized features and a spread of weights."""
+    factor = rng.uniform(0.5, 2.0, n_features)
+    factor[[1, 4]] = 0.0
+    return factor
+
+
+def _design(rng, dtype, n_samples=40, n_features=25):
+    X = rng.standard_normal((n_samples, n_features)).astype(dtype)
+    X[:, 3] = 0  # a column of zeros: the sweeps skip it
+    y = (X[:, :4].sum(axis=1) + rng.standard_normal(n_samples)).astype(dtype)
+    return np.asfortranarray(X - X.mean(axis=0)), y - y.mean()
+
+
+def _coefficients(n_features, rng, dtype):
+    w = rng.standard_normal(n_features).astype(dtype)
+    w[rng.random(n_features) < 0.5] = 0
+    w[3] = 0
+    return w
+
+
+def _sparse(rng, dtype, weighted, centered):
+    """CSC data with empty columns (2 and 7) and repeated entries (they add
+    up, as in scipy), its sample weights and column means."""
+    n_samples, n_features = 50, 30
+    entries = sp.random(n_samples, n_features, density=0.2, random_state=3).tocoo()
+    rows = np.concatenate([entries.row, entries.row[:5]])
+    cols = np.concatenate([entries.col, entries.col[:5]])
+    data = np.concatenate([entries.data, entries.data[:5]]).astype(dtype)
+    kept = ~np.isin(cols, [2, 7])
+    by_column = np.argsort(cols[kept], kind="stable")
+    counts = np.bincount(cols[kept], minlength=n_features)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    X = sp.csc_matrix(
+        (data[kept][by_column], rows[kept][by_column].astype(np.int32), indptr),
+        shape=(n_samples, n_features),
+    )
+    assert not X.has_canonical_format
+    sample_weight = rng.uniform(0.5, 1.5, n_samples) if weighted else np.ones(n_samples)
+    sample_weight *= n_samples / sample_weight.sum()
+    x_mean = np.asarray(X.T @ sample_weight / n_samples).ravel()
+    y = rng.standard_normal(n_samples)
+    return X, y, sample_weight, x_mean if centered else np.zeros(n_features)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+def test_dense_sweep_and_statistics(dtype, weighted, positive):
+    rng = np.random.default_rng(0)
+    X, y = _design(rng, dtype)
+    n_features = X.shape[1]
+    factor = _factor(n_features, rng).astype(dtype) if weighted else None
+    layout = DenseLayout(X, y, factor)
+    w = _coefficients(n_features, rng, dtype)
+    state = layout.start(w)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    l1, l2 = dtype(3.0), dtype(0.5)
+    order = rng.permutation(n_features)
+    _agree(
+        cd.cd_sweep_dense, X, state[0], w, layout.col_norms2, l1, l2, positive,
+        order, factor, rtol=rtol,
+    )  # fmt: skip
+    for features in (np.arange(n_features), order[:7], order[:0]):
+        for subtract_l2 in (True, False):
+            _agree(
+                gap.residual_stats_dense, X, y, state[0], w, l2, subtract_l2,
+                features, np.zeros(n_features, dtype), factor, rtol=rtol,
+            )  # fmt: skip
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gram_sweep_and_statistics(weighted):
+    rng = np.random.default_rng(1)
+    X, y = _design(rng, np.float64)
+    n_features = X.shape[1]
+    factor = _factor(n_features, rng) if weighted else None
+    layout = GramLayout(X.T @ X, X.T @ y, y @ y, factor)
+    w = _coefficients(n_features, rng, np.float64)
+    state = layout.start(w)
+    _agree(
+        cd.cd_sweep_gram, layout.problem, state, w, 3.0, 0.5, False,
+        rng.permutation(n_features), rtol=1e-12,
+    )  # fmt: skip
+    for features in (np.arange(n_features), np.array([5, 0, 9])):
+        _agree(
+            gap.residual_stats_gram, state[0], layout.xty, layout.y_norm2, w, 0.5,
+            True, features, np.zeros(n_features), factor, rtol=1e-12,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("centered", [False, True])
+def test_sparse_sweep_and_statistics(dtype, weighted, centered):
+    rng = np.random.default_rng(2)
+    X, y, sample_weight, x_mean = _sparse(rng, dtype, weighted, centered)
+    n_features = X.shape[1]
+    factor = _factor(n_features, rng) if weighted else None
+    layout = SparseLayout(X, y.astype(dtype), sample_weight, x_mean, None, factor)
+    assert layout.problem.weighted == weighted
+    assert layout.problem.centered == centered
+    w = _coefficients(n_features, rng, dtype)
+    state = layout.start(w)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    l1, l2 = dtype(0.5), dtype(0.25)
+    order = rng.permutation(n_features)
+    _agree(
+        cd.cd_sweep_sparse, layout.problem, state, w, l1, l2, False, order,
+        rtol=rtol,
+    )  # fmt: skip
+    for features in (np.arange(n_features), order[:6], order[:0]):
+        _agree(
+            gap.residual_stats_sparse, layout.problem, state, w, l2, True,
+            features, np.zeros(n_features, dtype), rtol=rtol,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("l1, l2", [(2.0, 0.5), (2.0, 0.0), (0.0, 0.5), (0.0, 0.0)])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+def test_gap_and_penalty(l1, l2, weighted, positive):
+    rng = np.random.default_rng(3)
+    X, y = _design(rng, np.float64)
+    n_features = X.shape[1]
+    factor = _factor(n_features, rng) if weighted else None
+    layout = DenseLayout(X, y, factor)
+    w = _coefficients(n_features, rng, np.float64)
+    (residual,) = layout.start(w)
+    xtr = X.T @ residual - (l2 * w if l1 > 0 else 0)
+    result = _agree(
+        gap.enet_gap, w, xtr, residual @ residual, residual @ y, l1, l2, positive,
+        layout.problem.penalty, layout.col_norms2, rtol=1e-12,
+    )  # fmt: skip
+    assert np.all(np.isfinite(result))
+    for features in (np.arange(n_features), np.array([2, 0, 11])):
+        _agree(cd_plain.penalty, w, features, l1, l2, factor, rtol=1e-12)
+
+
+def test_the_dual_norm_skips_nan_as_the_kernel_does():
+    """enet_gap's running maximum never takes a NaN; nor does its version."""
+    w = np.array([1.0, 0.0, 2.0])
+    xtr = np.array([np.nan, -3.0, 0.5])
+    _agree(
+        gap.enet_gap, w, xtr, 2.0, 1.0, 1.0, 0.0, False, None, np.ones(3),
+        rtol=1e-12,
+    )  # fmt: skip
