@@ -83,10 +83,9 @@ QUICK_START_DENSIFY_ENTRIES = 100_000
 # where they stopped (:func:`interpreted_budget`).  The rent is about what
 # compiling plain CD's budget costs, the next tier's price (the numba floor
 # of issue 13's measurements: 1.3-2.1 s of CPU on a two-core machine).
-# Fewer than INTERPRETED_MIN_SWEEPS an alpha: compiled at once.  Not in CV
-# searches (:func:`compiled_searches`), whose many paths would spend the
-# rent on their first folds and compile for the others anyway.
-# ``SKREG_INTERPRET=0`` turns them off.
+# Fewer than INTERPRETED_MIN_SWEEPS an alpha: compiled at once; in a CV
+# search, fewer than that for each alpha of each of its paths
+# (:func:`search`).  ``SKREG_INTERPRET=0`` turns them off.
 INTERPRETED_RENT = 1.5
 INTERPRETED_MIN_SWEEPS = 5
 # An interpreted sweep's seconds, by the layout's array: a feature and a
@@ -101,7 +100,10 @@ INTERPRETED_MIN_SWEEPS = 5
 # us on CSC designs (500x5000 to 20000x2000, density 0.002-0.05).
 INTERPRETED_SECONDS_PER_FEATURE = {"X": 6e-6, "gram": 4e-6, "data": 1.4e-5}
 INTERPRETED_SECONDS_PER_ENTRY = {"X": 2e-9, "gram": 2e-9, "data": 2e-8}
-_searches = [0]  # CV searches running, in any thread
+# CV searches running (search), in any thread: how many, their alphas to
+# solve in all, and whether their quick starts are interpreted (None:
+# undecided).
+_search = {"depth": 0, "solves": 0, "interpret": None}
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -313,21 +315,31 @@ def interpreted_budget(layout, n_alphas, max_iter):
 
     Decided at a layout's first call, from the rent its family has left
     below ``INTERPRETED_RENT`` (see there); a layout handed over
-    (:func:`stop_interpreting`) is compiled from then on.  The caller has
-    decided that the layout starts quickly (:func:`quick_start`).
+    (:func:`stop_interpreting`) is compiled from then on.  In a CV search
+    (:func:`search`) the first layout decides for the search: interpreted
+    only if the rent left buys ``INTERPRETED_MIN_SWEEPS`` for each alpha of
+    each of its paths.  The caller has decided that the layout starts quickly
+    (:func:`quick_start`).
     """
     with _lock:
         known = layout in _interpreted
         budget = _interpreted.get(layout)
     if not known:
         budget = None
-        if _env_flag("SKREG_INTERPRET") and not _searches[0]:
+        with _lock:
+            undecided = _search["depth"] and _search["interpret"] is None
+            allowed = _search["interpret"] is not False
+        if allowed and _env_flag("SKREG_INTERPRET"):
             per_sweep = interpreted_sweep_seconds(layout)
             with _lock:
                 left = INTERPRETED_RENT - _ledger.entry(family(layout))["rent"]
             sweeps = int(left / per_sweep)
-            if sweeps >= INTERPRETED_MIN_SWEEPS * max(n_alphas, 1):
+            solves = _search["solves"] if undecided else max(n_alphas, 1)
+            if sweeps >= INTERPRETED_MIN_SWEEPS * solves:
                 budget = sweeps
+            if undecided:
+                with _lock:
+                    _search["interpret"] = budget is not None
         with _lock:
             _interpreted[layout] = budget
     return None if budget is None else min(budget, max_iter * max(n_alphas, 1))
@@ -345,16 +357,24 @@ def interpreted_sweep_seconds(layout):
 
 
 @contextlib.contextmanager
-def compiled_searches():
-    """Quick starts in the block are compiled, not interpreted (in every
-    thread: a CV search runs its paths in joblib's)."""
+def search(n_solves):
+    """Quick starts in the block are the paths of a CV search, about
+    ``n_solves`` alphas in all (the folds' paths and the refit's), run in any
+    thread (joblib's): interpreted all or none, as its first path decides
+    (:func:`interpreted_budget`).  Interpreting the first folds and then
+    compiling for the others would pay the rent and the compilation both.
+    Searches running at once share one decision, over their alphas in all.
+    """
     with _lock:
-        _searches[0] += 1
+        _search["depth"] += 1
+        _search["solves"] += n_solves
     try:
         yield
     finally:
         with _lock:
-            _searches[0] -= 1
+            _search["depth"] -= 1
+            if not _search["depth"]:
+                _search.update(solves=0, interpret=None)
 
 
 def stop_interpreting(layout):

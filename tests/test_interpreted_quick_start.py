@@ -220,15 +220,36 @@ def test_the_budget_is_the_rent_left(ledger, monkeypatch):
     assert budget() is None
 
 
-def test_cv_searches_are_compiled(ledger, tiers):
-    """A CV search's quick starts are compiled: interpreted, its first
-    folds would spend the rent and the others compile anyway."""
+def test_a_cv_search_the_rent_covers_is_interpreted_throughout(ledger, tiers):
+    """Every path of a small search runs interpreted: nothing compiles, and
+    the search chooses what the engine's chooses."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 30))
+    y = X[:, :5].sum(axis=1) + rng.standard_normal(100)
+    compiled = _numba.compile_seconds()
+    ours = skreg.LassoCV(cv=3).fit(X, y)
+    assert _numba.compile_seconds() == compiled
+    assert tiers["interpreted"] > 4 and tiers["compiled quick"] == 0
+    assert tiers["engine"] == 0
+    assert _quick_start._search == {"depth": 0, "solves": 0, "interpret": None}
+    engine = _engine(lambda: skreg.LassoCV(cv=3), X, y)
+    assert ours.alpha_ == engine.alpha_
+    np.testing.assert_allclose(ours.mse_path_, engine.mse_path_, rtol=1e-3)
+    np.testing.assert_allclose(ours.coef_, engine.coef_, atol=1e-6 * np.abs(y).max())
+
+
+def test_a_cv_search_the_rent_cannot_cover_is_compiled(ledger, tiers, monkeypatch):
+    """A search whose paths the rent cannot all pay (5 sweeps an alpha on
+    each) compiles its quick starts at once, though one path alone would be
+    interpreted: interpreting the first folds would pay rent and compiler
+    both."""
     X, y = _wide()
+    _budget(monkeypatch, sweeps=1000)  # 5 x 100 alphas, but not on 4 paths
     skreg.LassoCV(cv=3).fit(X, y)
     assert tiers["interpreted"] == 0 and tiers["compiled quick"] > 0
-    assert _quick_start._searches == [0]
-    skreg.Lasso(alpha=0.05).fit(X, y)
-    assert tiers["interpreted"] == 1
+    assert _quick_start._search == {"depth": 0, "solves": 0, "interpret": None}
+    skreg.lasso_path(X, y)  # one path alone: interpreted
+    assert tiers["interpreted"] > 0
 
 
 def test_interpreted_quick_starts_can_be_turned_off(ledger, tiers, monkeypatch):

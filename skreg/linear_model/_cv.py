@@ -247,14 +247,31 @@ class _ProgressMixin:
             # it again after the Gram search declined.
             self.cv = list(requested_cv)
         # Here, not at the import: it imports numba (import skreg does not).
-        from skreg._quick_start import compiled_searches
+        from skreg._quick_start import search
 
+        n_folds, n_l1_ratios = self._search_size(X, y, params)
+        alphas = self.alphas
+        n_alphas = alphas if isinstance(alphas, Integral) else len(alphas)
         try:
-            # Many paths: quick starts compiled at once, not interpreted.
-            with compiled_searches():
+            # Its paths' quick starts are interpreted all or none.
+            with search(((n_folds or 5) * n_l1_ratios + 1) * n_alphas):
                 return self._search_and_refit(X, y, sample_weight, gram, **params)
         finally:
             self.cv = requested_cv
+
+    def _search_size(self, X, y, params):
+        """``(folds, l1_ratios)`` of the search; folds None when they cannot
+        be counted without reading the splits (an iterator of them)."""
+        l1_ratios = np.atleast_1d(getattr(self, "l1_ratio", 1.0))
+        cv, n_folds = self.cv, None
+        if cv is None or isinstance(cv, Integral) or hasattr(cv, "get_n_splits"):
+            try:
+                n_folds = check_cv(cv).get_n_splits(X, y, params.get("groups"))
+            except Exception:  # noqa: BLE001 - a count for display and planning
+                n_folds = None
+        elif hasattr(cv, "__len__"):
+            n_folds = len(cv)
+        return n_folds, len(l1_ratios)
 
     def _search_either_way(self, X, y, sample_weight, gram, progress, **params):
         """The Gram search where it applies, else the staged fold loop.
@@ -278,14 +295,10 @@ class _ProgressMixin:
             refit_best(self, X, y, sample_weight, refit)
             return self
         name = type(self).__name__
-        l1_ratios = np.atleast_1d(getattr(self, "l1_ratio", 1.0))
-        try:
-            n_folds = check_cv(self.cv).get_n_splits(X, y, params.get("groups"))
-        except Exception:  # noqa: BLE001 - the count is only for display
-            n_folds = None
-        n_jobs = n_folds * len(l1_ratios) if n_folds else 0
+        n_folds, n_l1_ratios = self._search_size(X, y, params)
+        n_jobs = n_folds * n_l1_ratios if n_folds else 0
         print(
-            f"[{name}] {n_folds or '?'} folds x {len(l1_ratios)} l1_ratio: "
+            f"[{name}] {n_folds or '?'} folds x {n_l1_ratios} l1_ratio: "
             f"fitting {n_jobs or 'all'} paths, then refitting the best alpha",
             flush=True,
         )
