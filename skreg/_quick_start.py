@@ -88,6 +88,7 @@ QUICK_START_DENSIFY_ENTRIES = 100_000
 # (:func:`search`).  ``SKREG_INTERPRET=0`` turns them off.
 INTERPRETED_RENT = 1.5
 INTERPRETED_MIN_SWEEPS = 5
+INTERPRETED_PROJECTED_AFTER = 3  # alphas solved before a path's projection
 # An interpreted sweep's seconds, by the layout's array: a feature and a
 # stored entry.  The sweeps and the gap run their NumPy versions
 # (skreg._numba.numpy_version_of): a column's dot product and update are a
@@ -375,6 +376,20 @@ def search(n_solves):
             _search["depth"] -= 1
             if not _search["depth"]:
                 _search.update(solves=0, interpret=None)
+
+
+def projected_past(granted, left, solved, to_solve):
+    """Whether a path interpreted on a budget of ``granted`` sweeps, ``left``
+    of them left after ``solved`` alphas, would spend them before its
+    ``to_solve`` alphas left are solved, at the mean of those solved
+    (projected once ``INTERPRETED_PROJECTED_AFTER`` alphas are solved).
+    Handing over then, rather than when the budget runs out, saves the
+    sweeps between: the compilation follows either way (a 100x300 path of
+    100 alphas needed 1739 sweeps where its rent bought 806, and compiled
+    after 43 alphas, 1.2 s of interpreted sweeps; issue 13)."""
+    if solved < INTERPRETED_PROJECTED_AFTER:
+        return False
+    return (granted - left) / solved * to_solve > left
 
 
 def stop_interpreting(layout):

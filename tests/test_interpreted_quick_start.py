@@ -196,6 +196,40 @@ def test_a_path_handed_over_midway(ledger, tiers, monkeypatch):
     assert np.all(quick[2] <= 1e-8 * np.sum((y - y.mean()) ** 2) / len(y) + 1e-15)
 
 
+def test_a_path_that_would_outspend_its_budget_is_handed_over_early(
+    ledger, tiers, monkeypatch
+):
+    """Once the alphas left, at the mean sweeps of those solved, would cost
+    more than the budget left, the path goes on compiled: before its budget
+    runs out, and with the same result."""
+    X, y = equicorrelated(60, 150, rho=0.3)
+    options = dict(alphas=20, eps=0.05, tol=1e-8, return_n_iter=True)
+    _budget(monkeypatch, sweeps=10**6)
+    *interpreted, n_iters = skreg.lasso_path(X, y, **options)
+    assert tiers["interpreted"] == 20 and tiers["compiled quick"] == 0
+    costs = np.cumsum(np.asarray(n_iters) + 1)  # each alpha's gap: a sweep
+    granted = int(costs[-1] // 2)
+    runs_out = int(np.searchsorted(costs, granted)) + 1
+    for entry in ledger.entries.values():
+        entry["rent"] = 0.0
+    tiers["interpreted"] = 0
+    _budget(monkeypatch, sweeps=granted)
+    *handed_over, _ = skreg.lasso_path(X, y, **options)
+    assert _quick_start.INTERPRETED_PROJECTED_AFTER <= tiers["interpreted"] < runs_out
+    assert tiers["compiled quick"] >= 1
+    scale = np.max(np.abs(interpreted[1]))
+    np.testing.assert_allclose(handed_over[1], interpreted[1], atol=1e-6 * scale)
+
+
+def test_the_projection_of_a_path(monkeypatch):
+    """The mean sweeps of the alphas solved, times those left, against the
+    sweeps left; none before INTERPRETED_PROJECTED_AFTER alphas."""
+    monkeypatch.setattr(_quick_start, "INTERPRETED_PROJECTED_AFTER", 3)
+    assert _quick_start.projected_past(100, 70, 3, 8)  # 80 > 70
+    assert not _quick_start.projected_past(100, 70, 3, 7)  # 70
+    assert not _quick_start.projected_past(100, 10, 2, 50)
+
+
 def test_the_budget_is_the_rent_left(ledger, monkeypatch):
     """Sweeps in all: the rent left below INTERPRETED_RENT over the cost of a
     sweep; fewer than INTERPRETED_MIN_SWEEPS an alpha: compiled."""

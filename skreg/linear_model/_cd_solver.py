@@ -46,6 +46,7 @@ from skreg._numba import interpreted, interpreted_throughout
 from skreg._quick_start import (
     charged,
     interpreted_budget,
+    projected_past,
     quick_start,
     quick_start_budget,
     stop_interpreting,
@@ -628,7 +629,9 @@ def _interpreted_alphas(layout, state, start, budget, kept):
     :func:`~skreg._kernels.cd_plain.plain_cd_path` interpreted throughout
     (:func:`~skreg._numba.interpreted_throughout`), without Newton steps,
     within ``budget`` sweeps in all (each alpha counted one more, for its
-    gap); ``kept``: the arguments of :func:`plain_path_kernel`.
+    gap), and while the alphas left, at the mean of those solved, would not
+    spend more than the budget left (:func:`~skreg._quick_start.projected_past`);
+    ``kept``: the arguments of :func:`plain_path_kernel`.
 
     Returns the number of alphas when all are finished.  Otherwise the
     first alpha left to the compiled quick start: one that spent the
@@ -643,6 +646,7 @@ def _interpreted_alphas(layout, state, start, budget, kept):
     rows, coefs, gaps, n_iters, newton, work, strong = tail
     kernel = interpreted_throughout(plain_cd_path)
     n_path = l1s.shape[0]
+    granted = budget
     with charged(layout):
         for i in range(start, n_path):
             allowed = min(max_iter, budget)
@@ -658,7 +662,10 @@ def _interpreted_alphas(layout, state, start, budget, kept):
             budget -= n_iters[i] + 1
             if allowed < max_iter and n_iters[i] >= allowed:
                 break  # alpha i goes on compiled
-            if budget <= 0 and end < n_path:
+            if end < n_path and (
+                budget <= 0
+                or projected_past(granted, budget, end - start, n_path - end)
+            ):
                 stop_interpreting(layout)
                 return end
         else:
