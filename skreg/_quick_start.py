@@ -96,7 +96,7 @@ INTERPRETED_PROJECTED_AFTER = 3  # alphas solved before a path's projection
 # kernels' own loops cost 0.7-2 us a stored entry in the interpreter (a
 # 2000x1000 design is priced 10 ms a sweep; at 0.7 us an entry, 1.4 s).
 # Upper ends of
-# benchmarks/bench_interpreted_sweeps.py: 2.1-5.5 us a feature on dense
+# benchmarks/bench_interpreted.py: 2.1-5.5 us a feature on dense
 # designs from 200x50 to 300x3000, 0.8-2.2 us in covariance mode, 6.7-15.7
 # us on CSC designs (500x5000 to 20000x2000, density 0.002-0.05).
 INTERPRETED_SECONDS_PER_FEATURE = {"X": 6e-6, "gram": 4e-6, "data": 1.4e-5}
@@ -257,11 +257,11 @@ def _decide(layout):
     key = family(layout)
     if _may_start_quickly(key, _stored_entries(layout.problem)):
         return True
-    _mark_engine(key)
+    mark_engine(key)
     return False
 
 
-def _mark_engine(key):
+def mark_engine(key):
     """Note that a fit of family ``key`` compiles the engine (or loads it):
     later fits of the family, in any process sharing the cache, use it."""
     if numba.config.DISABLE_JIT:
@@ -407,7 +407,7 @@ def use_the_engine(layout):
         delattr(layout, _CHARGED_TO)
     with _lock:
         _decisions[layout] = False
-    _mark_engine(key)
+    mark_engine(key)
 
 
 def _may_start_quickly(key, entries):
@@ -453,6 +453,25 @@ def start_quickly(layout, charged_to):
     setattr(layout, _CHARGED_TO, charged_to)
 
 
+def rent_left(key, rent):
+    """The seconds that interpreted fits of family ``key`` (any name the
+    ledger can hold) may still spend, out of ``rent``; None once the family
+    uses its engine, and where interpreted fits are off (:func:`enabled`,
+    ``SKREG_INTERPRET=0``)."""
+    if not (enabled() and _env_flag("SKREG_INTERPRET")):
+        return None
+    with _lock:
+        entry = _ledger.entry(key)
+        return None if entry["engine"] else max(rent - entry["rent"], 0.0)
+
+
+def pay_rent(key, seconds):
+    """Charge ``seconds`` of interpreted fitting to the family ``key``."""
+    with _lock:
+        _ledger.entry(key)["rent"] += seconds
+        _ledger.dirty = True
+
+
 @contextlib.contextmanager
 def charged(layout):
     """Charge the solving time of the block to ``layout``'s family, as rent;
@@ -465,6 +484,4 @@ def charged(layout):
     finally:
         seconds = time.perf_counter() - started
         if compile_seconds() == compiled:
-            with _lock:
-                _ledger.entry(family(layout))["rent"] += seconds
-                _ledger.dirty = True
+            pay_rent(family(layout), seconds)

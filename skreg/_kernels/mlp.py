@@ -1261,3 +1261,8 @@ def run_epoch(
     tail = (work, pen, opt, t, *options)
     loss_sum, t, n_done, _, _ = _batches(*head, order, batch_size, 0, *tail)
     return loss_sum, t, n_done
+
+
+# At the end: the NumPy versions register themselves for the kernels above
+# (skreg._numba.numpy_version_of).
+from skreg._kernels import mlp_numpy  # noqa: E402, F401

@@ -450,7 +450,7 @@ def fit_stochastic(
     1
     """
     # numba and the kernels load at the first fit, not at import
-    from skreg._kernels.mlp import run_epoch
+    from skreg.neural_network._first_epochs import epoch_runner
 
     dtype = params.dtype
     dt = dtype.type
@@ -527,6 +527,10 @@ def fit_stochastic(
     if bn is not None:
         _check_batch_norm_batches(batch_size, n_samples)
 
+    run_epoch = epoch_runner(
+        Xk, group_alpha, bn, perturbed, kernel_optimizer(state, dtype), net,
+        (n_samples, batch_size, params.shape[0], 1 if incremental else cfg.max_iter),
+    )  # fmt: skip
     sample_idx = np.arange(n_samples, dtype=np.int64)
     start_params = params.copy()
     start_running = None if running is None else running.copy()

@@ -1,4 +1,5 @@
-"""What an interpreted sweep costs: the prices of ``skreg/_quick_start.py``.
+"""What interpreted fits cost: the prices of ``skreg/_quick_start.py`` (CD
+sweeps) and of ``skreg/neural_network/_first_epochs.py`` (MLP epochs).
 
 A family's first fits run plain CD in the interpreter, its sweeps and gaps
 by their NumPy versions (``skreg._numba.numpy_version_of``), for the sweeps
@@ -7,10 +8,12 @@ price within the rent.  This script measures a sweep's time on dense,
 covariance-mode and CSC designs: ``Lasso(tol=1e-30)`` fits of 5 and 45
 sweeps (the fewest seconds of 3 each; quick starts kept interpreted by an
 unlimited rent, with a new empty numba cache), their difference over 40
-sweeps, and prints it a feature and against the prices.  Nothing compiles;
-BLAS pinned to one thread.
+sweeps, and prints it a feature and against the prices.  With ``--mlp``, the
+same for an epoch of ``MLPClassifier`` (fits of 2 and 12 epochs, Adam,
+``tol=0``): the epoch's time against its price.  Nothing compiles; BLAS
+pinned to one thread.
 
-    python benchmarks/bench_interpreted_sweeps.py
+    python benchmarks/bench_interpreted.py [--mlp]
 """
 
 import os
@@ -24,6 +27,16 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 SWEEPS = (5, 45)
+EPOCHS = (2, 12)
+# (rows, features, hidden layers, batch size) of the MLP rows
+NETWORKS = (
+    (200, 20, (100,), 200),
+    (1000, 20, (100,), 200),
+    (2000, 64, (100,), 200),
+    (2000, 64, (100,), 32),
+    (500, 300, (50, 50), 200),
+    (5000, 10, (20,), 200),
+)
 DENSE = ((200, 50), (1000, 50), (100, 300), (100, 1000), (500, 500), (300, 3000))
 GRAM = ((200, 50), (1000, 50), (5000, 100))
 SPARSE = (
@@ -69,6 +82,38 @@ def _report(label, seconds, n_features, entries, array):
     )
 
 
+def _seconds_an_epoch(X, y, hidden, batch_size):
+    from skreg import MLPClassifier
+
+    best = [np.inf, np.inf]
+    for _ in range(3):
+        for k, max_iter in enumerate(EPOCHS):
+            model = MLPClassifier(
+                hidden, batch_size=batch_size, max_iter=max_iter, tol=0, random_state=0
+            )
+            started = time.perf_counter()
+            model.fit(X, y)
+            best[k] = min(best[k], time.perf_counter() - started)
+    n_params = sum(c.size for c in model.coefs_ + model.intercepts_)
+    return (best[1] - best[0]) / (EPOCHS[1] - EPOCHS[0]), n_params
+
+
+def _mlp_rows(rng):
+    from skreg.neural_network import _first_epochs
+
+    _first_epochs.INTERPRETED_RENT = 1e9
+    for n, p, hidden, batch_size in NETWORKS:
+        X = rng.standard_normal((n, p))
+        y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+        seconds, n_params = _seconds_an_epoch(X, y, hidden, batch_size)
+        price = _first_epochs.epoch_seconds(n, batch_size, n_params)
+        print(
+            f"MLP {n}x{p} {hidden} batch {batch_size:<4}"
+            f" {seconds * 1e3:8.3f} ms an epoch"
+            f"  price {price * 1e3:8.3f} ms ({seconds / price:4.2f} of it)"
+        )
+
+
 def main():
     if "NUMBA_CACHE_DIR" not in os.environ:
         os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="skreg-sweeps-")
@@ -80,6 +125,10 @@ def main():
     _quick_start.QUICK_START_RENT = _quick_start.INTERPRETED_RENT = 1e9
     rng = np.random.default_rng(0)
     with threadpool_limits(1):
+        if "--mlp" in sys.argv:
+            _mlp_rows(rng)
+            print(f"compiled: {compile_seconds():.2f} s (0: every fit ran interpreted)")
+            return
         for n, p in DENSE:
             X = rng.standard_normal((n, p))
             y = X[:, :5].sum(axis=1) + rng.standard_normal(n)

@@ -1,0 +1,87 @@
+"""A stochastic fit's epochs run interpreted until the engine pays for itself.
+
+The MLP engine (:func:`skreg._kernels.mlp.run_epoch`) compiles for 3-5 s
+with an empty numba cache for each of its specializations (the MLP rows and
+the MLP floor of ``python benchmarks/run.py first-use``; issue 13), where
+a small fit takes milliseconds.  Until a family of fits (the engine's
+specialization: dtype, optimizer, activations, loss) has spent
+``INTERPRETED_RENT`` seconds in the interpreter, as the quick starts'
+ledger records next to numba's cache (:mod:`skreg._quick_start`), a fit
+that can run its epochs in the interpreter does: the engine's Python, with
+its kernels replaced by their NumPy versions (:mod:`skreg._kernels.mlp_numpy`;
+about scikit-learn's speed).  That is dense input without dropout, input
+noise, batch normalization or the group lasso, and a fit whose ``max_iter``
+epochs, at their price (:func:`epoch_seconds`), the rent left pays; any
+other fit compiles, and its family uses the engine from then on.  The
+results agree with the compiled engine's to rounding.
+"""
+
+import time
+
+from skreg import _quick_start
+
+# About the engine's compilation on a two-core machine: the MLP floor of
+# issue 13's first-use runs (one kernel, an epoch) took 3.1-4.9 s of CPU,
+# a default MLPClassifier 4.0-5.3 s.
+INTERPRETED_RENT = 3.0
+# An interpreted epoch's seconds: the driver's and the copy's work an epoch,
+# a batch's NumPy calls, and a row's work a parameter (its products and
+# element-wise steps).  Measured by benchmarks/bench_interpreted.py --mlp:
+# 1.0-28 ms an epoch from 200x20 (100 hidden units) to 2000x64 (batches of
+# 32), 500x300 (50, 50) and 5000x10 (20,), 0.43-1.10 of these prices in two
+# runs (0.48-0.78 in the second).
+SECONDS_PER_EPOCH = 5e-4
+SECONDS_PER_BATCH = 5e-4
+SECONDS_PER_ROW_PARAMETER = 1e-9
+
+
+def family(dtype, optimizer, net):
+    """The ledger's name for fits that compile one specialization of the
+    engine (the interpretable ones: dense input, no toolkit option)."""
+    codes = (
+        int(getattr(code, "CODE", code)) for code in (net.hidden, net.out, net.loss)
+    )
+    return "MLP-{}-{}-{}-{}-{}".format(dtype, type(optimizer).__name__, *codes)
+
+
+def epoch_seconds(n_rows, batch_size, n_params):
+    """What an epoch of ``n_rows`` rows costs in the interpreter."""
+    n_batches = -(-n_rows // batch_size)
+    return (
+        SECONDS_PER_EPOCH
+        + n_batches * SECONDS_PER_BATCH
+        + n_rows * n_params * SECONDS_PER_ROW_PARAMETER
+    )
+
+
+def epoch_runner(X, group_alpha, bn, perturbed, optimizer, net, shape):
+    """:func:`~skreg._kernels.mlp.run_epoch`, or its interpreted copy that
+    charges its time to the family's rent.
+
+    ``shape`` is ``(rows an epoch, batch size, parameters, epochs at most)``;
+    the other arguments are those of ``run_epoch`` (``perturbed``: whether
+    dropout or noise are drawn).
+    """
+    from skreg._kernels import mlp, mlp_numpy
+    from skreg._numba import interpreted_throughout
+
+    n_rows, batch_size, n_params, n_epochs = shape
+    if perturbed or not mlp_numpy.interpretable(X, group_alpha, bn, None):
+        return mlp.run_epoch
+    key = family(X.dtype, optimizer, net)
+    left = _quick_start.rent_left(key, INTERPRETED_RENT)
+    if left is None:
+        return mlp.run_epoch
+    if left < n_epochs * epoch_seconds(n_rows, batch_size, n_params):
+        _quick_start.mark_engine(key)  # compiled now: in the cache from then on
+        return mlp.run_epoch
+    python = interpreted_throughout(mlp.run_epoch)
+
+    def run(*arguments):
+        started = time.perf_counter()
+        try:
+            return python(*arguments)
+        finally:
+            _quick_start.pay_rent(key, time.perf_counter() - started)
+
+    return run
