@@ -7,19 +7,17 @@ has not paid for that yet runs the engine's epoch as Python instead
 kernels: each batch is some twenty NumPy calls, the matrix products the same
 BLAS calls as the engine's.  They follow scikit-learn's order of operations
 as the engine does, so results agree with the compiled engine's to rounding
-(the sums of the loss run in NumPy's order).
-
-:func:`batches_numpy` covers the engine on dense input without dropout,
-input noise, batch normalization or the group lasso
-(:func:`interpretable`); a fit with any of them compiles.
+(the sums of the loss run in NumPy's order).  :func:`batches_numpy` is
+the engine's loop with every option of the toolkit, on dense and CSR input;
+a CSR batch is a row slice of a scipy matrix over the engine's arrays.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from skreg._kernels import mlp
 from skreg._kernels.mlp_types import (
     BINARY_LOG_LOSS,
-    CSR,
     EXP,
     LOGISTIC,
     POISSON,
@@ -30,17 +28,6 @@ from skreg._kernels.mlp_types import (
     code_of,
 )
 from skreg._numba import numpy_version_of
-
-
-def interpretable(X, group_alpha, bn, perturb):
-    """Whether :func:`batches_numpy` runs the engine's epoch on these
-    arguments of :func:`~skreg._kernels.mlp.run_epoch`."""
-    return (
-        not isinstance(X, CSR)
-        and group_alpha is None
-        and bn is None
-        and (perturb is None)
-    )
 
 
 @numpy_version_of(mlp.activate)
@@ -144,40 +131,95 @@ def rmsprop_step_numpy(params, grad, v, n_coef, lr, rho, epsilon, l1_scale):
         _soft_threshold(params[:n_coef], lr * l1_scale / denom[:n_coef])
 
 
+@numpy_version_of(mlp.group_prox_rows)
+def group_prox_rows_numpy(params, n_rows, n_cols, step, v, use_v, epsilon):
+    one, zero = params.dtype.type(1), params.dtype.type(0)
+    size = n_rows * n_cols
+    thr = step
+    if use_v:
+        thr = step / (np.sqrt(v[:size].sum() / size) + epsilon)
+    W = params[:size].reshape(n_rows, n_cols)
+    norm = np.sqrt((W * W).sum(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(norm > thr, one - thr / norm, zero)
+    W *= scale[:, None]
+
+
+def _block(flat, start, shape):
+    """The C block of ``shape`` at ``flat[start]``."""
+    return flat[start : start + int(np.prod(shape))].reshape(shape)
+
+
+def _perturbed_input(xb, perturb, pos):
+    """Input noise and input dropout of the batch at epoch position ``pos``,
+    in place, as the engine applies them."""
+    nb, n_features = xb.shape
+    if perturb.use_noise:
+        xb += _block(perturb.noise, pos * n_features, (nb, n_features))
+    if perturb.mask_start[0] >= 0:
+        xb *= _block(perturb.masks, perturb.mask_start[0] + pos * n_features, xb.shape)
+
+
+def _normalize(Z, i, params, bn, sw_b, sw_sum):
+    """Batch normalization of layer ``i + 1``'s pre-activations ``Z`` (in
+    place): returns ``zhat``; sets ``bn.std`` and moves ``bn.running``."""
+    one = Z.dtype.type(1)
+    fo = Z.shape[1]
+    h0, H = bn.hid_start[i + 1], bn.n_hidden
+    s0 = bn.n_base + h0
+    mu = (sw_b @ Z) / sw_sum
+    centred = Z - mu
+    var = (sw_b @ (centred * centred)) / sw_sum
+    sd = np.sqrt(var + bn.eps)
+    bn.std[h0 : h0 + fo] = sd
+    zhat = centred / sd
+    Z[...] = params[s0 : s0 + fo] * zhat + params[s0 + H : s0 + H + fo]
+    unbiased = var * sw_sum / (sw_sum - one) if sw_sum > one else var
+    momentum = bn.momentum
+    for offset, batch in ((h0, mu), (H + h0, unbiased)):
+        block = bn.running[offset : offset + fo]
+        block[...] = momentum * block + (one - momentum) * batch
+    return zhat
+
+
+def _normalized_delta(D, zhat, layer, params, grad, bn, sw_b, sw_sum):
+    """``D`` back through layer ``layer``'s batch normalization; the
+    gradients of its scales and shifts into ``grad``."""
+    fi = D.shape[1]
+    h0, H = bn.hid_start[layer], bn.n_hidden
+    s0 = bn.n_base + h0
+    g_scale = (D * zhat).sum(axis=0) / sw_sum
+    g_shift = D.sum(axis=0) / sw_sum
+    grad[s0 : s0 + fi] = g_scale
+    grad[s0 + H : s0 + H + fi] = g_shift
+    c = params[s0 : s0 + fi] / bn.std[h0 : h0 + fi]
+    return c * (D - sw_b[:, None] * (g_shift + zhat * g_scale))
+
+
 @numpy_version_of(mlp._batches)
 def batches_numpy(
     params, grad, net, X, Xs, Xd, Y, sw, order, batch_size, pos0, work, pen,
     opt, t, group_alpha, bn, perturb,
 ):  # fmt: skip
-    if X is None or not interpretable(X, group_alpha, bn, perturb):
-        raise ValueError("batches_numpy runs dense input without the toolkit")
     units, coef_start = net.units, net.coef_start
     intercept_start = net.intercept_start
     last = units.shape[0] - 1
+    n_features = units[0]
     dt = params.dtype.type
     one, zero = dt(1), dt(0)
     n_coef = net.n_coef
     l2 = pen.alpha * (one - pen.l1_ratio)
-    weights = [
-        params[coef_start[i] : coef_start[i] + units[i] * units[i + 1]].reshape(
-            units[i], units[i + 1]
+    shapes = [(units[i], units[i + 1]) for i in range(last)]
+    weights = [_block(params, coef_start[i], shapes[i]) for i in range(last)]
+    biases = [_block(params, intercept_start[i], shapes[i][1:]) for i in range(last)]
+    weight_grads = [_block(grad, coef_start[i], shapes[i]) for i in range(last)]
+    bias_grads = [_block(grad, intercept_start[i], shapes[i][1:]) for i in range(last)]
+    csr = Xs if Xs is not None else Xd
+    if csr is not None:
+        csr = sp.csr_matrix(
+            (csr.data, csr.indices, csr.indptr),
+            shape=(csr.indptr.shape[0] - 1, n_features),
         )
-        for i in range(last)
-    ]
-    biases = [
-        params[intercept_start[i] : intercept_start[i] + units[i + 1]]
-        for i in range(last)
-    ]
-    weight_grads = [
-        grad[coef_start[i] : coef_start[i] + units[i] * units[i + 1]].reshape(
-            units[i], units[i + 1]
-        )
-        for i in range(last)
-    ]
-    bias_grads = [
-        grad[intercept_start[i] : intercept_start[i] + units[i + 1]]
-        for i in range(last)
-    ]
     n = order.shape[0]
     loss_sum = 0.0
     n_done = 0
@@ -185,28 +227,61 @@ def batches_numpy(
     for start in range(0, n, batch_size):
         rows = order[start : start + batch_size]
         nb = rows.shape[0]
+        pos = pos0 + start
         yb, sw_b = Y[rows], sw[rows]
         sw_sum = sw_b.sum(dtype=params.dtype)
-        activations = [X[rows]]
+        # the input each layer reads (dropped out where masked), its output
+        # after the activation, and the normalized pre-activations
+        xb = X[rows] if X is not None else csr[rows]
+        if Xd is not None:
+            xb = xb.toarray()
+        if perturb is not None and Xs is None:
+            _perturbed_input(xb, perturb, pos)
+        inputs, outputs, zhats = [xb], [xb], [None]
         for i in range(last):
-            Z = activations[i] @ weights[i]
+            fo = units[i + 1]
+            Z = np.asarray(inputs[i] @ weights[i])
             Z += biases[i]
+            zhat = None
+            if i + 1 < last and bn is not None:
+                zhat = _normalize(Z, i, params, bn, sw_b, sw_sum)
             activate(Z, net.out if i + 1 == last else net.hidden)
-            activations.append(Z)
-        loss = data_loss(yb, activations[last], sw_b, net.loss, net.clip_eps)
+            dropped = Z
+            if i + 1 < last and perturb is not None and perturb.mask_start[i + 1] >= 0:
+                mask = _block(
+                    perturb.masks, perturb.mask_start[i + 1] + pos * fo, Z.shape
+                )
+                dropped = Z * mask
+            inputs.append(dropped)
+            outputs.append(Z)
+            zhats.append(zhat)
+        loss = data_loss(yb, outputs[last], sw_b, net.loss, net.clip_eps)
         coefs = params[:n_coef]
         loss += dt(0.5) * l2 * (coefs @ coefs) / sw_sum
         loss += pen.alpha * pen.l1_ratio * np.abs(coefs).sum() / sw_sum
-        D = (activations[last] - yb) * sw_b[:, None]
+        if group_alpha is not None:
+            W0 = weights[0]
+            loss += group_alpha * np.sqrt((W0 * W0).sum(axis=1)).sum() / sw_sum
+        D = (outputs[last] - yb) * sw_b[:, None]
         for layer in range(last, 0, -1):
             G, W = weight_grads[layer - 1], weights[layer - 1]
-            np.matmul(activations[layer - 1].T, D, out=G)
+            G[...] = np.asarray(inputs[layer - 1].T @ D)
             G += l2 * W
             G /= sw_sum
             bias_grads[layer - 1][...] = D.sum(axis=0) / sw_sum
-            if layer > 1:
-                D = D @ W.T
-                activation_derivative(activations[layer - 1], D, net.hidden)
+            if layer == 1:
+                continue
+            D = D @ W.T
+            fi = units[layer - 1]
+            if perturb is not None and perturb.mask_start[layer - 1] >= 0:
+                D *= _block(
+                    perturb.masks, perturb.mask_start[layer - 1] + pos * fi, D.shape
+                )
+            activation_derivative(outputs[layer - 1], D, net.hidden)
+            if bn is not None:
+                D = _normalized_delta(
+                    D, zhats[layer - 1], layer - 1, params, grad, bn, sw_b, sw_sum
+                )
         if not abs(loss) < np.inf:
             return float(loss), t, n_done, loss, sw_sum
         loss_sum += float(loss) * nb
@@ -215,8 +290,9 @@ def batches_numpy(
                 coefs *= one - opt.lr * pen.weight_decay
             l1_scale = pen.alpha * pen.l1_ratio / sw_sum
             t = optimizer_step(
-                opt, params, grad, n_coef, l1_scale, None, sw_sum, units[0], units[1], t
-            )
+                opt, params, grad, n_coef, l1_scale, group_alpha, sw_sum, units[0],
+                units[1], t,
+            )  # fmt: skip
         n_done += 1
     return loss_sum, t, n_done, loss, sw_sum
 

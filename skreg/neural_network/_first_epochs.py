@@ -9,11 +9,11 @@ specialization: dtype, optimizer, activations, loss) has spent
 ledger records next to numba's cache (:mod:`skreg._quick_start`), a fit
 that can run its epochs in the interpreter does: the engine's Python, with
 its kernels replaced by their NumPy versions (:mod:`skreg._kernels.mlp_numpy`;
-about scikit-learn's speed).  That is dense input without dropout, input
-noise, batch normalization or the group lasso, and a fit whose ``max_iter``
-epochs, at their price (:func:`epoch_seconds`), the rent left pays; any
-other fit compiles, and its family uses the engine from then on.  The
-results agree with the compiled engine's to rounding.
+about scikit-learn's speed), if the rent left pays its ``max_iter`` epochs
+at their price (:func:`epoch_seconds`; for L-BFGS, two full-batch losses
+and gradients an iteration); otherwise it compiles, and its
+family uses the engine from then on.  The results agree with the compiled
+engine's to rounding.
 """
 
 import time
@@ -35,13 +35,17 @@ SECONDS_PER_BATCH = 5e-4
 SECONDS_PER_ROW_PARAMETER = 1e-9
 
 
-def family(dtype, optimizer, net):
-    """The ledger's name for fits that compile one specialization of the
-    engine (the interpretable ones: dense input, no toolkit option)."""
+def family(dtype, solver, net, input_kind, options=()):
+    """The ledger's name for the fits that compile one specialization of the
+    engine: ``solver`` the optimizer's name (``"lbfgs"``: the full-batch
+    loss and gradient), ``input_kind`` ``"dense"``, ``"csr"`` or
+    ``"csr-dense"`` (CSR made dense batch by batch: its input is perturbed),
+    ``options`` the names of the toolkit's options on."""
     codes = (
         int(getattr(code, "CODE", code)) for code in (net.hidden, net.out, net.loss)
     )
-    return "MLP-{}-{}-{}-{}-{}".format(dtype, type(optimizer).__name__, *codes)
+    name = "MLP-{}-{}-{}-{}-{}-".format(dtype, solver, *codes)
+    return name + "-".join((input_kind, *options))
 
 
 def epoch_seconds(n_rows, batch_size, n_params):
@@ -54,28 +58,20 @@ def epoch_seconds(n_rows, batch_size, n_params):
     )
 
 
-def epoch_runner(X, group_alpha, bn, perturbed, optimizer, net, shape):
-    """:func:`~skreg._kernels.mlp.run_epoch`, or its interpreted copy that
-    charges its time to the family's rent.
-
-    ``shape`` is ``(rows an epoch, batch size, parameters, epochs at most)``;
-    the other arguments are those of ``run_epoch`` (``perturbed``: whether
-    dropout or noise are drawn).
-    """
-    from skreg._kernels import mlp, mlp_numpy
+def engine_or_interpreted(kernel, key, seconds):
+    """The engine's ``kernel`` (:func:`~skreg._kernels.mlp.run_epoch` or
+    :func:`~skreg._kernels.mlp.loss_grad`), or its interpreted copy that
+    charges its time to the rent of the family ``key`` (:func:`family`)
+    where the rent left pays the fit's ``seconds`` in the interpreter."""
     from skreg._numba import interpreted_throughout
 
-    n_rows, batch_size, n_params, n_epochs = shape
-    if perturbed or not mlp_numpy.interpretable(X, group_alpha, bn, None):
-        return mlp.run_epoch
-    key = family(X.dtype, optimizer, net)
     left = _quick_start.rent_left(key, INTERPRETED_RENT)
     if left is None:
-        return mlp.run_epoch
-    if left < n_epochs * epoch_seconds(n_rows, batch_size, n_params):
+        return kernel
+    if left < seconds:
         _quick_start.mark_engine(key)  # compiled now: in the cache from then on
-        return mlp.run_epoch
-    python = interpreted_throughout(mlp.run_epoch)
+        return kernel
+    python = interpreted_throughout(kernel)
 
     def run(*arguments):
         started = time.perf_counter()

@@ -34,7 +34,13 @@ def fit_lbfgs(est, X, Y, sample_weight, layout, params):
             "the L1 penalty is not differentiable. Use solver='sgd' or 'adam', or "
             "set l1_ratio=0."
         )
-    from skreg._kernels.mlp import loss_grad  # numba loads at the first fit
+    # numba loads at the first fit
+    from skreg._kernels import mlp
+    from skreg.neural_network._first_epochs import (
+        engine_or_interpreted,
+        epoch_seconds,
+        family,
+    )
 
     dtype = params.dtype
     n = X.shape[0]
@@ -47,6 +53,13 @@ def fit_lbfgs(est, X, Y, sample_weight, layout, params):
     Y = np.ascontiguousarray(Y, dtype=dtype)
     sw = np.ascontiguousarray(sample_weight, dtype=dtype)
     rows = np.arange(n, dtype=np.int64)
+    input_kind = "csr" if isinstance(Xk, CSR) else "dense"
+    calls = min(est.max_fun, 2 * est.max_iter)  # about two an iteration
+    loss_grad = engine_or_interpreted(
+        mlp.loss_grad,
+        family(dtype, "lbfgs", net, input_kind),
+        calls * epoch_seconds(n, n, params.shape[0]),
+    )
 
     def fun(x):
         current[:] = x

@@ -450,7 +450,12 @@ def fit_stochastic(
     1
     """
     # numba and the kernels load at the first fit, not at import
-    from skreg.neural_network._first_epochs import epoch_runner
+    from skreg._kernels import mlp
+    from skreg.neural_network._first_epochs import (
+        engine_or_interpreted,
+        epoch_seconds,
+        family,
+    )
 
     dtype = params.dtype
     dt = dtype.type
@@ -527,10 +532,16 @@ def fit_stochastic(
     if bn is not None:
         _check_batch_norm_batches(batch_size, n_samples)
 
-    run_epoch = epoch_runner(
-        Xk, group_alpha, bn, perturbed, kernel_optimizer(state, dtype), net,
-        (n_samples, batch_size, params.shape[0], 1 if incremental else cfg.max_iter),
+    options = ("batch-norm", "perturbed", "group-lasso")
+    on = (bn is not None, perturbed, group_alpha is not None)
+    key = family(
+        dtype, cfg.solver, net,
+        "csr" + "-dense" * dense_input if isinstance(Xk, K.CSR) else "dense",
+        tuple(name for name, used in zip(options, on, strict=True) if used),
     )  # fmt: skip
+    epochs = 1 if incremental else cfg.max_iter
+    seconds = epochs * epoch_seconds(n_samples, batch_size, params.shape[0])
+    run_epoch = engine_or_interpreted(mlp.run_epoch, key, seconds)
     sample_idx = np.arange(n_samples, dtype=np.int64)
     start_params = params.copy()
     start_running = None if running is None else running.copy()
