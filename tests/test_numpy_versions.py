@@ -70,6 +70,15 @@ def _coefficients(n_features, rng, dtype):
     return w
 
 
+def _start(layout, rng, dtype):
+    """Coefficients, the layout's state at them, a sweep's order and the
+    tolerance of the dtype."""
+    n_features = layout.n_features
+    w = _coefficients(n_features, rng, dtype)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    return w, layout.start(w), rng.permutation(n_features), rtol
+
+
 def _sparse(rng, dtype, weighted, centered):
     """CSC data with empty columns (2 and 7) and repeated entries (they add
     up, as in scipy), its sample weights and column means."""
@@ -103,11 +112,8 @@ def test_dense_sweep_and_statistics(dtype, weighted, positive):
     n_features = X.shape[1]
     factor = _factor(n_features, rng).astype(dtype) if weighted else None
     layout = DenseLayout(X, y, factor)
-    w = _coefficients(n_features, rng, dtype)
-    state = layout.start(w)
-    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    w, state, order, rtol = _start(layout, rng, dtype)
     l1, l2 = dtype(3.0), dtype(0.5)
-    order = rng.permutation(n_features)
     _agree(
         cd.cd_sweep_dense, X, state[0], w, layout.col_norms2, l1, l2, positive,
         order, factor, rtol=rtol,
@@ -151,11 +157,8 @@ def test_sparse_sweep_and_statistics(dtype, weighted, centered):
     layout = SparseLayout(X, y.astype(dtype), sample_weight, x_mean, None, factor)
     assert layout.problem.weighted == weighted
     assert layout.problem.centered == centered
-    w = _coefficients(n_features, rng, dtype)
-    state = layout.start(w)
-    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    w, state, order, rtol = _start(layout, rng, dtype)
     l1, l2 = dtype(0.5), dtype(0.25)
-    order = rng.permutation(n_features)
     _agree(
         cd.cd_sweep_sparse, layout.problem, state, w, l1, l2, False, order,
         rtol=rtol,

@@ -203,99 +203,90 @@ def _largest(largest, value):
     return value if value > largest or value != value else largest
 
 
-@numpy_version_of(cd_sweep_dense)
-def _cd_sweep_dense_numpy(
-    X, residual, w, col_norms2, l1, l2, positive, order, penalty_factor
-):
+def _sweep_numpy(order, w, col_norms2, l1, l2, positive, factor, correlation, move):
+    """The sweeps' loop over ``order``, given a layout's ``correlation(j)``
+    (``x_j'r``) and ``move(j, step)`` (the state after ``w_j += step``)."""
     max_delta = max_abs_w = max_move = l1 - l1
     for j in order.tolist():
         norm2 = col_norms2[j]
         if norm2 == 0.0:
             continue
         w_j = w[j]
-        column = X[:, j]
-        correlation = column @ residual + w_j * norm2
-        threshold, ridge = l1, l2
-        if penalty_factor is not None:
-            threshold, ridge = l1 * penalty_factor[j], l2 * penalty_factor[j]
         new_w_j = enet_coordinate_update(
-            correlation, threshold, norm2 + ridge, positive
-        )
-        if new_w_j != w_j:
-            residual += (w_j - new_w_j) * column
-            w[j] = new_w_j
-            delta = abs(new_w_j - w_j)
-            max_delta = _largest(max_delta, delta)
-            max_move = _largest(max_move, norm2 * delta * delta)
-        max_abs_w = _largest(max_abs_w, abs(new_w_j))
-    return max_delta, max_abs_w, max_move
-
-
-@numpy_version_of(cd_sweep_gram)
-def _cd_sweep_gram_numpy(problem, state, w, l1, l2, positive, order):
-    gram, xty, col_norms2 = problem.gram, problem.xty, problem.col_norms2
-    penalty_factor = factor_of(problem.penalty)
-    gram_w = state[0]
-    max_delta = max_abs_w = max_move = l1 - l1
-    for j in order.tolist():
-        g_jj = col_norms2[j]
-        if g_jj == 0.0:
-            continue
-        w_j = w[j]
-        correlation = xty[j] - gram_w[j] + g_jj * w_j
-        threshold = factor_times(l1, penalty_factor, j)
-        ridge = factor_times(l2, penalty_factor, j)
-        new_w_j = enet_coordinate_update(correlation, threshold, g_jj + ridge, positive)
-        if new_w_j != w_j:
-            gram_w += (new_w_j - w_j) * gram[j]
-            w[j] = new_w_j
-            delta = abs(new_w_j - w_j)
-            max_delta = _largest(max_delta, delta)
-            max_move = _largest(max_move, g_jj * delta * delta)
-        max_abs_w = _largest(max_abs_w, abs(new_w_j))
-    return max_delta, max_abs_w, max_move
-
-
-@numpy_version_of(cd_sweep_sparse)
-def _cd_sweep_sparse_numpy(problem, state, w, l1, l2, positive, order):
-    data, indices, indptr = problem.data, problem.indices, problem.indptr
-    sample_weight, weighted = problem.sample_weight, problem.weighted
-    x_mean, col_wsum, col_norms2 = problem.x_mean, problem.col_wsum, problem.col_norms2
-    total_weight, centered = problem.total_weight, problem.centered
-    penalty_factor = factor_of(problem.penalty)
-    raw_residual, shift = state
-    max_delta = max_abs_w = max_move = l1 - l1
-    for j in order.tolist():
-        norm2 = col_norms2[j]
-        if norm2 == 0.0:
-            continue
-        w_j = w[j]
-        rows = indices[indptr[j] : indptr[j + 1]]
-        values = data[indptr[j] : indptr[j + 1]]
-        gathered = raw_residual[rows]
-        if weighted:
-            gathered *= sample_weight[rows]
-        correlation = values @ gathered
-        if centered:
-            correlation += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
-        correlation += w_j * norm2
-        threshold = factor_times(l1, penalty_factor, j)
-        ridge = factor_times(l2, penalty_factor, j)
-        new_w_j = enet_coordinate_update(
-            correlation, threshold, norm2 + ridge, positive
+            correlation(j) + w_j * norm2,
+            factor_times(l1, factor, j),
+            norm2 + factor_times(l2, factor, j),
+            positive,
         )
         if new_w_j != w_j:
             step = new_w_j - w_j
-            # ufunc.at: a column's rows may repeat (duplicate entries add up).
-            np.subtract.at(raw_residual, rows, step * values)
-            shift[0] += step * x_mean[j]
-            shift[1] -= step * (col_wsum[j] - x_mean[j] * total_weight)
+            move(j, step)
             w[j] = new_w_j
             delta = abs(step)
             max_delta = _largest(max_delta, delta)
             max_move = _largest(max_move, norm2 * delta * delta)
         max_abs_w = _largest(max_abs_w, abs(new_w_j))
     return max_delta, max_abs_w, max_move
+
+
+@numpy_version_of(cd_sweep_dense)
+def _cd_sweep_dense_numpy(
+    X, residual, w, col_norms2, l1, l2, positive, order, penalty_factor
+):
+    def move(j, step):
+        residual[...] -= step * X[:, j]
+
+    return _sweep_numpy(
+        order, w, col_norms2, l1, l2, positive, penalty_factor,
+        lambda j: X[:, j] @ residual, move,
+    )  # fmt: skip
+
+
+@numpy_version_of(cd_sweep_gram)
+def _cd_sweep_gram_numpy(problem, state, w, l1, l2, positive, order):
+    gram, xty = problem.gram, problem.xty
+    gram_w = state[0]
+
+    def move(j, step):
+        gram_w[...] += step * gram[j]
+
+    return _sweep_numpy(
+        order, w, problem.col_norms2, l1, l2, positive, factor_of(problem.penalty),
+        lambda j: xty[j] - gram_w[j], move,
+    )  # fmt: skip
+
+
+@numpy_version_of(cd_sweep_sparse)
+def _cd_sweep_sparse_numpy(problem, state, w, l1, l2, positive, order):
+    data, indices, indptr = problem.data, problem.indices, problem.indptr
+    sample_weight, x_mean, col_wsum = (
+        problem.sample_weight,
+        problem.x_mean,
+        problem.col_wsum,
+    )
+    raw_residual, shift = state
+
+    def correlation(j):
+        rows = indices[indptr[j] : indptr[j + 1]]
+        gathered = raw_residual[rows]
+        if problem.weighted:
+            gathered *= sample_weight[rows]
+        total = data[indptr[j] : indptr[j + 1]] @ gathered
+        if problem.centered:
+            total += shift[0] * col_wsum[j] - x_mean[j] * shift[1]
+        return total
+
+    def move(j, step):
+        # ufunc.at: a column's rows may repeat (duplicate entries add up).
+        rows = indices[indptr[j] : indptr[j + 1]]
+        np.subtract.at(raw_residual, rows, step * data[indptr[j] : indptr[j + 1]])
+        shift[0] += step * x_mean[j]
+        shift[1] -= step * (col_wsum[j] - x_mean[j] * problem.total_weight)
+
+    return _sweep_numpy(
+        order, w, problem.col_norms2, l1, l2, positive, factor_of(problem.penalty),
+        correlation, move,
+    )  # fmt: skip
 
 
 @njit

@@ -111,24 +111,29 @@ def _moments(m, v, grad, beta_1, beta_2):
     v[...] = beta_2 * v + (one - beta_2) * (grad * grad)
 
 
+def _step_in_metric(params, numerator, denom, n_coef, threshold):
+    """``params -= numerator / denom``, then the weights' soft-threshold at
+    ``threshold / denom`` (none for 0): an adaptive optimizer's step and the
+    L1 prox in its metric."""
+    params -= numerator / denom
+    if threshold > 0:
+        _soft_threshold(params[:n_coef], threshold / denom[:n_coef])
+
+
 @numpy_version_of(mlp.adam_step)
 def adam_step_numpy(
     params, grad, m, v, n_coef, lr_t, prox_lr, beta_1, beta_2, epsilon, l1_scale
 ):
     _moments(m, v, grad, beta_1, beta_2)
     denom = np.sqrt(v) + epsilon
-    params -= lr_t * m / denom
-    if l1_scale > 0:
-        _soft_threshold(params[:n_coef], prox_lr * l1_scale / denom[:n_coef])
+    _step_in_metric(params, lr_t * m, denom, n_coef, prox_lr * l1_scale)
 
 
 @numpy_version_of(mlp.rmsprop_step)
 def rmsprop_step_numpy(params, grad, v, n_coef, lr, rho, epsilon, l1_scale):
     _moments(None, v, grad, None, rho)
     denom = np.sqrt(v) + epsilon
-    params -= lr * grad / denom
-    if l1_scale > 0:
-        _soft_threshold(params[:n_coef], lr * l1_scale / denom[:n_coef])
+    _step_in_metric(params, lr * grad, denom, n_coef, lr * l1_scale)
 
 
 @numpy_version_of(mlp.group_prox_rows)
