@@ -315,14 +315,18 @@ class ValidationSplit:
         self.sw = np.ascontiguousarray(sw, dtype=self.Y.dtype)
         self.loss_code = loss_code
         self.clip_eps = clip_eps
+        # the engine's data loss; its NumPy version where the fit's epochs
+        # are interpreted (skreg/neural_network/_first_epochs.py)
+        self.data_loss = None
 
     def loss_and_score(self, model):
         """Validation data loss (no penalty) and score of the current model."""
         raw = np.ascontiguousarray(model.forward(self.X))
         if raw.dtype != self.Y.dtype:
             raw = raw.astype(self.Y.dtype)
-        from skreg._kernels.mlp import data_loss
-
+        data_loss = self.data_loss
+        if data_loss is None:
+            from skreg._kernels.mlp import data_loss
         loss = float(data_loss(self.Y, raw, self.sw, self.loss_code, self.clip_eps))
         score = model.score_raw(raw, self.y, self.sample_weight)
         return loss, score
@@ -451,6 +455,7 @@ def fit_stochastic(
     """
     # numba and the kernels load at the first fit, not at import
     from skreg._kernels import mlp
+    from skreg._numba import interpreted_throughout
     from skreg.neural_network._first_epochs import (
         engine_or_interpreted,
         epoch_seconds,
@@ -542,6 +547,8 @@ def fit_stochastic(
     epochs = 1 if incremental else cfg.max_iter
     seconds = epochs * epoch_seconds(n_samples, batch_size, params.shape[0])
     run_epoch = engine_or_interpreted(mlp.run_epoch, key, seconds)
+    if val is not None and run_epoch is not mlp.run_epoch:
+        val.data_loss = interpreted_throughout(mlp.data_loss)
     sample_idx = np.arange(n_samples, dtype=np.int64)
     start_params = params.copy()
     start_running = None if running is None else running.copy()

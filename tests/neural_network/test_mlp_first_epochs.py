@@ -300,3 +300,46 @@ def test_scikit_learns_checks_pass_on_interpreted_fits(ledger, make):
         check_estimator(make(max_iter=30, random_state=0))
     assert sum(entry["rent"] for entry in ledger.entries.values()) > 0
     assert not any(entry["engine"] for entry in ledger.entries.values())
+
+
+FRESH_PROCESS = """
+import json, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+import skreg
+from skreg._numba import compile_seconds
+rng = np.random.default_rng(0)
+X = rng.standard_normal((120, 6))
+y = (X[:, 0] > 0).astype(int)
+skreg.MLPClassifier(
+    dropout=0.3, input_dropout=0.1, batch_norm=True, l1_ratio=0.5,
+    solver="rmsprop", weight_decay=1e-3, input_noise=0.1, input_group_alpha=1e-3,
+    early_stopping=True, early_stopping_metric="loss", class_weight="balanced",
+    max_iter=5, random_state=0,
+).fit(X, y)
+skreg.MLPRegressor(solver="lbfgs", max_iter=5, random_state=0).fit(X, X[:, 0])
+print(json.dumps(compile_seconds()))
+"""
+
+
+def test_a_fresh_process_compiles_nothing_for_its_first_fits(tmp_path):
+    """The whole toolkit with early stopping on its validation loss, and
+    L-BFGS, with an empty cache: no kernel compiles."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), SKREG_QUICK_START="1")
+    env["SKREG_INTERPRET"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(root), env.get("PYTHONPATH")])
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS],
+        env=env, cwd=root, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.splitlines()[-1]) == 0
