@@ -95,10 +95,10 @@ INTERPRETED_PROJECTED_AFTER = 3  # alphas solved before a path's projection
 # NumPy call each, so a sweep costs some microseconds a feature, where the
 # kernels' own loops cost 0.7-2 us a stored entry in the interpreter (a
 # 2000x1000 design is priced 10 ms a sweep; at 0.7 us an entry, 1.4 s).
-# Upper ends of
-# benchmarks/bench_interpreted.py: 2.1-5.5 us a feature on dense
-# designs from 200x50 to 300x3000, 0.8-2.2 us in covariance mode, 6.7-15.7
-# us on CSC designs (500x5000 to 20000x2000, density 0.002-0.05).
+# benchmarks/bench_interpreted.py prints each design's sweep against its
+# price: 0.26-0.87 of it on dense designs from 200x50 to 300x3000, 0.20-0.85
+# in covariance mode (two runs), 0.46-1.06 on CSC designs from 500x5000 to
+# 20000x2000 at density 0.002-0.05 (one run at these prices).
 INTERPRETED_SECONDS_PER_FEATURE = {"X": 6e-6, "gram": 4e-6, "data": 1.4e-5}
 INTERPRETED_SECONDS_PER_ENTRY = {"X": 2e-9, "gram": 2e-9, "data": 2e-8}
 # CV searches running (search), in any thread: how many, their alphas to
@@ -330,12 +330,13 @@ def interpreted_budget(layout, n_alphas, max_iter):
         with _lock:
             undecided = _search["depth"] and _search["interpret"] is None
             allowed = _search["interpret"] is not False
+            in_search = _search["solves"]
         if allowed and _env_flag("SKREG_INTERPRET"):
             per_sweep = interpreted_sweep_seconds(layout)
             with _lock:
                 left = INTERPRETED_RENT - _ledger.entry(family(layout))["rent"]
             sweeps = int(left / per_sweep)
-            solves = _search["solves"] if undecided else max(n_alphas, 1)
+            solves = in_search if undecided else max(n_alphas, 1)
             if sweeps >= INTERPRETED_MIN_SWEEPS * solves:
                 budget = sweeps
             if undecided:

@@ -253,7 +253,8 @@ class _ProgressMixin:
         alphas = self.alphas
         n_alphas = alphas if isinstance(alphas, Integral) else len(alphas)
         try:
-            # Its paths' quick starts are interpreted all or none.
+            # Its paths' quick starts are interpreted all or none (folds not
+            # counted: scikit-learn's default, 5).
             with search(((n_folds or 5) * n_l1_ratios + 1) * n_alphas):
                 return self._search_and_refit(X, y, sample_weight, gram, **params)
         finally:

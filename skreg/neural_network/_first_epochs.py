@@ -4,12 +4,13 @@ The MLP engine (:func:`skreg._kernels.mlp.run_epoch`) compiles for 3-5 s
 with an empty numba cache for each of its specializations (the MLP rows and
 the MLP floor of ``python benchmarks/run.py first-use``; issue 13), where
 a small fit takes milliseconds.  Until a family of fits (the engine's
-specialization: dtype, optimizer, activations, loss) has spent
-``INTERPRETED_RENT`` seconds in the interpreter, as the quick starts'
-ledger records next to numba's cache (:mod:`skreg._quick_start`), a fit
-that can run its epochs in the interpreter does: the engine's Python, with
-its kernels replaced by their NumPy versions (:mod:`skreg._kernels.mlp_numpy`;
-about scikit-learn's speed), if the rent left pays its ``max_iter`` epochs
+specialization: dtype, solver, activations, loss, dense or CSR input, the
+toolkit's options on; :func:`family`) has spent ``INTERPRETED_RENT``
+seconds in the interpreter, as the quick starts' ledger records next to
+numba's cache (:mod:`skreg._quick_start`), a fit runs its epochs in the
+interpreter: the engine's Python, with its kernels replaced by their NumPy
+versions (:mod:`skreg._kernels.mlp_numpy`; about scikit-learn's speed),
+early stopping's validation loss too, if the rent left pays its ``max_iter`` epochs
 at their price (:func:`epoch_seconds`; for L-BFGS, two full-batch losses
 and gradients an iteration); otherwise it compiles, and its
 family uses the engine from then on.  The results agree with the compiled
