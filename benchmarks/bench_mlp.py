@@ -25,6 +25,9 @@ import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Time the compiled engine, not a family's first fits (which run interpreted
+# until they have paid its compilation: skreg/neural_network/_first_epochs.py).
+os.environ.setdefault("SKREG_QUICK_START", "0")
 # Benchmark the working tree's skreg even when it is not installed.
 sys.path.insert(1, str(REPO))
 

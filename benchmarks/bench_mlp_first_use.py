@@ -134,6 +134,8 @@ print(json.dumps(out))
 def _env(cache_dir):
     env = child_env(cache_dir)  # threads pinned to 1, this tree's skreg
     env.pop("SKREG_NUMBA_CACHE", None)
+    # the engine's compilation, not a first fit run interpreted
+    env["SKREG_QUICK_START"] = "0"
     return env
 
 

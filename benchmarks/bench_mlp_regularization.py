@@ -34,12 +34,16 @@ one thread.  numba kernels are compiled by a warm-up before timing.
 """
 
 import argparse
+import os
 import sys
 import time
 import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Time the compiled engine, not a family's first fits (which run interpreted
+# until they have paid its compilation: skreg/neural_network/_first_epochs.py).
+os.environ.setdefault("SKREG_QUICK_START", "0")
 sys.path.insert(1, str(REPO))
 
 import numpy as np  # noqa: E402
