@@ -122,6 +122,21 @@ def sparse_regression(n=120, p=400, density=0.05, seed=0, dtype=np.float64,
     return X.astype(dtype), y.astype(dtype)
 
 
+def relative_deviation(got, want):
+    """The largest ``|got - want|`` over the scale of ``want`` (its largest
+    finite magnitude, at least 1); NaN where ``want`` has NaN counts as
+    agreement, and a different shape or dtype as ``inf``."""
+    got, want = np.asarray(got), np.asarray(want)
+    if got.shape != want.shape or got.dtype != want.dtype:
+        return np.inf
+    got, want = got.astype(np.float64), want.astype(np.float64)
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    difference = np.where(same, 0.0, np.abs(got - want))
+    finite = np.abs(want)[np.isfinite(want)]
+    scale = max(float(np.max(finite, initial=0.0)), 1.0)
+    return float(np.nan_to_num(difference, nan=np.inf).max(initial=0.0)) / scale
+
+
 def quick_start_ledger(monkeypatch, tmp_path, interpret):
     """Quick starts on, with an empty ledger in ``tmp_path``; the interpreted
     ones (those that compile nothing) on or off by ``interpret``."""
