@@ -331,11 +331,9 @@ def interpreted_budget(layout, n_alphas, max_iter):
             undecided = _search["depth"] and _search["interpret"] is None
             allowed = _search["interpret"] is not False
             in_search = _search["solves"]
-        if allowed and _env_flag("SKREG_INTERPRET"):
-            per_sweep = interpreted_sweep_seconds(layout)
-            with _lock:
-                left = INTERPRETED_RENT - _ledger.entry(family(layout))["rent"]
-            sweeps = int(left / per_sweep)
+        left = rent_left(family(layout), INTERPRETED_RENT) if allowed else None
+        if left is not None:
+            sweeps = int(left / interpreted_sweep_seconds(layout))
             solves = in_search if undecided else max(n_alphas, 1)
             if sweeps >= INTERPRETED_MIN_SWEEPS * solves:
                 budget = sweeps
@@ -466,23 +464,25 @@ def rent_left(key, rent):
         return None if entry["engine"] else max(rent - entry["rent"], 0.0)
 
 
-def pay_rent(key, seconds):
-    """Charge ``seconds`` of interpreted fitting to the family ``key``."""
-    with _lock:
-        _ledger.entry(key)["rent"] += seconds
-        _ledger.dirty = True
+def charged(layout):
+    """Charge the solving time of the block to ``layout``'s family, as rent
+    (:func:`renting`)."""
+    return renting(family(layout))
 
 
 @contextlib.contextmanager
-def charged(layout):
-    """Charge the solving time of the block to ``layout``'s family, as rent;
-    nothing when the block compiled a kernel: its time is then mostly the
-    compiler's and numba's first-call set-up (0.17 s before compiling begins,
-    for a first fit of 0.3 ms), a one-time cost as the engine's own."""
+def renting(key):
+    """Charge the time of the block to the family ``key`` (any name the
+    ledger can hold), as rent; nothing when the block compiled a kernel: its
+    time is then mostly the compiler's and numba's first-call set-up (0.17 s
+    before compiling begins, for a first fit of 0.3 ms), a one-time cost as
+    the engine's own."""
     started, compiled = time.perf_counter(), compile_seconds()
     try:
         yield
     finally:
         seconds = time.perf_counter() - started
         if compile_seconds() == compiled:
-            pay_rent(family(layout), seconds)
+            with _lock:
+                _ledger.entry(key)["rent"] += seconds
+                _ledger.dirty = True

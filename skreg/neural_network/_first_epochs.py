@@ -17,8 +17,6 @@ family uses the engine from then on.  The results agree with the compiled
 engine's to rounding.
 """
 
-import time
-
 from skreg import _quick_start
 
 # About the engine's compilation on a two-core machine: the MLP floor of
@@ -75,10 +73,7 @@ def engine_or_interpreted(kernel, key, seconds):
     python = interpreted_throughout(kernel)
 
     def run(*arguments):
-        started = time.perf_counter()
-        try:
+        with _quick_start.renting(key):
             return python(*arguments)
-        finally:
-            _quick_start.pay_rent(key, time.perf_counter() - started)
 
     return run
