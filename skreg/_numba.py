@@ -31,6 +31,12 @@ here, so caching, GIL release and floating-point flags are decided in one place.
   sets 11.1 -> 7.9 s.
 - An inner kernel or helper is compiled once per signature, not once per
   signature and caller's flags (:func:`_share_inner_kernels`).
+- numba itself is imported at the first kernel that runs compiled, not with
+  skreg (:func:`load_numba`): importing it costs 0.3-0.5 s, and a first fit
+  that runs its kernels' Python or NumPy versions (skreg._quick_start) needs
+  none of it.  :func:`njit` returns a :class:`Kernel` that makes numba's
+  dispatcher on its first compiled call; kernels that call another kernel
+  see it through numba's ``typeof`` as that dispatcher.
 - ``fastmath`` is an explicit flag set. ``fastmath=True`` would add ``nnan`` and
   ``ninf``, which let LLVM delete NaN/inf checks used to detect divergence.
   ``reassoc`` is kept because without it reductions do not vectorize.
@@ -40,17 +46,15 @@ import functools
 import gc
 import glob
 import hashlib
+import importlib.metadata
 import os
 import sys
 import tempfile
+import threading
 import time
 import types
 import warnings
 import weakref
-
-import numba
-from numba.core import event
-from numba.extending import overload
 
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 # For loops over indexed loads (the stored entries of a sparse column):
@@ -82,40 +86,82 @@ def _user_cache_dir():
     return os.path.join(base, "skreg", "numba")
 
 
+def _cache_root():
+    """Where skreg's kernels are cached, decided without numba.
+
+    Returns ``(enabled, root)``: whether ``cache=True`` is passed to numba,
+    and the directory that numba's ``CACHE_DIR`` is set to (``""``: numba's
+    own choice, the package's ``__pycache__``; the user's ``NUMBA_CACHE_DIR``
+    when set).
+    """
+    if not _env_flag("SKREG_NUMBA_CACHE"):
+        return False, ""
+    chosen = _numba_cache_dir()
+    if chosen:
+        # The user chose a location through NUMBA_CACHE_DIR; respect it.
+        return True, chosen
+    package_cache = os.path.join(os.path.dirname(__file__), "_kernels", "__pycache__")
+    if _dir_is_writable(package_cache):
+        return True, ""
+    for candidate in (
+        _user_cache_dir(),
+        os.path.join(tempfile.gettempdir(), "skreg-numba"),
+    ):
+        if _dir_is_writable(candidate):
+            return True, candidate
+    return False, ""
+
+
+def _numba_cache_dir():
+    """numba's ``CACHE_DIR``: its config once numba is loaded, else what it
+    reads from the environment."""
+    numba = sys.modules.get("numba")
+    if numba is not None and hasattr(numba, "config"):
+        return numba.config.CACHE_DIR
+    return os.environ.get("NUMBA_CACHE_DIR", "")
+
+
 def _resolve_cache():
-    """Decide whether to cache compiled kernels and where.
+    """Decide whether to cache compiled kernels and where (numba's
+    ``CACHE_DIR``), warning once when nowhere is writable.
 
     Returns
     -------
     enabled : bool
         Whether ``cache=True`` is passed to numba.
     """
+    import numba
+
     if not _env_flag("SKREG_NUMBA_CACHE"):
         return False
-    if numba.config.CACHE_DIR:
-        # The user chose a location through NUMBA_CACHE_DIR; respect it.
-        return True
-    package_cache = os.path.join(os.path.dirname(__file__), "_kernels", "__pycache__")
-    if _dir_is_writable(package_cache):
-        return True
-    for candidate in (
-        _user_cache_dir(),
-        os.path.join(tempfile.gettempdir(), "skreg-numba"),
-    ):
-        if _dir_is_writable(candidate):
-            numba.config.CACHE_DIR = candidate
-            return True
-    warnings.warn(
-        "skreg could not find a writable directory for numba's cache; kernels "
-        "will be compiled again in every process. Set NUMBA_CACHE_DIR to a "
-        "writable directory to avoid this.",
-        RuntimeWarning,
-        stacklevel=2,
-    )
-    return False
+    enabled, root = _cache_root()
+    if not enabled:
+        warnings.warn(
+            "skreg could not find a writable directory for numba's cache; kernels "
+            "will be compiled again in every process. Set NUMBA_CACHE_DIR to a "
+            "writable directory to avoid this.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return False
+    if root:
+        numba.config.CACHE_DIR = root
+    return True
 
 
-CACHE = _resolve_cache()
+def kernels_cache_directory():
+    """The directory where numba caches skreg's kernels, found as numba's
+    cache locators find it but without loading numba, or None when kernels
+    are not cached.  (A kernel's own: :func:`cache_directory`.)"""
+    enabled, root = _cache_root()
+    if not enabled:
+        return None
+    if not root:
+        return os.path.join(_KERNEL_DIR, "__pycache__")
+    # numba's _CacheLocator.get_suitable_cache_subpath of a kernel's file.
+    hashed = hashlib.sha1(_KERNEL_DIR.encode()).hexdigest()
+    return os.path.join(root, f"{os.path.basename(_KERNEL_DIR)}_{hashed}")
+
 
 _KERNEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_kernels")
 STAMP_NAME = "skreg-cache-stamp.txt"
@@ -133,12 +179,22 @@ def _sources_stamp():
     a shared ``NUMBA_CACHE_DIR``) stays valid on another where the same files
     were installed at another time.
     """
-    lines = [f"numba {numba.__version__}", f"python {sys.version_info[:2]}"]
+    lines = [f"numba {_numba_version()}", f"python {sys.version_info[:2]}"]
     for path in sorted(glob.glob(os.path.join(_KERNEL_DIR, "*.py"))) + [__file__]:
         with open(path, "rb") as f:
             digest = hashlib.sha256(f.read()).hexdigest()[:16]
         lines.append(f"{os.path.basename(path)} {digest}")
     return "\n".join(lines) + "\n"
+
+
+def _numba_version():
+    """numba's version, read without importing numba."""
+    try:
+        return importlib.metadata.version("numba")
+    except importlib.metadata.PackageNotFoundError:
+        import numba
+
+        return numba.__version__
 
 
 def _purge_if_stale(cache_dir):
@@ -172,6 +228,25 @@ def _purge_if_stale(cache_dir):
     return purged
 
 
+def _purge_once(cache_dir):
+    """:func:`_purge_if_stale` of ``cache_dir``, once a process."""
+    if cache_dir not in _checked_dirs:
+        _checked_dirs.add(cache_dir)
+        try:
+            _purge_if_stale(cache_dir)
+        except OSError:
+            pass
+
+
+def current_kernels_cache_directory():
+    """:func:`kernels_cache_directory`, its stale files purged first (once a
+    process): what skreg keeps next to numba's files goes with them."""
+    directory = kernels_cache_directory()
+    if directory is not None:
+        _purge_once(directory)
+    return directory
+
+
 def _discard(path):
     try:
         os.remove(path)
@@ -203,13 +278,7 @@ def _harden_cache(dispatcher):
     index_path = _index_path(dispatcher)
     if index_path is None:
         return
-    cache_dir = os.path.dirname(index_path)
-    if cache_dir not in _checked_dirs:
-        _checked_dirs.add(cache_dir)
-        try:
-            _purge_if_stale(cache_dir)
-        except OSError:
-            pass
+    _purge_once(os.path.dirname(index_path))
     load, save = cache.load_overload, cache.save_overload
     # numba's public load_overload first refreshes the target context, which
     # imports and installs every typing and lowering registry: measured, most
@@ -247,30 +316,168 @@ def _flags_as_sets(options):
     return options
 
 
+def jit_disabled():
+    """Whether numba's JIT is off (``NUMBA_DISABLE_JIT``): numba's config once
+    numba is loaded, else the environment variable as numba reads it."""
+    numba = sys.modules.get("numba")
+    if numba is not None and hasattr(numba, "config"):
+        return bool(numba.config.DISABLE_JIT)
+    try:
+        return bool(int(os.environ.get("NUMBA_DISABLE_JIT", "0") or 0))
+    except ValueError:
+        return False
+
+
+class Kernel:
+    """A kernel of skreg, compiled by numba at its first compiled call.
+
+    Called from Python, it calls numba's dispatcher, made (and numba loaded,
+    :func:`load_numba`) on that first call; other attributes are the
+    dispatcher's.  A kernel that calls it compiles it as that dispatcher
+    (numba types a :class:`Kernel` as its dispatcher).  ``py_func`` is the
+    Python function, read without loading numba.
+    """
+
+    def __init__(self, func, options):
+        functools.update_wrapper(self, func)
+        self.py_func = func
+        self._options = options
+        self._dispatcher = None
+
+    @property
+    def dispatcher(self):
+        """numba's dispatcher of the kernel, made on first use."""
+        dispatcher = self._dispatcher
+        if dispatcher is None:
+            with _load_lock:  # one dispatcher, whichever thread asks first
+                if self._dispatcher is None:
+                    self._dispatcher = _make_dispatcher(self.py_func, self._options)
+                dispatcher = self._dispatcher
+        return dispatcher
+
+    def __call__(self, *args, **kwargs):
+        return self.dispatcher(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name in {"_dispatcher", "_options", "py_func"}:
+            raise AttributeError(name)
+        return getattr(self.dispatcher, name)
+
+    def __repr__(self):
+        return f"<skreg kernel {self.py_func.__module__}.{self.py_func.__qualname__}>"
+
+
+def _make_dispatcher(func, requested):
+    """numba's dispatcher of ``func`` with skreg's policy and the
+    ``requested`` options (numba loaded first)."""
+    numba = load_numba()
+    options = {"cache": CACHE, "nogil": True, "fastmath": set(FASTMATH)}
+    options.update(_flags_as_sets(requested))
+    try:
+        dispatcher = numba.njit(**options)(func)
+    except RuntimeError:
+        # numba raises at decoration time when no cache locator works;
+        # compile without the cache rather than failing the call.
+        options["cache"] = False
+        return numba.njit(**options)(func)
+    if options["cache"]:
+        _harden_cache(dispatcher)
+    return dispatcher
+
+
 def njit(*args, **kwargs):
     """Compile a kernel with skreg's numba policy.
 
     Used as ``@njit`` or ``@njit(...)``; keyword arguments override the policy
-    (for example a kernel that must not use ``reassoc``).
+    (for example a kernel that must not use ``reassoc``).  Returns a
+    :class:`Kernel`, compiled at its first compiled call; without the JIT
+    (``NUMBA_DISABLE_JIT=1``) the function itself, as numba does.
     """
-    options = {"cache": CACHE, "nogil": True, "fastmath": set(FASTMATH)}
-    options.update(_flags_as_sets(kwargs))
 
     def decorate(func):
-        try:
-            dispatcher = numba.njit(**options)(func)
-        except RuntimeError:
-            # numba raises at decoration time when no cache locator works;
-            # compile without the cache rather than failing the import.
-            options["cache"] = False
-            return numba.njit(**options)(func)
-        if options["cache"]:
-            _harden_cache(dispatcher)
-        return dispatcher
+        if jit_disabled():
+            return func
+        return Kernel(func, kwargs)
 
     if len(args) == 1 and callable(args[0]):
         return decorate(args[0])
     return decorate
+
+
+# Registrations that need numba (the overloads of inner kernels and helpers),
+# made when numba is loaded: (function of numba.extending.overload's
+# arguments, its arguments, the implementation's factory).
+_PENDING_OVERLOADS = []
+_load_lock = threading.RLock()
+_loaded = {}  # "numba": the module once loaded and set up
+
+
+def _register_overload(target, options, factory):
+    """``numba.extending.overload(target, jit_options=options)(factory)`` for
+    an inner kernel or helper, now if numba is loaded, else when it is
+    (:func:`load_numba`)."""
+    factory._skreg_inner_kernel = True
+    with _load_lock:
+        if "numba" not in _loaded:
+            _PENDING_OVERLOADS.append((target, options, factory))
+            return
+    _overload_now(target, options, factory)
+
+
+def _overload_now(target, options, factory):
+    from numba.extending import overload
+
+    overload(target, jit_options=dict(options), strict=False)(factory)
+
+
+def load_numba():
+    """Import numba and set skreg's policy up in it, once; return numba.
+
+    The cache's location (:func:`_resolve_cache`), the compilation listener,
+    deferred machine code, shared inner kernels, the type of a
+    :class:`Kernel`, and the overloads registered before.
+    """
+    numba = _loaded.get("numba")
+    if numba is not None:
+        return numba
+    with _load_lock:
+        if "numba" in _loaded:
+            return _loaded["numba"]
+        import numba
+        from numba.core import event
+        from numba.core.typing.typeof import typeof_impl
+
+        global CACHE, DEFER_CODEGEN, SHARE_INNER_KERNELS, _COMPILING
+        CACHE = _resolve_cache()
+        _COMPILING = _compilation_listener(event)()
+        event.register("numba:compile", _COMPILING)
+        DEFER_CODEGEN = _defer_machine_code()
+        SHARE_INNER_KERNELS = (
+            _env_flag("SKREG_SHARE_INNER_KERNELS") and _share_inner_kernels()
+        )
+
+        @typeof_impl.register(Kernel)
+        def _typeof_kernel(kernel, context):
+            return kernel.dispatcher._numba_type_
+
+        _loaded["numba"] = numba
+        pending = list(_PENDING_OVERLOADS)
+        _PENDING_OVERLOADS.clear()
+    for registration in pending:
+        _overload_now(*registration)
+    return numba
+
+
+def numba_loaded():
+    """Whether a kernel has loaded numba in this process (:func:`load_numba`)."""
+    return "numba" in _loaded
+
+
+# Set when numba is loaded (load_numba).
+CACHE = None  # whether kernels are cached
+DEFER_CODEGEN = False
+SHARE_INNER_KERNELS = False
+_COMPILING = None
 
 
 def inner_kernel(*args, **kwargs):
@@ -284,7 +491,9 @@ def inner_kernel(*args, **kwargs):
     third of the compilation of a small kernel (12 small callees: 0.96 s
     with wrappers, 0.66 s without; measured, issue 13).  Called from Python
     it runs as an :func:`njit` kernel (compiled and cached on first use), so
-    drivers and tests can still call it; ``py_func`` is the Python function.
+    drivers and tests can still call it; ``py_func`` is the Python function,
+    ``dispatcher`` the :class:`Kernel` that serves calls from Python and
+    ``overload`` the implementation kernels compile it through.
     """
 
     def decorate(func):
@@ -297,15 +506,14 @@ def inner_kernel(*args, **kwargs):
         call_from_python.py_func = func
         call_from_python.dispatcher = dispatcher
         call_from_python.overload = None  # what kernels compile it through
-        if not numba.config.DISABLE_JIT:
+        if not jit_disabled():
             options = {"fastmath": set(FASTMATH), "no_cfunc_wrapper": True}
             options.update(_flags_as_sets(kwargs))
 
-            @overload(call_from_python, jit_options=options, strict=False)
             def _compiled(*arg_types):
                 return func
 
-            _compiled._skreg_inner_kernel = True
+            _register_overload(call_from_python, options, _compiled)
             call_from_python.overload = _compiled
 
         return call_from_python
@@ -323,63 +531,67 @@ def inner_overload(func, **kwargs):
     implementation is compiled without a C-callable wrapper, and once per
     signature whichever kernel calls it (:func:`_share_inner_kernels`).  Its
     floating-point flags are its caller's, as with numba's ``overload``,
-    unless keyword arguments set them (``fastmath=...``).
+    unless keyword arguments set them (``fastmath=...``).  Registered when
+    numba is loaded; the decorated function is returned as it is.
     """
     options = {"no_cfunc_wrapper": True}
     options.update(_flags_as_sets(kwargs))
 
     def decorate(overload_func):
-        overload_func._skreg_inner_kernel = True
-        return overload(func, jit_options=dict(options))(overload_func)
+        if not jit_disabled():
+            _register_overload(func, options, overload_func)
+        return overload_func
 
     return decorate
 
 
-class _SkregCompilation(event.Listener):
-    """Track a skreg kernel's compilation, from its start to its end (callees
-    compiled meanwhile included), and pause the garbage collector meanwhile.
+def _compilation_listener(event):
+    """The class of :data:`_COMPILING`, a listener of numba's ``event``."""
 
-    numba compiles under its global compiler lock, so the events of one
-    compilation do not interleave with another thread's.  A collector the
-    user had disabled stays disabled.
-    """
+    class _SkregCompilation(event.Listener):
+        """Track a skreg kernel's compilation, from its start to its end
+        (callees compiled meanwhile included), and pause the garbage collector
+        meanwhile.
 
-    def __init__(self):
-        self.depth = 0
-        self.skreg = False  # the outermost compilation is a skreg kernel's
-        self.paused = False
-        self.started = 0.0
-        self.seconds = 0.0  # spent compiling skreg kernels in this process
+        numba compiles under its global compiler lock, so the events of one
+        compilation do not interleave with another thread's.  A collector the
+        user had disabled stays disabled.
+        """
 
-    def on_start(self, ev):
-        if self.depth == 0:
-            py_func = getattr(ev.data.get("dispatcher"), "py_func", None)
-            module = getattr(py_func, "__module__", "") or ""
-            self.skreg = module.startswith("skreg.")
-            self.started = time.perf_counter()
-            if self.skreg and gc.isenabled():
-                gc.disable()
-                self.paused = True
-        self.depth += 1
+        def __init__(self):
+            self.depth = 0
+            self.skreg = False  # the outermost compilation is a skreg kernel's
+            self.paused = False
+            self.started = 0.0
+            self.seconds = 0.0  # spent compiling skreg kernels in this process
 
-    def on_end(self, ev):
-        self.depth -= 1
-        if self.depth == 0:
-            if self.skreg:
-                self.seconds += time.perf_counter() - self.started
-            self.skreg = False
-            if self.paused:
-                self.paused = False
-                gc.enable()
+        def on_start(self, ev):
+            if self.depth == 0:
+                py_func = getattr(ev.data.get("dispatcher"), "py_func", None)
+                module = getattr(py_func, "__module__", "") or ""
+                self.skreg = module.startswith("skreg.")
+                self.started = time.perf_counter()
+                if self.skreg and gc.isenabled():
+                    gc.disable()
+                    self.paused = True
+            self.depth += 1
 
+        def on_end(self, ev):
+            self.depth -= 1
+            if self.depth == 0:
+                if self.skreg:
+                    self.seconds += time.perf_counter() - self.started
+                self.skreg = False
+                if self.paused:
+                    self.paused = False
+                    gc.enable()
 
-_COMPILING = _SkregCompilation()
-event.register("numba:compile", _COMPILING)
+    return _SkregCompilation
 
 
 def compile_seconds():
     """Seconds this process has spent compiling skreg kernels so far."""
-    return _COMPILING.seconds
+    return 0.0 if _COMPILING is None else _COMPILING.seconds
 
 
 @functools.cache
@@ -394,7 +606,7 @@ def interpreted(kernel, python=()):
     than they do.  Without the JIT (``NUMBA_DISABLE_JIT=1``) the kernel is
     already Python and is returned as it is.
     """
-    if numba.config.DISABLE_JIT:
+    if jit_disabled():
         return kernel
     func = kernel.py_func
     namespace = dict(func.__globals__)
@@ -456,7 +668,7 @@ def interpreted_throughout(kernel):
     that version's copy.  Without the JIT
     (``NUMBA_DISABLE_JIT=1``) the kernel is returned as it is.
     """
-    if numba.config.DISABLE_JIT:
+    if jit_disabled():
         return kernel
     return _as_python({})(kernel)
 
@@ -656,9 +868,6 @@ def _defer_machine_code():
     return True
 
 
-DEFER_CODEGEN = _defer_machine_code()
-
-
 # One compilation of an inner kernel per signature. numba caches an overload's
 # compiled implementation by the argument types and by the compilation flags
 # of the caller, so an inner kernel called from a kernel called from Python and
@@ -711,20 +920,20 @@ def _share_inner_kernels():
     return True
 
 
-SHARE_INNER_KERNELS = _env_flag("SKREG_SHARE_INNER_KERNELS") and _share_inner_kernels()
-
-prange = numba.prange
-
 __all__ = [
     "CACHE",
     "cache_directory",
     "compile_seconds",
     "interpreted",
+    "jit_disabled",
+    "Kernel",
+    "kernels_cache_directory",
+    "load_numba",
+    "numba_loaded",
     "DEFER_CODEGEN",
     "FASTMATH",
     "FASTMATH_GATHER",
     "inner_kernel",
     "inner_overload",
     "njit",
-    "prange",
 ]

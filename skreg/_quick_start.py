@@ -40,10 +40,16 @@ import threading
 import time
 import weakref
 
-import numba
 import numpy as np
 
-from skreg._numba import LEDGER_NAME, _env_flag, cache_directory, compile_seconds
+from skreg._numba import (
+    LEDGER_NAME,
+    _env_flag,
+    compile_seconds,
+    current_kernels_cache_directory,
+    jit_disabled,
+    numba_loaded,
+)
 
 # Solving seconds a family's quick starts may cost before its engine is
 # compiled: about what that compilation costs (the engine rows of
@@ -101,6 +107,17 @@ INTERPRETED_PROJECTED_AFTER = 3  # alphas solved before a path's projection
 # 20000x2000 at density 0.002-0.05 (one run at these prices).
 INTERPRETED_SECONDS_PER_FEATURE = {"X": 6e-6, "gram": 4e-6, "data": 1.4e-5}
 INTERPRETED_SECONDS_PER_ENTRY = {"X": 2e-9, "gram": 2e-9, "data": 2e-8}
+# Before numba is loaded in a process (skreg._numba.load_numba), a single fit
+# whose family would use the engine, its kernels in the cache, still runs
+# interpreted for the sweeps that cost BEFORE_NUMBA_RENT, spent once a
+# process (its rent charged to BEFORE_NUMBA, not to the ledger; one that has
+# not converged goes on with the engine, from where it stopped): loading numba
+# and a cached kernel is itself a price, 0.3-0.5 s (the numba floor of
+# benchmarks/run.py first-use: 0.42-0.51 s to fit with one cached kernel),
+# where an interpreted small fit costs milliseconds.
+BEFORE_NUMBA_RENT = 0.3
+BEFORE_NUMBA = "before numba"
+_before_numba = {"rent": 0.0, "engine": False}  # this process's, never saved
 # CV searches running (search), in any thread: how many, their alphas to
 # solve in all, and whether their quick starts are interpreted (None:
 # undecided).
@@ -133,9 +150,7 @@ class _Ledger:
         self.entries = {}
         directory = self.directory
         if directory is None:
-            from skreg._kernels.cd_plain import plain_cd_path
-
-            directory = cache_directory(plain_cd_path)
+            directory = current_kernels_cache_directory()
         if directory is None:
             return
         self.path = os.path.join(directory, LEDGER_NAME)
@@ -209,7 +224,7 @@ def enabled():
     return (
         _env_flag("SKREG_QUICK_START")
         and not getattr(_local, "engine_only", False)
-        and not numba.config.DISABLE_JIT
+        and not jit_disabled()
     )
 
 
@@ -264,7 +279,7 @@ def _decide(layout):
 def mark_engine(key):
     """Note that a fit of family ``key`` compiles the engine (or loads it):
     later fits of the family, in any process sharing the cache, use it."""
-    if numba.config.DISABLE_JIT:
+    if jit_disabled():
         return  # everything is Python: nothing compiled, nothing to note
     with _lock:
         entry = _ledger.entry(key)
@@ -295,9 +310,13 @@ def quick_start_budget(layout):
         if layout in _decisions:
             return None
     entries = _stored_entries(layout.problem)
+    key = family(layout)
+    if not numba_loaded() and not _may_start_quickly(key, 0):
+        budget = _before_numba_budget(layout)
+        if budget is not None:
+            return budget
     if entries <= QUICK_START_MAX_ENTRIES:
         return None
-    key = family(layout)
     if not _may_start_quickly(key, 0):
         return None
     with _lock:
@@ -306,6 +325,22 @@ def quick_start_budget(layout):
     if sweeps < QUICK_START_MIN_SWEEPS:
         return None
     start_quickly(layout, key)
+    return sweeps
+
+
+def _before_numba_budget(layout):
+    """The interpreted sweeps of a single fit on ``layout`` before numba is
+    loaded (``BEFORE_NUMBA_RENT``), or None; the layout then starts quickly,
+    interpreted for exactly that budget."""
+    left = rent_left(BEFORE_NUMBA, BEFORE_NUMBA_RENT)
+    if left is None:
+        return None
+    sweeps = int(left / interpreted_sweep_seconds(layout))
+    if sweeps < QUICK_START_MIN_SWEEPS:
+        return None
+    start_quickly(layout, BEFORE_NUMBA)
+    with _lock:
+        _interpreted[layout] = sweeps
     return sweeps
 
 
@@ -404,6 +439,8 @@ def use_the_engine(layout):
     key = family(layout)
     if getattr(layout, _CHARGED_TO, None) is not None:
         delattr(layout, _CHARGED_TO)
+    if key == BEFORE_NUMBA:
+        key = family(layout)  # the layout's own: its engine is in use already
     with _lock:
         _decisions[layout] = False
     mark_engine(key)
@@ -460,8 +497,14 @@ def rent_left(key, rent):
     if not (enabled() and _env_flag("SKREG_INTERPRET")):
         return None
     with _lock:
-        entry = _ledger.entry(key)
+        entry = _rent_entry(key)
         return None if entry["engine"] else max(rent - entry["rent"], 0.0)
+
+
+def _rent_entry(key):
+    """The ledger's entry of family ``key``, or this process's own for
+    ``BEFORE_NUMBA`` (under the lock)."""
+    return _before_numba if key == BEFORE_NUMBA else _ledger.entry(key)
 
 
 def charged(layout):
@@ -484,5 +527,5 @@ def renting(key):
         seconds = time.perf_counter() - started
         if compile_seconds() == compiled:
             with _lock:
-                _ledger.entry(key)["rent"] += seconds
-                _ledger.dirty = True
+                _rent_entry(key)["rent"] += seconds
+                _ledger.dirty = _ledger.dirty or key != BEFORE_NUMBA

@@ -148,5 +148,9 @@ def quick_start_ledger(monkeypatch, tmp_path, interpret):
     monkeypatch.setenv("SKREG_INTERPRET", "1" if interpret else "0")
     fresh = _quick_start._Ledger(directory=str(tmp_path))
     monkeypatch.setattr(_quick_start, "_ledger", fresh)
+    # As after a compiled kernel: no allowance before numba (BEFORE_NUMBA_RENT),
+    # whichever tests ran before in this process.
+    monkeypatch.setattr(_quick_start, "numba_loaded", lambda: True)
+    monkeypatch.setattr(_quick_start, "_before_numba", {"rent": 0.0, "engine": False})
     monkeypatch.setattr(_quick_start, "_decisions", weakref.WeakKeyDictionary())
     return fresh

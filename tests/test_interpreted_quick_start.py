@@ -7,7 +7,12 @@ The suite runs with ``SKREG_QUICK_START=0`` (conftest); these tests turn it
 on with a ledger of their own.
 """
 
+import json
+import os
+import subprocess
+import sys
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -20,10 +25,10 @@ import skreg
 from skreg import _numba, _quick_start
 from skreg._kernels import cd, cd_plain, problems
 from skreg.linear_model import _cd_solver
-from tests.conftest import equicorrelated, quick_start_ledger
+from tests.conftest import equicorrelated, quick_start_ledger, relative_deviation
 
 pytestmark = pytest.mark.skipif(
-    _numba.numba.config.DISABLE_JIT, reason="everything is interpreted already"
+    _numba.jit_disabled(), reason="everything is interpreted already"
 )
 
 
@@ -374,3 +379,103 @@ def test_what_an_interpreted_sweep_costs():
         )
         expected = prices[name] * entries + per_feature[name] * 150
         assert _quick_start.interpreted_sweep_seconds(layout) == pytest.approx(expected)
+
+
+@pytest.fixture
+def before_numba(ledger, monkeypatch):
+    """A process that has not loaded numba yet (BEFORE_NUMBA_RENT)."""
+    monkeypatch.setattr(_quick_start, "numba_loaded", lambda: False)
+    return ledger
+
+
+def _objective(model, X, y):
+    residual = y - X @ model.coef_ - model.intercept_
+    return (
+        residual @ residual / (2 * X.shape[0]) + model.alpha * np.abs(model.coef_).sum()
+    )
+
+
+def test_before_numba_a_small_fit_of_an_engine_family_runs_interpreted(
+    before_numba, tiers
+):
+    """The family uses its engine (in the cache), yet a process's first small
+    fit runs interpreted on the process's allowance, charged to it and not to
+    the ledger, and reaches the engine's objective to ``tol``."""
+    X, y = _wide()
+    engine = _engine(lambda: skreg.Lasso(alpha=0.05), X, y)
+    key = "DenseProblem-float64-ones"
+    assert before_numba.entries[key]["engine"]
+    compiled_before = _numba.compile_seconds()
+    before = dict(tiers)
+    quick = skreg.Lasso(alpha=0.05).fit(X, y)
+    assert tiers["interpreted"] == before["interpreted"] + 1
+    assert tiers["compiled quick"] == before["compiled quick"]
+    assert tiers["engine"] == before["engine"]
+    assert _numba.compile_seconds() == compiled_before
+    assert _quick_start._before_numba["rent"] > 0
+    assert _quick_start.BEFORE_NUMBA not in before_numba.entries
+    assert before_numba.entries[key]["rent"] == 0
+    gap = abs(_objective(quick, X, y) - _objective(engine, X, y))
+    assert gap <= 1e-4 * (y @ y) / y.shape[0]
+
+
+def test_before_numba_a_fit_past_its_allowance_goes_on_with_the_engine(
+    before_numba, tiers, monkeypatch
+):
+    X, y = equicorrelated(200, 100, rho=0.7)
+    engine = _engine(lambda: skreg.Lasso(alpha=0.05, tol=1e-6), X, y)
+    assert engine.n_iter_ > 12
+    seconds = _quick_start.BEFORE_NUMBA_RENT / 12.5  # 12 sweeps
+    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", lambda _: seconds)
+    before = tiers["interpreted"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        quick = skreg.Lasso(alpha=0.05, tol=1e-6).fit(X, y)
+    assert tiers["interpreted"] == before + 1
+    assert _quick_start.BEFORE_NUMBA not in before_numba.entries
+    gap = abs(_objective(quick, X, y) - _objective(engine, X, y))
+    assert gap <= 1e-6 * (y @ y) / y.shape[0]
+    # Once the allowance is spent, fits use the engine at once.
+    _quick_start._before_numba["rent"] = _quick_start.BEFORE_NUMBA_RENT
+    skreg.Lasso(alpha=0.06).fit(X, y)
+    assert tiers["interpreted"] == before + 1
+
+
+def test_before_numba_nothing_when_the_allowance_buys_too_few_sweeps(
+    before_numba, tiers, monkeypatch
+):
+    X, y = _wide()
+    _engine(lambda: skreg.Lasso(alpha=0.05), X, y)
+    too_few = _quick_start.QUICK_START_MIN_SWEEPS - 1
+    seconds = _quick_start.BEFORE_NUMBA_RENT / (too_few + 0.5)
+    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", lambda _: seconds)
+    before = tiers["interpreted"]
+    skreg.Lasso(alpha=0.05).fit(X, y)
+    assert tiers["interpreted"] == before
+    assert _quick_start._before_numba["rent"] == 0
+
+
+def test_a_fresh_process_fits_an_engine_family_without_loading_numba(tmp_path):
+    """A first process compiles the engine into the cache; in the next one a
+    small fit runs interpreted before numba (BEFORE_NUMBA_RENT): numba is
+    never imported, and the coefficients are the engine's to ``tol``."""
+    code = (
+        "import json, sys, numpy as np, skreg; "
+        "rng = np.random.default_rng(0); X = rng.standard_normal((200, 50)); "
+        "y = X[:, :5].sum(axis=1) + rng.standard_normal(200); "
+        "m = skreg.Lasso(alpha=0.1, tol=1e-8).fit(X, y); "
+        "print(json.dumps(['numba' in sys.modules, m.coef_.tolist()]))"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "SKREG_INTERPRET": "1"}
+    env.pop("NUMBA_DISABLE_JIT", None)
+    runs = []
+    for quick_start in ("0", "1"):
+        out = subprocess.run(
+            [sys.executable, "-c", code], env={**env, "SKREG_QUICK_START": quick_start},
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    (engine_loaded, engine_coef), (quick_loaded, quick_coef) = runs
+    assert engine_loaded and not quick_loaded
+    assert relative_deviation(np.array(quick_coef), np.array(engine_coef)) < 1e-5

@@ -133,7 +133,8 @@ def test_nothing_writable_disables_cache_with_one_warning(monkeypatch):
 
 def test_fit_works_in_a_process_without_cache(tmp_path):
     code = (
-        "import numpy as np, skreg, skreg._numba as p; assert p.CACHE is False; "
+        "import numpy as np, skreg, skreg._numba as p; p.load_numba(); "
+        "assert p.CACHE is False; "
         "X = np.random.RandomState(0).randn(30, 4); "
         "m = skreg.Lasso(alpha=0.01).fit(X, X[:, 0]); "
         "assert abs(m.coef_[0] - 1) < 0.05; print('ok')"
@@ -392,7 +393,7 @@ def _compile_event(module):
 
 @pytest.mark.parametrize("user_disabled", [False, True])
 def test_the_collector_pauses_while_a_skreg_kernel_compiles(user_disabled):
-    pause = _numba._SkregCompilation()
+    pause = _numba._compilation_listener(numba.core.event)()
     outer, callee = _compile_event("skreg._kernels.mlp"), _compile_event("numpy")
     was_enabled = gc.isenabled()
     try:
@@ -412,3 +413,78 @@ def test_the_collector_pauses_while_a_skreg_kernel_compiles(user_disabled):
         assert gc.isenabled() is not user_disabled and not pause.skreg
     finally:
         (gc.enable if was_enabled else gc.disable)()
+
+
+def test_import_and_an_interpreted_fit_load_no_numba(tmp_path):
+    """numba is loaded at the first compiled kernel (load_numba), not with
+    skreg: a first fit that runs interpreted never imports it."""
+    code = (
+        "import sys, numpy as np, skreg, skreg._numba as p; "
+        "assert 'numba' not in sys.modules, 'import'; "
+        "X = np.random.RandomState(0).randn(30, 4); "
+        "m = skreg.Lasso(alpha=0.01).fit(X, X[:, 0]); "
+        "assert 'numba' not in sys.modules, 'interpreted fit'; "
+        "assert not p.numba_loaded(); "
+        "from skreg._kernels.cd import cd_sweep_dense; "
+        "assert isinstance(cd_sweep_dense.dispatcher, p.Kernel); "
+        "assert 'numba' not in sys.modules, 'kernel attribute'; "
+        "m.set_params(alpha=0.02)"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "SKREG_QUICK_START": "1"}
+    env.pop("NUMBA_DISABLE_JIT", None)
+    env.pop("SKREG_INTERPRET", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="compiles")
+def test_a_kernel_calling_a_kernel_compiles_and_caches_through_the_proxy(tmp_path):
+    """A kernel's global that is another Kernel is typed as its dispatcher;
+    the caller is cached (a second process loads it, compiling nothing)."""
+    module = tmp_path / "lazy_kernels.py"
+    module.write_text(
+        "from skreg._numba import njit\n"
+        "@njit\n"
+        "def leaf(x):\n    return x + 1.0\n"
+        "@njit\n"
+        "def top(x):\n    return 2.0 * leaf(x)\n"
+    )
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import lazy_kernels as k; "
+        "assert k.top(1.0) == 4.0; print(sum(k.top.stats.cache_hits.values()))"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    for out in runs:
+        assert out.returncode == 0, out.stderr
+    assert [out.stdout.strip() for out in runs] == ["0", "1"]
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="numba's locators")
+def test_the_cache_directory_found_without_numba_is_numbas():
+    from skreg._kernels.cd_plain import plain_cd_path
+
+    assert _numba.kernels_cache_directory() == _numba.cache_directory(plain_cd_path)
+
+
+def test_jit_disabled_reads_numbas_config_or_its_variable(monkeypatch):
+    assert _numba.jit_disabled() is bool(numba.config.DISABLE_JIT)
+    monkeypatch.setattr(numba.config, "DISABLE_JIT", 1)
+    assert _numba.jit_disabled() is True
+    monkeypatch.setitem(sys.modules, "numba", None)  # as if numba were not loaded
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "0")
+    assert _numba.jit_disabled() is False
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "1")
+    assert _numba.jit_disabled() is True

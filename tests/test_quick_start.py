@@ -427,7 +427,7 @@ def test_quick_starts_compile_no_screening(ledger, kernels):
     """A quick start passes ``screen_here=None`` to plain CD's budget, so
     that gap-safe screening (and the layout's move it makes) compiles into
     no first fit; the engine's plain CD still screens (a bool)."""
-    if _numba.numba.config.DISABLE_JIT:
+    if _numba.jit_disabled():
         pytest.skip("nothing is compiled")
     X = sp.random(150, 90, density=0.1, random_state=3, format="csc")
     y = X[:, :5] @ np.ones(5) + 0.01 * np.arange(150)

@@ -11,7 +11,6 @@ of a first fit; issue 13).
 from typing import NamedTuple
 
 import numpy as np
-from numba.core import types
 
 from skreg._numba import inner_overload
 
@@ -51,6 +50,14 @@ def penalty_weights(penalty_factor, dtype, unpenalized_gram=None):
     return PenaltyWeights(factor, unpenalized, inverse)
 
 
+def _is_none(numba_type):
+    """Whether an overload's argument is typed None (numba imported here,
+    where it is compiling, not with the module)."""
+    from numba.core import types
+
+    return isinstance(numba_type, types.NoneType)
+
+
 def factor_of(penalty):
     """The factors of a :class:`PenaltyWeights`, None for None (all ones).
 
@@ -62,7 +69,7 @@ def factor_of(penalty):
 
 @inner_overload(factor_of)
 def _factor_of_compiled(penalty):
-    if isinstance(penalty, types.NoneType):
+    if _is_none(penalty):
         return lambda penalty: None
     return lambda penalty: penalty.factor
 
@@ -78,7 +85,7 @@ def factor_times(value, factor, j):
 
 @inner_overload(factor_times)
 def _factor_times_compiled(value, factor, j):
-    if isinstance(factor, types.NoneType):
+    if _is_none(factor):
         return lambda value, factor, j: value
     return lambda value, factor, j: value * factor[j]
 
@@ -90,7 +97,7 @@ def factor_at(factor, j):
 
 @inner_overload(factor_at)
 def _factor_at_compiled(factor, j):
-    if isinstance(factor, types.NoneType):
+    if _is_none(factor):
         return lambda factor, j: 1.0
     return lambda factor, j: factor[j]
 
@@ -102,6 +109,6 @@ def n_unpenalized(penalty):
 
 @inner_overload(n_unpenalized)
 def _n_unpenalized_compiled(penalty):
-    if isinstance(penalty, types.NoneType):
+    if _is_none(penalty):
         return lambda penalty: 0
     return lambda penalty: penalty.unpenalized.shape[0]

@@ -24,7 +24,6 @@ issue 13).
 from typing import NamedTuple
 
 import numpy as np
-from numba.core import types
 
 from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse
 from skreg._kernels.gap import (
@@ -326,6 +325,8 @@ def _operation(problem_type, name, direct=False):
     """The implementation of operation ``name`` for a problem's numba type, or
     None: with ``direct``, the Python code of a ``_DIRECT`` kernel (for the
     overloads registered with its flags); otherwise any other operation."""
+    from numba.core import types  # compiling: numba is loaded
+
     if isinstance(problem_type, types.BaseNamedTuple):
         layout = problem_type.instance_class
         if ((layout, name) in _DIRECT) == direct:

@@ -22,7 +22,7 @@ from skreg.neural_network import _first_epochs
 from tests.conftest import quick_start_ledger, relative_deviation
 
 pytestmark = pytest.mark.skipif(
-    _numba.numba.config.DISABLE_JIT, reason="everything is interpreted already"
+    _numba.jit_disabled(), reason="everything is interpreted already"
 )
 
 
