@@ -404,30 +404,77 @@ def njit(*args, **kwargs):
     return decorate
 
 
-# Registrations that need numba (the overloads of inner kernels and helpers),
-# made when numba is loaded: (function of numba.extending.overload's
-# arguments, its arguments, the implementation's factory).
-_PENDING_OVERLOADS = []
+# What needs numba (overloads, intrinsics), run when it is loaded
+# (when_numba_loaded), in the order registered.
+_PENDING = []
 _load_lock = threading.RLock()
 _loaded = {}  # "numba": the module once loaded and set up
+_loading = []  # non-empty while load_numba runs the pending registrations
+
+
+def when_numba_loaded(callback):
+    """Call ``callback()`` once numba is loaded (:func:`load_numba`): now if
+    it is, else before any kernel compiles."""
+    with _load_lock:
+        if "numba" not in _loaded:
+            _PENDING.append(callback)
+            return
+    callback()
+
+
+def overload_when_loaded(func, **options):
+    """``numba.extending.overload(func, **options)`` as a decorator, registered
+    when numba is loaded; the decorated function is returned as it is."""
+
+    def decorate(factory):
+        def register():
+            from numba.extending import overload
+
+            overload(func, **options)(factory)
+
+        when_numba_loaded(register)
+        return factory
+
+    return decorate
 
 
 def _register_overload(target, options, factory):
-    """``numba.extending.overload(target, jit_options=options)(factory)`` for
-    an inner kernel or helper, now if numba is loaded, else when it is
-    (:func:`load_numba`)."""
+    """The overload of an inner kernel or helper (:func:`inner_kernel`,
+    :func:`inner_overload`), registered when numba is loaded."""
     factory._skreg_inner_kernel = True
-    with _load_lock:
-        if "numba" not in _loaded:
-            _PENDING_OVERLOADS.append((target, options, factory))
-            return
-    _overload_now(target, options, factory)
+    overload_when_loaded(target, jit_options=dict(options), strict=False)(factory)
 
 
-def _overload_now(target, options, factory):
-    from numba.extending import overload
+# Compiled stand-ins of plain functions (compiled_in_kernels): the stand-in
+# by the function, and the function by the stand-in's id.
+_STAND_INS = {}
+_PYTHON_OF_STAND_IN = {}
 
-    overload(target, jit_options=dict(options), strict=False)(factory)
+
+def compiled_in_kernels(function):
+    """Register the decorated factory of ``function``'s compiled stand-in (an
+    intrinsic, say): once numba is loaded, the factory's result replaces
+    ``function`` in the globals of the modules of :mod:`skreg._kernels` where
+    it is bound to its own name, so that kernels compile it, while Python
+    callers (and interpreted copies, :func:`interpreted_throughout`) keep
+    ``function``."""
+
+    def decorate(factory):
+        def install():
+            stand_in = factory()
+            _STAND_INS[function] = stand_in
+            _PYTHON_OF_STAND_IN[id(stand_in)] = function
+            for name, module in list(sys.modules.items()):
+                if module is None or not name.startswith(_KERNEL_PACKAGE):
+                    continue
+                # By its own name: an alias (a Python callers' copy) stays.
+                if getattr(module, function.__name__, None) is function:
+                    setattr(module, function.__name__, stand_in)
+
+        when_numba_loaded(install)
+        return factory
+
+    return decorate
 
 
 def load_numba():
@@ -435,7 +482,8 @@ def load_numba():
 
     The cache's location (:func:`_resolve_cache`), the compilation listener,
     deferred machine code, shared inner kernels, the type of a
-    :class:`Kernel`, and the overloads registered before.
+    :class:`Kernel`, and what was registered to wait for numba
+    (:func:`when_numba_loaded`).
     """
     numba = _loaded.get("numba")
     if numba is not None:
@@ -444,27 +492,32 @@ def load_numba():
         if "numba" in _loaded:
             return _loaded["numba"]
         import numba
-        from numba.core import event
-        from numba.core.typing.typeof import typeof_impl
 
-        global CACHE, DEFER_CODEGEN, SHARE_INNER_KERNELS, _COMPILING
-        CACHE = _resolve_cache()
-        _COMPILING = _compilation_listener(event)()
-        event.register("numba:compile", _COMPILING)
-        DEFER_CODEGEN = _defer_machine_code()
-        SHARE_INNER_KERNELS = (
-            _env_flag("SKREG_SHARE_INNER_KERNELS") and _share_inner_kernels()
-        )
+        if _loading:  # a registration that loads a kernel's module
+            return numba
+        _loading.append(True)
+        try:
+            from numba.core import event
+            from numba.core.typing.typeof import typeof_impl
 
-        @typeof_impl.register(Kernel)
-        def _typeof_kernel(kernel, context):
-            return kernel.dispatcher._numba_type_
+            global CACHE, DEFER_CODEGEN, SHARE_INNER_KERNELS, _COMPILING
+            CACHE = _resolve_cache()
+            _COMPILING = _compilation_listener(event)()
+            event.register("numba:compile", _COMPILING)
+            DEFER_CODEGEN = _defer_machine_code()
+            SHARE_INNER_KERNELS = (
+                _env_flag("SKREG_SHARE_INNER_KERNELS") and _share_inner_kernels()
+            )
 
-        _loaded["numba"] = numba
-        pending = list(_PENDING_OVERLOADS)
-        _PENDING_OVERLOADS.clear()
-    for registration in pending:
-        _overload_now(*registration)
+            @typeof_impl.register(Kernel)
+            def _typeof_kernel(kernel, context):
+                return kernel.dispatcher._numba_type_
+
+            while _PENDING:
+                _PENDING.pop(0)()
+            _loaded["numba"] = numba
+        finally:
+            _loading.clear()
     return numba
 
 
@@ -706,6 +759,8 @@ def _as_python(memo):
         key = id(value)
         if key in memo:
             return memo[key][0]
+        if key in _PYTHON_OF_STAND_IN:
+            return _PYTHON_OF_STAND_IN[key]
         func = getattr(value, "py_func", None)
         if isinstance(func, types.FunctionType) and in_package(func.__module__):
             copy = convert(func)
@@ -930,6 +985,9 @@ __all__ = [
     "kernels_cache_directory",
     "load_numba",
     "numba_loaded",
+    "compiled_in_kernels",
+    "overload_when_loaded",
+    "when_numba_loaded",
     "DEFER_CODEGEN",
     "FASTMATH",
     "FASTMATH_GATHER",

@@ -311,7 +311,7 @@ def quick_start_budget(layout):
             return None
     entries = _stored_entries(layout.problem)
     key = family(layout)
-    if not numba_loaded() and not _may_start_quickly(key, 0):
+    if not _may_start_quickly(key, 0):
         budget = _before_numba_budget(layout)
         if budget is not None:
             return budget
@@ -332,7 +332,7 @@ def _before_numba_budget(layout):
     """The interpreted sweeps of a single fit on ``layout`` before numba is
     loaded (``BEFORE_NUMBA_RENT``), or None; the layout then starts quickly,
     interpreted for exactly that budget."""
-    left = rent_left(BEFORE_NUMBA, BEFORE_NUMBA_RENT)
+    left = before_numba_left()
     if left is None:
         return None
     sweeps = int(left / interpreted_sweep_seconds(layout))
@@ -342,6 +342,14 @@ def _before_numba_budget(layout):
     with _lock:
         _interpreted[layout] = sweeps
     return sweeps
+
+
+def before_numba_left():
+    """The seconds of this process's allowance before numba
+    (``BEFORE_NUMBA_RENT``) left to interpreted fits, charged to
+    ``BEFORE_NUMBA``; None once numba is loaded, and where interpreted fits
+    are off (:func:`rent_left`)."""
+    return None if numba_loaded() else rent_left(BEFORE_NUMBA, BEFORE_NUMBA_RENT)
 
 
 def interpreted_budget(layout, n_alphas, max_iter):

@@ -154,3 +154,18 @@ def quick_start_ledger(monkeypatch, tmp_path, interpret):
     monkeypatch.setattr(_quick_start, "_before_numba", {"rent": 0.0, "engine": False})
     monkeypatch.setattr(_quick_start, "_decisions", weakref.WeakKeyDictionary())
     return fresh
+
+
+def fresh_python(code, cache_dir, *args, **env):
+    """Run ``python -c code *args`` in a fresh process, numba's cache in
+    ``cache_dir``, the JIT on and the variables ``env`` set; return the
+    ``subprocess.CompletedProcess`` (text output)."""
+    import subprocess
+    import sys
+
+    full = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir), **env}
+    full.pop("NUMBA_DISABLE_JIT", None)
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], env=full,
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip

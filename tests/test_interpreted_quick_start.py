@@ -8,9 +8,6 @@ on with a ledger of their own.
 """
 
 import json
-import os
-import subprocess
-import sys
 import types
 import warnings
 
@@ -25,7 +22,12 @@ import skreg
 from skreg import _numba, _quick_start
 from skreg._kernels import cd, cd_plain, problems
 from skreg.linear_model import _cd_solver
-from tests.conftest import equicorrelated, quick_start_ledger, relative_deviation
+from tests.conftest import (
+    equicorrelated,
+    fresh_python,
+    quick_start_ledger,
+    relative_deviation,
+)
 
 pytestmark = pytest.mark.skipif(
     _numba.jit_disabled(), reason="everything is interpreted already"
@@ -466,14 +468,11 @@ def test_a_fresh_process_fits_an_engine_family_without_loading_numba(tmp_path):
         "m = skreg.Lasso(alpha=0.1, tol=1e-8).fit(X, y); "
         "print(json.dumps(['numba' in sys.modules, m.coef_.tolist()]))"
     )
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "SKREG_INTERPRET": "1"}
-    env.pop("NUMBA_DISABLE_JIT", None)
     runs = []
     for quick_start in ("0", "1"):
-        out = subprocess.run(
-            [sys.executable, "-c", code], env={**env, "SKREG_QUICK_START": quick_start},
-            capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
+        out = fresh_python(
+            code, tmp_path, SKREG_QUICK_START=quick_start, SKREG_INTERPRET="1"
+        )
         assert out.returncode == 0, out.stderr
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     (engine_loaded, engine_coef), (quick_loaded, quick_coef) = runs

@@ -13,6 +13,7 @@ import pytest
 
 import skreg
 from skreg import _numba
+from tests.conftest import fresh_python
 
 
 def test_fastmath_flags_are_explicit_and_keep_nan_checks():
@@ -417,7 +418,8 @@ def test_the_collector_pauses_while_a_skreg_kernel_compiles(user_disabled):
 
 def test_import_and_an_interpreted_fit_load_no_numba(tmp_path):
     """numba is loaded at the first compiled kernel (load_numba), not with
-    skreg: a first fit that runs interpreted never imports it."""
+    skreg or its kernels' modules: first fits that run interpreted (a
+    Lasso's, an MLP's) never import it."""
     code = (
         "import sys, numpy as np, skreg, skreg._numba as p; "
         "assert 'numba' not in sys.modules, 'import'; "
@@ -428,15 +430,11 @@ def test_import_and_an_interpreted_fit_load_no_numba(tmp_path):
         "from skreg._kernels.cd import cd_sweep_dense; "
         "assert isinstance(cd_sweep_dense.dispatcher, p.Kernel); "
         "assert 'numba' not in sys.modules, 'kernel attribute'; "
-        "m.set_params(alpha=0.02)"
+        "import skreg._kernels.mlp; "
+        "skreg.MLPClassifier((5,), max_iter=3).fit(X, X[:, 0] > 0); "
+        "assert 'numba' not in sys.modules, 'interpreted MLP fit'"
     )
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "SKREG_QUICK_START": "1"}
-    env.pop("NUMBA_DISABLE_JIT", None)
-    env.pop("SKREG_INTERPRET", None)
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
+    out = fresh_python(code, tmp_path, SKREG_QUICK_START="1", SKREG_INTERPRET="1")
     assert out.returncode == 0, out.stderr
 
 
@@ -456,17 +454,7 @@ def test_a_kernel_calling_a_kernel_compiles_and_caches_through_the_proxy(tmp_pat
         "import sys; sys.path.insert(0, sys.argv[1]); import lazy_kernels as k; "
         "assert k.top(1.0) == 4.0; print(sum(k.top.stats.cache_hits.values()))"
     )
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", code, str(tmp_path)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )  # fmt: skip
-        for _ in range(2)
-    ]
+    runs = [fresh_python(code, tmp_path / "cache", tmp_path) for _ in range(2)]
     for out in runs:
         assert out.returncode == 0, out.stderr
     assert [out.stdout.strip() for out in runs] == ["0", "1"]
@@ -488,3 +476,23 @@ def test_jit_disabled_reads_numbas_config_or_its_variable(monkeypatch):
     assert _numba.jit_disabled() is False
     monkeypatch.setenv("NUMBA_DISABLE_JIT", "1")
     assert _numba.jit_disabled() is True
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="compiles")
+def test_compiled_stand_ins_replace_their_function_in_kernel_modules_only():
+    """Once numba is loaded, the MLP engine's modules bind the intrinsics of
+    matmul and view (compiled_in_kernels); Python callers' alias and
+    interpreted copies keep the Python functions."""
+    from skreg._kernels import mlp, mlp_blas
+
+    _numba.load_numba()
+    for name in ("matmul", "view"):
+        stand_in = getattr(mlp, name)
+        python = _numba._PYTHON_OF_STAND_IN[id(stand_in)]
+        assert python.__name__ == name and stand_in is not python
+        assert getattr(mlp_blas, name) is stand_in
+        assert _numba._as_python({})(stand_in) is python
+    assert mlp_blas.python_view(np.arange(8.0), 2, (2, 3)).tolist() == [
+        [2.0, 3.0, 4.0],
+        [5.0, 6.0, 7.0],
+    ]

@@ -37,8 +37,6 @@ from vectorizing the loops (the Adam update is 4x faster with it).
 from types import FunctionType
 
 import numpy as np
-from numba.core import types
-from numba.extending import overload
 
 from skreg._kernels.mlp_blas import matmul, python_view, view
 from skreg._kernels.mlp_types import (  # noqa: F401 - the engine's public names
@@ -72,7 +70,7 @@ from skreg._kernels.mlp_types import (  # noqa: F401 - the engine's public names
     Work,
     code_of,
 )
-from skreg._numba import FASTMATH, inner_kernel, njit
+from skreg._numba import FASTMATH, inner_kernel, njit, overload_when_loaded
 
 # Overload implementations are called from kernels only: numba then need not
 # build (and optimize) their Python and C entry points.
@@ -260,17 +258,19 @@ def activation_derivative(A, D, code):
 
 
 def _is_code_type(code):
+    from numba.core import types  # compiling: numba is loaded
+
     return isinstance(code, types.NamedTuple) and hasattr(code.instance_class, "CODE")
 
 
-@overload(activate, jit_options=_JIT_OPTIONS)
+@overload_when_loaded(activate, jit_options=_JIT_OPTIONS)
 def _ov_activate(Z, code):
     if not _is_code_type(code):
         return _activate_any
     return _ACTIVATE[code.instance_class.CODE]
 
 
-@overload(activation_derivative, jit_options=_JIT_OPTIONS)
+@overload_when_loaded(activation_derivative, jit_options=_JIT_OPTIONS)
 def _ov_activation_derivative(A, D, code):
     if not _is_code_type(code):
         return _derivative_any
@@ -339,7 +339,7 @@ def loss_term(y, p, one, code, clip_eps):
     return _TERMS[code_of(code)](y, p, one, code, clip_eps)
 
 
-@overload(loss_term, jit_options=_JIT_OPTIONS)
+@overload_when_loaded(loss_term, jit_options=_JIT_OPTIONS)
 def _ov_loss_term(y, p, one, code, clip_eps):
     if not _is_code_type(code):
         return _any_term
@@ -350,7 +350,7 @@ def _code_value(code):
     return code
 
 
-@overload(code_of, jit_options=_JIT_OPTIONS)
+@overload_when_loaded(code_of, jit_options=_JIT_OPTIONS)
 def _ov_code_of(code):
     if not _is_code_type(code):
         return _code_value
@@ -832,7 +832,7 @@ _ENGINE_STEPS = {
 }
 
 
-@overload(optimizer_step, jit_options=_JIT_OPTIONS, inline="never")
+@overload_when_loaded(optimizer_step, jit_options=_JIT_OPTIONS, inline="never")
 def _ov_optimizer_step(
     opt, params, grad, n_coef, l1_scale, group_alpha, n_b, n_rows0, n_cols0, t
 ):

@@ -61,15 +61,19 @@ def engine_or_interpreted(kernel, key, seconds):
     """The engine's ``kernel`` (:func:`~skreg._kernels.mlp.run_epoch` or
     :func:`~skreg._kernels.mlp.loss_grad`), or its interpreted copy that
     charges its time to the rent of the family ``key`` (:func:`family`)
-    where the rent left pays the fit's ``seconds`` in the interpreter."""
+    where the rent left pays the fit's ``seconds`` in the interpreter; or,
+    before numba is loaded in the process, to its allowance
+    (:func:`~skreg._quick_start.before_numba_left`) where that pays them."""
     from skreg._numba import interpreted_throughout
 
     left = _quick_start.rent_left(key, INTERPRETED_RENT)
-    if left is None:
-        return kernel
-    if left < seconds:
-        _quick_start.mark_engine(key)  # compiled now: in the cache from then on
-        return kernel
+    if left is None or left < seconds:
+        before = _quick_start.before_numba_left()
+        if before is None or before < seconds:
+            if left is not None:
+                _quick_start.mark_engine(key)  # compiled now: cached from then on
+            return kernel
+        key = _quick_start.BEFORE_NUMBA
     python = interpreted_throughout(kernel)
 
     def run(*arguments):

@@ -343,3 +343,31 @@ def test_a_fresh_process_compiles_nothing_for_its_first_fits(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout.splitlines()[-1]) == 0
+
+
+def test_before_numba_a_fit_of_an_engine_family_runs_interpreted(
+    ledger, engine_calls, monkeypatch
+):
+    """The family's rent is spent, yet before numba is loaded in a process a
+    fit that the allowance (BEFORE_NUMBA_RENT) pays runs interpreted, charged
+    to it and not to the ledger; one it does not pay runs the engine, which
+    the family uses from then on."""
+    X, y = _digits()
+
+    def make():
+        return skreg.MLPClassifier(max_iter=10, random_state=0)
+
+    with _quick_start.engine_only():
+        engine = _fit(make, X, y)
+    monkeypatch.setattr(_first_epochs, "INTERPRETED_RENT", 0.0)  # the family's
+    monkeypatch.setattr(_quick_start, "numba_loaded", lambda: False)
+    calls = len(engine_calls)
+    ours = _fit(make, X, y)
+    assert len(engine_calls) == calls
+    assert _quick_start._before_numba["rent"] > 0
+    assert _quick_start.BEFORE_NUMBA not in ledger.entries
+    assert _model_deviation(ours, engine) <= 1e-10
+    monkeypatch.setattr(_quick_start, "BEFORE_NUMBA_RENT", 1e-6)
+    _fit(make, X, y)
+    assert len(engine_calls) == calls + engine.n_iter_
+    assert any(entry["engine"] for entry in ledger.entries.values())
