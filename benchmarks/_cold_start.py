@@ -40,7 +40,8 @@ else:
 imported = time.perf_counter()
 est.fit(X, y)
 done = time.perf_counter()
-print(json.dumps({"import": imported - start, "fit": done - imported}))
+print(json.dumps({"import": imported - start, "fit": done - imported,
+                  "numba": "numba" in sys.modules}))
 """
 
 
