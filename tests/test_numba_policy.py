@@ -496,3 +496,29 @@ def test_compiled_stand_ins_replace_their_function_in_kernel_modules_only():
         [2.0, 3.0, 4.0],
         [5.0, 6.0, 7.0],
     ]
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="compiles")
+def test_a_made_dispatcher_replaces_its_kernel_in_skregs_modules(monkeypatch):
+    """Drivers then call numba's dispatcher directly, not through the Kernel;
+    an inner kernel's caller from Python calls it too."""
+    import types as pytypes
+
+    module = pytypes.ModuleType("skreg._probe_kernels")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(
+        "from skreg._numba import inner_kernel, njit\n"
+        "@njit(cache=False)\ndef plus_one(x):\n    return x + 1.0\n"
+        "@inner_kernel(cache=False)\ndef plus_two(x):\n    return x + 2.0\n",
+        vars(module),
+    )
+    kernel = module.plus_one
+    assert isinstance(kernel, _numba.Kernel)
+    assert kernel(1.0) == 2.0
+    assert module.plus_one is kernel.dispatcher
+    assert isinstance(module.plus_one, numba.core.registry.CPUDispatcher)
+    assert module.plus_two(1.0) == 3.0
+    calls = module.plus_two.__closure__
+    assert any(
+        cell.cell_contents == [module.plus_two.dispatcher.dispatcher] for cell in calls
+    )
