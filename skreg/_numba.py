@@ -369,7 +369,7 @@ class Kernel:
         return self.dispatcher(*args, **kwargs)
 
     def __getattr__(self, name):
-        if name.startswith("__") or name in {"_dispatcher", "_options", "py_func"}:
+        if name.startswith("__") or name in _KERNEL_ATTRIBUTES:
             raise AttributeError(name)
         return getattr(self.dispatcher, name)
 
@@ -377,14 +377,24 @@ class Kernel:
         return f"<skreg kernel {self.py_func.__module__}.{self.py_func.__qualname__}>"
 
 
-def _replace_in_modules(original, replacement):
-    """Bind ``replacement`` wherever a module of skreg binds ``original``."""
-    for name, module in list(sys.modules.items()):
-        if module is None or not name.startswith("skreg."):
+# A Kernel's own attributes: never the dispatcher's (a copy being built).
+_KERNEL_ATTRIBUTES = frozenset(
+    {"_dispatcher", "_options", "_on_dispatcher", "py_func", "dispatcher"}
+)
+
+
+def _replace_in_modules(original, replacement, package="skreg", name=None):
+    """Bind ``replacement`` wherever a module of ``package`` binds
+    ``original`` (only under ``name``, when given)."""
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not (
+            module_name == package or module_name.startswith(package + ".")
+        ):
             continue
         namespace = vars(module)
-        for key, value in list(namespace.items()):
-            if value is original:
+        keys = [name] if name is not None else list(namespace)
+        for key in keys:
+            if namespace.get(key) is original:
                 namespace[key] = replacement
 
 
@@ -466,9 +476,8 @@ def _register_overload(target, options, factory):
     overload_when_loaded(target, jit_options=dict(options), strict=False)(factory)
 
 
-# Compiled stand-ins of plain functions (compiled_in_kernels): the stand-in
-# by the function, and the function by the stand-in's id.
-_STAND_INS = {}
+# The plain functions of compiled stand-ins (compiled_in_kernels), by the
+# stand-in's id.
 _PYTHON_OF_STAND_IN = {}
 
 
@@ -483,14 +492,9 @@ def compiled_in_kernels(function):
     def decorate(factory):
         def install():
             stand_in = factory()
-            _STAND_INS[function] = stand_in
             _PYTHON_OF_STAND_IN[id(stand_in)] = function
-            for name, module in list(sys.modules.items()):
-                if module is None or not name.startswith(_KERNEL_PACKAGE):
-                    continue
-                # By its own name: an alias (a Python callers' copy) stays.
-                if getattr(module, function.__name__, None) is function:
-                    setattr(module, function.__name__, stand_in)
+            # By its own name: an alias (a Python callers' copy) stays.
+            _replace_in_modules(function, stand_in, _KERNEL_PACKAGE, function.__name__)
 
         when_numba_loaded(install)
         return factory
