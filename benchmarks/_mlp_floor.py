@@ -5,8 +5,9 @@ units, softmax output, log loss, Adam, minibatches of 200) in a single
 ``@njit`` function with skreg's flags and array types (flat float64
 parameters, C-contiguous views, int64 row order): forward, loss, backward,
 Adam step.  Buffers come from the caller and the products go through skreg's
-``matmul`` (BLAS called inline: ``np.dot(a, b, out)`` without numba's shape
-checks, whose error messages alone compile string formatting; with
+``matmul`` intrinsic (:mod:`skreg._kernels.mlp_intrinsics`; BLAS called
+inline: ``np.dot(a, b, out)`` without numba's shape checks, whose error
+messages alone compile string formatting; with
 ``np.dot`` and ``np.empty`` this kernel compiles in about 2.5 times the
 time).  No options, no layouts, no dispatch.  ``first-use`` compiles it in a
 fresh process with an empty cache: an engine with skreg's options cannot
@@ -18,7 +19,7 @@ ask of skreg.  Run with ``X`` and ``y`` given as globals
 import numba
 import numpy as np
 
-from skreg._kernels.mlp_blas import matmul
+from skreg._kernels.mlp_intrinsics import blas_matmul as matmul
 
 FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
