@@ -112,8 +112,8 @@ INTERPRETED_SECONDS_PER_ENTRY = {"X": 2e-9, "gram": 2e-9, "data": 2e-8}
 # interpreted for the sweeps that cost BEFORE_NUMBA_RENT, spent once a
 # process (its rent charged to BEFORE_NUMBA, not to the ledger; one that has
 # not converged goes on with the engine, from where it stopped): loading numba
-# and a cached kernel is itself a price, 0.3-0.5 s (the numba floor of
-# benchmarks/run.py first-use: 0.42-0.51 s to fit with one cached kernel),
+# and a cached kernel is itself a price, 0.3-0.6 s (the warm numba floor of
+# benchmarks/run.py first-use: 0.42-0.56 s to fit with one cached kernel),
 # where an interpreted small fit costs milliseconds.
 BEFORE_NUMBA_RENT = 0.3
 BEFORE_NUMBA = "before numba"
@@ -303,6 +303,11 @@ def quick_start_budget(layout):
     (:func:`use_the_engine`).  Plain CD converges in some tens of sweeps on
     many such problems (a dense 2000x1000 iid design, a sparse 10000x20000
     one), where the engine would first compile for 7-8 s.
+
+    Where the family's engine is in use or its rent paid, but numba is not
+    loaded yet in this process, the budget is the interpreted sweeps that
+    the process's allowance before numba buys (``BEFORE_NUMBA_RENT``), on
+    data of any size, if they are at least ``QUICK_START_MIN_SWEEPS``.
     """
     if getattr(layout, _CHARGED_TO, None) is not None:
         return None
@@ -312,12 +317,8 @@ def quick_start_budget(layout):
     entries = _stored_entries(layout.problem)
     key = family(layout)
     if not _may_start_quickly(key, 0):
-        budget = _before_numba_budget(layout)
-        if budget is not None:
-            return budget
+        return _before_numba_budget(layout)
     if entries <= QUICK_START_MAX_ENTRIES:
-        return None
-    if not _may_start_quickly(key, 0):
         return None
     with _lock:
         left = QUICK_START_RENT - _ledger.entry(key)["rent"]
