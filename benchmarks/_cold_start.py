@@ -20,10 +20,20 @@ import numpy as np
 rng = np.random.default_rng(0)
 X = rng.standard_normal((200, 50))
 y = X[:, :5].sum(axis=1) + rng.standard_normal(200)
+if sys.argv[1].endswith("-mlp"):
+    import warnings
+    warnings.simplefilter("ignore")  # max_iter=50 does not converge
+    y = (y > 0).astype(int)
 start = time.perf_counter()
 if sys.argv[1] == "skreg":
     import skreg
     est = skreg.Lasso(alpha=0.1)
+elif sys.argv[1] == "skreg-mlp":
+    import skreg
+    est = skreg.MLPClassifier((20,), max_iter=50, random_state=0)
+elif sys.argv[1] == "sklearn-mlp":
+    from sklearn.neural_network import MLPClassifier
+    est = MLPClassifier((20,), max_iter=50, random_state=0)
 elif sys.argv[1] == "numba-floor":
     # The least a numba Lasso with scikit-learn's API can load: scikit-learn,
     # numba and one cached kernel (benchmarks/_numba_floor.py).

@@ -427,21 +427,23 @@ def run_case(case, repeats, record=True):
     return result
 
 
-def fresh_process(repeats, cache_dir):
-    """Process wall time, import and fit of a small Lasso, skreg and sklearn.
+def fresh_process(repeats, cache_dir, children=("skreg", "sklearn", "numba-floor")):
+    """Process wall time, import and fit of a small model, skreg and sklearn.
 
-    ``cache_dir`` must already hold skreg's compiled Lasso kernels. The two
-    libraries alternate so that load on the machine hits both alike.
+    ``children`` name the child's cases (benchmarks/_cold_start.py): a
+    200x50 Lasso (``"skreg"``, ``"sklearn"``), its numba floor, or a small
+    MLPClassifier (``"skreg-mlp"``, ``"sklearn-mlp"``). ``cache_dir`` must
+    already hold skreg's compiled kernels. The cases alternate so that load on
+    the machine hits them alike.
 
-    Returns a dict ``{"skreg": array, "sklearn": array, "numba-floor": array}``
-    of rows ``(process wall, import, fit, process CPU)`` in seconds and
-    whether the process loaded numba (1) or not (0); the
-    numba floor imports scikit-learn and numba and loads one cached Lasso
-    kernel, the least a numba-compiled drop-in can do.
+    Returns a dict of arrays by case, of rows ``(process wall, import, fit,
+    process CPU)`` in seconds and whether the process loaded numba (1) or not
+    (0); the numba floor imports scikit-learn and numba and loads one cached
+    Lasso kernel, the least a numba-compiled drop-in can do.
     """
     from _cold_start import CHILD  # it imports this module
 
-    runs = {"skreg": [], "sklearn": [], "numba-floor": []}
+    runs = {child: [] for child in children}
     here = str(Path(__file__).resolve().parent)
     for _ in range(repeats):
         for library in runs:
@@ -641,39 +643,60 @@ def first_use(repeats=3, cases=None, breakdown_all=False, demo=True, log=print):
 
 
 def _fresh_process_lines(repeats, log):
-    """Lines: warm-cache fresh process, import + small Lasso fit vs sklearn."""
+    """Lines: warm-cache fresh process, import + small Lasso fit vs sklearn,
+    and the same for a small MLPClassifier."""
     log(
-        f"fresh process: import + small Lasso fit, skreg vs sklearn, {repeats + 2}x ..."
+        f"fresh process: import + small Lasso and MLP fits, skreg vs sklearn, "
+        f"{repeats + 2}x ..."
     )
     with tempfile.TemporaryDirectory(prefix="skreg-first-use-") as cache_dir:
         from _cold_start import CHILD as COLD_CHILD
 
-        # Fill the cache with the engine, as a fit of the family would once
-        # its quick starts' rent is paid: the fits timed then find it there.
-        run_child(COLD_CHILD, cache_dir, args=("skreg",), SKREG_QUICK_START="0")
+        # Fill the cache with the engines, as fits of the families would once
+        # their quick starts' rent is paid: the fits timed then find them there.
+        for child in ("skreg", "skreg-mlp"):
+            run_child(COLD_CHILD, cache_dir, args=(child,), SKREG_QUICK_START="0")
         floor_args = ("numba-floor", str(Path(__file__).parent))
         run_child(COLD_CHILD, cache_dir, args=floor_args)  # and the floor's
-        proc = fresh_process(repeats + 2, cache_dir)
-    sk, ours, floor = (
-        np.median(proc[k], axis=0) for k in ("sklearn", "skreg", "numba-floor")
+        lasso = fresh_process(repeats + 2, cache_dir)
+        mlp = fresh_process(repeats + 2, cache_dir, ("skreg-mlp", "sklearn-mlp"))
+    floor = np.median(lasso["numba-floor"], axis=0)
+    lines = _versus_sklearn_lines(
+        "Lasso", "sklearn.linear_model", lasso["skreg"], lasso["sklearn"]
     )
+    sk, ours = np.median(lasso["sklearn"], axis=0), np.median(lasso["skreg"], axis=0)
+    lines.append(
+        f"  numba floor: process {floor[0]:.2f} s (import sklearn + numba + one "
+        f"cached kernel {floor[1]:.3f} s, fit {floor[2]:.3f} s) = "
+        f"{floor[0] / sk[0]:.2f}x sklearn, CPU {floor[3] / sk[3]:.2f}x; skreg = "
+        f"{ours[0] / floor[0]:.2f}x the floor"
+    )
+    return lines + _versus_sklearn_lines(
+        "MLPClassifier((20,), max_iter=50)",
+        "sklearn.neural_network",
+        mlp["skreg-mlp"],
+        mlp["sklearn-mlp"],
+    )
+
+
+def _versus_sklearn_lines(model, sklearn_module, ours_runs, sklearn_runs):
+    """Lines: one model's warm-cache fresh processes, skreg against sklearn
+    (rows of :func:`fresh_process`)."""
+    sk, ours = np.median(sklearn_runs, axis=0), np.median(ours_runs, axis=0)
     ratio = ours[0] / sk[0]
+    n_runs = ours_runs.shape[0]
     return [
-        f"warm cache, fresh process: import + first small Lasso fit (median of "
-        f"{repeats + 2}, alternating)",
-        f"  sklearn: process {sk[0]:.2f} s (import sklearn.linear_model {sk[1]:.3f} s,"
+        f"warm cache, fresh process: import + first small {model} fit (median of "
+        f"{n_runs}, alternating)",
+        f"  sklearn: process {sk[0]:.2f} s (import {sklearn_module} {sk[1]:.3f} s,"
         f" fit {sk[2]:.3f} s)",
         f"  skreg:   process {ours[0]:.2f} s (import skreg {ours[1]:.3f} s, "
         f"fit {ours[2]:.3f} s)",
         f"  skreg/sklearn process time {ratio:.2f} (<= 1.2) {_verdict(ratio <= 1.2)};"
         f" process CPU time {ours[3]:.2f} / {sk[3]:.2f} s = {ours[3] / sk[3]:.2f}",
-        f"  import skreg (and skreg.Lasso) costs {ours[1] - sk[1]:+.3f} s on top of "
-        f"sklearn's; skreg's fit loaded numba in {int(proc['skreg'][:, 4].sum())} "
-        f"of {repeats + 2} runs (the engine is in the cache)",
-        f"  numba floor: process {floor[0]:.2f} s (import sklearn + numba + one "
-        f"cached kernel {floor[1]:.3f} s, fit {floor[2]:.3f} s) = "
-        f"{floor[0] / sk[0]:.2f}x sklearn, CPU {floor[3] / sk[3]:.2f}x; skreg = "
-        f"{ours[0] / floor[0]:.2f}x the floor",
+        f"  import skreg (and its estimator) costs {ours[1] - sk[1]:+.3f} s on top "
+        f"of sklearn's; skreg's fit loaded numba in {int(ours_runs[:, 4].sum())} "
+        f"of {n_runs} runs (the engine is in the cache)",
     ]
 
 
