@@ -112,13 +112,18 @@ def _cache_root():
     return False, ""
 
 
-def _numba_cache_dir():
-    """numba's ``CACHE_DIR``: its config once numba is loaded, else what it
-    reads from the environment."""
+def _numba_setting(name, default):
+    """numba's config ``name``: its value once numba is imported, else what
+    numba would read from ``NUMBA_<name>`` (``default`` when unset)."""
     numba = sys.modules.get("numba")
     if numba is not None and hasattr(numba, "config"):
-        return numba.config.CACHE_DIR
-    return os.environ.get("NUMBA_CACHE_DIR", "")
+        return getattr(numba.config, name)
+    return os.environ.get(f"NUMBA_{name}", default) or default
+
+
+def _numba_cache_dir():
+    """numba's ``CACHE_DIR`` (:func:`_numba_setting`)."""
+    return _numba_setting("CACHE_DIR", "")
 
 
 def _resolve_cache():
@@ -319,11 +324,8 @@ def _flags_as_sets(options):
 def jit_disabled():
     """Whether numba's JIT is off (``NUMBA_DISABLE_JIT``): numba's config once
     numba is loaded, else the environment variable as numba reads it."""
-    numba = sys.modules.get("numba")
-    if numba is not None and hasattr(numba, "config"):
-        return bool(numba.config.DISABLE_JIT)
     try:
-        return bool(int(os.environ.get("NUMBA_DISABLE_JIT", "0") or 0))
+        return bool(int(_numba_setting("DISABLE_JIT", "0")))
     except ValueError:
         return False
 
