@@ -247,3 +247,105 @@ def test_the_dual_norm_skips_nan_as_the_kernel_does():
         _deviation(gap.enet_gap, w, xtr, 2.0, 1.0, 1.0, 0.0, False, None, np.ones(3))
         <= 1e-12
     )
+
+
+def _wide_sparse(rng, dtype, n_samples=60, n_features=400):
+    """Wide CSC data whose lasso has a small support, with empty columns."""
+    X = sp.random(n_samples, n_features, density=0.1, random_state=4, format="csc")
+    X = sp.csc_matrix(X.multiply(X.getnnz(axis=0) > 0)).astype(dtype)
+    X.data[X.indptr[7] : X.indptr[8]] = 0  # a column of stored zeros
+    X.eliminate_zeros()
+    y = (X[:, :6].toarray().sum(axis=1) + rng.standard_normal(n_samples)).astype(dtype)
+    return X, y
+
+
+def _sweeps_by_runs(kernel, runs, monkeypatch, *arguments, sweeps=3):
+    """The largest deviation of ``sweeps`` NumPy-version sweeps of ``kernel``
+    from the kernel's, and how many sweeps went by runs (``runs``: a list
+    that counts them)."""
+
+    def counted(*inner):
+        runs.append(1)
+        return by_runs(*inner)
+
+    by_runs = cd._by_runs
+    monkeypatch.setattr(cd, "_by_runs", counted)
+    ours, theirs = copy.deepcopy(arguments), copy.deepcopy(arguments)
+    worst = 0.0
+    for _ in range(sweeps):
+        expected = kernel(*theirs)
+        got = _version(kernel)(*ours)
+        pairs = list(zip(_arrays(ours), _arrays(theirs), strict=True))
+        pairs.append((np.float64(got), np.float64(expected)))
+        worst = max([worst] + [relative_deviation(a, b) for a, b in pairs])
+    return worst
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("l1", [0.5, 2.0, 8.0])
+def test_a_sweep_by_runs_is_the_sweep(dtype, weighted, positive, l1, monkeypatch):
+    """Over an increasing order of mostly zero coefficients the NumPy
+    versions sweep by runs (cd._by_runs): what the kernels compute, on each
+    layout, from zero and from a few non-zeros, with moves in the middle of
+    runs (larger l1: fewer)."""
+    rng = np.random.default_rng(5)
+    X, y = _wide_sparse(rng, dtype)
+    n_samples, n_features = X.shape
+    factor = _factor(n_features, rng).astype(dtype) if weighted else None
+    rtol = 1e-4 if dtype == np.float32 else 1e-11
+    l1, l2 = dtype(l1), dtype(0.1)
+    order = np.flatnonzero(rng.random(n_features) < 0.9)  # increasing, with gaps
+    x_mean = np.asarray(X.mean(axis=0)).ravel()
+    sparse = SparseLayout(X, y - y.mean(), np.ones(n_samples), x_mean, None, factor)
+    dense_X = np.asfortranarray(X.toarray() - x_mean)
+    dense = DenseLayout(dense_X, y - y.mean(), factor)
+    gram = GramLayout(dense_X.T @ dense_X, dense_X.T @ (y - y.mean()), 1.0, factor)
+    for w in (np.zeros(n_features, dtype), _few(rng, n_features, dtype)):
+        runs = []
+        tail = (w, l1, l2, positive, order)
+        kernels = (
+            (cd.cd_sweep_sparse, (sparse.problem, sparse.start(w), *tail)),
+            (cd.cd_sweep_gram, (gram.problem, gram.start(w), *tail)),
+            (
+                cd.cd_sweep_dense,
+                (
+                    dense_X,
+                    dense.start(w)[0],
+                    w,
+                    dense.col_norms2,
+                    l1,
+                    l2,
+                    positive,
+                    order,
+                    factor,
+                ),
+            ),  # fmt: skip
+        )
+        for kernel, arguments in kernels:
+            deviation = _sweeps_by_runs(kernel, runs, monkeypatch, *arguments)
+            assert deviation <= rtol, kernel
+        # Most sweeps went by runs; at the smallest l1 the support outgrows
+        # cd.RUNS_MAX_BUSY after the first sweep from zero.
+        assert len(runs) >= (3 * len(kernels) - 1 if l1 >= 2 else len(kernels))
+
+
+def _few(rng, n_features, dtype):
+    w = np.zeros(n_features, dtype)
+    w[rng.choice(n_features, 12, replace=False)] = rng.standard_normal(12)
+    w[7] = 0
+    return w
+
+
+def test_sweeps_by_runs_only_where_they_may_pay():
+    """Short, unordered or mostly non-zero: coordinate by coordinate."""
+    order = np.arange(100)
+    w = np.zeros(100)
+    assert cd._runs_pay(order, w) == []
+    assert cd._runs_pay(order[:20], w) is None
+    assert cd._runs_pay(order[::-1].copy(), w) is None
+    w[:17] = 1.0  # more than RUNS_MAX_BUSY of them non-zero
+    assert cd._runs_pay(order, w) is None
+    w[10:17] = 0.0
+    assert cd._runs_pay(order, w) == list(range(10))

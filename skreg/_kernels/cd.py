@@ -16,6 +16,7 @@ typing, and the helpers of :mod:`skreg._kernels.penalty` branch on the type).
 
 import numpy as np
 
+from skreg._kernels.gap import sparse_correlations
 from skreg._kernels.penalty import factor_of, factor_times
 from skreg._kernels.prox import enet_coordinate_update
 from skreg._numba import FASTMATH_GATHER, inner_kernel, njit, numpy_version_of
@@ -203,30 +204,119 @@ def _largest(largest, value):
     return value if value > largest or value != value else largest
 
 
-def _sweep_numpy(order, w, col_norms2, l1, l2, positive, factor, correlation, move):
+def _sweep_numpy(order, w, col_norms2, l1, l2, positive, factor, correlation, move,
+                 correlations=None):  # fmt: skip
     """The sweeps' loop over ``order``, given a layout's ``correlation(j)``
-    (``x_j'r``) and ``move(j, step)`` (the state after ``w_j += step``)."""
-    max_delta = max_abs_w = max_move = l1 - l1
-    for j in order.tolist():
+    (``x_j'r``) and ``move(j, step)`` (the state after ``w_j += step``).
+
+    With ``correlations(first, stop)`` (``x_j'r`` of the columns ``first ..
+    stop - 1`` in one vectorized pass) the zero coefficients that stay zero
+    are found by runs where that may pay (:func:`_by_runs`): an interpreted
+    coordinate costs microseconds, a vectorized one nanoseconds.
+    """
+    maxima = [l1 - l1] * 3  # max |dw_j|, max |w_j|, max ||x_j||^2 dw_j^2
+
+    def visit(j, correlation_j):
+        """Coordinate ``j`` at ``x_j'r = correlation_j``; whether it moved."""
         norm2 = col_norms2[j]
-        if norm2 == 0.0:
-            continue
         w_j = w[j]
         new_w_j = enet_coordinate_update(
-            correlation(j) + w_j * norm2,
+            correlation_j + w_j * norm2,
             factor_times(l1, factor, j),
             norm2 + factor_times(l2, factor, j),
             positive,
         )
-        if new_w_j != w_j:
+        moved = new_w_j != w_j
+        if moved:
             step = new_w_j - w_j
             move(j, step)
             w[j] = new_w_j
             delta = abs(step)
-            max_delta = _largest(max_delta, delta)
-            max_move = _largest(max_move, norm2 * delta * delta)
-        max_abs_w = _largest(max_abs_w, abs(new_w_j))
-    return max_delta, max_abs_w, max_move
+            maxima[0] = _largest(maxima[0], delta)
+            maxima[2] = _largest(maxima[2], norm2 * delta * delta)
+        maxima[1] = _largest(maxima[1], abs(new_w_j))
+        return moved
+
+    busy = None if correlations is None else _runs_pay(order, w)
+    if busy is None:
+        for j in order.tolist():
+            if col_norms2[j] != 0.0:
+                visit(j, correlation(j))
+    else:
+        _by_runs(order, busy, w, col_norms2, l1, positive, factor, correlation,
+                 correlations, visit)  # fmt: skip
+    return tuple(maxima)
+
+
+# Runs of fewer coordinates than this go coordinate by coordinate: a run's
+# vectorized correlations cost some tens of microseconds, an interpreted
+# coordinate some.
+IDLE_RUN_MIN = 8
+# Sweeps go by runs where at most this share of the coordinates is non-zero:
+# each non-zero ends a run.  A NumPy sweep at a lasso's solution, by runs
+# against one by one: dense 100x1000, 92 non-zeros, 1.61 / 3.00 ms; 500x500,
+# 77, 2.65 / 3.17 ms; 100x300, 72, 1.04 / 1.02 ms; 99, 2.34 / 1.20 ms.
+RUNS_MAX_BUSY = 1 / 6
+
+
+def runs_may_pay(n_coordinates, n_busy):
+    """Whether a sweep of ``n_coordinates`` (an increasing order) with
+    ``n_busy`` non-zero coefficients goes by runs (:func:`_by_runs`)."""
+    return n_coordinates >= 4 * IDLE_RUN_MIN and n_busy <= RUNS_MAX_BUSY * n_coordinates
+
+
+def _runs_pay(order, w):
+    """The positions in ``order`` of the non-zero coefficients where the
+    sweep goes by runs (``order`` increasing, :func:`runs_may_pay`), else
+    None."""
+    n = order.shape[0]
+    if not runs_may_pay(n, 0) or not bool(np.all(order[1:] > order[:-1])):
+        return None
+    busy = np.flatnonzero(w[order] != 0)
+    return busy.tolist() if runs_may_pay(n, busy.shape[0]) else None
+
+
+def _by_runs(order, busy, w, col_norms2, l1, positive, factor, correlation,
+             correlations, visit):  # fmt: skip
+    """Sweep ``order`` (increasing; ``busy``: the positions of its non-zero
+    coefficients) by runs: the correlations of a run of coordinates at once,
+    the coordinates that stay zero skipped, the others visited in turn; a
+    move makes the correlations after it stale, and the next run starts
+    after it.  A run ends at the next non-zero coefficient (it moves, most
+    often), and its length grows while runs end without a move; runs shorter
+    than ``IDLE_RUN_MIN`` go coordinate by coordinate.  The same sweep as the
+    loop over every coordinate, up to the rounding of the vectorized sums."""
+    n = order.shape[0]
+    busy.append(n)
+    next_busy = 0
+    size = IDLE_RUN_MIN
+    pos = 0
+    while pos < n:
+        while busy[next_busy] < pos:
+            next_busy += 1
+        end = min(busy[next_busy] + 1, n, pos + size)
+        if end - pos < IDLE_RUN_MIN:
+            for k in range(pos, end):
+                j = int(order[k])
+                if col_norms2[j] != 0.0:
+                    visit(j, correlation(j))
+            pos = end
+            continue
+        columns = order[pos:end]
+        first = int(columns[0])
+        c = correlations(first, int(columns[-1]) + 1)[columns - first]
+        threshold = l1 if factor is None else l1 * factor[columns]
+        idle = (w[columns] == 0) & (c <= threshold)
+        if not positive:
+            idle &= c >= -threshold
+        idle |= col_norms2[columns] == 0
+        stopped = end
+        for k in np.flatnonzero(~idle).tolist():
+            if visit(int(columns[k]), c[k]) and pos + k + 1 < end:
+                stopped = pos + k + 1
+                break
+        size = size * 2 if stopped == end else max(size // 4, IDLE_RUN_MIN)
+        pos = stopped
 
 
 @numpy_version_of(cd_sweep_dense)
@@ -239,6 +329,7 @@ def _cd_sweep_dense_numpy(
     return _sweep_numpy(
         order, w, col_norms2, l1, l2, positive, penalty_factor,
         lambda j: X[:, j] @ residual, move,
+        lambda first, stop: X[:, first:stop].T @ residual,
     )  # fmt: skip
 
 
@@ -253,6 +344,7 @@ def _cd_sweep_gram_numpy(problem, state, w, l1, l2, positive, order):
     return _sweep_numpy(
         order, w, problem.col_norms2, l1, l2, positive, factor_of(problem.penalty),
         lambda j: xty[j] - gram_w[j], move,
+        lambda first, stop: xty[first:stop] - gram_w[first:stop],
     )  # fmt: skip
 
 
@@ -286,6 +378,7 @@ def _cd_sweep_sparse_numpy(problem, state, w, l1, l2, positive, order):
     return _sweep_numpy(
         order, w, problem.col_norms2, l1, l2, positive, factor_of(problem.penalty),
         correlation, move,
+        lambda first, stop: sparse_correlations(problem, state, first, stop),
     )  # fmt: skip
 
 

@@ -257,33 +257,43 @@ def _residual_stats_gram_numpy(
 
 @numpy_version_of(residual_stats_sparse)
 def _residual_stats_sparse_numpy(problem, state, w, l2, subtract_l2, features, xtr):
-    data, indices, indptr = problem.data, problem.indices, problem.indptr
     raw_residual, shift = state
     every = features.shape[0] == xtr.shape[0]
     if features.shape[0]:
-        products = raw_residual[indices]
-        if problem.weighted:
-            products *= problem.sample_weight[indices]
-        products *= data
-        # Column sums: reduceat at each column's start (an empty column's
-        # start repeats the next one's, so its sum is set to zero after).
-        starts = indptr[:-1]
-        sums = np.zeros(starts.shape[0], dtype=products.dtype)
-        stored = starts < indptr[1:]
-        if products.shape[0]:
-            sums[stored] = np.add.reduceat(products, starts[stored])
+        sums = sparse_correlations(problem, state, 0, xtr.shape[0])
         sums = sums if every else sums[features]
-        if problem.centered:
-            x_mean, col_wsum = problem.x_mean, problem.col_wsum
-            if not every:
-                x_mean, col_wsum = x_mean[features], col_wsum[features]
-            sums += shift[0] * col_wsum - x_mean * shift[1]
         _store_xtr(
             xtr, features, every, sums, l2, subtract_l2, w,
             factor_of(problem.penalty),
         )  # fmt: skip
     residual = raw_residual.astype(np.float64) + shift[0]
     return _float64_dots(residual, problem.y, problem.sample_weight)
+
+
+def sparse_correlations(problem, state, first, stop):
+    """``x_j'r`` of the columns ``first .. stop - 1`` of a sparse problem at
+    its state, vectorized (the NumPy versions' pass over ``X``)."""
+    data, indices, indptr = problem.data, problem.indices, problem.indptr
+    raw_residual, shift = state
+    begin, end = indptr[first], indptr[stop]
+    rows = indices[begin:end]
+    products = raw_residual[rows]
+    if problem.weighted:
+        products *= problem.sample_weight[rows]
+    products *= data[begin:end]
+    # Column sums: reduceat at each column's start (an empty column's start
+    # repeats the next one's, so its sum is set to zero after).
+    starts = indptr[first:stop] - begin
+    sums = np.zeros(stop - first, dtype=products.dtype)
+    stored = starts < indptr[first + 1 : stop + 1] - begin
+    if products.shape[0]:
+        sums[stored] = np.add.reduceat(products, starts[stored])
+    if problem.centered:
+        sums += (
+            shift[0] * problem.col_wsum[first:stop]
+            - problem.x_mean[first:stop] * shift[1]
+        )
+    return sums
 
 
 def _dual_norm(values):
