@@ -42,6 +42,7 @@ import weakref
 
 import numpy as np
 
+from skreg._kernels.cd import runs_may_pay
 from skreg._numba import (
     LEDGER_NAME,
     _env_flag,
@@ -107,6 +108,19 @@ INTERPRETED_PROJECTED_AFTER = 3  # alphas solved before a path's projection
 # 20000x2000 at density 0.002-0.05 (one run at these prices).
 INTERPRETED_SECONDS_PER_FEATURE = {"X": 6e-6, "gram": 4e-6, "data": 1.4e-5}
 INTERPRETED_SECONDS_PER_ENTRY = {"X": 2e-9, "gram": 2e-9, "data": 2e-8}
+# A sweep by runs (skreg._kernels.cd._by_runs: the NumPy versions' sweep
+# over mostly zero coefficients) steps one by one only through the
+# coordinates that move, each also starting a new run (a vectorized pass of
+# some tens of microseconds, INTERPRETED_SECONDS_PER_RUN); those that stay
+# zero cost a share of a vectorized pass, INTERPRETED_SECONDS_PER_IDLE_FEATURE
+# each on top of their entries.  The caller estimates how many move
+# (skreg.linear_model._strategy.moving_coordinates).  Measured by
+# scratch timing of the NumPy sweep at a lasso's solution: a CSC 10000x20000
+# design at density 0.01, 10 and 29 non-zeros, 120-211 ms a sweep one by
+# one, 11-22 ms by runs (priced 320 ms, then 67 ms); dense 100x1000, 92
+# non-zeros, 3.00 ms one by one, 1.61 ms by runs (priced 6.2 ms, then 2.0 ms).
+INTERPRETED_SECONDS_PER_RUN = {"X": 1e-5, "gram": 1e-5, "data": 2e-5}
+INTERPRETED_SECONDS_PER_IDLE_FEATURE = 1e-7
 # Before numba is loaded in a process (skreg._numba.load_numba), a single fit
 # whose family would use the engine, its kernels in the cache, still runs
 # interpreted for the sweeps that cost BEFORE_NUMBA_RENT, spent once a
@@ -290,7 +304,7 @@ def mark_engine(key):
     _ledger.save()
 
 
-def quick_start_budget(layout):
+def quick_start_budget(layout, moving=None):
     """The sweeps a single fit on ``layout`` may make as a quick start
     where its data are too large for an unbounded one, or None.
 
@@ -307,7 +321,8 @@ def quick_start_budget(layout):
     Where the family's engine is in use or its rent paid, but numba is not
     loaded yet in this process, the budget is the interpreted sweeps that
     the process's allowance before numba buys (``BEFORE_NUMBA_RENT``), on
-    data of any size, if they are at least ``QUICK_START_MIN_SWEEPS``.
+    data of any size, if they are at least ``QUICK_START_MIN_SWEEPS``;
+    ``moving``: the coordinates a sweep moves (:func:`interpreted_sweep_seconds`).
     """
     if getattr(layout, _CHARGED_TO, None) is not None:
         return None
@@ -317,7 +332,7 @@ def quick_start_budget(layout):
     entries = _stored_entries(layout.problem)
     key = family(layout)
     if not _may_start_quickly(key, 0):
-        return _before_numba_budget(layout)
+        return _before_numba_budget(layout, moving)
     if entries <= QUICK_START_MAX_ENTRIES:
         return None
     with _lock:
@@ -329,14 +344,14 @@ def quick_start_budget(layout):
     return sweeps
 
 
-def _before_numba_budget(layout):
+def _before_numba_budget(layout, moving):
     """The interpreted sweeps of a single fit on ``layout`` before numba is
     loaded (``BEFORE_NUMBA_RENT``), or None; the layout then starts quickly,
     interpreted for exactly that budget."""
     left = before_numba_left()
     if left is None:
         return None
-    sweeps = int(left / interpreted_sweep_seconds(layout))
+    sweeps = int(left / interpreted_sweep_seconds(layout, moving))
     if sweeps < QUICK_START_MIN_SWEEPS:
         return None
     start_quickly(layout, BEFORE_NUMBA)
@@ -353,7 +368,7 @@ def before_numba_left():
     return None if numba_loaded() else rent_left(BEFORE_NUMBA, BEFORE_NUMBA_RENT)
 
 
-def interpreted_budget(layout, n_alphas, max_iter):
+def interpreted_budget(layout, n_alphas, max_iter, moving=None):
     """The sweeps that the ``n_alphas`` alphas of a quick start of
     ``layout`` may make in the interpreter in all (at most ``max_iter`` each),
     or None: compiled.
@@ -364,7 +379,8 @@ def interpreted_budget(layout, n_alphas, max_iter):
     (:func:`search`) the first layout decides for the search: interpreted
     only if the rent left buys ``INTERPRETED_MIN_SWEEPS`` for each alpha of
     each of its paths.  The caller has decided that the layout starts quickly
-    (:func:`quick_start`).
+    (:func:`quick_start`); ``moving``: the coordinates a sweep moves
+    (:func:`interpreted_sweep_seconds`).
     """
     with _lock:
         known = layout in _interpreted
@@ -377,7 +393,7 @@ def interpreted_budget(layout, n_alphas, max_iter):
             in_search = _search["solves"]
         left = rent_left(family(layout), INTERPRETED_RENT) if allowed else None
         if left is not None:
-            sweeps = int(left / interpreted_sweep_seconds(layout))
+            sweeps = int(left / interpreted_sweep_seconds(layout, moving))
             solves = in_search if undecided else max(n_alphas, 1)
             if sweeps >= INTERPRETED_MIN_SWEEPS * solves:
                 budget = sweeps
@@ -389,14 +405,30 @@ def interpreted_budget(layout, n_alphas, max_iter):
     return None if budget is None else min(budget, max_iter * max(n_alphas, 1))
 
 
-def interpreted_sweep_seconds(layout):
+def interpreted_sweep_seconds(layout, moving=None):
     """What a sweep of ``layout`` costs in the interpreter, in seconds
-    (``INTERPRETED_SECONDS_PER_ENTRY``, ``INTERPRETED_SECONDS_PER_FEATURE``)."""
+    (``INTERPRETED_SECONDS_PER_ENTRY``, ``INTERPRETED_SECONDS_PER_FEATURE``).
+
+    ``moving``: a function of no argument that estimates how many
+    coordinates a sweep moves, or returns None for every one (called here
+    only: the estimate costs a pass over ``X``); None: every one.  Where so
+    few that the sweep goes by runs
+    (:func:`skreg._kernels.cd.runs_may_pay`), each of those is priced with its
+    run (``INTERPRETED_SECONDS_PER_RUN``) and the others at
+    ``INTERPRETED_SECONDS_PER_IDLE_FEATURE``.
+    """
     problem = layout.problem
     name = next(name for name in ("X", "gram", "data") if hasattr(problem, name))
+    n_features = layout.n_features
+    entries = getattr(problem, name).size * INTERPRETED_SECONDS_PER_ENTRY[name]
+    per_feature = INTERPRETED_SECONDS_PER_FEATURE[name]
+    moving = None if moving is None else moving()
+    if moving is None or not runs_may_pay(n_features, moving):
+        return entries + n_features * per_feature
     return (
-        getattr(problem, name).size * INTERPRETED_SECONDS_PER_ENTRY[name]
-        + layout.n_features * INTERPRETED_SECONDS_PER_FEATURE[name]
+        entries
+        + moving * (per_feature + INTERPRETED_SECONDS_PER_RUN[name])
+        + (n_features - moving) * INTERPRETED_SECONDS_PER_IDLE_FEATURE
     )
 
 

@@ -82,7 +82,7 @@ def tiers(monkeypatch):
 def _budget(monkeypatch, sweeps):
     """Interpreted quick starts of ``sweeps`` sweeps in all."""
     seconds = _quick_start.INTERPRETED_RENT / (sweeps + 0.5)  # (rounded down)
-    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", lambda _: seconds)
+    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", lambda *_: seconds)
 
 
 def _wide(seed=0):
@@ -381,6 +381,68 @@ def test_what_an_interpreted_sweep_costs():
         )
         expected = prices[name] * entries + per_feature[name] * 150
         assert _quick_start.interpreted_sweep_seconds(layout) == pytest.approx(expected)
+        # A sweep expected to move few coordinates goes by runs: each of
+        # those is priced with its run, the others as idle; where more move
+        # (cd.RUNS_MAX_BUSY of 150: 25), or unknown, every coordinate.
+        run = _quick_start.INTERPRETED_SECONDS_PER_RUN[name]
+        idle = _quick_start.INTERPRETED_SECONDS_PER_IDLE_FEATURE
+        by_runs = prices[name] * entries + (per_feature[name] + run) * 10 + idle * 140
+        for moving, price in ((10, by_runs), (30, expected), (None, expected)):
+            assert _quick_start.interpreted_sweep_seconds(
+                layout, lambda moving=moving: moving
+            ) == pytest.approx(price)
+
+
+@pytest.mark.parametrize(
+    "fit, lasso",
+    [
+        (lambda X, y: skreg.Lasso(alpha=0.05).fit(X, y), True),
+        (lambda X, y: skreg.ElasticNet(alpha=0.05, l1_ratio=0.5).fit(X, y), False),
+        (lambda X, y: skreg.lasso_path(X, y, alphas=5), True),
+        (lambda X, y: skreg.enet_path(X, y, l1_ratio=0.5, alphas=5), False),
+    ],
+)
+def test_a_lasso_is_priced_by_the_coordinates_expected_to_move(
+    ledger, tiers, monkeypatch, fit, lasso
+):
+    """Fits without a ridge term price their sweeps by the coordinates
+    expected to move (_strategy.moving_coordinates); others by every one."""
+    priced = []
+
+    def price(layout, moving=None):
+        priced.append(moving())
+        return 1e-6
+
+    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", price)
+    fit(*_wide())
+    assert tiers["interpreted"] > 0
+    assert priced
+    if lasso:
+        assert all(0 < moving <= 150 for moving in priced)
+    else:
+        assert priced == [None] * len(priced)
+
+
+def test_the_coordinates_expected_to_move():
+    """Those whose correlation at zero exceeds their threshold, and every
+    unpenalized feature."""
+    from skreg.linear_model._layouts import DenseLayout
+    from skreg.linear_model._strategy import moving_coordinates
+
+    X, y = _wide()
+    X = np.asfortranarray(X)
+    correlations = np.abs(X.T @ y)
+    l1_max = correlations.max()
+    for l1 in (0.9 * l1_max, 0.6 * l1_max, 0.2 * l1_max):
+        expected = np.count_nonzero(correlations > l1)
+        assert 0 < moving_coordinates(DenseLayout(X, y), l1, 0.0) == expected
+    assert moving_coordinates(DenseLayout(X, y), 0.6 * l1_max, 1.0) is None
+    factor = np.ones(150)
+    factor[np.argsort(correlations)[:4]] = 0  # the least correlated: unpenalized
+    factor[np.argmax(correlations)] = 10.0  # the most: no longer above
+    layout = DenseLayout(X, y, factor)
+    expected = np.count_nonzero(correlations > 0.6 * l1_max) - 1 + 4
+    assert moving_coordinates(layout, 0.6 * l1_max, 0.0) == expected
 
 
 @pytest.fixture
@@ -428,7 +490,7 @@ def test_before_numba_a_fit_past_its_allowance_goes_on_with_the_engine(
     engine = _engine(lambda: skreg.Lasso(alpha=0.05, tol=1e-6), X, y)
     assert engine.n_iter_ > 12
     seconds = _quick_start.BEFORE_NUMBA_RENT / 12.5  # 12 sweeps
-    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", lambda _: seconds)
+    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", lambda *_: seconds)
     before = tiers["interpreted"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -450,7 +512,7 @@ def test_before_numba_nothing_when_the_allowance_buys_too_few_sweeps(
     _engine(lambda: skreg.Lasso(alpha=0.05), X, y)
     too_few = _quick_start.QUICK_START_MIN_SWEEPS - 1
     seconds = _quick_start.BEFORE_NUMBA_RENT / (too_few + 0.5)
-    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", lambda _: seconds)
+    monkeypatch.setattr(_quick_start, "interpreted_sweep_seconds", lambda *_: seconds)
     before = tiers["interpreted"]
     skreg.Lasso(alpha=0.05).fit(X, y)
     assert tiers["interpreted"] == before

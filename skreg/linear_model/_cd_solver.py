@@ -55,6 +55,7 @@ from skreg._quick_start import (
 from skreg.linear_model._strategy import (
     cold_sweep,
     continuation_penalties,
+    moving_coordinates,
     plain_suits,
 )
 from skreg.linear_model._support_newton import support_newton_steps
@@ -280,7 +281,7 @@ def solve_enet(
     )
     if by_default and single_fit and not random:
         # Before uses_working_set, which decides the layout's quick start.
-        budget = quick_start_budget(layout)
+        budget = quick_start_budget(layout, lambda: moving_coordinates(layout, l1, l2))
         if budget is not None:
             return _solve_quick_then_engine(
                 layout, coef, l1, l2, budget, max_iter=max_iter, tol=tol,
@@ -610,7 +611,10 @@ def plain_path_kernel(
             reuse[first_budget] = kept
     quick, problem, middle, tail, outputs = kept
     if quick:
-        budget = interpreted_budget(layout, l1s.shape[0] - start, max_iter)
+        budget = interpreted_budget(
+            layout, l1s.shape[0] - start, max_iter,
+            lambda: moving_coordinates(layout, float(l1s.min()), float(l2s.max())),
+        )  # fmt: skip
         if budget is not None:
             start = _interpreted_alphas(layout, state, start, budget, kept)
             if start == l1s.shape[0]:

@@ -113,6 +113,10 @@ class GramLayout:
         (gram_w,) = state
         return np.asarray(self.xty[features] - gram_w[features], dtype=np.float64)
 
+    def correlations_at_zero(self):
+        """``X'y``, float64: the correlations at ``w = 0``."""
+        return np.asarray(self.xty, dtype=np.float64)
+
     def start(self, w):
         """State ``(gram_w,)`` with ``gram_w = X'X w``."""
         support = np.flatnonzero(w)

@@ -224,6 +224,26 @@ def _correlations_at_zero(layout):
     return xty
 
 
+def moving_coordinates(layout, l1, l2):
+    """How many coordinates a sweep of a fit at penalty ``l1, l2`` is
+    expected to move, or None (every one): the features whose correlation at
+    ``w = 0`` exceeds their threshold (``|x_j'y| > pf_j l1``: those a first
+    sweep from zero would move, were the others left at zero), and the
+    unpenalized ones.  An estimate (on correlated designs the support takes
+    in others), which prices interpreted sweeps
+    (:func:`skreg._quick_start.interpreted_sweep_seconds`); a path asks at
+    its smallest ``l1``.  With a ridge term the support is not bounded so,
+    and every coordinate is counted."""
+    if l2 > 0 or not l1 > 0:
+        return None
+    correlations = np.abs(_correlations_at_zero(layout))
+    penalty = layout.problem.penalty
+    if penalty is None:
+        return int(np.count_nonzero(correlations > l1))
+    factor = penalty.factor
+    return int(np.count_nonzero((correlations > factor * l1) | (factor == 0)))
+
+
 def weakly_coupled_tall_shape(n_samples, n_features):
     """Whether a dense design of this shape is one :func:`plain_suits`
     considers (its coupling decides)."""
