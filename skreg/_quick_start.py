@@ -117,8 +117,10 @@ INTERPRETED_SECONDS_PER_ENTRY = {"X": 2e-9, "gram": 2e-9, "data": 2e-8}
 # (skreg.linear_model._strategy.moving_coordinates).  Measured by
 # scratch timing of the NumPy sweep at a lasso's solution: a CSC 10000x20000
 # design at density 0.01, 10 and 29 non-zeros, 120-211 ms a sweep one by
-# one, 11-22 ms by runs (priced 320 ms, then 67 ms); dense 100x1000, 92
-# non-zeros, 3.00 ms one by one, 1.61 ms by runs (priced 6.2 ms, then 2.0 ms).
+# one, 11-22 ms by runs (at alpha_max / 4, 10 features above their
+# threshold: priced 320 ms, now 42 ms); dense 100x1000, 92 non-zeros, 3.00
+# ms one by one, 1.61 ms by runs (at alpha_max / 100, 963 features above
+# theirs: priced in full, 6.2 ms, as before).
 INTERPRETED_SECONDS_PER_RUN = {"X": 1e-5, "gram": 1e-5, "data": 2e-5}
 INTERPRETED_SECONDS_PER_IDLE_FEATURE = 1e-7
 # Before numba is loaded in a process (skreg._numba.load_numba), a single fit
