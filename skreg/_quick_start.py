@@ -324,7 +324,8 @@ def quick_start_budget(layout, moving=None):
     loaded yet in this process, the budget is the interpreted sweeps that
     the process's allowance before numba buys (``BEFORE_NUMBA_RENT``), on
     data of any size, if they are at least ``QUICK_START_MIN_SWEEPS``;
-    ``moving``: the coordinates a sweep moves (:func:`interpreted_sweep_seconds`).
+    ``moving``: the estimate of the coordinates a sweep moves, a function
+    (:func:`interpreted_sweep_seconds`).
     """
     if getattr(layout, _CHARGED_TO, None) is not None:
         return None
@@ -381,8 +382,8 @@ def interpreted_budget(layout, n_alphas, max_iter, moving=None):
     (:func:`search`) the first layout decides for the search: interpreted
     only if the rent left buys ``INTERPRETED_MIN_SWEEPS`` for each alpha of
     each of its paths.  The caller has decided that the layout starts quickly
-    (:func:`quick_start`); ``moving``: the coordinates a sweep moves
-    (:func:`interpreted_sweep_seconds`).
+    (:func:`quick_start`); ``moving``: the estimate of the coordinates a
+    sweep moves, a function (:func:`interpreted_sweep_seconds`).
     """
     with _lock:
         known = layout in _interpreted
