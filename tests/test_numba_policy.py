@@ -438,6 +438,23 @@ def test_import_and_an_interpreted_fit_load_no_numba(tmp_path):
     assert out.returncode == 0, out.stderr
 
 
+def test_an_mlp_imports_no_linear_models(tmp_path):
+    """skreg's MLP, imported and fitted, leaves sklearn.linear_model (and the
+    linear classifier mixins skreg._sklearn offers on first access)
+    unimported; LogisticRegression then imports them."""
+    code = (
+        "import sys, numpy as np, skreg; "
+        "X = np.random.RandomState(0).randn(30, 4); "
+        "skreg.MLPClassifier((5,), max_iter=3).fit(X, X[:, 0] > 0); "
+        "assert 'sklearn.linear_model' not in sys.modules, 'MLP'; "
+        "from skreg._sklearn import LinearClassifierMixin; "
+        "assert 'sklearn.linear_model' in sys.modules; "
+        "assert skreg.LogisticRegression.__mro__[1] is LinearClassifierMixin"
+    )
+    out = fresh_python(code, tmp_path, SKREG_QUICK_START="1", SKREG_INTERPRET="1")
+    assert out.returncode == 0, out.stderr
+
+
 @pytest.mark.skipif(numba.config.DISABLE_JIT, reason="compiles")
 def test_a_kernel_calling_a_kernel_compiles_and_caches_through_the_proxy(tmp_path):
     """A kernel's global that is another Kernel is typed as its dispatcher;
