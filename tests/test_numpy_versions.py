@@ -340,12 +340,12 @@ def _few(rng, n_features, dtype):
 
 def test_sweeps_by_runs_only_where_they_may_pay():
     """Short, unordered or mostly non-zero: coordinate by coordinate."""
-    order = np.arange(100)
-    w = np.zeros(100)
+    order = np.arange(300)
+    w = np.zeros(300)
     assert cd._runs_pay(order, w) == []
-    assert cd._runs_pay(order[:20], w) is None
+    assert cd._runs_pay(order[:100], w) is None  # fewer than RUNS_MIN_COORDINATES
     assert cd._runs_pay(order[::-1].copy(), w) is None
-    w[:17] = 1.0  # more than RUNS_MAX_BUSY of them non-zero
+    w[:51] = 1.0  # more than RUNS_MAX_BUSY of them non-zero
     assert cd._runs_pay(order, w) is None
-    w[10:17] = 0.0
+    w[10:51] = 0.0
     assert cd._runs_pay(order, w) == list(range(10))
