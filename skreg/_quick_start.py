@@ -374,7 +374,8 @@ def before_numba_left():
 def interpreted_budget(layout, n_alphas, max_iter, moving=None):
     """The sweeps that the ``n_alphas`` alphas of a quick start of
     ``layout`` may make in the interpreter in all (at most ``max_iter`` each),
-    or None: compiled.
+    or None: compiled.  The caller reports those it spends
+    (:func:`spend_interpreted`): later calls get what is left.
 
     Decided at a layout's first call, from the rent its family has left
     below ``INTERPRETED_RENT`` (see there); a layout handed over
@@ -468,6 +469,19 @@ def projected_past(granted, left, solved, to_solve):
     if solved < INTERPRETED_PROJECTED_AFTER:
         return False
     return (granted - left) / solved * to_solve > left
+
+
+def spend_interpreted(layout, sweeps):
+    """Take ``sweeps`` from ``layout``'s interpreted budget
+    (:func:`interpreted_budget`), which its calls draw on in all: a path
+    solved alpha by alpha calls once an alpha (a fold's path of a CV search,
+    on 100x300, had spent 1529 interpreted sweeps, 4.1 s, on a budget of
+    1000 an alpha).  A budget spent is compiled from then on."""
+    with _lock:
+        left = _interpreted.get(layout)
+        if left is not None:
+            left -= sweeps
+            _interpreted[layout] = left if left > 0 else None
 
 
 def stop_interpreting(layout):

@@ -293,6 +293,42 @@ def test_a_cv_search_the_rent_cannot_cover_is_compiled(ledger, tiers, monkeypatc
     assert tiers["interpreted"] > 0
 
 
+def test_a_cv_search_is_priced_at_its_paths_smallest_alphas(ledger, tiers):
+    """At real prices, the folds' paths of a search on a wide design (solved
+    alpha by alpha) cost more than the rent: compiled.  Priced at their first
+    alpha, where few features move, they were interpreted."""
+    X, y = _wide()
+    skreg.LassoCV(cv=3).fit(X, y)
+    assert tiers["interpreted"] == 0 and tiers["compiled quick"] > 0
+
+
+def test_a_path_solved_alpha_by_alpha_draws_on_one_budget(ledger, tiers, monkeypatch):
+    """The folds' paths of a search run alpha by alpha, each alpha from what
+    its layout's interpreted budget has left: a path that needs more sweeps
+    than its budget goes on compiled once it is spent (the later folds find
+    the rent spent: compiled), and the search chooses what the engine's
+    chooses."""
+    X, y = equicorrelated(60, 150, rho=0.3)
+    granted = 2000  # 5 sweeps for each of the 4 paths' 100 alphas
+    _budget(monkeypatch, sweeps=granted)
+    spent = {}
+
+    def spend(layout, sweeps):
+        spent[id(layout)] = spent.get(id(layout), 0) + sweeps
+        _quick_start.spend_interpreted(layout, sweeps)
+
+    monkeypatch.setattr(_cd_solver, "spend_interpreted", spend)
+    ours = skreg.LassoCV(cv=3, tol=1e-8).fit(X, y)
+    # The first fold's path (alpha by alpha: a call each) spent its budget
+    # before its 100 alphas; each alpha may overdraw by its gap's sweep.
+    first = next(iter(spent.values()))
+    assert granted <= first <= granted + 1
+    assert 0 < tiers["interpreted"] < 100
+    assert tiers["compiled quick"] > 0
+    engine = _engine(lambda: skreg.LassoCV(cv=3, tol=1e-8), X, y)
+    assert ours.alpha_ == engine.alpha_
+
+
 def test_interpreted_quick_starts_can_be_turned_off(ledger, tiers, monkeypatch):
     monkeypatch.setenv("SKREG_INTERPRET", "0")
     X, y = _wide()

@@ -405,7 +405,7 @@ def solve_path(
     dual_gaps : ndarray of shape (n_alphas,)
     n_iters : list of int
     """
-    from skreg.linear_model._cd_solver import solve_enet
+    from skreg.linear_model._cd_solver import decide_interpreted_path, solve_enet
 
     n_path = len(path_alphas)
     n_features = coef.shape[0]
@@ -448,6 +448,10 @@ def solve_path(
         if columns is not None:
             coef[columns] = work
         return coefs, dual_gaps, n_iters
+    decide_interpreted_path(
+        layout, path_alphas * l1_ratio * n_weight,
+        path_alphas * (1.0 - l1_ratio) * n_weight, max_iter, random,
+    )  # fmt: skip
     warm_stats = warm_state = buffers = None
     warm_support = np.count_nonzero(coef)
     for i, alpha in enumerate(path_alphas):
