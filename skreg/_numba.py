@@ -677,27 +677,6 @@ def compile_seconds():
     return 0.0 if _COMPILING is None else _COMPILING.seconds
 
 
-@functools.cache
-def interpreted(kernel, python=()):
-    """``kernel``'s own loops run by the Python interpreter, the kernels it
-    calls compiled: the same code as the compiled kernel, compiling only the
-    callees it reaches, each as a kernel of its own.
-
-    ``python`` names helpers of the kernel's module (:func:`njit` or
-    :func:`inner_kernel` functions of a few scalar operations) that run as
-    Python too, with the same substitution: compiling them would cost more
-    than they do.  Without the JIT (``NUMBA_DISABLE_JIT=1``) the kernel is
-    already Python and is returned as it is.
-    """
-    if jit_disabled():
-        return kernel
-    func = kernel.py_func
-    namespace = dict(func.__globals__)
-    for name in python:
-        namespace[name] = _with_globals(namespace[name].py_func, namespace)
-    return _with_globals(func, namespace)
-
-
 def _with_globals(function, namespace):
     """``function`` (a Python function) reading its globals from ``namespace``."""
     copy = types.FunctionType(
@@ -737,23 +716,55 @@ def numpy_version_of(kernel):
     return decorate
 
 
-def interpreted_throughout(kernel):
-    """``kernel`` and every kernel it reaches run by the Python interpreter:
-    nothing compiles.
+def interpreted_throughout(kernel, compiled=()):
+    """``kernel`` and every kernel it reaches run by the Python interpreter,
+    but the kernels ``compiled`` (none: nothing compiles).
 
     The same code as the compiled kernel: each function of
     :mod:`skreg._kernels` that the kernel reaches is rebuilt from its Python
     function (``py_func``) with module globals in which the kernels, the
     modules and the tables of functions of ``skreg._kernels`` are replaced
-    the same way (about a millisecond for plain CD's kernel, so built at each
-    call: a module's globals are read as they are then), except that a
-    function with a NumPy version (:func:`numpy_version_of`) is replaced by
-    that version's copy.  Without the JIT
+    the same way, except that a function with a NumPy version
+    (:func:`numpy_version_of`) is replaced by that version's copy, and a
+    kernel of ``compiled`` stays itself (a compiled quick start's sweeps).
+    Building the copies costs about a millisecond for plain CD's kernel: they
+    are kept, and built again once a module whose globals they copied has
+    rebound one (a kernel made, a test's stand-in).  Without the JIT
     (``NUMBA_DISABLE_JIT=1``) the kernel is returned as it is.
     """
     if jit_disabled():
         return kernel
-    return _as_python({})(kernel)
+    kept = frozenset(id(k) for k in compiled)
+    key = (id(kernel), kept)
+    built = _BUILT.get(key)
+    if built is not None and built[0] is kernel and _globals_unchanged(built[2]):
+        return built[1]
+    memo = {}
+    copy = _as_python(memo, kept)(kernel)
+    modules = [
+        (original, _identities(original))
+        for _, original in memo.values()
+        if type(original) is dict and "__name__" in original
+    ]
+    # The kernels are held with their copies: their ids stay theirs.
+    _BUILT[key] = (kernel, copy, modules, tuple(compiled))
+    return copy
+
+
+# interpreted_throughout's copies, by the kernel's id and those left
+# compiled: (kernel, copy, [(module globals copied, their values' ids)], the
+# kernels left compiled).
+_BUILT = {}
+
+
+def _identities(namespace):
+    """The ids of a module's global values, in order."""
+    return tuple(map(id, namespace.values()))
+
+
+def _globals_unchanged(modules):
+    """Whether the module globals copies were built from are as they were."""
+    return all(_identities(namespace) == seen for namespace, seen in modules)
 
 
 _KERNEL_PACKAGE = "skreg._kernels"
@@ -763,10 +774,10 @@ class _ModuleCopy:
     """A module of :mod:`skreg._kernels` as its interpreted copies see it."""
 
 
-def _as_python(memo):
+def _as_python(memo, kept=frozenset()):
     """A converter of objects into their interpreted copies (``memo``: the
     copies made so far, by ``id`` of the original, with the original kept
-    alive next to each)."""
+    alive next to each; ``kept``: the ids of objects left as they are)."""
 
     def in_package(name):
         return isinstance(name, str) and (
@@ -787,6 +798,8 @@ def _as_python(memo):
 
     def convert(value):
         key = id(value)
+        if key in kept:
+            return value
         if key in memo:
             return memo[key][0]
         if key in _PYTHON_OF_STAND_IN:
@@ -1009,7 +1022,6 @@ __all__ = [
     "CACHE",
     "cache_directory",
     "compile_seconds",
-    "interpreted",
     "jit_disabled",
     "Kernel",
     "kernels_cache_directory",

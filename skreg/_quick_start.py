@@ -9,9 +9,10 @@ itself takes milliseconds.  Until a layout's family (below) has used the
 engine with this cache, as a ledger next to numba's files records, a fit on
 a small problem runs scikit-learn's algorithm as the engine writes it for
 small problems: plain CD's own kernel,
-:func:`~skreg._kernels.cd_plain.plain_cd_path`, whose alpha loop and
-budgets run in the interpreter (:func:`skreg._numba.interpreted`) around its
-compiled budget of sweeps, :func:`~skreg._kernels.cd_plain.plain_budget`.
+:func:`~skreg._kernels.cd_plain.plain_cd_path`, whose alpha loop, budgets
+and duality gaps run in the interpreter (the gaps as NumPy calls,
+:func:`skreg._numba.interpreted_throughout`) around its compiled sweeps
+(``skreg.linear_model._cd_solver.QUICK_START_COMPILED``).
 The solution is certified by the same duality gap, to the same ``tol``.
 A family's first quick starts compile nothing at all: they run every kernel
 in the interpreter, for the sweeps their rent buys (``INTERPRETED_RENT``).
@@ -520,6 +521,17 @@ def starts_quickly(problem_type, dtype, penalty_factors):
     not in use, its rent not paid): a layout then avoids compiling kernels
     that only the engine's fits would amortize."""
     return _may_start_quickly(family_key(problem_type, dtype, penalty_factors), 0)
+
+
+def layout_starts_quickly(layout):
+    """Whether fits on ``layout`` may start quickly (a layout built for a
+    quick start, or one of a family that still starts quickly), without
+    deciding it: its warm starts then compute their residual with NumPy and
+    SciPy rather than compile a kernel for it."""
+    if getattr(layout, _CHARGED_TO, None) is not None:
+        return True
+    problem = layout.problem
+    return starts_quickly(type(problem), layout.dtype, problem.penalty is not None)
 
 
 def densifies(problem_type, dtype, penalty_factors, n_samples, n_features):

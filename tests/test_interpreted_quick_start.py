@@ -43,25 +43,17 @@ def ledger(monkeypatch, tmp_path):
 @pytest.fixture
 def tiers(monkeypatch):
     """Count the alphas run interpreted throughout, and the calls of plain
-    CD's kernel as a compiled quick start (its budget compiled) and as the
+    CD's kernel as a compiled quick start (its sweeps compiled) and as the
     engine."""
     calls = {"interpreted": 0, "compiled quick": 0, "engine": 0}
-    throughout, around = _cd_solver.interpreted_throughout, _cd_solver.interpreted
+    throughout = _cd_solver.interpreted_throughout
 
-    def counted_throughout(kernel):
-        python = throughout(kernel)
-
-        def run(*args):
-            calls["interpreted"] += 1
-            return python(*args)
-
-        return run
-
-    def counted_around(kernel, helpers=()):
-        python = around(kernel, helpers)
+    def counted_throughout(kernel, compiled=()):
+        python = throughout(kernel, compiled)
+        tier = "compiled quick" if compiled else "interpreted"
 
         def run(*args):
-            calls["compiled quick"] += 1
+            calls[tier] += 1
             return python(*args)
 
         return run
@@ -74,7 +66,6 @@ def tiers(monkeypatch):
 
     engine.py_func = kernel.py_func
     monkeypatch.setattr(_cd_solver, "interpreted_throughout", counted_throughout)
-    monkeypatch.setattr(_cd_solver, "interpreted", counted_around)
     monkeypatch.setattr(_cd_solver, "plain_cd_path", engine)
     return calls
 

@@ -18,7 +18,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import skreg
 from skreg import _numba, _quick_start
-from skreg._kernels import cd_plain
+from skreg._kernels import cd, cd_plain, problems
 from skreg.linear_model import _cd_solver
 from tests.conftest import equicorrelated, quick_start_ledger
 
@@ -135,8 +135,12 @@ def test_paths_start_quickly(ledger, kernels, monkeypatch):
     assert kernels["quick"] > 0 and kernels["plain"] == 0
     monkeypatch.setenv("SKREG_QUICK_START", "0")
     engine = skreg.lasso_path(X, y, alphas=30)
-    for ours, theirs in zip(quick, engine, strict=True):
+    for ours, theirs in zip(quick[:2], engine[:2], strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-14)
+    # The quick start's gaps are NumPy's sums: equal to rounding, which a
+    # gap (a difference of objectives) carries at the objective's scale.
+    scale = np.mean((y - y.mean()) ** 2)
+    np.testing.assert_allclose(quick[2], engine[2], rtol=1e-10, atol=1e-13 * scale)
 
 
 def test_wide_and_sparse_quick_starts_agree_with_scikit_learn(ledger, kernels):
@@ -372,15 +376,39 @@ def test_a_stale_cache_drops_the_ledger(tmp_path):
     assert not os.path.exists(tmp_path / _numba.LEDGER_NAME)
 
 
-def test_interpreted_kernels_run_their_helpers_as_python():
-    driver = _numba.interpreted(cd_plain.plain_cd_path, _cd_solver.QUICK_START_PYTHON)
+def test_a_compiled_quick_start_compiles_its_sweeps_alone():
+    """The compiled quick start runs plain CD's kernel in the interpreter,
+    its budget and gaps as Python and NumPy, but its sweeps compiled; the
+    modules' own names are untouched."""
+    if _numba.jit_disabled():
+        pytest.skip("nothing is compiled")
+    driver = _numba.interpreted_throughout(
+        cd_plain.plain_cd_path, _cd_solver.QUICK_START_COMPILED
+    )
     assert driver.__code__ is cd_plain.plain_cd_path.py_func.__code__
     namespace = driver.__globals__
-    for name in _cd_solver.QUICK_START_PYTHON:
-        assert namespace[name].__code__ is getattr(cd_plain, name).py_func.__code__
-    # The budget stays compiled; the module's own names are untouched.
-    assert namespace["plain_budget"] is cd_plain.plain_budget
+    budget = namespace["plain_budget"]
+    assert budget.__code__ is cd_plain.plain_budget.py_func.__code__
+    assert budget is not cd_plain.plain_budget
+    layouts = budget.__globals__["layout_sweep"].__globals__  # problems' copy
+    for kernel in _cd_solver.QUICK_START_COMPILED:
+        assert layouts[kernel.__name__] is kernel
+    assert layouts["residual_stats_dense"] is not problems.residual_stats_dense
     assert cd_plain.gap_target is not namespace["gap_target"]
+    # Built once, and again when a module's globals it copied are rebound.
+    again = _numba.interpreted_throughout(
+        cd_plain.plain_cd_path, _cd_solver.QUICK_START_COMPILED
+    )
+    assert again is driver
+    everything = _numba.interpreted_throughout(cd_plain.plain_cd_path)
+    assert everything is not driver
+    sweep_numpy = cd._sweep_numpy
+    try:
+        cd._sweep_numpy = lambda *args: sweep_numpy(*args)
+        rebuilt = _numba.interpreted_throughout(cd_plain.plain_cd_path)
+    finally:
+        cd._sweep_numpy = sweep_numpy
+    assert rebuilt is not everything
 
 
 def test_scikit_learns_checks_pass_on_a_quick_start(ledger):
@@ -423,19 +451,54 @@ def test_quick_starts_sum_sparse_columns_with_scipy(
     assert len(calls) == 1
 
 
-def test_quick_starts_compile_no_screening(ledger, kernels):
-    """A quick start passes ``screen_here=None`` to plain CD's budget, so
-    that gap-safe screening (and the layout's move it makes) compiles into
-    no first fit; the engine's plain CD still screens (a bool)."""
-    if _numba.jit_disabled():
-        pytest.skip("nothing is compiled")
+def test_quick_starts_do_not_screen(ledger, kernels, monkeypatch):
+    """A quick start passes ``screen_here=None`` to plain CD's budget: its
+    copies need not run gap-safe screening, which the engine's plain CD
+    does (a bool)."""
     X = sp.random(150, 90, density=0.1, random_state=3, format="csc")
     y = X[:, :5] @ np.ones(5) + 0.01 * np.arange(150)
     # More entries than a quick start densifies: the sparse layout.
     X = sp.hstack([X, sp.random(150, 900, density=0.01, random_state=4)]).tocsc()
+    screening = []
+    arguments = _cd_solver._plain_arguments
+
+    def recorded(*args):
+        kept = arguments(*args)
+        screening.append(kept[2][-3])  # the kernel's screening
+        return kept
+
+    monkeypatch.setattr(_cd_solver, "_plain_arguments", recorded)
     skreg.Lasso(alpha=0.001).fit(X, y)
     assert kernels["quick"] > 0
-    screen_types = {
-        str(signature[12]) for signature in cd_plain.plain_budget.dispatcher.signatures
-    }
-    assert "none" in screen_types
+    assert screening and all(value is None for value in screening)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_quick_starts_warm_start_compiles_nothing(ledger, monkeypatch, sparse):
+    """While a layout's fits start quickly, its warm start's residual is
+    NumPy's (or SciPy's), equal to the kernel's its engine uses."""
+    from skreg.linear_model import _layouts
+
+    rng = np.random.default_rng(0)
+    X = sp.random(80, 40, density=0.3, format="csc", random_state=0)
+    y = rng.standard_normal(80)
+    w = np.where(np.arange(40) % 3 == 0, rng.standard_normal(40), 0.0)
+
+    def build():
+        if sparse:
+            return _layouts.SparseLayout(X, y, np.ones(80), np.full(40, 0.1))
+        return _layouts.DenseLayout(np.asfortranarray(X.toarray()), y)
+
+    kernel = "sparse_columns_axpy" if sparse else "dense_columns_axpy"
+    family = f"{'Sparse' if sparse else 'Dense'}Problem-float64-ones"
+    ledger.entry(family)["engine"] = True
+    engine_state = build().start(w)
+    ledger.entry(family)["engine"] = False
+
+    def no_kernel(*args):
+        raise AssertionError("a quick start compiled a kernel for its residual")
+
+    monkeypatch.setattr(_layouts, kernel, no_kernel)
+    quick_state = build().start(w)
+    for ours, theirs in zip(quick_state, engine_state, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)

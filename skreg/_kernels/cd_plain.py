@@ -309,8 +309,8 @@ def plain_budget(
     until it meets the target; ``screen_here`` None: no screening, compiled
     away.  ``active`` (intp, ``n_features``) is work space.  Returns
     ``(gap, dual norm, primal, sweeps, first gap)`` as ``strong_budget``
-    does.  A kernel of its own, so that a first fit run by the interpreted
-    driver compiles it and no more (:mod:`skreg._quick_start`).
+    does.  Quick starts run its Python code, their sweeps alone compiled
+    (:mod:`skreg._quick_start`).
     """
     n_features = w.shape[0]
     col_norms2 = problem.col_norms2

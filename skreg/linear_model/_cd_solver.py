@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from skreg._kernels.bounds import new_bounds
+from skreg._kernels.cd import cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse
 from skreg._kernels.cd_plain import (
     NEWTON_BUDGET,
     NEWTON_DUE,
@@ -42,7 +43,7 @@ from skreg._kernels.cd_plain import (
 from skreg._kernels.cd_strong import new_strong_work
 from skreg._kernels.cd_working_set import new_buffers, working_set_cd
 from skreg._kernels.problems import layout_sweep
-from skreg._numba import interpreted, interpreted_throughout
+from skreg._numba import interpreted_throughout
 from skreg._quick_start import (
     charged,
     interpreted_budget,
@@ -623,7 +624,8 @@ def plain_path_kernel(
     arguments = (problem, state, *middle, int(start), *tail)
     if quick:
         with charged(layout):
-            stop = interpreted(plain_cd_path, QUICK_START_PYTHON)(*arguments)
+            kernel = interpreted_throughout(plain_cd_path, QUICK_START_COMPILED)
+            stop = kernel(*arguments)
     else:
         stop = plain_cd_path(*arguments)
     return (stop, *outputs)
@@ -731,9 +733,13 @@ def _plain_arguments(
     return quick, problem, middle, tail, outputs
 
 
-# The helpers of plain_cd_path that a quick start runs as Python: a few
-# scalar operations each, cheaper interpreted than compiled.
-QUICK_START_PYTHON = ("gap_target", "record_alpha", "newton_step_budget", "newton_due")
+# What a compiled quick start compiles: the sweeps, where its time goes.  The
+# rest of plain CD's kernel runs in the interpreter, its gaps in NumPy (a
+# pass over X each, once a budget of sweeps): compiling plain CD's budget and
+# its gap too took 15 kernels, 2.6-3.5 s, where the sweeps alone took 3, 0.8-1.2 s
+# (first fits with an empty cache of lasso_path and LassoCV on 100x300
+# designs, which need thousands of sweeps; benchmarks/run.py first-use).
+QUICK_START_COMPILED = (cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse)
 
 
 def strong_path_kernel(layout, state, coef, l1s, l2s, *, strong=None, **options):
