@@ -1,8 +1,8 @@
 """What a quick start costs once compiled: its fits against the engine's and
 scikit-learn's, at default settings (``skreg/_quick_start.py``).
 
-A quick start runs plain CD (its alpha loop interpreted, its budget of
-sweeps compiled) until its family has paid the engine's compilation in
+A quick start runs plain CD (its alpha loop, budgets and gaps interpreted,
+its sweeps compiled) until its family has paid the engine's compilation in
 solving time; this script times that compiled quick start
 (``SKREG_INTERPRET=0``), not the first fits of a family, which run in the
 interpreter.  This script times, in one process with every kernel already
