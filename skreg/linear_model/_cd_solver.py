@@ -638,8 +638,8 @@ def decide_interpreted_path(layout, l1s, l2s, max_iter, random):
     decides for a path it runs: on the budget of all its alphas, priced at
     the smallest.  Left to the first alpha's call, the decision would see
     one alpha, the largest, where few features move: a CV search's folds on
-    a 100x300 design were then interpreted, where their 600 alphas needed
-    some 20 times the sweeps the rent buys."""
+    a 100x300 design were then interpreted, where its paths needed about
+    8100 sweeps (compiled) and the rent buys about 800."""
     if random or not l1s.shape[0] or uses_working_set(layout, float(l1s[0]), random):
         return
     if quick_start(layout):
@@ -736,7 +736,7 @@ def _plain_arguments(
 # What a compiled quick start compiles: the sweeps, where its time goes.  The
 # rest of plain CD's kernel runs in the interpreter, its gaps in NumPy (a
 # pass over X each, once a budget of sweeps): compiling plain CD's budget and
-# its gap too took 15 kernels, 2.6-3.5 s, where the sweeps alone took 3, 0.8-1.2 s
+# its gap too took 15 kernels, 2.6-3.5 s, where the sweeps alone took 3, 0.7-1.2 s
 # (first fits with an empty cache of lasso_path and LassoCV on 100x300
 # designs, which need thousands of sweeps; benchmarks/run.py first-use).
 QUICK_START_COMPILED = (cd_sweep_dense, cd_sweep_gram, cd_sweep_sparse)
